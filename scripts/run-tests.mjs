@@ -1,0 +1,48 @@
+// `npm test`: node's test runner over every test/**/*.test.ts (listed explicitly: a quoted glob or a
+// bare directory would run 0 tests and still exit 0), after building the template database once.
+// Fails when no test ran. Arguments narrow the run: `npm test -- booking` runs files matching "booking".
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+function walk(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const p = path.join(dir, name);
+    return statSync(p).isDirectory() ? walk(p) : [p];
+  });
+}
+
+const filters = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const files = walk('test')
+  .filter((f) => f.endsWith('.test.ts'))
+  .filter((f) => filters.length === 0 || filters.some((q) => f.includes(q)))
+  .sort();
+if (files.length === 0) {
+  console.error(`no test files found${filters.length ? ` matching ${filters.join(', ')}` : ''}`);
+  process.exit(1);
+}
+
+const setup = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/test-setup.ts'], { stdio: 'inherit' });
+if (setup.status !== 0) process.exit(setup.status ?? 1);
+
+const concurrency = process.env.TEST_CONCURRENCY ?? '2';
+const child = spawn(
+  process.execPath,
+  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=300000', '--test-reporter=spec', ...files],
+  { stdio: ['inherit', 'pipe', 'inherit'], env: { ...process.env, NODE_ENV: 'test' } },
+);
+let tail = '';
+child.stdout.on('data', (chunk) => {
+  process.stdout.write(chunk);
+  tail = (tail + chunk.toString()).slice(-4000);
+});
+child.on('close', (code) => {
+  const tests = Number(/ℹ tests (\d+)/.exec(tail)?.[1] ?? 0);
+  const db = process.env.DATABASE_URL ? 'PostgreSQL server' : 'embedded PGlite';
+  if (tests === 0) {
+    console.error(`no tests ran (${db}): failing`);
+    process.exit(1);
+  }
+  console.log(`${files.length} test files on ${db}`);
+  process.exit(code ?? 1);
+});

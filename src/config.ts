@@ -1,0 +1,216 @@
+// The ONLY module that reads process.env. Everything else receives a typed Config.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+export type NodeEnv = 'development' | 'production' | 'test';
+
+export interface WorkingRange {
+  /** 0 = Sunday … 6 = Saturday */
+  weekday: number;
+  /** minutes after local midnight */
+  start: number;
+  end: number;
+}
+
+export interface SchedulingDefaults {
+  slotMinutes: number;
+  bufferMinutes: number;
+  slotIntervalMinutes: number;
+  minNoticeMinutes: number;
+  maxAdvanceDays: number;
+  allowWeekends: boolean;
+  workingHours: WorkingRange[];
+  maxSlotRangeDays: number;
+}
+
+export interface Config {
+  nodeEnv: NodeEnv;
+  host: string;
+  port: number;
+  logLevel: string;
+  databaseUrl?: string;
+  dataDir: string;
+  redisUrl?: string;
+  /** prefix for every Redis key and channel, so several deployments (or test runs) can share a server */
+  redisPrefix: string;
+  jwtSecret: string;
+  /** access token lifetime in seconds */
+  jwtExpiresIn: number;
+  refreshTokenTtlSeconds: number;
+  adminEmail: string;
+  adminPassword: string;
+  seedDemo: boolean;
+  currency: string;
+  frontendUrls: string[];
+  timezone: string;
+  /** 200 answers errors with HTTP 200 for legacy clients that only read the body */
+  legacyErrorStatus?: number;
+  bodyLimit: number;
+  uploadMaxBytes: number;
+  paymentRequired: boolean;
+  paymentWindowMinutes: number;
+  scheduling: SchedulingDefaults;
+  publicUrl?: string;
+  cloudinary?: { cloudName: string; apiKey: string; apiSecret: string; apiBase?: string };
+  razorpay?: { keyId: string; keySecret: string };
+  razorpayWebhookSecret?: string;
+  razorpayApiBase?: string;
+  stripe?: { secretKey: string };
+  stripeWebhookSecret?: string;
+  stripeApiBase?: string;
+  smtpUrl?: string;
+  mailFrom: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+export class ConfigError extends Error {}
+
+function str(env: Env, key: string): string | undefined {
+  const v = env[key];
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+function int(env: Env, key: string, def: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = str(env, key);
+  if (raw === undefined) return def;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${key} must be an integer between ${min} and ${max} (got "${raw}")`);
+  }
+  return n;
+}
+
+function bool(env: Env, key: string, def: boolean): boolean {
+  const raw = str(env, key)?.toLowerCase();
+  if (raw === undefined) return def;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${key} must be true or false (got "${raw}")`);
+}
+
+/** Parses "1-5 10:00-21:00" style lists: `WORKING_HOURS="1-5 10:00-13:00,14:00-21:00;6 10:00-14:00"`. */
+export function parseWorkingHours(spec: string): WorkingRange[] {
+  const out: WorkingRange[] = [];
+  for (const group of spec.split(';').map((s) => s.trim()).filter(Boolean)) {
+    const [days, ranges] = group.split(/\s+/, 2);
+    if (!days || !ranges) throw new ConfigError(`WORKING_HOURS group "${group}" must look like "1-5 10:00-21:00"`);
+    const dayList: number[] = [];
+    for (const d of days.split(',')) {
+      const m = /^(\d)(?:-(\d))?$/.exec(d);
+      if (!m) throw new ConfigError(`WORKING_HOURS weekday "${d}" must be 0-6 or a range like 1-5`);
+      const a = Number(m[1]);
+      const b = m[2] === undefined ? a : Number(m[2]);
+      if (a > 6 || b > 6 || b < a) throw new ConfigError(`WORKING_HOURS weekday "${d}" is out of range`);
+      for (let i = a; i <= b; i++) dayList.push(i);
+    }
+    for (const r of ranges.split(',')) {
+      const m = /^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$/.exec(r);
+      if (!m) throw new ConfigError(`WORKING_HOURS range "${r}" must look like 10:00-21:00`);
+      const start = Number(m[1]) * 60 + Number(m[2]);
+      const end = Number(m[3]) * 60 + Number(m[4]);
+      if (end <= start || end > 24 * 60) throw new ConfigError(`WORKING_HOURS range "${r}" must end after it starts`);
+      for (const weekday of dayList) out.push({ weekday, start, end });
+    }
+  }
+  return out;
+}
+
+function isValidTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** In development a JWT secret is generated once and kept under DATA_DIR so tokens survive restarts. */
+function devJwtSecret(dataDir: string): string {
+  const file = path.join(dataDir, '.jwt-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(48).toString('base64url');
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const nodeEnvRaw = str(env, 'NODE_ENV') ?? 'development';
+  if (!['development', 'production', 'test'].includes(nodeEnvRaw)) {
+    throw new ConfigError(`NODE_ENV must be development, production or test (got "${nodeEnvRaw}")`);
+  }
+  const nodeEnv = nodeEnvRaw as NodeEnv;
+  const dataDir = path.resolve(str(env, 'DATA_DIR') ?? './data');
+  const timezone = str(env, 'TIMEZONE') ?? 'Asia/Kolkata';
+  if (!isValidTimeZone(timezone)) throw new ConfigError(`TIMEZONE "${timezone}" is not a valid IANA time zone`);
+
+  let jwtSecret = str(env, 'JWT_SECRET');
+  if (!jwtSecret) {
+    if (nodeEnv === 'production') throw new ConfigError('JWT_SECRET is required when NODE_ENV=production');
+    jwtSecret = nodeEnv === 'test' ? randomBytes(32).toString('hex') : devJwtSecret(dataDir);
+  }
+  if (jwtSecret.length < 16) throw new ConfigError('JWT_SECRET must be at least 16 characters');
+
+  const legacy = str(env, 'LEGACY_ERROR_STATUS');
+  if (legacy !== undefined && legacy !== '200') throw new ConfigError('LEGACY_ERROR_STATUS can only be 200');
+
+  const cloudName = str(env, 'CLOUDINARY_NAME');
+  const cloudKey = str(env, 'CLOUDINARY_API_KEY');
+  const cloudSecret = str(env, 'CLOUDINARY_SECRET_KEY');
+  const rzpId = str(env, 'RAZORPAY_KEY_ID');
+  const rzpSecret = str(env, 'RAZORPAY_KEY_SECRET');
+  const stripeKey = str(env, 'STRIPE_SECRET_KEY');
+
+  const currency = (str(env, 'CURRENCY') ?? 'INR').toUpperCase();
+  if (!/^[A-Z]{3}$/.test(currency)) throw new ConfigError(`CURRENCY must be a 3-letter ISO code (got "${currency}")`);
+
+  return {
+    nodeEnv,
+    host: str(env, 'HOST') ?? '0.0.0.0',
+    port: int(env, 'PORT', 4000, 0, 65535),
+    logLevel: str(env, 'LOG_LEVEL') ?? (nodeEnv === 'test' ? 'silent' : 'info'),
+    databaseUrl: str(env, 'DATABASE_URL'),
+    dataDir,
+    redisUrl: str(env, 'REDIS_URL'),
+    redisPrefix: str(env, 'REDIS_PREFIX') ?? 'prescripto:',
+    jwtSecret,
+    jwtExpiresIn: int(env, 'JWT_EXPIRES_IN_SECONDS', 24 * 3600, 60),
+    refreshTokenTtlSeconds: int(env, 'REFRESH_TOKEN_TTL_SECONDS', 30 * 24 * 3600, 60),
+    adminEmail: (str(env, 'ADMIN_EMAIL') ?? 'admin@prescripto.com').toLowerCase(),
+    adminPassword: str(env, 'ADMIN_PASSWORD') ?? 'admin-password-change-me',
+    seedDemo: bool(env, 'SEED_DEMO', true),
+    currency,
+    frontendUrls: (str(env, 'FRONTEND_URL') ?? '').split(',').map((s) => s.trim().replace(/\/$/, '')).filter(Boolean),
+    timezone,
+    legacyErrorStatus: legacy ? 200 : undefined,
+    bodyLimit: int(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1024),
+    uploadMaxBytes: int(env, 'UPLOAD_MAX_BYTES', 5 * 1024 * 1024, 1024),
+    paymentRequired: bool(env, 'PAYMENT_REQUIRED', false),
+    paymentWindowMinutes: int(env, 'PAYMENT_WINDOW_MINUTES', 15, 1, 24 * 60),
+    scheduling: {
+      slotMinutes: int(env, 'SLOT_MINUTES', 30, 5, 480),
+      bufferMinutes: int(env, 'BUFFER_MINUTES', 15, 0, 240),
+      slotIntervalMinutes: int(env, 'SLOT_INTERVAL_MINUTES', 30, 5, 480),
+      minNoticeMinutes: int(env, 'MIN_NOTICE_MINUTES', 60, 0, 30 * 24 * 60),
+      maxAdvanceDays: int(env, 'MAX_ADVANCE_DAYS', 30, 1, 366),
+      allowWeekends: bool(env, 'ALLOW_WEEKENDS', false),
+      workingHours: parseWorkingHours(str(env, 'WORKING_HOURS') ?? '1-5 10:00-21:00'),
+      maxSlotRangeDays: int(env, 'MAX_SLOT_RANGE_DAYS', 31, 1, 366),
+    },
+    publicUrl: str(env, 'PUBLIC_URL')?.replace(/\/$/, ''),
+    cloudinary:
+      cloudName && cloudKey && cloudSecret
+        ? { cloudName, apiKey: cloudKey, apiSecret: cloudSecret, apiBase: str(env, 'CLOUDINARY_API_BASE') }
+        : undefined,
+    razorpay: rzpId && rzpSecret ? { keyId: rzpId, keySecret: rzpSecret } : undefined,
+    razorpayWebhookSecret: str(env, 'RAZORPAY_WEBHOOK_SECRET'),
+    razorpayApiBase: str(env, 'RAZORPAY_API_BASE'),
+    stripe: stripeKey ? { secretKey: stripeKey } : undefined,
+    stripeWebhookSecret: str(env, 'STRIPE_WEBHOOK_SECRET'),
+    stripeApiBase: str(env, 'STRIPE_API_BASE'),
+    smtpUrl: str(env, 'SMTP_URL'),
+    mailFrom: str(env, 'MAIL_FROM') ?? 'Prescripto <no-reply@prescripto.local>',
+  };
+}

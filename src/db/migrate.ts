@@ -1,0 +1,67 @@
+// Applies src/db/migrations/*.sql in file-name order, each once, each in its own transaction.
+// On a PostgreSQL server an advisory lock keeps several starting instances from racing.
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Database } from './client.js';
+
+export const migrationsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
+
+const LOCK_ID = 7_270_001;
+
+export function migrationFiles(): { name: string; sql: string }[] {
+  return readdirSync(migrationsDir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort()
+    .map((name) => ({ name, sql: readFileSync(path.join(migrationsDir, name), 'utf8') }));
+}
+
+export async function runMigrations(database: Database): Promise<string[]> {
+  const files = migrationFiles();
+  const applied: string[] = [];
+  if (database.kind === 'pg' && database.pool) {
+    const client = await database.pool.connect();
+    try {
+      await client.query('SELECT pg_advisory_lock($1)', [LOCK_ID]);
+      await client.query(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+      );
+      const done = new Set((await client.query<{ name: string }>('SELECT name FROM schema_migrations')).rows.map((r) => r.name));
+      for (const f of files) {
+        if (done.has(f.name)) continue;
+        await client.query('BEGIN');
+        try {
+          await client.query(f.sql);
+          await client.query('INSERT INTO schema_migrations (name) VALUES ($1)', [f.name]);
+          await client.query('COMMIT');
+        } catch (err) {
+          await client.query('ROLLBACK');
+          throw new Error(`migration ${f.name} failed: ${(err as Error).message}`, { cause: err });
+        }
+        applied.push(f.name);
+      }
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [LOCK_ID]).catch(() => undefined);
+      client.release();
+    }
+    return applied;
+  }
+  const pgl = database.pglite!;
+  await pgl.exec(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+  );
+  const done = new Set((await pgl.query<{ name: string }>('SELECT name FROM schema_migrations')).rows.map((r) => r.name));
+  for (const f of files) {
+    if (done.has(f.name)) continue;
+    try {
+      await pgl.transaction(async (tx) => {
+        await tx.exec(f.sql);
+        await tx.query('INSERT INTO schema_migrations (name) VALUES ($1)', [f.name]);
+      });
+    } catch (err) {
+      throw new Error(`migration ${f.name} failed: ${(err as Error).message}`, { cause: err });
+    }
+    applied.push(f.name);
+  }
+  return applied;
+}

@@ -1,0 +1,133 @@
+// Drizzle table definitions for typed queries. The DDL itself lives in migrations/*.sql (the
+// exclusion constraint and range types are beyond what drizzle-kit generates); keep both in step.
+import { boolean, customType, integer, jsonb, pgTable, smallint, text, timestamp } from 'drizzle-orm/pg-core';
+
+export interface Address {
+  line1: string;
+  line2: string;
+}
+
+/** tstzrange, written as a Postgres range literal such as `[2024-01-01T10:00Z,2024-01-01T10:45Z)`. */
+const tstzrange = customType<{ data: string }>({ dataType: () => 'tstzrange' });
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+export const patients = pgTable('patients', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  email: text('email').notNull(),
+  passwordHash: text('password_hash').notNull(),
+  phone: text('phone').notNull(),
+  address: jsonb('address').$type<Address>().notNull(),
+  gender: text('gender').notNull(),
+  dob: text('dob').notNull(),
+  image: text('image'),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+
+export const doctors = pgTable('doctors', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  email: text('email').notNull(),
+  passwordHash: text('password_hash').notNull(),
+  image: text('image').notNull(),
+  speciality: text('speciality').notNull(),
+  degree: text('degree').notNull(),
+  experience: text('experience').notNull(),
+  about: text('about').notNull(),
+  feesMinor: integer('fees_minor').notNull(),
+  address: jsonb('address').$type<Address>().notNull(),
+  available: boolean('available').notNull(),
+  slotMinutes: integer('slot_minutes').notNull(),
+  slotIntervalMinutes: integer('slot_interval_minutes').notNull(),
+  bufferMinutes: integer('buffer_minutes').notNull(),
+  timeZone: text('time_zone').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+
+export const doctorHours = pgTable('doctor_hours', {
+  doctorId: text('doctor_id').notNull(),
+  weekday: smallint('weekday').notNull(),
+  startMinute: smallint('start_minute').notNull(),
+  endMinute: smallint('end_minute').notNull(),
+});
+
+export const doctorTimeOff = pgTable('doctor_time_off', {
+  id: text('id').primaryKey(),
+  doctorId: text('doctor_id').notNull(),
+  startsAt: ts('starts_at').notNull(),
+  endsAt: ts('ends_at').notNull(),
+  reason: text('reason'),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+
+export const admins = pgTable('admins', {
+  id: text('id').primaryKey(),
+  email: text('email').notNull(),
+  passwordHash: text('password_hash').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+
+export type AppointmentStatus = 'pending' | 'confirmed' | 'completed' | 'cancelled';
+export type Actor = 'patient' | 'doctor' | 'admin' | 'system';
+
+export interface UserSnapshot {
+  _id: string;
+  name: string;
+  email: string;
+  phone: string;
+  address: Address;
+  gender: string;
+  dob: string;
+  image: string;
+}
+
+export interface DocSnapshot {
+  _id: string;
+  name: string;
+  email: string;
+  image: string;
+  speciality: string;
+  degree: string;
+  experience: string;
+  about: string;
+  fees: number;
+  address: Address;
+}
+
+export const appointments = pgTable('appointments', {
+  id: text('id').primaryKey(),
+  patientId: text('patient_id').notNull(),
+  doctorId: text('doctor_id').notNull(),
+  slotDate: text('slot_date').notNull(),
+  slotTime: text('slot_time').notNull(),
+  startsAt: ts('starts_at').notNull(),
+  endsAt: ts('ends_at').notNull(),
+  blocks: tstzrange('blocks').notNull(),
+  userData: jsonb('user_data').$type<UserSnapshot>().notNull(),
+  docData: jsonb('doc_data').$type<DocSnapshot>().notNull(),
+  amountMinor: integer('amount_minor').notNull(),
+  currency: text('currency').notNull(),
+  status: text('status').$type<AppointmentStatus>().notNull(),
+  paid: boolean('paid').notNull(),
+  paidAt: ts('paid_at'),
+  paymentGateway: text('payment_gateway'),
+  paymentRef: text('payment_ref'),
+  paymentId: text('payment_id'),
+  cancelledBy: text('cancelled_by').$type<Actor>(),
+  cancelReason: text('cancel_reason'),
+  cancelledAt: ts('cancelled_at'),
+  refundMinor: integer('refund_minor'),
+  refundStatus: text('refund_status'),
+  refundRef: text('refund_ref'),
+  completedAt: ts('completed_at'),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+
+export type PatientRow = typeof patients.$inferSelect;
+export type DoctorRow = typeof doctors.$inferSelect;
+export type AppointmentRow = typeof appointments.$inferSelect;

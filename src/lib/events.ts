@@ -1,0 +1,52 @@
+// Domain events in two phases. `record` runs inside the transaction that made the change, so a
+// listener (the notification outbox) commits or rolls back with it; `publish` runs after commit
+// for effects that must only see committed data (cache invalidation, live streams).
+import type { Db } from '../db/client.js';
+import type { AppointmentStatus, Actor } from '../db/schema.js';
+
+export type AppointmentEventType = 'booked' | 'confirmed' | 'rescheduled' | 'cancelled' | 'completed' | 'expired';
+
+export type DomainEvent =
+  | {
+      kind: 'appointment';
+      type: AppointmentEventType;
+      appointmentId: string;
+      doctorId: string;
+      patientId: string;
+      status: AppointmentStatus;
+      actor: Actor;
+      at: Date;
+    }
+  | { kind: 'doctor'; type: 'created' | 'updated'; doctorId: string; at: Date }
+  | { kind: 'patient'; type: 'created' | 'updated'; patientId: string; at: Date };
+
+export type TxListener = (tx: Db, event: DomainEvent) => Promise<void>;
+export type CommitListener = (event: DomainEvent) => void | Promise<void>;
+
+export class DomainEvents {
+  private readonly txListeners: TxListener[] = [];
+  private readonly commitListeners: CommitListener[] = [];
+
+  onRecord(listener: TxListener): void {
+    this.txListeners.push(listener);
+  }
+
+  onPublish(listener: CommitListener): void {
+    this.commitListeners.push(listener);
+  }
+
+  async record(tx: Db, event: DomainEvent): Promise<void> {
+    for (const l of this.txListeners) await l(tx, event);
+  }
+
+  /** After commit: listeners' failures are contained so an acknowledged change is never reported as failed. */
+  async publish(event: DomainEvent, onError?: (err: unknown) => void): Promise<void> {
+    for (const l of this.commitListeners) {
+      try {
+        await l(event);
+      } catch (err) {
+        onError?.(err);
+      }
+    }
+  }
+}

@@ -1,0 +1,58 @@
+// Schemas shared by several modules. One TypeBox definition gives validation, types and OpenAPI.
+import { Type, type Static } from 'typebox';
+import { badRequest } from './errors.js';
+import type { Address } from '../db/schema.js';
+
+export const IdString = (description = 'record id (24 hex characters)') =>
+  Type.String({ pattern: '^[0-9a-fA-F]{24}$', description });
+
+export const AddressObject = Type.Object(
+  { line1: Type.Optional(Type.String({ maxLength: 200 })), line2: Type.Optional(Type.String({ maxLength: 200 })) },
+  { additionalProperties: false },
+);
+
+/** Old clients send `address` as a JSON string inside multipart forms; new ones send an object. */
+export const AddressInput = Type.Union([AddressObject, Type.String({ maxLength: 500 })], {
+  description: 'an object { line1, line2 } or the same as a JSON string',
+});
+
+export function parseAddress(input: Static<typeof AddressInput> | undefined): Address | undefined {
+  if (input === undefined) return undefined;
+  let obj: unknown = input;
+  if (typeof input === 'string') {
+    try {
+      obj = JSON.parse(input);
+    } catch {
+      throw badRequest('address must be an object { line1, line2 } or its JSON string');
+    }
+  }
+  if (!obj || typeof obj !== 'object' || Array.isArray(obj)) throw badRequest('address must be an object { line1, line2 }');
+  const { line1 = '', line2 = '' } = obj as Record<string, unknown>;
+  if (typeof line1 !== 'string' || typeof line2 !== 'string' || line1.length > 200 || line2.length > 200) {
+    throw badRequest('address lines must be text of at most 200 characters');
+  }
+  return { line1, line2 };
+}
+
+export const AddressOut = Type.Object({ line1: Type.String(), line2: Type.String() });
+
+export const Message = Type.Object({ success: Type.Boolean(), message: Type.String() });
+
+export const ErrorEnvelope = Type.Object({ success: Type.Literal(false), message: Type.String() });
+
+/** Standard error responses for OpenAPI. */
+export const errorResponses = {
+  400: ErrorEnvelope,
+  401: ErrorEnvelope,
+  403: ErrorEnvelope,
+  404: ErrorEnvelope,
+  409: ErrorEnvelope,
+};
+
+export const AppointmentIdBody = Type.Object(
+  { appointmentId: IdString('appointment id'), reason: Type.Optional(Type.String({ maxLength: 500 })) },
+  { additionalProperties: false },
+);
+
+export const Email = Type.String({ maxLength: 254 });
+export const Password = Type.String({ maxLength: 128 });

@@ -1,0 +1,159 @@
+// Wall-clock ↔ instant conversions in IANA time zones, and the slot formats old clients use.
+// Appointments are wall-clock times in the doctor's zone and are stored as UTC instants.
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(tz: string): Intl.DateTimeFormat {
+  let f = formatters.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: tz,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      weekday: 'short',
+    });
+    formatters.set(tz, f);
+  }
+  return f;
+}
+
+const WEEKDAYS: Record<string, number> = { Sun: 0, Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6 };
+
+export interface WallClock {
+  /** YYYY-MM-DD */
+  date: string;
+  /** 0 = Sunday */
+  weekday: number;
+  /** minutes after local midnight */
+  minutes: number;
+}
+
+/** The local date, weekday and minute-of-day of an instant in a zone. */
+export function wallClock(instant: Date | number, tz: string): WallClock {
+  const parts: Record<string, string> = {};
+  for (const p of formatter(tz).formatToParts(new Date(instant))) parts[p.type] = p.value;
+  return {
+    date: `${parts.year}-${parts.month}-${parts.day}`,
+    weekday: WEEKDAYS[parts.weekday] ?? 0,
+    minutes: Number(parts.hour) * 60 + Number(parts.minute),
+  };
+}
+
+/** Offset of the zone from UTC at an instant, in milliseconds (local − UTC). */
+function offsetMs(instantMs: number, tz: string): number {
+  const parts: Record<string, string> = {};
+  for (const p of formatter(tz).formatToParts(new Date(instantMs))) parts[p.type] = p.value;
+  const asUtc = Date.UTC(
+    Number(parts.year),
+    Number(parts.month) - 1,
+    Number(parts.day),
+    Number(parts.hour),
+    Number(parts.minute),
+    Number(parts.second),
+  );
+  return asUtc - Math.floor(instantMs / 1000) * 1000;
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+
+/**
+ * The instant at which a zone's wall clock shows `date` `minutes`. Returns null for wall-clock times
+ * skipped by a daylight-saving jump; for times that occur twice (clocks going back) returns the first.
+ */
+export function zonedInstant(date: string, minutes: number, tz: string): Date | null {
+  const [y, m, d] = date.split('-').map(Number);
+  const local = Date.UTC(y, m - 1, d, 0, minutes);
+  const candidates = [...new Set([offsetMs(local - DAY_MS, tz), offsetMs(local, tz), offsetMs(local + DAY_MS, tz)])]
+    .map((off) => local - off)
+    .filter((c) => offsetMs(c, tz) === local - c)
+    .sort((a, b) => a - b);
+  return candidates.length ? new Date(candidates[0]) : null;
+}
+
+/** Adds whole days to a YYYY-MM-DD date. */
+export function addDays(date: string, days: number): string {
+  const [y, m, d] = date.split('-').map(Number);
+  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
+}
+
+/** Weekday (0 = Sunday) of a calendar date, independent of zone. */
+export function weekdayOf(date: string): number {
+  const [y, m, d] = date.split('-').map(Number);
+  return new Date(Date.UTC(y, m - 1, d)).getUTCDay();
+}
+
+function isRealDate(y: number, m: number, d: number): boolean {
+  if (y < 1970 || y > 9999 || m < 1 || m > 12 || d < 1) return false;
+  return d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/**
+ * Accepts `YYYY-MM-DD` and the legacy `d_m_yyyy` key that old clients send (day and month not
+ * zero-padded). Returns `YYYY-MM-DD`, or null when the input is not a real date.
+ */
+export function parseSlotDate(input: string): string | null {
+  let y: number, m: number, d: number;
+  let match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(input.trim());
+  if (match) {
+    [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  } else {
+    match = /^(\d{1,2})_(\d{1,2})_(\d{4})$/.exec(input.trim());
+    if (!match) return null;
+    [d, m, y] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  }
+  return isRealDate(y, m, d) ? `${y}-${pad(m)}-${pad(d)}` : null;
+}
+
+/** `2024-12-05` → `5_12_2024`, the key old clients look up in `slots_booked`. */
+export function legacyDateKey(date: string): string {
+  const [y, m, d] = date.split('-').map(Number);
+  return `${d}_${m}_${y}`;
+}
+
+/**
+ * Accepts `10:30 AM`, `10:30 am`, `10:30:00 AM` (browser `toLocaleTimeString`) and 24-hour `14:30`.
+ * Returns minutes after midnight, or null.
+ */
+export function parseSlotTime(input: string): number | null {
+  const s = input.trim().replace(/\u202f|\u00a0/g, ' ');
+  let match = /^(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp])\.?\s*[Mm]\.?$/.exec(s);
+  if (match) {
+    const h = Number(match[1]);
+    const min = Number(match[2]);
+    if (h < 1 || h > 12 || min > 59 || (match[3] !== undefined && Number(match[3]) !== 0)) return null;
+    const pm = match[4].toLowerCase() === 'p';
+    return ((h % 12) + (pm ? 12 : 0)) * 60 + min;
+  }
+  match = /^(\d{1,2}):(\d{2})(?::(\d{2}))?$/.exec(s);
+  if (match) {
+    const h = Number(match[1]);
+    const min = Number(match[2]);
+    if (h > 23 || min > 59 || (match[3] !== undefined && Number(match[3]) !== 0)) return null;
+    return h * 60 + min;
+  }
+  return null;
+}
+
+/** Minutes after midnight → `hh:mm AM`, the stored and returned form. */
+export function formatSlotTime(minutes: number): string {
+  const h24 = Math.floor(minutes / 60) % 24;
+  const min = minutes % 60;
+  const h12 = h24 % 12 === 0 ? 12 : h24 % 12;
+  return `${pad(h12)}:${pad(min)} ${h24 < 12 ? 'AM' : 'PM'}`;
+}
+
+export function isValidTimeZone(tz: string): boolean {
+  try {
+    formatter(tz);
+    return true;
+  } catch {
+    return false;
+  }
+}

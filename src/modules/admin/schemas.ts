@@ -1,0 +1,22 @@
+import { Type } from 'typebox';
+import { AddressInput, Email, IdString, Password } from '../../lib/schemas.js';
+
+export const AdminLoginBody = Type.Object({ email: Type.Optional(Email), password: Type.Optional(Password) }, { additionalProperties: false });
+
+/** add-doctor form fields (multipart; the picture comes in file field `image`). */
+export const AddDoctorBody = Type.Object(
+  {
+    name: Type.Optional(Type.String({ maxLength: 100 })),
+    email: Type.Optional(Email),
+    password: Type.Optional(Password),
+    speciality: Type.Optional(Type.String({ maxLength: 100 })),
+    degree: Type.Optional(Type.String({ maxLength: 100 })),
+    experience: Type.Optional(Type.String({ maxLength: 50 })),
+    about: Type.Optional(Type.String({ maxLength: 5000 })),
+    fees: Type.Optional(Type.Number({ minimum: 0 })),
+    address: Type.Optional(AddressInput),
+  },
+  { additionalProperties: false },
+);
+
+export const DocIdBody = Type.Object({ docId: IdString('doctor id') }, { additionalProperties: false });

@@ -1,0 +1,35 @@
+// The administrator: credentials come from ADMIN_EMAIL / ADMIN_PASSWORD (spec), stored hashed.
+import type { Config } from '../../config.js';
+import { badRequest, unauthorized } from '../../lib/errors.js';
+import { newId } from '../../lib/ids.js';
+import { normalizeEmail } from '../../lib/validate.js';
+import { burnPasswordCheck, hashPassword, verifyPassword } from '../auth/passwords.js';
+import type { TokenService } from '../auth/tokens.js';
+import type { AdminRepo } from './repo.js';
+
+export class AdminService {
+  constructor(
+    private readonly repo: AdminRepo,
+    private readonly tokens: TokenService,
+    private readonly config: Config,
+  ) {}
+
+  /** Creates the configured admin, or updates its password when ADMIN_PASSWORD changed. */
+  async bootstrap(): Promise<void> {
+    const email = normalizeEmail(this.config.adminEmail);
+    const existing = await this.repo.findByEmail(email);
+    if (!existing) {
+      await this.repo.insert({ id: newId(), email, passwordHash: await hashPassword(this.config.adminPassword) });
+    } else if (!(await verifyPassword(this.config.adminPassword, existing.passwordHash))) {
+      await this.repo.setPassword(existing.id, await hashPassword(this.config.adminPassword));
+    }
+  }
+
+  async login(input: { email?: string; password?: string }): Promise<{ token: string; id: string }> {
+    if (!input.email || !input.password) throw badRequest('Missing Details');
+    const row = await this.repo.findByEmail(normalizeEmail(input.email));
+    const ok = row ? await verifyPassword(input.password, row.passwordHash) : await burnPasswordCheck(input.password);
+    if (!row || !ok) throw unauthorized('Invalid credentials');
+    return { token: this.tokens.sign(row.id, 'admin'), id: row.id };
+  }
+}

@@ -1,0 +1,95 @@
+// Appointment routes for each role, registered under /api/user, /api/doctor and /api/admin.
+// Legacy aliases used by existing Prescripto clients share the same handlers.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { AppointmentIdBody, errorResponses } from '../../lib/schemas.js';
+import { authId, requireRole } from '../auth/guards.js';
+import { AdminDash, AppointmentList, AppointmentMessage, BookBody, DoctorDash } from './schemas.js';
+
+const tags = ['appointments'];
+const security = [{ bearer: [] }];
+
+export const patientAppointmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { appointments, tokens } = app.ctx;
+  const onRequest = requireRole(tokens, 'patient');
+
+  app.post('/book-appointment', {
+    onRequest,
+    schema: { tags, summary: 'Book a slot with a doctor', security, body: BookBody, response: { 201: AppointmentMessage, ...errorResponses } },
+  }, async (request, reply) => {
+    const appointment = await appointments.book(authId(request), request.body);
+    return reply.code(201).send({ success: true, message: 'Appointment Booked', appointment });
+  });
+
+  app.get('/appointments', {
+    onRequest,
+    schema: { tags, summary: 'The patient’s appointments, newest first', security, response: { 200: AppointmentList, ...errorResponses } },
+  }, async (request) => ({ success: true, appointments: await appointments.listForPatient(authId(request)) }));
+
+  app.post('/cancel-appointment', {
+    onRequest,
+    schema: { tags, summary: 'Cancel one of the patient’s appointments', security, body: AppointmentIdBody, response: { 200: AppointmentMessage, ...errorResponses } },
+  }, async (request) => {
+    const appointment = await appointments.cancel(request.body.appointmentId, 'patient', authId(request), request.body.reason);
+    return { success: true, message: 'Appointment Cancelled', appointment };
+  });
+};
+
+export const doctorAppointmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { appointments, tokens } = app.ctx;
+  const onRequest = requireRole(tokens, 'doctor');
+
+  app.get('/appointments', {
+    onRequest,
+    schema: { tags, summary: 'The doctor’s appointments, newest first', security, response: { 200: AppointmentList, ...errorResponses } },
+  }, async (request) => ({ success: true, appointments: await appointments.listForDoctor(authId(request)) }));
+
+  for (const url of ['/appointment-complete', '/complete-appointment']) {
+    app.post(url, {
+      onRequest,
+      schema: { tags, summary: 'Mark an appointment completed', security, body: AppointmentIdBody, response: { 200: AppointmentMessage, ...errorResponses } },
+    }, async (request) => {
+      const appointment = await appointments.complete(request.body.appointmentId, authId(request));
+      return { success: true, message: 'Appointment Completed', appointment };
+    });
+  }
+
+  for (const url of ['/appointment-cancel', '/cancel-appointment']) {
+    app.post(url, {
+      onRequest,
+      schema: { tags, summary: 'Cancel one of the doctor’s appointments', security, body: AppointmentIdBody, response: { 200: AppointmentMessage, ...errorResponses } },
+    }, async (request) => {
+      const appointment = await appointments.cancel(request.body.appointmentId, 'doctor', authId(request), request.body.reason);
+      return { success: true, message: 'Appointment Cancelled', appointment };
+    });
+  }
+
+  app.get('/dashboard', {
+    onRequest,
+    schema: { tags, summary: 'Earnings, counts and latest bookings', security, response: { 200: DoctorDash, ...errorResponses } },
+  }, async (request) => ({ success: true, dashData: await appointments.doctorDashboard(authId(request)) }));
+};
+
+export const adminAppointmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { appointments, tokens } = app.ctx;
+  const onRequest = requireRole(tokens, 'admin');
+
+  app.get('/appointments', {
+    onRequest,
+    schema: { tags, summary: 'All appointments, newest first', security, response: { 200: AppointmentList, ...errorResponses } },
+  }, async () => ({ success: true, appointments: await appointments.listAll() }));
+
+  for (const url of ['/appointment-cancel', '/cancel-appointment']) {
+    app.post(url, {
+      onRequest,
+      schema: { tags, summary: 'Cancel any appointment', security, body: AppointmentIdBody, response: { 200: AppointmentMessage, ...errorResponses } },
+    }, async (request) => {
+      const appointment = await appointments.cancel(request.body.appointmentId, 'admin', authId(request), request.body.reason);
+      return { success: true, message: 'Appointment Cancelled', appointment };
+    });
+  }
+
+  app.get('/dashboard', {
+    onRequest,
+    schema: { tags, summary: 'Platform counts, revenue and latest bookings', security, response: { 200: AdminDash, ...errorResponses } },
+  }, async () => ({ success: true, dashData: await appointments.adminDashboard() }));
+};

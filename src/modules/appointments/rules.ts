@@ -1,0 +1,28 @@
+// Booking rules: may this doctor be booked at this time, now? Kept apart from the service so the
+// scheduling engine can grow (working hours, time off, notice, window) without touching booking.
+import type { Db } from '../../db/client.js';
+import type { DoctorRow } from '../../db/schema.js';
+import { AppError } from '../../lib/errors.js';
+
+export interface RequestedSlot {
+  slotDate: string;
+  /** minutes after local midnight in the doctor's zone */
+  minutes: number;
+  startsAt: Date;
+}
+
+export interface BookingRules {
+  /** Throws an AppError naming the rule that refuses the slot. */
+  assertBookable(doctor: DoctorRow, slot: RequestedSlot, now: Date): Promise<void>;
+  /** Inside the booking transaction: frees slots held by unpaid bookings whose payment window ended. */
+  releaseExpired(tx: Db, doctorId: string, from: Date, to: Date, now: Date): Promise<void>;
+}
+
+/** The core rule set: the slot must be in the future. */
+export class FutureOnlyRules implements BookingRules {
+  async assertBookable(_doctor: DoctorRow, slot: RequestedSlot, now: Date): Promise<void> {
+    if (slot.startsAt.getTime() <= now.getTime()) throw new AppError(400, 'Appointments can only be booked for a future time');
+  }
+
+  async releaseExpired(): Promise<void> {}
+}

@@ -1,0 +1,82 @@
+import { Type } from 'typebox';
+import { AddressOut, IdString } from '../../lib/schemas.js';
+
+export const BookBody = Type.Object(
+  {
+    docId: IdString('doctor id'),
+    slotDate: Type.String({ maxLength: 20, description: '`YYYY-MM-DD` or legacy `d_m_yyyy`' }),
+    slotTime: Type.String({ maxLength: 20, description: '`10:30 AM`, `10:30 am` or `14:30`' }),
+  },
+  { additionalProperties: false },
+);
+
+const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
+
+const UserSnapshot = Type.Object({
+  _id: Type.String(), name: Type.String(), email: Type.String(), phone: Type.String(), address: AddressOut,
+  gender: Type.String(), dob: Type.String(), image: Type.String(),
+});
+
+const DocSnapshot = Type.Object({
+  _id: Type.String(), name: Type.String(), image: Type.String(), speciality: Type.String(), degree: Type.String(),
+  experience: Type.String(), about: Type.String(), fees: Type.Number(), address: AddressOut,
+});
+
+export const Appointment = Type.Object({
+  _id: Type.String(),
+  userId: Type.String(),
+  docId: Type.String(),
+  slotDate: Type.String(),
+  slotTime: Type.String(),
+  startsAt: Type.String({ description: 'UTC instant' }),
+  endsAt: Type.String(),
+  userData: UserSnapshot,
+  docData: DocSnapshot,
+  amount: Type.Number(),
+  currency: Type.String(),
+  date: Type.Number({ description: 'booking time, ms since epoch' }),
+  status: Type.Union([Type.Literal('pending'), Type.Literal('confirmed'), Type.Literal('completed'), Type.Literal('cancelled')]),
+  cancelled: Type.Boolean(),
+  payment: Type.Boolean(),
+  isCompleted: Type.Boolean(),
+  cancelledBy: Nullable(Type.String()),
+  cancelReason: Nullable(Type.String()),
+  cancelledAt: Nullable(Type.String()),
+  refundAmount: Type.Union([Type.Number(), Type.Null()]),
+  refundStatus: Nullable(Type.String()),
+  paymentGateway: Nullable(Type.String()),
+  paidAt: Nullable(Type.String()),
+  completedAt: Nullable(Type.String()),
+});
+
+export const AppointmentList = Type.Object({ success: Type.Boolean(), appointments: Type.Array(Appointment) }, { additionalProperties: true });
+
+export const AppointmentMessage = Type.Object({ success: Type.Boolean(), message: Type.String(), appointment: Appointment });
+
+export const DoctorDash = Type.Object({
+  success: Type.Boolean(),
+  dashData: Type.Object({
+    earnings: Type.Number(),
+    appointments: Type.Integer(),
+    patients: Type.Integer(),
+    latestAppointments: Type.Array(Appointment),
+  }),
+});
+
+export const AdminDash = Type.Object({
+  success: Type.Boolean(),
+  dashData: Type.Object({
+    doctors: Type.Integer(),
+    appointments: Type.Integer(),
+    patients: Type.Integer(),
+    latestAppointments: Type.Array(Appointment),
+    totalDoctors: Type.Integer(),
+    totalAppointments: Type.Integer(),
+    totalPatients: Type.Integer(),
+    pendingAppointments: Type.Integer(),
+    confirmedAppointments: Type.Integer(),
+    completedAppointments: Type.Integer(),
+    cancelledAppointments: Type.Integer(),
+    totalRevenue: Type.Number(),
+  }),
+});

@@ -1,0 +1,292 @@
+// Booking, cancelling and completing appointments; listings and dashboards. The exclusion
+// constraint on `appointments.blocks` is what makes double booking impossible; this service turns
+// its refusal into a clear 409.
+import type { Config } from '../../config.js';
+import type { Db } from '../../db/client.js';
+import { type Actor, type AppointmentRow, type AppointmentStatus, type DocSnapshot, type UserSnapshot } from '../../db/schema.js';
+import type { Clock } from '../../lib/clock.js';
+import { badRequest, conflict, forbidden, notFound, PG_EXCLUSION_VIOLATION, sqlState } from '../../lib/errors.js';
+import type { AppointmentEventType, DomainEvents } from '../../lib/events.js';
+import { newId } from '../../lib/ids.js';
+import { toMajor } from '../../lib/money.js';
+import { formatSlotTime, legacyDateKey, parseSlotDate, parseSlotTime, zonedInstant } from '../../lib/time.js';
+import type { DoctorService, SlotsBooked } from '../doctors/service.js';
+import type { PatientService } from '../patients/service.js';
+import { refundFor } from './policy.js';
+import type { AppointmentPatch, AppointmentRepo } from './repo.js';
+import type { BookingRules } from './rules.js';
+
+export interface AppointmentView {
+  _id: string;
+  userId: string;
+  docId: string;
+  slotDate: string;
+  slotTime: string;
+  startsAt: string;
+  endsAt: string;
+  userData: UserSnapshot;
+  docData: DocSnapshot;
+  amount: number;
+  currency: string;
+  date: number;
+  status: AppointmentStatus;
+  cancelled: boolean;
+  payment: boolean;
+  isCompleted: boolean;
+  cancelledBy: Actor | null;
+  cancelReason: string | null;
+  cancelledAt: string | null;
+  refundAmount: number | null;
+  refundStatus: string | null;
+  paymentGateway: string | null;
+  paidAt: string | null;
+  completedAt: string | null;
+}
+
+export interface BookInput {
+  docId: string;
+  slotDate: string;
+  slotTime: string;
+}
+
+const LIVE: AppointmentStatus[] = ['pending', 'confirmed'];
+const LATEST = 5;
+
+export function appointmentView(r: AppointmentRow): AppointmentView {
+  return {
+    _id: r.id,
+    userId: r.patientId,
+    docId: r.doctorId,
+    slotDate: r.slotDate,
+    slotTime: r.slotTime,
+    startsAt: r.startsAt.toISOString(),
+    endsAt: r.endsAt.toISOString(),
+    userData: r.userData,
+    docData: r.docData,
+    amount: toMajor(r.amountMinor),
+    currency: r.currency,
+    date: r.createdAt.getTime(),
+    status: r.status,
+    cancelled: r.status === 'cancelled',
+    payment: r.paid,
+    isCompleted: r.status === 'completed',
+    cancelledBy: r.cancelledBy,
+    cancelReason: r.cancelReason,
+    cancelledAt: r.cancelledAt?.toISOString() ?? null,
+    refundAmount: r.refundMinor === null ? null : toMajor(r.refundMinor),
+    refundStatus: r.refundStatus,
+    paymentGateway: r.paymentGateway,
+    paidAt: r.paidAt?.toISOString() ?? null,
+    completedAt: r.completedAt?.toISOString() ?? null,
+  };
+}
+
+/** `[start,end)` as a Postgres tstzrange literal. */
+export const rangeLiteral = (start: Date, end: Date): string => `[${start.toISOString()},${end.toISOString()})`;
+
+export class AppointmentService {
+  constructor(
+    private readonly db: Db,
+    private readonly repo: AppointmentRepo,
+    private readonly patients: PatientService,
+    private readonly doctors: DoctorService,
+    private readonly rules: BookingRules,
+    private readonly events: DomainEvents,
+    private readonly clock: Clock,
+    private readonly config: Config,
+  ) {
+    doctors.useSlotsBookedSource((ids) => this.slotsBooked(ids));
+  }
+
+  async get(id: string): Promise<AppointmentRow> {
+    const row = await this.repo.findById(id);
+    if (!row) throw notFound('Appointment not found');
+    return row;
+  }
+
+  /** Loads an appointment and checks that `actor` may act on it. */
+  async getFor(id: string, actor: Actor, actorId: string): Promise<AppointmentRow> {
+    const row = await this.get(id);
+    if (actor === 'patient' && row.patientId !== actorId) throw forbidden('This appointment belongs to another patient');
+    if (actor === 'doctor' && row.doctorId !== actorId) throw forbidden('This appointment belongs to another doctor');
+    return row;
+  }
+
+  async book(patientId: string, input: BookInput): Promise<AppointmentView> {
+    const slotDate = parseSlotDate(input.slotDate);
+    if (!slotDate) throw badRequest('slotDate must be a date like 2024-12-25 (or 25_12_2024)');
+    const minutes = parseSlotTime(input.slotTime);
+    if (minutes === null) throw badRequest('slotTime must be a time like 10:30 AM');
+    const doctor = await this.doctors.find(input.docId);
+    if (!doctor) throw notFound('Doctor not found');
+    if (!doctor.available) throw conflict('Doctor not available');
+    const patient = await this.patients.get(patientId);
+    const startsAt = zonedInstant(slotDate, minutes, doctor.timeZone);
+    if (!startsAt) throw badRequest(`${formatSlotTime(minutes)} does not exist on ${slotDate} in ${doctor.timeZone} (daylight-saving change)`);
+    const now = this.clock.now();
+    await this.rules.assertBookable(doctor, { slotDate, minutes, startsAt }, now);
+    const endsAt = new Date(startsAt.getTime() + doctor.slotMinutes * 60_000);
+    const holdUntil = new Date(endsAt.getTime() + doctor.bufferMinutes * 60_000);
+    const userData = this.patients.view(patient);
+    const doc = this.doctors.publicView(doctor);
+    const docData: DocSnapshot = {
+      _id: doc._id, name: doc.name, email: '', image: doc.image, speciality: doc.speciality, degree: doc.degree,
+      experience: doc.experience, about: doc.about, fees: doc.fees, address: doc.address,
+    };
+    const id = newId(now);
+    let row: AppointmentRow;
+    try {
+      row = await this.db.transaction(async (tx) => {
+        await this.rules.releaseExpired(tx, doctor.id, startsAt, holdUntil, now);
+        const created = await this.repo.insert(
+          {
+            id,
+            patientId,
+            doctorId: doctor.id,
+            slotDate,
+            slotTime: formatSlotTime(minutes),
+            startsAt,
+            endsAt,
+            blocks: rangeLiteral(startsAt, holdUntil),
+            userData,
+            docData,
+            amountMinor: doctor.feesMinor,
+            currency: this.config.currency,
+            status: 'pending',
+            paid: false,
+            createdAt: now,
+          },
+          tx,
+        );
+        await this.record(tx, created, 'booked', 'patient');
+        return created;
+      });
+    } catch (err) {
+      if (sqlState(err) === PG_EXCLUSION_VIOLATION) throw conflict('Slot not available');
+      throw err;
+    }
+    await this.publish(row, 'booked', 'patient');
+    return appointmentView(row);
+  }
+
+  async cancel(id: string, actor: Exclude<Actor, 'system'>, actorId: string, reason?: string): Promise<AppointmentView> {
+    const current = await this.getFor(id, actor, actorId);
+    this.assertLive(current, 'cancelled');
+    const now = this.clock.now();
+    const refund = refundFor(current, actor, now);
+    const patch: AppointmentPatch = {
+      status: 'cancelled',
+      cancelledBy: actor,
+      cancelReason: reason?.trim() || null,
+      cancelledAt: now,
+      refundMinor: current.paid ? refund : null,
+      refundStatus: current.paid ? (refund > 0 ? 'pending' : 'none') : null,
+    };
+    return this.transition(current, patch, 'cancelled', actor);
+  }
+
+  async complete(id: string, doctorId: string): Promise<AppointmentView> {
+    const current = await this.getFor(id, 'doctor', doctorId);
+    this.assertLive(current, 'completed');
+    return this.transition(current, { status: 'completed', completedAt: this.clock.now() }, 'completed', 'doctor');
+  }
+
+  /** Applies a state change if the appointment is still live, recording the event in the same transaction. */
+  async transition(current: AppointmentRow, patch: AppointmentPatch, event: AppointmentEventType, actor: Actor): Promise<AppointmentView> {
+    const row = await this.db.transaction(async (tx) => {
+      const updated = await this.repo.transition(current.id, LIVE, patch, tx);
+      if (updated) await this.record(tx, updated, event, actor);
+      return updated;
+    });
+    if (!row) {
+      // Someone else changed it between our read and our write: report the state it is in now.
+      this.assertLive(await this.get(current.id), event);
+      throw conflict('Appointment changed meanwhile, please retry');
+    }
+    await this.publish(row, event, actor);
+    return appointmentView(row);
+  }
+
+  private assertLive(row: AppointmentRow, wanted: string): void {
+    if (row.status === 'cancelled') throw conflict(`Appointment is cancelled and cannot be ${wanted}`);
+    if (row.status === 'completed') throw conflict(`Appointment is completed and cannot be ${wanted}`);
+  }
+
+  async record(tx: Db, row: AppointmentRow, type: AppointmentEventType, actor: Actor): Promise<void> {
+    await this.events.record(tx, this.eventOf(row, type, actor));
+  }
+
+  async publish(row: AppointmentRow, type: AppointmentEventType, actor: Actor): Promise<void> {
+    await this.events.publish(this.eventOf(row, type, actor));
+  }
+
+  private eventOf(row: AppointmentRow, type: AppointmentEventType, actor: Actor) {
+    return {
+      kind: 'appointment' as const,
+      type,
+      appointmentId: row.id,
+      doctorId: row.doctorId,
+      patientId: row.patientId,
+      status: row.status,
+      actor,
+      at: this.clock.now(),
+    };
+  }
+
+  async listForPatient(patientId: string): Promise<AppointmentView[]> {
+    return (await this.repo.listForPatient(patientId)).map(appointmentView);
+  }
+
+  async listForDoctor(doctorId: string): Promise<AppointmentView[]> {
+    return (await this.repo.listForDoctor(doctorId)).map(appointmentView);
+  }
+
+  async listAll(): Promise<AppointmentView[]> {
+    return (await this.repo.list(undefined, 1000)).map(appointmentView);
+  }
+
+  async doctorDashboard(doctorId: string) {
+    const [agg, latest] = await Promise.all([this.repo.doctorDashboard(doctorId), this.repo.listForDoctor(doctorId, LATEST)]);
+    return {
+      earnings: toMajor(agg.earnings),
+      appointments: agg.appointments,
+      patients: agg.patients,
+      latestAppointments: latest.map(appointmentView),
+    };
+  }
+
+  async adminDashboard() {
+    const [agg, doctors, patients, latest] = await Promise.all([
+      this.repo.adminDashboard(),
+      this.doctors.count(),
+      this.patients.count(),
+      this.repo.list(undefined, LATEST),
+    ]);
+    return {
+      doctors,
+      appointments: agg.appointments,
+      patients,
+      latestAppointments: latest.map(appointmentView),
+      totalDoctors: doctors,
+      totalAppointments: agg.appointments,
+      totalPatients: patients,
+      pendingAppointments: agg.pending,
+      confirmedAppointments: agg.confirmed,
+      completedAppointments: agg.completed,
+      cancelledAppointments: agg.cancelled,
+      totalRevenue: toMajor(agg.revenue),
+    };
+  }
+
+  /** Live booked slots from today on, keyed by `YYYY-MM-DD` and legacy `d_m_yyyy`. */
+  async slotsBooked(doctorIds?: string[]): Promise<Map<string, SlotsBooked>> {
+    const from = new Date(this.clock.now().getTime() - 24 * 3600_000);
+    const out = new Map<string, SlotsBooked>();
+    for (const r of await this.repo.bookedSlots(from, doctorIds)) {
+      let m = out.get(r.doctorId);
+      if (!m) out.set(r.doctorId, (m = {}));
+      for (const key of [r.slotDate, legacyDateKey(r.slotDate)]) (m[key] ??= []).push(r.slotTime);
+    }
+    return out;
+  }
+}

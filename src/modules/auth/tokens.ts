@@ -1,0 +1,49 @@
+import { randomUUID } from 'node:crypto';
+import { createSigner, createVerifier, TokenError } from 'fast-jwt';
+
+export type Role = 'patient' | 'doctor' | 'admin';
+
+export interface AccessClaims {
+  id: string;
+  role: Role;
+  jti: string;
+  iat: number;
+  exp: number;
+}
+
+/** Decides whether a token issued at `iat` with id `jti` was revoked; issue-specific stores plug in. */
+export type RevocationCheck = (claims: AccessClaims) => Promise<boolean>;
+
+export interface TokenService {
+  sign(id: string, role: Role): string;
+  /** Returns the claims, or a reason the token is refused. */
+  verify(token: string): Promise<AccessClaims | { error: 'expired' | 'invalid' | 'revoked' }>;
+  setRevocationCheck(check: RevocationCheck): void;
+}
+
+export function createTokenService(secret: string, expiresInSeconds: number): TokenService {
+  // HS256 pinned on both sides: a token with alg "none" or an RSA/EC header is refused (no key confusion).
+  const signer = createSigner({ key: secret, algorithm: 'HS256', expiresIn: expiresInSeconds * 1000 });
+  const verifier = createVerifier({ key: secret, algorithms: ['HS256'], cache: 1000 });
+  let revoked: RevocationCheck = async () => false;
+  return {
+    sign(id, role) {
+      return signer({ id, role, jti: randomUUID() });
+    },
+    async verify(token) {
+      let claims: AccessClaims;
+      try {
+        claims = verifier(token) as AccessClaims;
+      } catch (err) {
+        if (err instanceof TokenError && err.code === TokenError.codes.expired) return { error: 'expired' };
+        return { error: 'invalid' };
+      }
+      if (typeof claims.id !== 'string' || !['patient', 'doctor', 'admin'].includes(claims.role)) return { error: 'invalid' };
+      if (await revoked(claims)) return { error: 'revoked' };
+      return claims;
+    },
+    setRevocationCheck(check) {
+      revoked = check;
+    },
+  };
+}

@@ -1,0 +1,60 @@
+import { asc, eq, inArray, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { doctorHours, doctors, type DoctorRow } from '../../db/schema.js';
+import type { WorkingRange } from '../../config.js';
+
+export type NewDoctor = Omit<DoctorRow, 'createdAt' | 'updatedAt'>;
+export type DoctorPatch = Partial<Pick<DoctorRow, 'name' | 'feesMinor' | 'address' | 'about' | 'available' | 'image' | 'passwordHash' | 'speciality' | 'degree' | 'experience' | 'slotMinutes' | 'slotIntervalMinutes' | 'bufferMinutes' | 'timeZone'>>;
+
+export class DoctorRepo {
+  constructor(private readonly db: Db) {}
+
+  async findById(id: string, db: Db = this.db): Promise<DoctorRow | undefined> {
+    return (await db.select().from(doctors).where(eq(doctors.id, id)).limit(1))[0];
+  }
+
+  async findByEmail(email: string): Promise<DoctorRow | undefined> {
+    return (await this.db.select().from(doctors).where(eq(doctors.email, email)).limit(1))[0];
+  }
+
+  /** Inserts the doctor and their weekly hours in one transaction. */
+  async insert(row: NewDoctor, hours: WorkingRange[]): Promise<DoctorRow> {
+    return this.db.transaction(async (tx) => {
+      const [created] = await tx.insert(doctors).values(row).returning();
+      if (hours.length) {
+        await tx.insert(doctorHours).values(hours.map((h) => ({ doctorId: row.id, weekday: h.weekday, startMinute: h.start, endMinute: h.end })));
+      }
+      return created;
+    });
+  }
+
+  async update(id: string, patch: DoctorPatch, db: Db = this.db): Promise<DoctorRow | undefined> {
+    return (await db.update(doctors).set({ ...patch, updatedAt: sql`now()` }).where(eq(doctors.id, id)).returning())[0];
+  }
+
+  /** Flips `available` atomically (no read-modify-write race between two admins). */
+  async toggleAvailability(id: string): Promise<DoctorRow | undefined> {
+    return (
+      await this.db.update(doctors).set({ available: sql`NOT ${doctors.available}`, updatedAt: sql`now()` }).where(eq(doctors.id, id)).returning()
+    )[0];
+  }
+
+  async list(ids?: string[]): Promise<DoctorRow[]> {
+    const q = this.db.select().from(doctors);
+    return (ids ? q.where(inArray(doctors.id, ids)) : q).orderBy(asc(doctors.createdAt), asc(doctors.id));
+  }
+
+  async count(): Promise<number> {
+    const [r] = await this.db.select({ n: sql<number>`count(*)::int` }).from(doctors);
+    return r.n;
+  }
+
+  async hours(doctorId: string, db: Db = this.db): Promise<WorkingRange[]> {
+    const rows = await db
+      .select()
+      .from(doctorHours)
+      .where(eq(doctorHours.doctorId, doctorId))
+      .orderBy(asc(doctorHours.weekday), asc(doctorHours.startMinute));
+    return rows.map((r) => ({ weekday: r.weekday, start: r.startMinute, end: r.endMinute }));
+  }
+}

@@ -1,0 +1,57 @@
+// /api/doctor/* account routes. Appointment and dashboard routes live in the appointments module.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { errorResponses, Message, parseAddress } from '../../lib/schemas.js';
+import { authId, requireRole } from '../auth/guards.js';
+import { collectMultipart } from '../media/multipart.js';
+import { TokenResponse } from '../patients/schemas.js';
+import { ChangeAvailabilityBody, DoctorLoginBody, DoctorProfile, DoctorUpdateBody, PublicDoctor } from './schemas.js';
+
+const tags = ['doctors'];
+const security = [{ bearer: [] }];
+
+export const doctorRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { doctors, tokens } = app.ctx;
+  const doctorOnly = requireRole(tokens, 'doctor');
+
+  app.get('/list', {
+    schema: { tags, summary: 'Public list of doctors (no emails, no passwords)', response: { 200: Type.Object({ success: Type.Boolean(), doctors: Type.Array(PublicDoctor) }) } },
+  }, async () => ({ success: true, doctors: await doctors.publicList() }));
+
+  app.post('/login', {
+    schema: { tags, summary: 'Doctor login', body: DoctorLoginBody, response: { 200: TokenResponse, ...errorResponses } },
+  }, async (request) => {
+    const { token } = await doctors.login(request.body);
+    return { success: true, token };
+  });
+
+  app.get('/profile', {
+    onRequest: doctorOnly,
+    schema: { tags, summary: 'The logged-in doctor', security, response: { 200: Type.Object({ success: Type.Boolean(), profileData: DoctorProfile }), ...errorResponses } },
+  }, async (request) => ({ success: true, profileData: await doctors.profile(authId(request)) }));
+
+  app.post('/update-profile', {
+    onRequest: doctorOnly,
+    preValidation: collectMultipart,
+    schema: {
+      tags,
+      summary: 'Update fees, address, about, availability (JSON, or multipart with an optional `image`)',
+      consumes: ['application/json', 'multipart/form-data'],
+      security,
+      body: DoctorUpdateBody,
+      response: { 200: Type.Object({ success: Type.Boolean(), message: Type.String(), profileData: DoctorProfile }), ...errorResponses },
+    },
+  }, async (request) => {
+    const { address, ...rest } = request.body;
+    const profileData = await doctors.updateProfile(authId(request), { ...rest, address: parseAddress(address), image: request.upload });
+    return { success: true, message: 'Profile Updated', profileData };
+  });
+
+  app.post('/change-availability', {
+    onRequest: doctorOnly,
+    schema: { tags, summary: 'Set (or, without `available`, toggle) the doctor’s availability', security, body: ChangeAvailabilityBody, response: { 200: Message, ...errorResponses } },
+  }, async (request) => {
+    const row = await doctors.changeAvailability(authId(request), request.body.available);
+    return { success: true, message: `Availability changed: ${row.available ? 'available' : 'not available'}` };
+  });
+};

@@ -1,0 +1,47 @@
+import { Type } from 'typebox';
+import { AddressInput, AddressOut, Email, Password } from '../../lib/schemas.js';
+
+export const DoctorLoginBody = Type.Object({ email: Type.Optional(Email), password: Type.Optional(Password) }, { additionalProperties: false });
+
+const SlotsBooked = Type.Record(Type.String(), Type.Array(Type.String()), {
+  description: 'live booked slots by date: `YYYY-MM-DD` and legacy `d_m_yyyy` keys → `hh:mm AM` times',
+});
+
+const publicFields = {
+  _id: Type.String(),
+  name: Type.String(),
+  image: Type.String(),
+  speciality: Type.String(),
+  degree: Type.String(),
+  experience: Type.String(),
+  about: Type.String(),
+  fees: Type.Number(),
+  address: AddressOut,
+  available: Type.Boolean(),
+  date: Type.Number({ description: 'registration time, ms since epoch' }),
+  slots_booked: SlotsBooked,
+  timeZone: Type.String(),
+  slotMinutes: Type.Integer(),
+};
+
+/** The public shape: the serializer drops everything else, so password and email can never leak. */
+export const PublicDoctor = Type.Object(publicFields);
+
+export const DoctorProfile = Type.Object({
+  ...publicFields,
+  email: Type.String(),
+  bufferMinutes: Type.Integer(),
+  slotIntervalMinutes: Type.Integer(),
+});
+
+export const DoctorUpdateBody = Type.Object(
+  {
+    fees: Type.Optional(Type.Number({ minimum: 0 })),
+    address: Type.Optional(AddressInput),
+    about: Type.Optional(Type.String({ maxLength: 5000 })),
+    available: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+export const ChangeAvailabilityBody = Type.Object({ available: Type.Optional(Type.Boolean()) }, { additionalProperties: false });

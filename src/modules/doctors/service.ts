@@ -1,0 +1,243 @@
+// Doctors: onboarding (called by admin), login, profile, availability and the public list.
+import type { Config } from '../../config.js';
+import type { Address, DoctorRow } from '../../db/schema.js';
+import { badRequest, conflict, notFound, sqlState, PG_UNIQUE_VIOLATION, unauthorized } from '../../lib/errors.js';
+import type { DomainEvents } from '../../lib/events.js';
+import { newId } from '../../lib/ids.js';
+import { toMajor, toMinor } from '../../lib/money.js';
+import { isEmail, normalizeEmail } from '../../lib/validate.js';
+import { burnPasswordCheck, hashPassword, isStrongPassword, verifyPassword } from '../auth/passwords.js';
+import type { TokenService } from '../auth/tokens.js';
+import type { MediaService, Upload } from '../media/service.js';
+import type { DoctorPatch, DoctorRepo } from './repo.js';
+
+/** slots_booked as old clients read it: both `YYYY-MM-DD` and legacy `d_m_yyyy` keys → `hh:mm AM` times. */
+export type SlotsBooked = Record<string, string[]>;
+export type SlotsBookedSource = (doctorIds?: string[]) => Promise<Map<string, SlotsBooked>>;
+
+export interface PublicDoctor {
+  _id: string;
+  name: string;
+  image: string;
+  speciality: string;
+  degree: string;
+  experience: string;
+  about: string;
+  fees: number;
+  address: Address;
+  available: boolean;
+  date: number;
+  slots_booked: SlotsBooked;
+  timeZone: string;
+  slotMinutes: number;
+}
+
+export interface DoctorProfile extends PublicDoctor {
+  email: string;
+  bufferMinutes: number;
+  slotIntervalMinutes: number;
+}
+
+export interface NewDoctorInput {
+  name?: string;
+  email?: string;
+  password?: string;
+  speciality?: string;
+  degree?: string;
+  experience?: string;
+  about?: string;
+  fees?: number;
+  address?: Address;
+  image?: Upload;
+}
+
+export interface DoctorProfileUpdate {
+  fees?: number;
+  address?: Address;
+  about?: string;
+  available?: boolean;
+  image?: Upload;
+}
+
+const MAX_FEES = 10_000_000;
+
+export class DoctorService {
+  private slotsBooked: SlotsBookedSource = async () => new Map();
+
+  constructor(
+    private readonly repo: DoctorRepo,
+    private readonly tokens: TokenService,
+    private readonly media: MediaService,
+    private readonly events: DomainEvents,
+    private readonly config: Config,
+  ) {}
+
+  /** The appointments module supplies booked slots (it owns appointments; this avoids a cycle). */
+  useSlotsBookedSource(source: SlotsBookedSource): void {
+    this.slotsBooked = source;
+  }
+
+  publicView(row: DoctorRow, slots: SlotsBooked = {}): PublicDoctor {
+    return {
+      _id: row.id,
+      name: row.name,
+      image: this.media.resolve(row.image),
+      speciality: row.speciality,
+      degree: row.degree,
+      experience: row.experience,
+      about: row.about,
+      fees: toMajor(row.feesMinor),
+      address: row.address,
+      available: row.available,
+      date: row.createdAt.getTime(),
+      slots_booked: slots,
+      timeZone: row.timeZone,
+      slotMinutes: row.slotMinutes,
+    };
+  }
+
+  profileView(row: DoctorRow, slots: SlotsBooked = {}): DoctorProfile {
+    return { ...this.publicView(row, slots), email: row.email, bufferMinutes: row.bufferMinutes, slotIntervalMinutes: row.slotIntervalMinutes };
+  }
+
+  async get(id: string): Promise<DoctorRow> {
+    const row = await this.repo.findById(id);
+    if (!row) throw notFound('Doctor not found');
+    return row;
+  }
+
+  async exists(email: string): Promise<boolean> {
+    return (await this.repo.findByEmail(normalizeEmail(email))) !== undefined;
+  }
+
+  async find(id: string): Promise<DoctorRow | undefined> {
+    return this.repo.findById(id);
+  }
+
+  async create(input: NewDoctorInput): Promise<DoctorRow> {
+    const name = input.name?.trim();
+    const email = input.email?.trim();
+    const { password, image } = input;
+    const speciality = input.speciality?.trim();
+    const degree = input.degree?.trim();
+    const experience = input.experience?.trim();
+    const about = input.about?.trim();
+    if (!name || !email || !password || !speciality || !degree || !experience || !about || input.fees === undefined || !input.address) {
+      throw badRequest('Missing Details');
+    }
+    if (!image) throw badRequest('Missing Details: a profile image is required');
+    if (!isEmail(email)) throw badRequest('Please enter a valid email');
+    if (!isStrongPassword(password)) throw badRequest('Please enter a strong password');
+    checkFees(input.fees);
+    if (await this.repo.findByEmail(normalizeEmail(email))) throw conflict('A doctor with this email already exists');
+    const passwordHash = await hashPassword(password);
+    const imageUrl = await this.media.storeImage(image);
+    const s = this.config.scheduling;
+    try {
+      const row = await this.repo.insert(
+        {
+          id: newId(),
+          name,
+          email: normalizeEmail(email),
+          passwordHash,
+          image: imageUrl,
+          speciality,
+          degree,
+          experience,
+          about,
+          feesMinor: toMinor(input.fees),
+          address: input.address,
+          available: true,
+          slotMinutes: s.slotMinutes,
+          slotIntervalMinutes: s.slotIntervalMinutes,
+          bufferMinutes: s.bufferMinutes,
+          timeZone: this.config.timezone,
+        },
+        s.workingHours,
+      );
+      await this.events.publish({ kind: 'doctor', type: 'created', doctorId: row.id, at: new Date() });
+      return row;
+    } catch (err) {
+      await this.media.removeImage(imageUrl);
+      if (sqlState(err) === PG_UNIQUE_VIOLATION) throw conflict('A doctor with this email already exists');
+      throw err;
+    }
+  }
+
+  async login(input: { email?: string; password?: string }): Promise<{ token: string; id: string }> {
+    if (!input.email || !input.password) throw badRequest('Missing Details');
+    const row = await this.repo.findByEmail(normalizeEmail(input.email));
+    const ok = row ? await verifyPassword(input.password, row.passwordHash) : await burnPasswordCheck(input.password);
+    if (!row || !ok) throw unauthorized('Invalid credentials');
+    return { token: this.tokens.sign(row.id, 'doctor'), id: row.id };
+  }
+
+  async profile(id: string): Promise<DoctorProfile> {
+    const row = await this.get(id);
+    const slots = await this.slotsBooked([id]);
+    return this.profileView(row, slots.get(id));
+  }
+
+  async updateProfile(id: string, input: DoctorProfileUpdate): Promise<DoctorProfile> {
+    const current = await this.get(id);
+    const patch: DoctorPatch = {};
+    if (input.fees !== undefined) {
+      checkFees(input.fees);
+      patch.feesMinor = toMinor(input.fees);
+    }
+    if (input.address !== undefined) patch.address = input.address;
+    if (input.about !== undefined) {
+      if (!input.about.trim()) throw badRequest('about cannot be empty');
+      patch.about = input.about.trim();
+    }
+    if (input.available !== undefined) patch.available = input.available;
+    if (input.image) patch.image = await this.media.storeImage(input.image);
+    const updated = await this.applyPatch(id, patch).catch(async (err) => {
+      if (patch.image) await this.media.removeImage(patch.image);
+      throw err;
+    });
+    if (patch.image && current.image !== patch.image) await this.media.removeImage(current.image);
+    return this.profileView(updated);
+  }
+
+  async applyPatch(id: string, patch: DoctorPatch): Promise<DoctorRow> {
+    const updated = await this.repo.update(id, patch);
+    if (!updated) throw notFound('Doctor not found');
+    await this.events.publish({ kind: 'doctor', type: 'updated', doctorId: id, at: new Date() });
+    return updated;
+  }
+
+  /** Sets `available` when given, otherwise flips it. */
+  async changeAvailability(id: string, available?: boolean): Promise<DoctorRow> {
+    if (available !== undefined) return this.applyPatch(id, { available });
+    const row = await this.repo.toggleAvailability(id);
+    if (!row) throw notFound('Doctor not found');
+    await this.events.publish({ kind: 'doctor', type: 'updated', doctorId: id, at: new Date() });
+    return row;
+  }
+
+  async publicList(): Promise<PublicDoctor[]> {
+    const [rows, slots] = await Promise.all([this.repo.list(), this.slotsBooked()]);
+    return rows.map((r) => this.publicView(r, slots.get(r.id)));
+  }
+
+  async adminList(): Promise<DoctorProfile[]> {
+    const [rows, slots] = await Promise.all([this.repo.list(), this.slotsBooked()]);
+    return rows.map((r) => this.profileView(r, slots.get(r.id)));
+  }
+
+  count(): Promise<number> {
+    return this.repo.count();
+  }
+
+  hours(doctorId: string) {
+    return this.repo.hours(doctorId);
+  }
+}
+
+function checkFees(fees: number): void {
+  if (!Number.isFinite(fees) || fees < 0 || fees > MAX_FEES) throw badRequest(`fees must be a number between 0 and ${MAX_FEES}`);
+  if (Math.round(fees * 100) !== fees * 100 && Math.abs(Math.round(fees * 100) - fees * 100) > 1e-6) {
+    throw badRequest('fees can have at most two decimal places');
+  }
+}

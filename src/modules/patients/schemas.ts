@@ -1,0 +1,37 @@
+import { Type } from 'typebox';
+import { AddressInput, AddressOut, Email, Password } from '../../lib/schemas.js';
+
+export const RegisterBody = Type.Object(
+  { name: Type.Optional(Type.String({ maxLength: 100 })), email: Type.Optional(Email), password: Type.Optional(Password) },
+  { additionalProperties: false },
+);
+
+export const LoginBody = Type.Object(
+  { email: Type.Optional(Email), password: Type.Optional(Password) },
+  { additionalProperties: false },
+);
+
+export const TokenResponse = Type.Object({ success: Type.Boolean(), token: Type.String() }, { additionalProperties: true });
+
+export const UserData = Type.Object({
+  _id: Type.String(),
+  name: Type.String(),
+  email: Type.String(),
+  phone: Type.String(),
+  address: AddressOut,
+  gender: Type.String(),
+  dob: Type.String(),
+  image: Type.String(),
+});
+
+/** Fields a patient may change. Anything else (payment, isCompleted, amount, email, password…) is dropped. */
+export const UpdateProfileBody = Type.Object(
+  {
+    name: Type.Optional(Type.String({ maxLength: 100 })),
+    phone: Type.Optional(Type.String({ maxLength: 30 })),
+    address: Type.Optional(AddressInput),
+    dob: Type.Optional(Type.String({ maxLength: 20 })),
+    gender: Type.Optional(Type.String({ maxLength: 20 })),
+  },
+  { additionalProperties: false },
+);

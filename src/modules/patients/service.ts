@@ -1,0 +1,137 @@
+// Patient accounts (spec: /api/user/*): registration, login, profile.
+import { AppError, badRequest, conflict, notFound, sqlState, PG_UNIQUE_VIOLATION, unauthorized } from '../../lib/errors.js';
+import { newId } from '../../lib/ids.js';
+import { isEmail, normalizeEmail } from '../../lib/validate.js';
+import type { Address, PatientRow } from '../../db/schema.js';
+import type { DomainEvents } from '../../lib/events.js';
+import { burnPasswordCheck, hashPassword, isStrongPassword, verifyPassword } from '../auth/passwords.js';
+import type { TokenService } from '../auth/tokens.js';
+import type { MediaService, Upload } from '../media/service.js';
+import type { PatientPatch, PatientRepo } from './repo.js';
+
+export interface UserData {
+  _id: string;
+  name: string;
+  email: string;
+  phone: string;
+  address: Address;
+  gender: string;
+  dob: string;
+  image: string;
+}
+
+export interface ProfileUpdate {
+  name?: string;
+  phone?: string;
+  address?: Address;
+  dob?: string;
+  gender?: string;
+  image?: Upload;
+}
+
+export const GENDERS = ['Male', 'Female', 'Other', 'Not Selected'];
+
+export class PatientService {
+  constructor(
+    private readonly repo: PatientRepo,
+    private readonly tokens: TokenService,
+    private readonly media: MediaService,
+    private readonly events: DomainEvents,
+  ) {}
+
+  view(row: PatientRow): UserData {
+    return {
+      _id: row.id,
+      name: row.name,
+      email: row.email,
+      phone: row.phone,
+      address: row.address,
+      gender: row.gender,
+      dob: row.dob,
+      image: this.media.resolve(row.image),
+    };
+  }
+
+  async register(input: { name?: string; email?: string; password?: string }): Promise<{ token: string; id: string }> {
+    const name = input.name?.trim();
+    const email = input.email?.trim();
+    const password = input.password;
+    if (!name || !email || !password) throw badRequest('Missing Details');
+    if (!isEmail(email)) throw badRequest('Please enter a valid email');
+    if (!isStrongPassword(password)) throw badRequest('Please enter a strong password');
+    const id = newId();
+    try {
+      await this.repo.insert({ id, name, email: normalizeEmail(email), passwordHash: await hashPassword(password) });
+    } catch (err) {
+      // The unique index decides, so two concurrent registrations cannot both win.
+      if (sqlState(err) === PG_UNIQUE_VIOLATION) throw conflict('An account with this email already exists');
+      throw err;
+    }
+    await this.events.publish({ kind: 'patient', type: 'created', patientId: id, at: new Date() });
+    return { token: this.tokens.sign(id, 'patient'), id };
+  }
+
+  async login(input: { email?: string; password?: string }): Promise<{ token: string; id: string }> {
+    if (!input.email || !input.password) throw badRequest('Missing Details');
+    const row = await this.repo.findByEmail(normalizeEmail(input.email));
+    const ok = row ? await verifyPassword(input.password, row.passwordHash) : await burnPasswordCheck(input.password);
+    if (!row || !ok) throw unauthorized('Invalid credentials');
+    return { token: this.tokens.sign(row.id, 'patient'), id: row.id };
+  }
+
+  async get(id: string): Promise<PatientRow> {
+    const row = await this.repo.findById(id);
+    if (!row) throw notFound('User not found');
+    return row;
+  }
+
+  count(): Promise<number> {
+    return this.repo.count();
+  }
+
+  async profile(id: string): Promise<UserData> {
+    return this.view(await this.get(id));
+  }
+
+  async updateProfile(id: string, input: ProfileUpdate): Promise<UserData> {
+    const current = await this.get(id);
+    const patch: PatientPatch = {};
+    if (input.name !== undefined) {
+      if (!input.name.trim()) throw badRequest('Missing Details');
+      patch.name = input.name.trim();
+    }
+    if (input.phone !== undefined) {
+      if (!/^\+?[0-9 ()-]{6,20}$/.test(input.phone.trim())) throw badRequest('Please enter a valid phone number');
+      patch.phone = input.phone.trim();
+    }
+    if (input.dob !== undefined) {
+      const dob = input.dob.trim();
+      if (dob !== 'Not Selected' && !isPastDate(dob)) throw badRequest('Date of birth must be a past date like 1990-04-21');
+      patch.dob = dob;
+    }
+    if (input.gender !== undefined) {
+      if (!GENDERS.includes(input.gender)) throw badRequest(`gender must be one of: ${GENDERS.join(', ')}`);
+      patch.gender = input.gender;
+    }
+    if (input.address !== undefined) patch.address = input.address;
+    if (input.image) patch.image = await this.media.storeImage(input.image);
+    let updated: PatientRow | undefined;
+    try {
+      updated = await this.repo.update(id, patch);
+    } catch (err) {
+      if (patch.image) await this.media.removeImage(patch.image);
+      throw err;
+    }
+    if (!updated) throw new AppError(404, 'User not found');
+    if (patch.image && current.image) await this.media.removeImage(current.image);
+    await this.events.publish({ kind: 'patient', type: 'updated', patientId: id, at: new Date() });
+    return this.view(updated);
+  }
+}
+
+function isPastDate(s: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
+  if (!m) return false;
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s && d.getTime() < Date.now() && Number(m[1]) >= 1900;
+}
