@@ -10,6 +10,7 @@ import type { AppContext } from './context.js';
 import { openDatabase, type Database } from './db/client.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { DomainEvents } from './lib/events.js';
+import { createRedis } from './lib/redis.js';
 import { AdminRepo } from './modules/admin/repo.js';
 import { adminRoutes } from './modules/admin/routes.js';
 import { AdminService } from './modules/admin/service.js';
@@ -42,6 +43,7 @@ export type App = FastifyInstance;
 
 export function createContext(config: Config, database: Database, clock: Clock): { ctx: AppContext; localStore: LocalImageStore } {
   const db = database.db;
+  const redis = createRedis(config, (err) => console.warn(`redis unavailable, falling back to in-process state: ${err.message}`));
   const events = new DomainEvents();
   const tokens = createTokenService(config.jwtSecret, config.jwtExpiresIn);
   const localStore = new LocalImageStore(path.join(config.dataDir, 'uploads'));
@@ -51,7 +53,7 @@ export function createContext(config: Config, database: Database, clock: Clock):
   const admin = new AdminService(new AdminRepo(db), tokens, config);
   const rules: BookingRules = new FutureOnlyRules();
   const appointments = new AppointmentService(db, new AppointmentRepo(db), patients, doctors, rules, events, clock, config);
-  return { ctx: { config, database, db, clock, events, tokens, media, patients, doctors, admin, appointments }, localStore };
+  return { ctx: { config, database, db, clock, redis, events, tokens, media, patients, doctors, admin, appointments }, localStore };
 }
 
 export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<App> {
@@ -112,6 +114,9 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     { prefix: '/api/admin' },
   );
 
-  if (ownsDatabase) app.addHook('onClose', async () => database.close());
+  app.addHook('onClose', async () => {
+    ctx.redis?.disconnect();
+    if (ownsDatabase) await database.close();
+  });
   return app;
 }

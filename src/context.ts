@@ -2,6 +2,7 @@
 import type { Config } from './config.js';
 import type { Database, Db } from './db/client.js';
 import type { Clock } from './lib/clock.js';
+import type { RedisClient } from './lib/redis.js';
 import type { DomainEvents } from './lib/events.js';
 import type { TokenService } from './modules/auth/tokens.js';
 import type { MediaService } from './modules/media/service.js';
@@ -15,6 +16,8 @@ export interface AppContext {
   database: Database;
   db: Db;
   clock: Clock;
+  /** present when REDIS_URL is set; commands fail fast while Redis is down */
+  redis?: RedisClient;
   events: DomainEvents;
   tokens: TokenService;
   media: MediaService;

@@ -11,6 +11,7 @@ const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: 
 try {
   const { ctx } = createContext(config, database, systemClock);
   await ctx.admin.bootstrap();
+  ctx.redis?.disconnect();
   const n = await seedDemoDoctors(ctx);
   console.log(`admin ${config.adminEmail} ready; ${n} demo doctors added`);
 } finally {

@@ -100,7 +100,7 @@ export async function pngBytes(width = 64, height = 64, colour = '#5f6fff'): Pro
 export function form(fields: Record<string, string | number | boolean | object>, file?: { field?: string; bytes: Buffer; name?: string; type?: string }): FormData {
   const fd = new FormData();
   for (const [k, v] of Object.entries(fields)) fd.append(k, typeof v === 'object' ? JSON.stringify(v) : String(v));
-  if (file) fd.append(file.field ?? 'image', new Blob([file.bytes], { type: file.type ?? 'image/png' }), file.name ?? 'photo.png');
+  if (file) fd.append(file.field ?? 'image', new Blob([new Uint8Array(file.bytes)], { type: file.type ?? 'image/png' }), file.name ?? 'photo.png');
   return fd;
 }
 

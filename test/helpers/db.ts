@@ -81,7 +81,7 @@ export async function freshDatabase(): Promise<TestDatabase> {
   const databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) {
     const dump = readFileSync(await ensurePgliteTemplate());
-    const database = await openDatabase({ loadDataDir: new Blob([dump]), migrate: false });
+    const database = await openDatabase({ loadDataDir: new Blob([new Uint8Array(dump)]), migrate: false });
     return { database, drop: async () => database.close().catch(() => undefined) };
   }
   const tpl = await ensurePgTemplate(databaseUrl);
