@@ -16,12 +16,28 @@ import { adminRoutes } from './modules/admin/routes.js';
 import { AdminService } from './modules/admin/service.js';
 import { AppointmentRepo } from './modules/appointments/repo.js';
 import { adminAppointmentRoutes, doctorAppointmentRoutes, patientAppointmentRoutes } from './modules/appointments/routes.js';
-import { FutureOnlyRules, type BookingRules } from './modules/appointments/rules.js';
+import type { BookingRules } from './modules/appointments/rules.js';
 import { AppointmentService } from './modules/appointments/service.js';
+import { createPayments } from './modules/payments/index.js';
+import { patientPaymentRoutes } from './modules/payments/routes.js';
+import { webhookRoutes } from './modules/payments/webhook-routes.js';
+import { ScheduleRepo } from './modules/scheduling/repo.js';
+import { adminScheduleRoutes, doctorScheduleRoutes } from './modules/scheduling/routes.js';
+import { SchedulingRules } from './modules/scheduling/rules.js';
+import { SchedulingService } from './modules/scheduling/service.js';
+import { createNotifications } from './modules/notifications/index.js';
+import { registerNotifications } from './modules/notifications/routes.js';
+import { redactUrlToken } from './modules/notifications/live.js';
 import { createTokenService } from './modules/auth/tokens.js';
+import { createSecurityServices } from './modules/auth/index.js';
+import { sessionRoutes } from './modules/auth/routes.js';
+import { registerAuditHook } from './modules/audit/hook.js';
+import { auditRoutes } from './modules/audit/routes.js';
+import { frameworkErrors, registerSecurity } from './plugins/security.js';
 import { DoctorRepo } from './modules/doctors/repo.js';
 import { doctorRoutes } from './modules/doctors/routes.js';
 import { DoctorService } from './modules/doctors/service.js';
+import { CloudinaryImageStore } from './modules/media/cloudinary.js';
 import { MediaService } from './modules/media/service.js';
 import { LocalImageStore } from './modules/media/storage.js';
 import { PatientRepo } from './modules/patients/repo.js';
@@ -30,6 +46,11 @@ import { PatientService } from './modules/patients/service.js';
 import { registerAssets } from './plugins/assets.js';
 import { registerDocs } from './plugins/docs.js';
 import { registerErrorHandling } from './plugins/errors.js';
+import { registerOpsRoutes, registerRequestTracking, requestIdFrom } from './plugins/ops.js';
+import { ReportRepo } from './modules/reports/repo.js';
+import { adminReportRoutes, doctorReportRoutes } from './modules/reports/routes.js';
+import { ReportService } from './modules/reports/service.js';
+import { Metrics } from './lib/metrics.js';
 
 export interface BuildOptions {
   /** an already-open database (tests); otherwise one is opened from the config */
@@ -45,15 +66,36 @@ export function createContext(config: Config, database: Database, clock: Clock):
   const db = database.db;
   const redis = createRedis(config, (err) => console.warn(`redis unavailable, falling back to in-process state: ${err.message}`));
   const events = new DomainEvents();
+  const metrics = new Metrics({ database, redis });
+  metrics.observeEvents(events);
   const tokens = createTokenService(config.jwtSecret, config.jwtExpiresIn);
   const localStore = new LocalImageStore(path.join(config.dataDir, 'uploads'));
-  const media = new MediaService(localStore, config.publicUrl ?? `http://localhost:${config.port}`);
+  // Cloudinary when configured; local files stay reachable (served, and deleted on replace).
+  const imageStore = config.cloudinary ? new CloudinaryImageStore(config.cloudinary) : localStore;
+  const media = new MediaService(
+    imageStore,
+    { publicUrl: config.publicUrl ?? `http://localhost:${config.port}`, maxBytes: config.uploadMaxBytes, warn: (m) => console.warn(m) },
+    [localStore],
+  );
   const patients = new PatientService(new PatientRepo(db), tokens, media, events);
   const doctors = new DoctorService(new DoctorRepo(db), tokens, media, events, config);
   const admin = new AdminService(new AdminRepo(db), tokens, config);
-  const rules: BookingRules = new FutureOnlyRules();
+  const scheduleRepo = new ScheduleRepo(db);
+  const schedulingRules = new SchedulingRules(scheduleRepo, config, events);
+  const rules: BookingRules = schedulingRules;
+  const scheduling = new SchedulingService(db, scheduleRepo, schedulingRules, doctors, events, clock, config);
   const appointments = new AppointmentService(db, new AppointmentRepo(db), patients, doctors, rules, events, clock, config);
-  return { ctx: { config, database, db, clock, redis, events, tokens, media, patients, doctors, admin, appointments }, localStore };
+  const paymentsModule = createPayments(config, db, clock, events, appointments);
+  const reports = new ReportService(new ReportRepo(database), clock, config);
+  const notify = createNotifications(config, db, clock, events, redis);
+  const security = createSecurityServices({
+    config, database, clock, tokens, redis, warn: (m) => console.warn(m),
+    sendMail: (msg) => notify.service.enqueueEmail(undefined, msg),
+  });
+  admin.onPasswordChanged((id) => security.sessions.revokeAccount('admin', id, 'password-change'));
+  notify.service.welcome.useSetPasswordLinks(async (doctorId) => (await security.passwordResets.issue('doctor', doctorId)).url);
+  return { ctx: { config, database, db, clock, redis, events, metrics, tokens, media, patients, doctors, admin, appointments, reports, scheduling,
+    notifications: notify.service, notificationWorker: notify.worker, live: notify.live, ...security, ...paymentsModule }, localStore };
 }
 
 export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<App> {
@@ -68,17 +110,31 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
         ? false
         : {
             level: config.logLevel,
-            redact: ['req.headers.authorization', 'req.headers.token', 'req.headers.dtoken', 'req.headers.atoken', 'req.headers.cookie'],
+            // SSE clients may carry their token as ?token= (EventSource cannot set headers): mask it
+            serializers: {
+              req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redactUrlToken(req.url), remoteAddress: req.ip }),
+            },
+            redact: ['req.headers.authorization', 'req.headers.token', 'req.headers.dtoken', 'req.headers.atoken', 'req.headers.cookie',
+              // anything that reaches a log object by accident: credentials, tokens, card data
+              '*.password', '*.newPassword', '*.token', '*.refreshToken', '*.cardNumber', '*.card', '*.cvv', '*.cvc', 'res.headers["set-cookie"]'],
             ...(config.nodeEnv === 'development' ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss' } } } : {}),
           },
     bodyLimit: config.bodyLimit,
-    trustProxy: true,
+    // x-request-id from the caller (when sane) or a new UUID; echoed on every response (plugins/ops.ts)
+    requestIdHeader: false,
+    genReqId: requestIdFrom,
+    trustProxy: config.security.trustProxy,
+    frameworkErrors,
     // Operator objects such as {"$ne": null} and wrong types must be refused, not coerced away.
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: true, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('ctx', ctx);
   registerErrorHandling(app, config);
+  // before any route: rate limits and the audit log attach to routes as they are added
+  await registerSecurity(app, ctx);
+  registerAuditHook(app, ctx.audit);
+  registerRequestTracking(app, ctx);
 
   await app.register(cors, {
     origin: config.frontendUrls.length ? config.frontendUrls : true,
@@ -89,6 +145,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   });
   await registerDocs(app);
   registerAssets(app, localStore);
+  registerOpsRoutes(app, ctx, config.opsPort === undefined);
 
   app.get('/', { schema: { tags: ['system'], summary: 'Is the API up?' } }, async () => ({ success: true, message: 'API Working' }));
 
@@ -96,6 +153,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     async (user) => {
       await user.register(patientRoutes);
       await user.register(patientAppointmentRoutes);
+      await user.register(patientPaymentRoutes);
+      await user.register(sessionRoutes('patient'));
     },
     { prefix: '/api/user' },
   );
@@ -103,6 +162,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     async (doctor) => {
       await doctor.register(doctorRoutes);
       await doctor.register(doctorAppointmentRoutes);
+      await doctor.register(sessionRoutes('doctor'));
+      await doctor.register(doctorScheduleRoutes);
     },
     { prefix: '/api/doctor' },
   );
@@ -110,11 +171,27 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     async (admin) => {
       await admin.register(adminRoutes);
       await admin.register(adminAppointmentRoutes);
+      await admin.register(sessionRoutes('admin'));
+      await admin.register(auditRoutes);
+      await admin.register(adminScheduleRoutes);
     },
     { prefix: '/api/admin' },
   );
+  await app.register(adminReportRoutes(ctx.reports), { prefix: '/api/admin/reports' });
+  await app.register(doctorReportRoutes(ctx.reports), { prefix: '/api/doctor/reports' });
+  await app.register(webhookRoutes, { prefix: '/api/webhooks' });
 
+  await registerNotifications(app);
+  if (config.notifications.worker) app.addHook('onReady', async () => ctx.notificationWorker.start());
+  // payment-window sweep (PAYMENT_REQUIRED only); bookings also release expired holds themselves
+  app.addHook('onReady', async () => ctx.scheduling.startSweep(config.expirySweepSeconds, (err) => app.log.warn({ err }, 'payment-window sweep failed')));
+  // refunds owed by cancellations: due ones now, then every REFUND_RETRY_SECONDS
+  app.addHook('onReady', async () => ctx.refunds.start());
   app.addHook('onClose', async () => {
+    ctx.scheduling.stopSweep();
+    await ctx.refunds.stop();
+    await ctx.live.close();
+    await ctx.notificationWorker.stop();
     ctx.redis?.disconnect();
     if (ownsDatabase) await database.close();
   });

@@ -38,6 +38,7 @@ export interface Config {
   /** access token lifetime in seconds */
   jwtExpiresIn: number;
   refreshTokenTtlSeconds: number;
+  security: SecuritySettings;
   adminEmail: string;
   adminPassword: string;
   seedDemo: boolean;
@@ -46,10 +47,18 @@ export interface Config {
   timezone: string;
   /** 200 answers errors with HTTP 200 for legacy clients that only read the body */
   legacyErrorStatus?: number;
+  /** OPS_TOKEN: when set, /ready and /metrics need `Authorization: Bearer <token>` */
+  opsToken?: string;
+  /** OPS_PORT: when set, /ready and /metrics are served only on this port (not the public one) */
+  opsPort?: number;
+  /** SHUTDOWN_TIMEOUT_MS: how long SIGTERM waits for requests in flight before exiting 1 */
+  shutdownTimeoutMs: number;
   bodyLimit: number;
   uploadMaxBytes: number;
   paymentRequired: boolean;
   paymentWindowMinutes: number;
+  /** EXPIRY_SWEEP_SECONDS: how often unpaid bookings past the payment window are cancelled */
+  expirySweepSeconds: number;
   scheduling: SchedulingDefaults;
   publicUrl?: string;
   cloudinary?: { cloudName: string; apiKey: string; apiSecret: string; apiBase?: string };
@@ -59,8 +68,62 @@ export interface Config {
   stripe?: { secretKey: string };
   stripeWebhookSecret?: string;
   stripeApiBase?: string;
+  /** seconds between sweeps retrying refunds the gateway could not take yet (0: only at start and on cancel) */
+  refundRetrySeconds: number;
+  refundMaxAttempts: number;
   smtpUrl?: string;
   mailFrom: string;
+  /** WEB_CONCURRENCY: worker processes sharing the port (node:cluster); PostgreSQL server only */
+  webConcurrency: number;
+  notifications: NotificationSettings;
+}
+
+export interface NotificationSettings {
+  /** run the outbox/reminder worker inside this process (NOTIFY_WORKER) */
+  worker: boolean;
+  /** how often the worker looks for due messages and reminders */
+  intervalMs: number;
+  /** delivery attempts before a message is marked failed */
+  maxAttempts: number;
+  /** first retry delay; doubles after every failed attempt (capped at one hour) */
+  backoffMs: number;
+  /** reminder lead times before each live appointment, largest first */
+  reminderMinutes: number[];
+}
+
+function minutesList(env: Env, key: string, def: number[]): number[] {
+  const raw = str(env, key);
+  if (raw === undefined) return def;
+  const list = raw.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  if (list.some((n) => !Number.isInteger(n) || n < 1 || n > 30 * 24 * 60)) {
+    throw new ConfigError(`${key} must be a comma-separated list of minutes between 1 and 43200 (got "${raw}")`);
+  }
+  return [...new Set(list)].sort((x, y) => y - x);
+}
+
+/** Off by default: trusting X-Forwarded-For from anyone would let a client pick its own IP for rate limits and the audit log. */
+function trustProxy(raw: string | undefined): boolean | string[] {
+  if (raw === undefined || ['false', '0', 'no', 'off'].includes(raw.toLowerCase())) return false;
+  if (['true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
+  return raw.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** Issue 7: rate limits, password resets, second factor (README "Security"). */
+export interface SecuritySettings {
+  /** RATE_LIMIT=false turns every limit off (benchmarks) */
+  rateLimit: boolean;
+  /** requests per IP per window on every route */
+  globalMax: number;
+  windowSeconds: number;
+  /** login, register, forgot/reset-password, refresh, 2FA and payment-verify calls per IP per auth window */
+  authIpMax: number;
+  /** the same calls per account (email) per auth window */
+  authAccountMax: number;
+  authWindowSeconds: number;
+  passwordResetTtlMinutes: number;
+  totpIssuer: string;
+  /** TRUST_PROXY: which proxies may set X-Forwarded-For (false: none, true: all, or a list of addresses/CIDRs) */
+  trustProxy: boolean | string[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -178,6 +241,17 @@ export function loadConfig(env: Env = process.env): Config {
     jwtSecret,
     jwtExpiresIn: int(env, 'JWT_EXPIRES_IN_SECONDS', 24 * 3600, 60),
     refreshTokenTtlSeconds: int(env, 'REFRESH_TOKEN_TTL_SECONDS', 30 * 24 * 3600, 60),
+    security: {
+      rateLimit: bool(env, 'RATE_LIMIT', true),
+      globalMax: int(env, 'RATE_LIMIT_MAX', 600, 1),
+      windowSeconds: int(env, 'RATE_LIMIT_WINDOW_SECONDS', 60, 1, 24 * 3600),
+      authIpMax: int(env, 'AUTH_RATE_LIMIT_IP_MAX', 30, 1),
+      authAccountMax: int(env, 'AUTH_RATE_LIMIT_ACCOUNT_MAX', 10, 1),
+      authWindowSeconds: int(env, 'AUTH_RATE_LIMIT_WINDOW_SECONDS', 15 * 60, 1, 24 * 3600),
+      passwordResetTtlMinutes: int(env, 'PASSWORD_RESET_TTL_MINUTES', 60, 5, 7 * 24 * 60),
+      totpIssuer: str(env, 'TOTP_ISSUER') ?? 'Prescripto',
+      trustProxy: trustProxy(str(env, 'TRUST_PROXY')),
+    },
     adminEmail: (str(env, 'ADMIN_EMAIL') ?? 'admin@prescripto.com').toLowerCase(),
     adminPassword: str(env, 'ADMIN_PASSWORD') ?? 'admin-password-change-me',
     seedDemo: bool(env, 'SEED_DEMO', true),
@@ -185,10 +259,14 @@ export function loadConfig(env: Env = process.env): Config {
     frontendUrls: (str(env, 'FRONTEND_URL') ?? '').split(',').map((s) => s.trim().replace(/\/$/, '')).filter(Boolean),
     timezone,
     legacyErrorStatus: legacy ? 200 : undefined,
+    opsToken: str(env, 'OPS_TOKEN'),
+    opsPort: str(env, 'OPS_PORT') === undefined ? undefined : int(env, 'OPS_PORT', 0, 1, 65535),
+    shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
     bodyLimit: int(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1024),
     uploadMaxBytes: int(env, 'UPLOAD_MAX_BYTES', 5 * 1024 * 1024, 1024),
     paymentRequired: bool(env, 'PAYMENT_REQUIRED', false),
     paymentWindowMinutes: int(env, 'PAYMENT_WINDOW_MINUTES', 15, 1, 24 * 60),
+    expirySweepSeconds: int(env, 'EXPIRY_SWEEP_SECONDS', 60, 1, 24 * 3600),
     scheduling: {
       slotMinutes: int(env, 'SLOT_MINUTES', 30, 5, 480),
       bufferMinutes: int(env, 'BUFFER_MINUTES', 15, 0, 240),
@@ -210,7 +288,17 @@ export function loadConfig(env: Env = process.env): Config {
     stripe: stripeKey ? { secretKey: stripeKey } : undefined,
     stripeWebhookSecret: str(env, 'STRIPE_WEBHOOK_SECRET'),
     stripeApiBase: str(env, 'STRIPE_API_BASE'),
+    refundRetrySeconds: int(env, 'REFUND_RETRY_SECONDS', 60, 0, 24 * 3600),
+    refundMaxAttempts: int(env, 'REFUND_MAX_ATTEMPTS', 6, 1, 100),
     smtpUrl: str(env, 'SMTP_URL'),
     mailFrom: str(env, 'MAIL_FROM') ?? 'Prescripto <no-reply@prescripto.local>',
+    webConcurrency: int(env, 'WEB_CONCURRENCY', 1, 1, 64),
+    notifications: {
+      worker: bool(env, 'NOTIFY_WORKER', nodeEnv !== 'test'),
+      intervalMs: int(env, 'NOTIFY_INTERVAL_SECONDS', 5, 1, 3600) * 1000,
+      maxAttempts: int(env, 'NOTIFY_MAX_ATTEMPTS', 5, 1, 50),
+      backoffMs: int(env, 'NOTIFY_BACKOFF_SECONDS', 30, 1, 3600) * 1000,
+      reminderMinutes: minutesList(env, 'REMINDER_MINUTES', [24 * 60, 60]),
+    },
   };
 }

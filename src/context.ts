@@ -4,12 +4,20 @@ import type { Database, Db } from './db/client.js';
 import type { Clock } from './lib/clock.js';
 import type { RedisClient } from './lib/redis.js';
 import type { DomainEvents } from './lib/events.js';
+import type { Metrics } from './lib/metrics.js';
+import type { ReportService } from './modules/reports/service.js';
 import type { TokenService } from './modules/auth/tokens.js';
+import type { SecurityServices } from './modules/auth/index.js';
 import type { MediaService } from './modules/media/service.js';
 import type { PatientService } from './modules/patients/service.js';
 import type { DoctorService } from './modules/doctors/service.js';
 import type { AdminService } from './modules/admin/service.js';
 import type { AppointmentService } from './modules/appointments/service.js';
+import type { PaymentsModule } from './modules/payments/index.js';
+import type { SchedulingService } from './modules/scheduling/service.js';
+import type { NotificationService } from './modules/notifications/service.js';
+import type { DeliveryWorker } from './modules/notifications/worker.js';
+import type { LiveHub } from './modules/notifications/live.js';
 
 export interface AppContext {
   config: Config;
@@ -19,12 +27,35 @@ export interface AppContext {
   /** present when REDIS_URL is set; commands fail fast while Redis is down */
   redis?: RedisClient;
   events: DomainEvents;
+  /** Prometheus counters and histograms of this app (GET /metrics) */
+  metrics: Metrics;
   tokens: TokenService;
+  /** sessions, passwordResets, passwords, twoFactor, audit (issue 7; see modules/auth/index.ts) */
+  sessions: SecurityServices['sessions'];
+  /** `passwordResets.issue(role, accountId)` → `{ token, url }`: a single-use set-password link */
+  passwordResets: SecurityServices['passwordResets'];
+  passwords: SecurityServices['passwords'];
+  twoFactor: SecurityServices['twoFactor'];
+  audit: SecurityServices['audit'];
   media: MediaService;
   patients: PatientService;
   doctors: DoctorService;
   admin: AdminService;
   appointments: AppointmentService;
+  /** Razorpay/Stripe checkout and verification (issue 5; see modules/payments/service.ts) */
+  payments: PaymentsModule['payments'];
+  /** refunds owed by cancellations; `idle()` waits for those in flight */
+  refunds: PaymentsModule['refunds'];
+  webhooks: PaymentsModule['webhooks'];
+  /** admin analytics and doctor reports (JSON and CSV) */
+  reports: ReportService;
+  scheduling: SchedulingService;
+  /** outbox emails and in-app notifications: see the top of modules/notifications/service.ts */
+  notifications: NotificationService;
+  /** delivers the outbox and runs reminders; `runOnce()` in tests */
+  notificationWorker: DeliveryWorker;
+  /** live appointment updates (SSE), fanned out across instances through Redis when present */
+  live: LiveHub;
 }
 
 declare module 'fastify' {

@@ -53,9 +53,20 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
 function openServer(url: string, poolSize = 10): Database {
   // A small pool: PostgreSQL does best with few busy connections; 10 per process keeps N workers
   // well under max_connections (100) while letting bookings wait on row locks in parallel.
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, idleTimeoutMillis: 30_000 });
+  // connectionTimeoutMillis: a server that accepts TCP but never answers (network cut, proxy) must
+  // turn into a 503 within seconds, not a request hanging forever on pool.connect().
+  // No named prepared statements: node-postgres needs a name per statement text and Drizzle's text
+  // varies with filters; the hot statements are short index lookups whose planning costs far less
+  // than their round trip (measured by `npm run bench`, README "Performance").
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000, keepAlive: true });
   pool.on('error', () => {
     /* idle client errors (server restart) are surfaced on the next query instead */
+  });
+  // A connection that dies while checked out (mid-transaction) emits 'error' on its client, and
+  // pg-pool listens only on idle clients: without this the process would crash with an uncaught
+  // ECONNRESET. The query in flight still rejects (→ 503), and the pool discards the dead client.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
   });
   const db = drizzlePg(pool, { schema }) as unknown as Db;
   return {

@@ -120,6 +120,8 @@ export const appointments = pgTable('appointments', {
   cancelledBy: text('cancelled_by').$type<Actor>(),
   cancelReason: text('cancel_reason'),
   cancelledAt: ts('cancelled_at'),
+  /** account id of whoever cancelled (migration 0100); null for the system or older rows */
+  cancelledById: text('cancelled_by_id'),
   refundMinor: integer('refund_minor'),
   refundStatus: text('refund_status'),
   refundRef: text('refund_ref'),

@@ -23,6 +23,8 @@ export async function registerDocs(app: FastifyInstance): Promise<void> {
         { name: 'appointments', description: 'booking, cancelling, completing, dashboards' },
         { name: 'admin', description: '/api/admin: the administrator' },
         { name: 'system', description: 'service status' },
+        { name: 'reports', description: 'admin analytics and doctor reports, JSON or CSV' },
+        { name: 'operations', description: 'health, readiness and Prometheus metrics' },
       ],
     },
   });

@@ -113,7 +113,7 @@ describe('appointments', () => {
       ['an operator object', { slotDate: { $gt: '' }, slotTime: '10:00 AM' }, 400, /slotDate/],
     ] as const) {
       it(`refuses ${name}`, async () => {
-        const res = await post(t.app, '/api/user/book-appointment', { docId: doctor.id, ...body }, bearer(patient.token));
+        const res = await post(t.app, '/api/user/book-appointment', Object.assign({ docId: doctor.id }, body), bearer(patient.token));
         assert.equal(res.statusCode, status, res.body);
         assert.equal(json(res).success, false);
         assert.match(json(res).message, message);

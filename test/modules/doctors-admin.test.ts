@@ -76,7 +76,7 @@ describe('admin and doctors', () => {
     ] as const) {
       it(`refuses ${name}`, async () => {
         const fields = { ...doctorFields(), ...override };
-        const res = await post(t.app, '/api/admin/add-doctor', form(fields as Record<string, string>, { bytes: await pngBytes() }), bearer(atoken));
+        const res = await post(t.app, '/api/admin/add-doctor', form(fields as unknown as Record<string, string>, { bytes: await pngBytes() }), bearer(atoken));
         assert.equal(res.statusCode, 400, res.body);
         assert.match(json(res).message, message);
       });
@@ -97,7 +97,8 @@ describe('admin and doctors', () => {
     it('is admin-only', async () => {
       const p = await registerPatient(t.app);
       const d = await createDoctor(t.app);
-      for (const headers of [{}, bearer(p.token), bearer(d.token), { atoken: p.token }]) {
+      const attempts: Record<string, string>[] = [{}, bearer(p.token), bearer(d.token), { atoken: p.token }];
+      for (const headers of attempts) {
         const res = await post(t.app, '/api/admin/add-doctor', form(doctorFields(), { bytes: await pngBytes() }), headers);
         assert.ok([401, 403].includes(res.statusCode), `${res.statusCode}`);
       }

@@ -147,7 +147,7 @@ describe('patients: /api/user', () => {
       const { userData } = json(res);
       assert.equal(userData.name, 'Multi');
       assert.deepEqual(userData.address, { line1: 'x', line2: 'y' });
-      assert.match(userData.image, /\/uploads\/[a-f0-9]{32}\.webp$/);
+      assert.match(userData.image, /\/uploads\/[a-f0-9]{32}-512\.webp$/);
       const img = await get(t.app, new URL(userData.image).pathname);
       assert.equal(img.statusCode, 200);
       assert.equal(img.headers['content-type'], 'image/webp');

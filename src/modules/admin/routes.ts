@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { errorResponses, Message, parseAddress } from '../../lib/schemas.js';
 import { requireRole } from '../auth/guards.js';
+import { openSession } from '../auth/login.js';
 import { DoctorProfile } from '../doctors/schemas.js';
 import { collectMultipart } from '../media/multipart.js';
 import { TokenResponse } from '../patients/schemas.js';
@@ -18,8 +19,8 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/login', {
     schema: { tags, summary: 'Admin login', body: AdminLoginBody, response: { 200: TokenResponse, ...errorResponses } },
   }, async (request) => {
-    const { token } = await admin.login(request.body);
-    return { success: true, token };
+    const { id } = await admin.login(request.body);
+    return { success: true, ...(await openSession(app.ctx, request, 'admin', id, request.body.otp)) };
   });
 
   app.post('/add-doctor', {

@@ -1,7 +1,8 @@
 import { Type } from 'typebox';
+import { OtpField } from '../auth/schemas.js';
 import { AddressInput, Email, IdString, Password } from '../../lib/schemas.js';
 
-export const AdminLoginBody = Type.Object({ email: Type.Optional(Email), password: Type.Optional(Password) }, { additionalProperties: false });
+export const AdminLoginBody = Type.Object({ email: Type.Optional(Email), password: Type.Optional(Password), otp: OtpField }, { additionalProperties: false });
 
 /** add-doctor form fields (multipart; the picture comes in file field `image`). */
 export const AddDoctorBody = Type.Object(

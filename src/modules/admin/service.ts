@@ -14,6 +14,13 @@ export class AdminService {
     private readonly config: Config,
   ) {}
 
+  /** Told when ADMIN_PASSWORD replaced the stored password (the sessions service ends the old sessions). */
+  private passwordChanged: (adminId: string) => Promise<void> = async () => {};
+
+  onPasswordChanged(listener: (adminId: string) => Promise<void>): void {
+    this.passwordChanged = listener;
+  }
+
   /** Creates the configured admin, or updates its password when ADMIN_PASSWORD changed. */
   async bootstrap(): Promise<void> {
     const email = normalizeEmail(this.config.adminEmail);
@@ -22,6 +29,7 @@ export class AdminService {
       await this.repo.insert({ id: newId(), email, passwordHash: await hashPassword(this.config.adminPassword) });
     } else if (!(await verifyPassword(this.config.adminPassword, existing.passwordHash))) {
       await this.repo.setPassword(existing.id, await hashPassword(this.config.adminPassword));
+      await this.passwordChanged(existing.id);
     }
   }
 

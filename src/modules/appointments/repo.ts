@@ -1,9 +1,47 @@
-import { and, desc, eq, gte, inArray, ne, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, lte, ne, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { appointments, type AppointmentRow, type AppointmentStatus } from '../../db/schema.js';
+import { doctorSummary, platformSummary, summaryCount } from '../summaries/repo.js';
 
 export type NewAppointment = typeof appointments.$inferInsert;
 export type AppointmentPatch = Partial<Omit<AppointmentRow, 'id' | 'patientId' | 'doctorId' | 'createdAt'>>;
+
+/** Listing filters; `from`/`to` are inclusive local slot dates (YYYY-MM-DD). */
+export interface AppointmentFilter {
+  from?: string;
+  to?: string;
+  status?: AppointmentStatus;
+  docId?: string;
+  userId?: string;
+}
+
+export type AppointmentSort = 'startsAt' | '-startsAt' | 'createdAt' | '-createdAt';
+
+function filterWhere(f: AppointmentFilter): SQL | undefined {
+  const conds: SQL[] = [];
+  if (f.docId) conds.push(eq(appointments.doctorId, f.docId));
+  if (f.userId) conds.push(eq(appointments.patientId, f.userId));
+  if (f.status) conds.push(eq(appointments.status, f.status));
+  if (f.from) conds.push(gte(appointments.slotDate, f.from));
+  if (f.to) conds.push(lte(appointments.slotDate, f.to));
+  return conds.length ? and(...conds) : undefined;
+}
+
+// id breaks ties so pages never overlap or skip rows; each order matches an index of 0001/0100
+const ORDER: Record<AppointmentSort, SQL[]> = {
+  startsAt: [asc(appointments.startsAt), asc(appointments.id)],
+  '-startsAt': [desc(appointments.startsAt), desc(appointments.id)],
+  createdAt: [asc(appointments.createdAt), asc(appointments.id)],
+  '-createdAt': [desc(appointments.createdAt), desc(appointments.id)],
+};
+
+// Row comparison against the cursor row's own values (read in SQL, so no precision is lost in
+// JavaScript dates); it walks the same indexes as ORDER, so a deep page is an index seek.
+function afterCursor(sort: AppointmentSort, id: string): SQL {
+  const col = sort.endsWith('startsAt') ? sql.raw('starts_at') : sql.raw('created_at');
+  const op = sort.startsWith('-') ? sql.raw('<') : sql.raw('>');
+  return sql`(${col}, ${appointments.id}) ${op} (SELECT ${col}, id FROM appointments WHERE id = ${id})`;
+}
 
 export interface DoctorDashboardRow {
   earnings: number;
@@ -48,6 +86,17 @@ export class AppointmentRepo {
     )[0];
   }
 
+  /** Marks a live, still unpaid appointment paid in one atomic step: of two racing confirmations only one matches. */
+  async markPaid(id: string, patch: AppointmentPatch, db: Db = this.db): Promise<AppointmentRow | undefined> {
+    return (
+      await db
+        .update(appointments)
+        .set({ ...patch, updatedAt: sql`now()` })
+        .where(and(eq(appointments.id, id), inArray(appointments.status, ['pending', 'confirmed']), eq(appointments.paid, false)))
+        .returning()
+    )[0];
+  }
+
   async update(id: string, patch: AppointmentPatch, db: Db = this.db): Promise<AppointmentRow | undefined> {
     return (await db.update(appointments).set({ ...patch, updatedAt: sql`now()` }).where(eq(appointments.id, id)).returning())[0];
   }
@@ -58,6 +107,19 @@ export class AppointmentRepo {
 
   listForPatient(patientId: string, limit = 1000) {
     return this.list(eq(appointments.patientId, patientId), limit);
+  }
+
+  /** `after`: keyset pagination from that appointment (exclusive), in the order of `sort`. */
+  search(filter: AppointmentFilter, sort: AppointmentSort, limit: number, offset: number, after?: string): Promise<AppointmentRow[]> {
+    const where = after ? and(filterWhere(filter), afterCursor(sort, after)) : filterWhere(filter);
+    return this.db.select().from(appointments).where(where).orderBy(...ORDER[sort]).limit(limit).offset(offset);
+  }
+
+  async countMatching(filter: AppointmentFilter): Promise<number> {
+    const kept = await summaryCount(this.db, filter); // O(1) from the trigger-kept summaries when they hold it
+    if (kept !== undefined) return kept;
+    const [r] = await this.db.select({ n: sql<number>`count(*)::int` }).from(appointments).where(filterWhere(filter));
+    return r.n;
   }
 
   listForDoctor(doctorId: string, limit = 1000) {
@@ -75,30 +137,13 @@ export class AppointmentRepo {
       .orderBy(appointments.startsAt);
   }
 
+  // Dashboards read the trigger-kept summaries (migrations/0500_summaries.sql): constant time
+  // however much history there is, and exact because they change in the same transaction.
   async doctorDashboard(doctorId: string): Promise<DoctorDashboardRow> {
-    const [r] = await this.db
-      .select({
-        earnings: sql<number>`coalesce(sum(${appointments.amountMinor}) filter (where ${appointments.status} in ('confirmed','completed')), 0)::bigint`.mapWith(Number),
-        appointments: sql<number>`count(*)::int`,
-        patients: sql<number>`count(distinct ${appointments.patientId})::int`,
-      })
-      .from(appointments)
-      .where(eq(appointments.doctorId, doctorId));
-    return r;
+    return doctorSummary(this.db, doctorId);
   }
 
   async adminDashboard(): Promise<AdminDashboardRow> {
-    const [r] = await this.db
-      .select({
-        appointments: sql<number>`count(*)::int`,
-        pending: sql<number>`count(*) filter (where ${appointments.status} = 'pending')::int`,
-        confirmed: sql<number>`count(*) filter (where ${appointments.status} = 'confirmed')::int`,
-        completed: sql<number>`count(*) filter (where ${appointments.status} = 'completed')::int`,
-        cancelled: sql<number>`count(*) filter (where ${appointments.status} = 'cancelled')::int`,
-        // money actually kept: paid amounts minus what was refunded
-        revenue: sql<number>`coalesce(sum(${appointments.amountMinor}) filter (where ${appointments.paid}), 0)::bigint - coalesce(sum(${appointments.refundMinor}) filter (where ${appointments.paid} and ${appointments.refundStatus} = 'processed'), 0)::bigint`.mapWith(Number),
-      })
-      .from(appointments);
-    return r;
+    return platformSummary(this.db);
   }
 }

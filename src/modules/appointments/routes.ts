@@ -3,7 +3,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppointmentIdBody, errorResponses } from '../../lib/schemas.js';
 import { authId, requireRole } from '../auth/guards.js';
-import { AdminDash, AppointmentList, AppointmentMessage, BookBody, DoctorDash } from './schemas.js';
+import { AdminDash, AppointmentList, AppointmentListQuery, AppointmentMessage, AppointmentPageOut, BookBody, DoctorDash, RescheduleBody } from './schemas.js';
 
 const tags = ['appointments'];
 const security = [{ bearer: [] }];
@@ -25,6 +25,15 @@ export const patientAppointmentRoutes: FastifyPluginAsyncTypebox = async (app) =
     schema: { tags, summary: 'The patient’s appointments, newest first', security, response: { 200: AppointmentList, ...errorResponses } },
   }, async (request) => ({ success: true, appointments: await appointments.listForPatient(authId(request)) }));
 
+  app.post('/reschedule-appointment', {
+    onRequest,
+    schema: { tags, summary: 'Move one of the patient’s live appointments to another free slot', security, body: RescheduleBody, response: { 200: AppointmentMessage, ...errorResponses } },
+  }, async (request) => {
+    const { appointmentId, ...slot } = request.body;
+    const appointment = await appointments.reschedule(appointmentId, authId(request), slot);
+    return { success: true, message: 'Appointment Rescheduled', appointment };
+  });
+
   app.post('/cancel-appointment', {
     onRequest,
     schema: { tags, summary: 'Cancel one of the patient’s appointments', security, body: AppointmentIdBody, response: { 200: AppointmentMessage, ...errorResponses } },
@@ -40,8 +49,8 @@ export const doctorAppointmentRoutes: FastifyPluginAsyncTypebox = async (app) =>
 
   app.get('/appointments', {
     onRequest,
-    schema: { tags, summary: 'The doctor’s appointments, newest first', security, response: { 200: AppointmentList, ...errorResponses } },
-  }, async (request) => ({ success: true, appointments: await appointments.listForDoctor(authId(request)) }));
+    schema: { tags, summary: 'The doctor’s appointments, filtered, sorted, optionally paginated (newest booking first)', security, querystring: AppointmentListQuery, response: { 200: AppointmentPageOut, ...errorResponses } },
+  }, async (request) => ({ success: true, ...(await appointments.searchForDoctor(authId(request), request.query)) }));
 
   for (const url of ['/appointment-complete', '/complete-appointment']) {
     app.post(url, {
@@ -75,8 +84,8 @@ export const adminAppointmentRoutes: FastifyPluginAsyncTypebox = async (app) => 
 
   app.get('/appointments', {
     onRequest,
-    schema: { tags, summary: 'All appointments, newest first', security, response: { 200: AppointmentList, ...errorResponses } },
-  }, async () => ({ success: true, appointments: await appointments.listAll() }));
+    schema: { tags, summary: 'All appointments, filtered, sorted, optionally paginated (newest booking first)', security, querystring: AppointmentListQuery, response: { 200: AppointmentPageOut, ...errorResponses } },
+  }, async (request) => ({ success: true, ...(await appointments.search(request.query)) }));
 
   for (const url of ['/appointment-cancel', '/cancel-appointment']) {
     app.post(url, {

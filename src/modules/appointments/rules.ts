@@ -1,7 +1,7 @@
 // Booking rules: may this doctor be booked at this time, now? Kept apart from the service so the
 // scheduling engine can grow (working hours, time off, notice, window) without touching booking.
 import type { Db } from '../../db/client.js';
-import type { DoctorRow } from '../../db/schema.js';
+import type { AppointmentRow, DoctorRow } from '../../db/schema.js';
 import { AppError } from '../../lib/errors.js';
 
 export interface RequestedSlot {
@@ -16,6 +16,8 @@ export interface BookingRules {
   assertBookable(doctor: DoctorRow, slot: RequestedSlot, now: Date): Promise<void>;
   /** Inside the booking transaction: frees slots held by unpaid bookings whose payment window ended. */
   releaseExpired(tx: Db, doctorId: string, from: Date, to: Date, now: Date): Promise<void>;
+  /** Has this unpaid booking's payment window ended (so it no longer holds its slot)? */
+  isExpired(row: Pick<AppointmentRow, 'status' | 'paid' | 'createdAt'>, now: Date): boolean;
 }
 
 /** The core rule set: the slot must be in the future. */
@@ -25,4 +27,8 @@ export class FutureOnlyRules implements BookingRules {
   }
 
   async releaseExpired(): Promise<void> {}
+
+  isExpired(): boolean {
+    return false;
+  }
 }

@@ -80,3 +80,42 @@ export const AdminDash = Type.Object({
     totalRevenue: Type.Number(),
   }),
 });
+
+export const RescheduleBody = Type.Object(
+  {
+    appointmentId: IdString('appointment id'),
+    slotDate: Type.String({ maxLength: 20, description: '`YYYY-MM-DD` or legacy `d_m_yyyy`' }),
+    slotTime: Type.String({ maxLength: 20, description: '`10:30 AM`, `10:30 am` or `14:30`' }),
+  },
+  { additionalProperties: false },
+);
+
+const IsoDate = (description: string) => Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description });
+
+export const AppointmentListQuery = Type.Object(
+  {
+    from: Type.Optional(IsoDate('first slot date, inclusive')),
+    to: Type.Optional(IsoDate('last slot date, inclusive')),
+    status: Type.Optional(Type.Union([Type.Literal('pending'), Type.Literal('confirmed'), Type.Literal('completed'), Type.Literal('cancelled')])),
+    docId: Type.Optional(IdString('doctor id')),
+    userId: Type.Optional(IdString('patient id')),
+    sort: Type.Optional(
+      Type.Union([Type.Literal('startsAt'), Type.Literal('-startsAt'), Type.Literal('createdAt'), Type.Literal('-createdAt')], {
+        description: 'field to sort by; a leading `-` sorts descending (default `-createdAt`, newest booking first)',
+      }),
+    ),
+    page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, description: 'page number from 1; paginates the answer (adds `total`)' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'page size (default 20); paginates the answer' })),
+    cursor: Type.Optional(IdString('keyset pagination: the `nextCursor` of the previous page (the last appointment seen); as fast on page 50 000 as on page 1, `page` is then ignored')),
+  },
+  { additionalProperties: false },
+);
+
+export const AppointmentPageOut = Type.Object({
+  success: Type.Boolean(),
+  appointments: Type.Array(Appointment),
+  total: Type.Optional(Type.Integer({ description: 'matching appointments (paginated answers only)' })),
+  page: Type.Optional(Type.Integer()),
+  limit: Type.Optional(Type.Integer()),
+  nextCursor: Type.Optional(Type.String({ description: 'pass as `cursor` for the next page; absent on the last page' })),
+});

@@ -13,7 +13,8 @@ import { formatSlotTime, legacyDateKey, parseSlotDate, parseSlotTime, zonedInsta
 import type { DoctorService, SlotsBooked } from '../doctors/service.js';
 import type { PatientService } from '../patients/service.js';
 import { refundFor } from './policy.js';
-import type { AppointmentPatch, AppointmentRepo } from './repo.js';
+import type { AppointmentFilter, AppointmentPatch, AppointmentRepo, AppointmentSort } from './repo.js';
+import { retryDeadlocks } from './retry.js';
 import type { BookingRules } from './rules.js';
 
 export interface AppointmentView {
@@ -47,6 +48,22 @@ export interface BookInput {
   docId: string;
   slotDate: string;
   slotTime: string;
+}
+
+export interface AppointmentQuery extends AppointmentFilter {
+  sort?: AppointmentSort;
+  page?: number;
+  limit?: number;
+  /** keyset pagination: id of the last appointment of the previous page */
+  cursor?: string;
+}
+
+export interface AppointmentPage {
+  appointments: AppointmentView[];
+  total?: number;
+  page?: number;
+  limit?: number;
+  nextCursor?: string;
 }
 
 const LIVE: AppointmentStatus[] = ['pending', 'confirmed'];
@@ -136,7 +153,7 @@ export class AppointmentService {
     const id = newId(now);
     let row: AppointmentRow;
     try {
-      row = await this.db.transaction(async (tx) => {
+      row = await retryDeadlocks(() => this.db.transaction(async (tx) => {
         await this.rules.releaseExpired(tx, doctor.id, startsAt, holdUntil, now);
         const created = await this.repo.insert(
           {
@@ -160,7 +177,7 @@ export class AppointmentService {
         );
         await this.record(tx, created, 'booked', 'patient');
         return created;
-      });
+      }));
     } catch (err) {
       if (sqlState(err) === PG_EXCLUSION_VIOLATION) throw conflict('Slot not available');
       throw err;
@@ -179,6 +196,7 @@ export class AppointmentService {
       cancelledBy: actor,
       cancelReason: reason?.trim() || null,
       cancelledAt: now,
+      cancelledById: actorId,
       refundMinor: current.paid ? refund : null,
       refundStatus: current.paid ? (refund > 0 ? 'pending' : 'none') : null,
     };
@@ -188,7 +206,34 @@ export class AppointmentService {
   async complete(id: string, doctorId: string): Promise<AppointmentView> {
     const current = await this.getFor(id, 'doctor', doctorId);
     this.assertLive(current, 'completed');
+    // pending → confirmed (paid) → completed when payment is required; otherwise paid at the visit
+    if (this.config.paymentRequired && !current.paid) throw conflict('Appointment is not paid yet and cannot be completed');
     return this.transition(current, { status: 'completed', completedAt: this.clock.now() }, 'completed', 'doctor');
+  }
+
+  /**
+   * Records a gateway-proven payment: a live unpaid appointment becomes paid and confirmed, once.
+   * Returns null when nothing changed (already paid, cancelled or completed): the database decides
+   * which of two racing confirmations wins.
+   */
+  async confirmPayment(id: string, payment: { gateway: string; ref: string; paymentId: string | null }): Promise<AppointmentView | null> {
+    const patch: AppointmentPatch = {
+      status: 'confirmed', paid: true, paidAt: this.clock.now(),
+      paymentGateway: payment.gateway, paymentRef: payment.ref, paymentId: payment.paymentId,
+    };
+    const row = await this.db.transaction(async (tx) => {
+      const updated = await this.repo.markPaid(id, patch, tx);
+      if (updated) await this.record(tx, updated, 'confirmed', 'system');
+      return updated;
+    });
+    if (!row) return null;
+    await this.publish(row, 'confirmed', 'system');
+    return appointmentView(row);
+  }
+
+  /** Stores the gateway's answer to the refund of a cancelled appointment. */
+  async recordRefund(id: string, refund: { status: 'pending' | 'processed' | 'failed'; ref: string | null }): Promise<void> {
+    await this.repo.update(id, { refundStatus: refund.status, refundRef: refund.ref });
   }
 
   /** Applies a state change if the appointment is still live, recording the event in the same transaction. */
@@ -231,6 +276,74 @@ export class AppointmentService {
       actor,
       at: this.clock.now(),
     };
+  }
+
+  /**
+   * Moves a live appointment to another published slot in one transaction: the row's slot and
+   * `blocks` change together, so the exclusion constraint either accepts the new interval or the
+   * whole move fails and the old slot stays held.
+   */
+  async reschedule(id: string, patientId: string, input: { slotDate: string; slotTime: string }): Promise<AppointmentView> {
+    const current = await this.getFor(id, 'patient', patientId);
+    this.assertLive(current, 'rescheduled');
+    const now = this.clock.now();
+    if (this.rules.isExpired(current, now)) throw conflict('The payment window of this appointment has ended; please book again');
+    if (current.startsAt.getTime() <= now.getTime()) throw conflict('Appointment has already started and cannot be rescheduled');
+    const slotDate = parseSlotDate(input.slotDate);
+    if (!slotDate) throw badRequest('slotDate must be a date like 2024-12-25 (or 25_12_2024)');
+    const minutes = parseSlotTime(input.slotTime);
+    if (minutes === null) throw badRequest('slotTime must be a time like 10:30 AM');
+    const doctor = await this.doctors.get(current.doctorId);
+    const startsAt = zonedInstant(slotDate, minutes, doctor.timeZone);
+    if (!startsAt) throw badRequest(`${formatSlotTime(minutes)} does not exist on ${slotDate} in ${doctor.timeZone} (daylight-saving change)`);
+    if (startsAt.getTime() === current.startsAt.getTime()) throw conflict('The appointment is already at that time');
+    await this.rules.assertBookable(doctor, { slotDate, minutes, startsAt }, now);
+    const endsAt = new Date(startsAt.getTime() + doctor.slotMinutes * 60_000);
+    const holdUntil = new Date(endsAt.getTime() + doctor.bufferMinutes * 60_000);
+    const patch: AppointmentPatch = { slotDate, slotTime: formatSlotTime(minutes), startsAt, endsAt, blocks: rangeLiteral(startsAt, holdUntil) };
+    let row: AppointmentRow | undefined;
+    try {
+      row = await retryDeadlocks(() => this.db.transaction(async (tx) => {
+        await this.rules.releaseExpired(tx, doctor.id, startsAt, holdUntil, now);
+        const updated = await this.repo.transition(id, LIVE, patch, tx);
+        if (updated) await this.record(tx, updated, 'rescheduled', 'patient');
+        return updated;
+      }));
+    } catch (err) {
+      if (sqlState(err) === PG_EXCLUSION_VIOLATION) throw conflict('Slot not available');
+      throw err;
+    }
+    if (!row) {
+      this.assertLive(await this.get(id), 'rescheduled');
+      throw conflict('Appointment changed meanwhile, please retry');
+    }
+    await this.publish(row, 'rescheduled', 'patient');
+    return appointmentView(row);
+  }
+
+  /** A doctor's own listing: asking for another doctor's is refused, not silently narrowed. */
+  async searchForDoctor(doctorId: string, query: AppointmentQuery): Promise<AppointmentPage> {
+    if (query.docId && query.docId !== doctorId) throw forbidden('A doctor can only list their own appointments');
+    return this.search({ ...query, docId: doctorId });
+  }
+
+  /** Filtered, sorted listing; paginated (with `total`) when `page` or `limit` is given. */
+  async search(query: AppointmentQuery): Promise<AppointmentPage> {
+    const { page, limit, cursor, sort = '-createdAt', ...filter } = query;
+    if (filter.from && filter.to && filter.to < filter.from) throw badRequest('to must not be before from');
+    if (page === undefined && limit === undefined && cursor === undefined) {
+      return { appointments: (await this.repo.search(filter, sort, 1000, 0)).map(appointmentView) };
+    }
+    const size = limit ?? 20;
+    // A cursor (keyset) costs the same at any depth; an OFFSET reads and drops every row before the page.
+    if (cursor !== undefined && !(await this.repo.findById(cursor))) throw badRequest('cursor is not a known appointment: start again without it');
+    const p = cursor === undefined ? (page ?? 1) : undefined;
+    const [rows, total] = await Promise.all([
+      this.repo.search(filter, sort, size, p === undefined ? 0 : (p - 1) * size, cursor),
+      this.repo.countMatching(filter),
+    ]);
+    const nextCursor = rows.length === size ? rows[rows.length - 1].id : undefined;
+    return { appointments: rows.map(appointmentView), total, page: p, limit: size, nextCursor };
   }
 
   async listForPatient(patientId: string): Promise<AppointmentView[]> {

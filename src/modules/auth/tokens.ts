@@ -15,7 +15,8 @@ export interface AccessClaims {
 export type RevocationCheck = (claims: AccessClaims) => Promise<boolean>;
 
 export interface TokenService {
-  sign(id: string, role: Role): string;
+  /** `sessionId` binds the token to a login (auth/sessions.ts), so revoking the session refuses it. */
+  sign(id: string, role: Role, sessionId?: string): string;
   /** Returns the claims, or a reason the token is refused. */
   verify(token: string): Promise<AccessClaims | { error: 'expired' | 'invalid' | 'revoked' }>;
   setRevocationCheck(check: RevocationCheck): void;
@@ -27,8 +28,8 @@ export function createTokenService(secret: string, expiresInSeconds: number): To
   const verifier = createVerifier({ key: secret, algorithms: ['HS256'], cache: 1000 });
   let revoked: RevocationCheck = async () => false;
   return {
-    sign(id, role) {
-      return signer({ id, role, jti: randomUUID() });
+    sign(id, role, sessionId) {
+      return signer({ id, role, jti: sessionId ? `${sessionId}.${randomUUID()}` : randomUUID() });
     },
     async verify(token) {
       let claims: AccessClaims;

@@ -1,5 +1,6 @@
 import { asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import { rowCount } from '../summaries/repo.js';
 import { doctorHours, doctors, type DoctorRow } from '../../db/schema.js';
 import type { WorkingRange } from '../../config.js';
 
@@ -45,8 +46,7 @@ export class DoctorRepo {
   }
 
   async count(): Promise<number> {
-    const [r] = await this.db.select({ n: sql<number>`count(*)::int` }).from(doctors);
-    return r.n;
+    return rowCount(this.db, 'doctors'); // trigger-kept: no count(*) scan on every dashboard
   }
 
   async hours(doctorId: string, db: Db = this.db): Promise<WorkingRange[]> {

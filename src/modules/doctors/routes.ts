@@ -3,9 +3,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { errorResponses, Message, parseAddress } from '../../lib/schemas.js';
 import { authId, requireRole } from '../auth/guards.js';
+import { openSession } from '../auth/login.js';
 import { collectMultipart } from '../media/multipart.js';
 import { TokenResponse } from '../patients/schemas.js';
-import { ChangeAvailabilityBody, DoctorLoginBody, DoctorProfile, DoctorUpdateBody, PublicDoctor } from './schemas.js';
+import { publicListRoute } from './list-route.js';
+import { ChangeAvailabilityBody, DoctorLoginBody, DoctorProfile, DoctorUpdateBody } from './schemas.js';
 
 const tags = ['doctors'];
 const security = [{ bearer: [] }];
@@ -14,15 +16,13 @@ export const doctorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { doctors, tokens } = app.ctx;
   const doctorOnly = requireRole(tokens, 'doctor');
 
-  app.get('/list', {
-    schema: { tags, summary: 'Public list of doctors (no emails, no passwords)', response: { 200: Type.Object({ success: Type.Boolean(), doctors: Type.Array(PublicDoctor) }) } },
-  }, async () => ({ success: true, doctors: await doctors.publicList() }));
+  await app.register(publicListRoute); // cached, ETag / 304: list-route.ts
 
   app.post('/login', {
     schema: { tags, summary: 'Doctor login', body: DoctorLoginBody, response: { 200: TokenResponse, ...errorResponses } },
   }, async (request) => {
-    const { token } = await doctors.login(request.body);
-    return { success: true, token };
+    const { id } = await doctors.login(request.body);
+    return { success: true, ...(await openSession(app.ctx, request, 'doctor', id, request.body.otp)) };
   });
 
   app.get('/profile', {

@@ -1,7 +1,8 @@
 import { Type } from 'typebox';
+import { OtpField } from '../auth/schemas.js';
 import { AddressInput, AddressOut, Email, Password } from '../../lib/schemas.js';
 
-export const DoctorLoginBody = Type.Object({ email: Type.Optional(Email), password: Type.Optional(Password) }, { additionalProperties: false });
+export const DoctorLoginBody = Type.Object({ email: Type.Optional(Email), password: Type.Optional(Password), otp: OtpField }, { additionalProperties: false });
 
 const SlotsBooked = Type.Record(Type.String(), Type.Array(Type.String()), {
   description: 'live booked slots by date: `YYYY-MM-DD` and legacy `d_m_yyyy` keys → `hh:mm AM` times',

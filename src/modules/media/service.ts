@@ -1,57 +1,79 @@
-// Image intake: check what the bytes really are, re-encode, store; resolve stored URLs for the API.
-import sharp from 'sharp';
+// Image intake for profile pictures: check what the bytes really are, re-encode into WebP
+// renditions (pipeline.ts), store them (storage.ts / cloudinary.ts), and resolve stored URLs for the API.
 import { AppError } from '../../lib/errors.js';
+import { processImage } from './pipeline.js';
 import type { ImageStore } from './storage.js';
+
+export { sniffImageType } from './pipeline.js';
 
 export interface Upload {
   buffer: Buffer;
+  /** as the client sent it; informational only, it never reaches the file system */
   filename: string;
+  /** as the client declared it; never trusted, the bytes decide */
   mimetype: string;
 }
 
 export const DEFAULT_AVATAR_PATH = '/assets/default-avatar.svg';
 
-/** JPEG, PNG or WebP by content (magic bytes), whatever the name or declared type says. */
-export function sniffImageType(buf: Buffer): 'jpeg' | 'png' | 'webp' | null {
-  if (buf.length >= 3 && buf[0] === 0xff && buf[1] === 0xd8 && buf[2] === 0xff) return 'jpeg';
-  if (buf.length >= 8 && buf.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'png';
-  if (buf.length >= 12 && buf.toString('latin1', 0, 4) === 'RIFF' && buf.toString('latin1', 8, 12) === 'WEBP') return 'webp';
-  return null;
+export interface MediaOptions {
+  /** base of absolute URLs for site-relative paths (PUBLIC_URL) */
+  publicUrl: string;
+  /** UPLOAD_MAX_BYTES; multipart intake enforces it while streaming, this guards direct callers */
+  maxBytes: number;
+  /** where best-effort clean-up failures are reported */
+  warn?: (message: string) => void;
 }
 
 export class MediaService {
+  private readonly stores: ImageStore[];
+
+  /**
+   * @param store    where new pictures go (local disk or Cloudinary)
+   * @param previous stores that may still hold older pictures (e.g. local files from before
+   *                 Cloudinary was configured), so replacing those still deletes them
+   */
   constructor(
     private readonly store: ImageStore,
-    private readonly publicUrl: string,
-  ) {}
+    private readonly options: MediaOptions,
+    previous: ImageStore[] = [],
+  ) {
+    this.stores = [store, ...previous.filter((s) => s !== store)];
+  }
 
-  /** Validates and stores an image, returning the URL to keep on the record. */
+  /** Validates, re-encodes and stores an image, returning the URL to keep on the record. */
   async storeImage(upload: Upload): Promise<string> {
-    if (!sniffImageType(upload.buffer)) throw new AppError(415, 'Invalid file type: upload a JPEG, PNG or WebP image');
-    let webp: Buffer;
+    if (upload.buffer.length > this.options.maxBytes) throw new AppError(413, fileTooLargeMessage(this.options.maxBytes));
+    const variants = await processImage(upload.buffer);
     try {
-      webp = await sharp(upload.buffer, { limitInputPixels: 40_000_000 })
-        .rotate()
-        .resize(512, 512, { fit: 'inside', withoutEnlargement: true })
-        .webp({ quality: 82 })
-        .toBuffer();
-    } catch {
-      throw new AppError(415, 'The image could not be read: it is corrupt or not a supported image');
-    }
-    try {
-      return (await this.store.save(webp)).url;
-    } catch {
+      return (await this.store.save(variants)).url;
+    } catch (err) {
+      this.options.warn?.(`image storage failed: ${err instanceof Error ? err.message : String(err)}`);
       throw new AppError(502, 'The image could not be stored, please try again');
     }
   }
 
+  /** Deletes every rendition of a stored picture. Best effort: the record has already moved on. */
   async removeImage(url: string | null | undefined): Promise<void> {
-    if (url) await this.store.remove(url).catch(() => undefined);
+    if (!url) return;
+    const owner = this.stores.find((s) => s.owns(url));
+    if (!owner) return;
+    try {
+      await owner.remove(url);
+    } catch (err) {
+      this.options.warn?.(`image clean-up failed (the old files stay): ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
-  /** Absolute URL for a stored image; patients without one get the app's default avatar. */
+  /** Absolute URL for a stored image; records without one get the app's default avatar. */
   resolve(url: string | null | undefined): string {
     const u = url || DEFAULT_AVATAR_PATH;
-    return /^https?:\/\//.test(u) ? u : this.publicUrl + u;
+    return /^https?:\/\//.test(u) ? u : this.options.publicUrl + u;
   }
+}
+
+export function fileTooLargeMessage(maxBytes: number): string {
+  const mb = maxBytes / (1024 * 1024);
+  const limit = mb >= 1 ? `${Number.isInteger(mb) ? mb : mb.toFixed(1)} MB` : `${Math.round(maxBytes / 1024)} KB`;
+  return `File too large: the limit is ${limit}`;
 }

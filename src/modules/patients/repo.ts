@@ -1,5 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import { rowCount } from '../summaries/repo.js';
 import { patients, type PatientRow } from '../../db/schema.js';
 
 export type PatientPatch = Partial<Pick<PatientRow, 'name' | 'phone' | 'address' | 'gender' | 'dob' | 'image' | 'passwordHash'>>;
@@ -31,7 +32,6 @@ export class PatientRepo {
   }
 
   async count(): Promise<number> {
-    const [r] = await this.db.select({ n: sql<number>`count(*)::int` }).from(patients);
-    return r.n;
+    return rowCount(this.db, 'patients'); // trigger-kept: no count(*) scan on every dashboard
   }
 }

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { errorResponses, parseAddress } from '../../lib/schemas.js';
 import { authId, requireRole } from '../auth/guards.js';
+import { openSession } from '../auth/login.js';
 import { collectMultipart } from '../media/multipart.js';
 import { LoginBody, RegisterBody, TokenResponse, UpdateProfileBody, UserData } from './schemas.js';
 
@@ -15,15 +16,15 @@ export const patientRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/register', {
     schema: { tags, summary: 'Create a patient account', body: RegisterBody, response: { 201: TokenResponse, ...errorResponses } },
   }, async (request, reply) => {
-    const { token } = await patients.register(request.body);
-    return reply.code(201).send({ success: true, token });
+    const { id } = await patients.register(request.body);
+    return reply.code(201).send({ success: true, ...(await openSession(app.ctx, request, 'patient', id)) });
   });
 
   app.post('/login', {
     schema: { tags, summary: 'Patient login', body: LoginBody, response: { 200: TokenResponse, ...errorResponses } },
   }, async (request) => {
-    const { token } = await patients.login(request.body);
-    return { success: true, token };
+    const { id } = await patients.login(request.body);
+    return { success: true, ...(await openSession(app.ctx, request, 'patient', id)) };
   });
 
   app.get('/get-profile', {

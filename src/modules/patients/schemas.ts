@@ -11,7 +11,10 @@ export const LoginBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const TokenResponse = Type.Object({ success: Type.Boolean(), token: Type.String() }, { additionalProperties: true });
+export const TokenResponse = Type.Object(
+  { success: Type.Boolean(), token: Type.String(), refreshToken: Type.Optional(Type.String({ description: 'swap at POST …/refresh for a new token' })) },
+  { additionalProperties: true },
+);
 
 export const UserData = Type.Object({
   _id: Type.String(),

@@ -1,0 +1,148 @@
+// Child processes of the benchmark: the API server started as a user would (`node --import tsx
+// src/server.ts` with environment variables), the baselines, and the load driver.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { LoadOptions } from '../load.js';
+import type { LoadResult } from './stats.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+const TSX = ['--import', 'tsx'];
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+/** Resident memory (MB) of a process and all its descendants (cluster workers), from /proc. */
+export function rssMb(pid: number): number {
+  const seen = new Set<number>();
+  let kb = 0;
+  const visit = (p: number) => {
+    if (seen.has(p)) return;
+    seen.add(p);
+    try {
+      const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
+      kb += m ? Number(m[1]) : 0;
+      for (const tid of readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) visit(Number(tid));
+    } catch {
+      /* exited meanwhile */
+    }
+  };
+  visit(pid);
+  return Math.round(kb / 1024);
+}
+
+/** Samples RSS every 100 ms until stopped; returns the peak seen. */
+export function rssSampler(pid: number): { stop(): number } {
+  let peak = rssMb(pid);
+  const timer = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 100);
+  return {
+    stop() {
+      clearInterval(timer);
+      return Math.max(peak, rssMb(pid));
+    },
+  };
+}
+
+export interface RunningServer {
+  url: string;
+  pid: number;
+  /** spawn to first successful answer to GET / */
+  startMs: number;
+  idleRssMb: number;
+  stop(): Promise<void>;
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+}
+
+/** Starts the real server and waits until GET / answers 200. */
+export async function startServer(env: Record<string, string>): Promise<RunningServer> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [...TSX, 'src/server.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.homedir(), ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}: ${stderr}`);
+    try {
+      const res = await fetch(`${url}/`);
+      if (res.ok) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (performance.now() - t0 > 120_000) {
+      child.kill('SIGKILL');
+      throw new Error(`server did not answer within 120 s: ${stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const startMs = Math.round(performance.now() - t0);
+  await new Promise((r) => setTimeout(r, 500)); // let start-up garbage settle before "idle"
+  return {
+    url,
+    pid: child.pid!,
+    startMs,
+    idleRssMb: rssMb(child.pid!),
+    async stop() {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited(child);
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Starts a baseline server script (prints "ready" when listening). */
+export async function startBaseline(script: string, args: string[]): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [...TSX, path.join('bench', 'baselines', script), String(port), ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.once('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
+    async stop() {
+      child.kill('SIGTERM');
+      await exited(child);
+    },
+  };
+}
+
+/** Runs a script that takes an options file and prints a LoadResult as JSON. */
+export async function runJson(script: string, options: unknown, tmpDir: string): Promise<LoadResult> {
+  const file = path.join(tmpDir, `opts-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(file, JSON.stringify(options));
+  const child = spawn(process.execPath, [...TSX, path.join('bench', script), file], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`${script} exited with ${code}`);
+  return JSON.parse(out) as LoadResult;
+}
+
+/** Drives `options` with autocannon from its own process. */
+export const load = (options: LoadOptions, tmpDir: string) => runJson('load.ts', options, tmpDir);

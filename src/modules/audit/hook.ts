@@ -1,0 +1,83 @@
+// One mechanism for the audit log: an onSend hook that records, before the answer leaves,
+//  - every login and registration attempt (success or failure, with the email tried),
+//  - every data-changing request (not GET/HEAD/OPTIONS) by an authenticated doctor or admin,
+//  - every route whose config says `audit: true` (session and account-recovery routes).
+// The action is the route path (`/api/admin/add-doctor` → `admin.add-doctor`); the target is taken
+// from the body or params (`docId`, `appointmentId`, `id`) or, on success, from the answer.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AuditService } from './service.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** record every call of this route in the audit log */
+    audit?: boolean;
+  }
+}
+
+const TARGET_KEYS: [string, string][] = [
+  ['docId', 'doctor'],
+  ['doctorId', 'doctor'],
+  ['appointmentId', 'appointment'],
+  ['id', 'record'],
+];
+
+function str(v: unknown, max = 254): string | undefined {
+  return typeof v === 'string' && v.length > 0 ? v.slice(0, max) : undefined;
+}
+
+function targetOf(request: FastifyRequest, payload: unknown, ok: boolean): { type?: string; id?: string } {
+  for (const source of [request.body, request.params]) {
+    if (!source || typeof source !== 'object') continue;
+    for (const [key, type] of TARGET_KEYS) {
+      const id = str((source as Record<string, unknown>)[key], 64);
+      if (id) return { type, id };
+    }
+  }
+  if (ok && typeof payload === 'string' && payload.length < 64 * 1024 && payload.startsWith('{')) {
+    try {
+      const body = JSON.parse(payload) as Record<string, unknown>;
+      for (const type of ['doctor', 'appointment', 'patient']) {
+        const rec = body[type];
+        if (rec && typeof rec === 'object') {
+          const id = str((rec as Record<string, unknown>)._id, 64);
+          if (id) return { type, id };
+        }
+      }
+    } catch {
+      /* not JSON: no target from the answer */
+    }
+  }
+  return {};
+}
+
+export function registerAuditHook(app: FastifyInstance, audit: AuditService): void {
+  app.addHook('onSend', async (request, reply, payload) => {
+    const url = request.routeOptions.url;
+    if (!url) return payload;
+    const isLogin = /\/(login|register)$/.test(url);
+    const actor = request.auth ?? request.auditActor;
+    const mutating = !['GET', 'HEAD', 'OPTIONS'].includes(request.method);
+    const privileged = request.auth?.role === 'doctor' || request.auth?.role === 'admin';
+    if (!(request.routeOptions.config?.audit || isLogin || (mutating && privileged))) return payload;
+
+    const ok = reply.statusCode < 400;
+    const body = request.body && typeof request.body === 'object' ? (request.body as Record<string, unknown>) : {};
+    const detail: Record<string, string | number | boolean> = { method: request.method };
+    const email = str(body.email);
+    if (email) detail.email = email.toLowerCase();
+    const target = isLogin && actor ? { type: actor.role, id: actor.id } : targetOf(request, payload, ok);
+    await audit.record({
+      at: app.ctx.clock.now(),
+      actorRole: actor?.role,
+      actorId: actor?.id,
+      action: url.replace(/^\/api\//, '').replace(/^\//, '').replace(/\//g, '.'),
+      targetType: target.type,
+      targetId: target.id,
+      outcome: ok ? 'success' : 'failure',
+      statusCode: reply.statusCode,
+      ip: request.ip,
+      detail,
+    });
+    return payload;
+  });
+}

@@ -1,0 +1,43 @@
+// Credentials of the three account kinds. The auth module owns passwords (hashing, reset,
+// revocation), so it reads and writes the `password_hash` column of patients, doctors and admins
+// here instead of widening each module's service with password plumbing.
+import type { Database } from '../../db/client.js';
+import type { Role } from './tokens.js';
+
+const TABLE: Record<Role, string> = { patient: 'patients', doctor: 'doctors', admin: 'admins' };
+
+export interface AccountCredentials {
+  id: string;
+  email: string;
+  passwordHash: string;
+}
+
+export class AccountRepo {
+  constructor(private readonly database: Database) {}
+
+  async findByEmail(role: Role, email: string): Promise<AccountCredentials | undefined> {
+    const rows = await this.database.query<{ id: string; email: string; password_hash: string }>(
+      `SELECT id, email::text AS email, password_hash FROM ${TABLE[role]} WHERE email = $1 LIMIT 1`,
+      [email],
+    );
+    const r = rows[0];
+    return r ? { id: r.id, email: r.email, passwordHash: r.password_hash } : undefined;
+  }
+
+  async findById(role: Role, id: string): Promise<AccountCredentials | undefined> {
+    const rows = await this.database.query<{ id: string; email: string; password_hash: string }>(
+      `SELECT id, email::text AS email, password_hash FROM ${TABLE[role]} WHERE id = $1 LIMIT 1`,
+      [id],
+    );
+    const r = rows[0];
+    return r ? { id: r.id, email: r.email, passwordHash: r.password_hash } : undefined;
+  }
+
+  async setPasswordHash(role: Role, id: string, passwordHash: string): Promise<boolean> {
+    const rows = await this.database.query(
+      `UPDATE ${TABLE[role]} SET password_hash = $2, updated_at = now() WHERE id = $1 RETURNING id`,
+      [id, passwordHash],
+    );
+    return rows.length === 1;
+  }
+}

@@ -1,0 +1,45 @@
+// Builds the security services of one app (sessions, password resets and changes, second factor,
+// audit log) and plugs session revocation into the token service.
+import type { Config } from '../../config.js';
+import type { Database } from '../../db/client.js';
+import type { Clock } from '../../lib/clock.js';
+import type { RedisClient } from '../../lib/redis.js';
+import { AuditRepo } from '../audit/repo.js';
+import { AuditService } from '../audit/service.js';
+import { AccountRepo } from './accounts.repo.js';
+import { PasswordChangeService } from './password-change.js';
+import { PasswordResetService } from './resets.js';
+import { SessionService } from './sessions.js';
+import { SessionRepo } from './sessions.repo.js';
+import type { TokenService } from './tokens.js';
+import { TwoFactorService } from './two-factor.js';
+
+export interface SecurityServices {
+  sessions: SessionService;
+  passwordResets: PasswordResetService;
+  passwords: PasswordChangeService;
+  twoFactor: TwoFactorService;
+  audit: AuditService;
+}
+
+export function createSecurityServices(deps: {
+  config: Config;
+  database: Database;
+  clock: Clock;
+  tokens: TokenService;
+  redis?: RedisClient;
+  sendMail: (msg: { to: string; subject: string; text: string; topic: string }) => Promise<unknown>;
+  warn: (msg: string) => void;
+}): SecurityServices {
+  const { config, database, clock, tokens, redis, warn } = deps;
+  const accounts = new AccountRepo(database);
+  const sessions = new SessionService(new SessionRepo(database), tokens, config, clock, redis, warn);
+  tokens.setRevocationCheck((claims) => sessions.isRevoked(claims));
+  return {
+    sessions,
+    passwordResets: new PasswordResetService(database, accounts, sessions, deps.sendMail, config, clock),
+    passwords: new PasswordChangeService(accounts, sessions),
+    twoFactor: new TwoFactorService(database, accounts, clock, config.security.totpIssuer),
+    audit: new AuditService(new AuditRepo(database), warn),
+  };
+}

@@ -1,0 +1,23 @@
+// Changing a password while logged in: needs the current one, and ends every session of the
+// account (including the caller's), so a stolen session does not survive the change.
+import { badRequest, unauthorized } from '../../lib/errors.js';
+import type { AccountRepo } from './accounts.repo.js';
+import { hashPassword, isStrongPassword, verifyPassword } from './passwords.js';
+import type { SessionService } from './sessions.js';
+import type { Role } from './tokens.js';
+
+export class PasswordChangeService {
+  constructor(
+    private readonly accounts: AccountRepo,
+    private readonly sessions: SessionService,
+  ) {}
+
+  async change(role: Role, accountId: string, oldPassword: string, newPassword: string): Promise<void> {
+    const account = await this.accounts.findById(role, accountId);
+    if (!account) throw unauthorized('Account not found, please login again');
+    if (!(await verifyPassword(oldPassword, account.passwordHash))) throw badRequest('The current password is not correct');
+    if (!isStrongPassword(newPassword)) throw badRequest('Please enter a strong password');
+    await this.accounts.setPasswordHash(role, accountId, await hashPassword(newPassword));
+    await this.sessions.revokeAccount(role, accountId, 'password-change');
+  }
+}

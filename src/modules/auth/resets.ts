@@ -1,0 +1,85 @@
+// Password reset and set-password links for patients and doctors.
+//
+// API for other modules (e.g. the doctor welcome email's "set your password" link):
+//   ctx.passwordResets.issue(role: 'patient' | 'doctor', accountId): Promise<{ token: string; url: string }>
+// The token is single-use, expires after PASSWORD_RESET_TTL_MINUTES and is stored only as a SHA-256
+// hash. `url` is `<first FRONTEND_URL or PUBLIC_URL>/reset-password?token=…&role=…`.
+import type { Config } from '../../config.js';
+import type { Clock } from '../../lib/clock.js';
+import type { Database } from '../../db/client.js';
+import { badRequest, notFound } from '../../lib/errors.js';
+import { isEmail, normalizeEmail } from '../../lib/validate.js';
+import type { AccountRepo } from './accounts.repo.js';
+import { hashPassword, isStrongPassword } from './passwords.js';
+import { randomSecret, sha256 } from './secrets.js';
+import type { SessionService } from './sessions.js';
+
+export type ResettableRole = 'patient' | 'doctor';
+
+export const FORGOT_PASSWORD_MESSAGE = 'If an account exists for this email, a password reset link has been sent';
+
+export class PasswordResetService {
+  constructor(
+    private readonly database: Database,
+    private readonly accounts: AccountRepo,
+    private readonly sessions: SessionService,
+    /** the notifications outbox (`ctx.notifications.enqueueEmail(undefined, msg)`) */
+    private readonly sendMail: (msg: { to: string; subject: string; text: string; topic: string }) => Promise<unknown>,
+    private readonly config: Config,
+    private readonly clock: Clock,
+  ) {}
+
+  /** A fresh single-use link for an account. Earlier unused links of the account stay valid until they expire. */
+  async issue(role: ResettableRole, accountId: string): Promise<{ token: string; url: string }> {
+    if (!(await this.accounts.findById(role, accountId))) throw notFound('Account not found');
+    const token = randomSecret(32);
+    const now = this.clock.now();
+    await this.database.query(
+      'INSERT INTO password_reset_tokens (token_hash, role, account_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)',
+      [sha256(token), role, accountId, now.toISOString(), new Date(now.getTime() + this.config.security.passwordResetTtlMinutes * 60_000).toISOString()],
+    );
+    const base = this.config.frontendUrls[0] ?? this.config.publicUrl ?? `http://localhost:${this.config.port}`;
+    return { token, url: `${base}/reset-password?token=${encodeURIComponent(token)}&role=${role}` };
+  }
+
+  /**
+   * Emails a reset link when the address belongs to an account. Always resolves the same way, so
+   * the answer does not tell whether an email is registered.
+   */
+  async forgot(role: ResettableRole, emailInput: string): Promise<void> {
+    const email = normalizeEmail(emailInput);
+    if (!isEmail(email)) throw badRequest('Please enter a valid email');
+    const account = await this.accounts.findByEmail(role, email);
+    if (!account) return;
+    const { url } = await this.issue(role, account.id);
+    const minutes = this.config.security.passwordResetTtlMinutes;
+    await this.sendMail({
+      to: account.email,
+      subject: 'Reset your Prescripto password',
+      text:
+        `Someone asked to reset the password of your Prescripto ${role} account.\n\n` +
+        `Open this link within ${minutes} minutes to choose a new password (it works once):\n${url}\n\n` +
+        'If it was not you, ignore this message: your password stays as it is.',
+      topic: 'auth.password-reset',
+    });
+  }
+
+  /** Sets a new password with a reset token, uses the token up and ends every session of the account. */
+  async reset(role: ResettableRole, token: string, password: string): Promise<void> {
+    if (!isStrongPassword(password)) throw badRequest('Please enter a strong password');
+    const now = this.clock.now();
+    // Used up in the same statement that checks it, so a token can never be used twice.
+    const rows = await this.database.query<{ account_id: string }>(
+      `UPDATE password_reset_tokens SET used_at = $3
+        WHERE token_hash = $1 AND role = $2 AND used_at IS NULL AND expires_at > $3
+        RETURNING account_id`,
+      [sha256(token), role, now.toISOString()],
+    );
+    const accountId = rows[0]?.account_id;
+    if (!accountId) throw badRequest('This reset link is invalid, expired or already used');
+    if (!(await this.accounts.setPasswordHash(role, accountId, await hashPassword(password)))) {
+      throw badRequest('This reset link is invalid, expired or already used');
+    }
+    await this.sessions.revokeAccount(role, accountId, 'password-reset');
+  }
+}

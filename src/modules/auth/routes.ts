@@ -1,0 +1,107 @@
+// Session and account-recovery routes, registered under each role's prefix:
+//   every role:        POST /refresh, POST /logout
+//   patient, doctor:   POST /forgot-password, POST /reset-password, POST /change-password
+//   doctor, admin:     GET /2fa, POST /2fa/setup, POST /2fa/confirm, POST /2fa/disable
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { unauthorized } from '../../lib/errors.js';
+import { errorResponses, Message } from '../../lib/schemas.js';
+import { authId, requireRole } from './guards.js';
+import { FORGOT_PASSWORD_MESSAGE } from './resets.js';
+import {
+  ChangePasswordBody,
+  ForgotPasswordBody,
+  LogoutBody,
+  RefreshBody,
+  ResetPasswordBody,
+  SessionTokensResponse,
+  TotpCodeBody,
+  TotpConfirmResponse,
+  TotpSetupResponse,
+  TotpStatusResponse,
+} from './schemas.js';
+import type { Role } from './tokens.js';
+
+const security = [{ bearer: [] }];
+const tagOf: Record<Role, string> = { patient: 'patients', doctor: 'doctors', admin: 'admin' };
+
+export function sessionRoutes(role: Role): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    const { sessions, tokens, passwordResets, passwords, twoFactor } = app.ctx;
+    const tags = [tagOf[role], 'security'];
+    const guard = requireRole(tokens, role);
+
+    app.post('/refresh', {
+      config: { audit: true },
+      schema: { tags, summary: 'Swap a refresh token for a new access token and refresh token (rotation)', body: RefreshBody, response: { 200: SessionTokensResponse, ...errorResponses } },
+    }, async (request) => ({ success: true, ...(await sessions.refresh(role, request.body.refreshToken)) }));
+
+    app.post('/logout', {
+      onRequest: guard,
+      config: { audit: true },
+      schema: { tags, summary: 'End this session (its access and refresh tokens stop working)', security, body: LogoutBody, response: { 200: Message, ...errorResponses } },
+    }, async (request) => {
+      if (!request.auth) throw unauthorized();
+      await sessions.logout(request.auth, request.body?.refreshToken);
+      return { success: true, message: 'Logged out' };
+    });
+
+    if (role !== 'admin') {
+      app.post('/forgot-password', {
+        config: { audit: true },
+        schema: { tags, summary: 'Email a single-use password reset link (same answer whether or not the email is registered)', body: ForgotPasswordBody, response: { 200: Message, ...errorResponses } },
+      }, async (request) => {
+        await passwordResets.forgot(role, request.body.email);
+        return { success: true, message: FORGOT_PASSWORD_MESSAGE };
+      });
+
+      app.post('/reset-password', {
+        config: { audit: true },
+        schema: { tags, summary: 'Set a new password with the token of a reset link; ends every session', body: ResetPasswordBody, response: { 200: Message, ...errorResponses } },
+      }, async (request) => {
+        await passwordResets.reset(role, request.body.token, request.body.password);
+        return { success: true, message: 'Password updated, please login again' };
+      });
+
+      app.post('/change-password', {
+        onRequest: guard,
+        config: { audit: true },
+        schema: { tags, summary: 'Change the password (needs the current one); ends every session', security, body: ChangePasswordBody, response: { 200: Message, ...errorResponses } },
+      }, async (request) => {
+        await passwords.change(role, authId(request), request.body.oldPassword, request.body.newPassword);
+        return { success: true, message: 'Password changed, please login again' };
+      });
+    }
+
+    if (role !== 'patient') {
+      app.get('/2fa', {
+        onRequest: guard,
+        schema: { tags, summary: 'Is two-factor authentication on?', security, response: { 200: TotpStatusResponse, ...errorResponses } },
+      }, async (request) => ({ success: true, enabled: await twoFactor.isEnabled(role, authId(request)) }));
+
+      app.post('/2fa/setup', {
+        onRequest: guard,
+        config: { audit: true },
+        schema: { tags, summary: 'Start two-factor enrolment: a TOTP secret and its otpauth:// URL for an authenticator app', security, response: { 200: TotpSetupResponse, ...errorResponses } },
+      }, async (request) => ({ success: true, ...(await twoFactor.setup(role, authId(request))) }));
+
+      app.post('/2fa/confirm', {
+        onRequest: guard,
+        config: { audit: true },
+        schema: { tags, summary: 'Turn two-factor authentication on with a first code; answers ten single-use recovery codes', security, body: TotpCodeBody, response: { 200: TotpConfirmResponse, ...errorResponses } },
+      }, async (request) => ({
+        success: true,
+        message: 'Two-factor authentication is on',
+        recoveryCodes: await twoFactor.confirm(role, authId(request), request.body.code),
+      }));
+
+      app.post('/2fa/disable', {
+        onRequest: guard,
+        config: { audit: true },
+        schema: { tags, summary: 'Turn two-factor authentication off (needs a code)', security, body: TotpCodeBody, response: { 200: Message, ...errorResponses } },
+      }, async (request) => {
+        await twoFactor.disable(role, authId(request), request.body.code);
+        return { success: true, message: 'Two-factor authentication is off' };
+      });
+    }
+  };
+}

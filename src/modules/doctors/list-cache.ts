@@ -1,0 +1,135 @@
+// The public doctor list is the hottest read, so it is served from one precomputed serialisation
+// with a strong ETag. Correctness before speed: an entry is only served while nothing changed since
+// it was built.
+//  * In one process a generation counter moves on every doctor or appointment event (published
+//    after commit, before the change is acknowledged to the client), and an entry built while the
+//    generation moved is never stored.
+//  * Across instances (REDIS_URL) the generation lives in Redis: a writer INCRs it before its change
+//    is acknowledged, and a reader compares it with the entry's on every request (one GET, auto-
+//    pipelined with concurrent requests). Pub/sub drops other instances' entries at once so they
+//    rebuild early. If Redis cannot be asked, the list is built from the database: never stale.
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { DomainEvent, DomainEvents } from '../../lib/events.js';
+
+export interface CachedBody {
+  body: string;
+  etag: string;
+}
+
+interface Entry extends CachedBody {
+  local: number;
+  remote: string | null;
+  builtAt: number;
+}
+
+export interface DoctorListCacheOptions {
+  /** the shared Redis connection; the cache makes its own subscriber and reader connections from it */
+  redis?: Redis;
+  /** Redis key of the shared generation; also the pub/sub channel */
+  redisKey: string;
+  /** rebuild at least this often: slots_booked also changes with the passing of days */
+  maxAgeMs: number;
+  onError?: (err: unknown) => void;
+}
+
+export const etagOf = (body: string): string => `"${createHash('sha1').update(body).digest('base64url')}"`;
+
+/** True when an If-None-Match header names `etag` (or is `*`). */
+export function matchesEtag(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  return ifNoneMatch.split(',').some((t) => {
+    const tag = t.trim();
+    return tag === '*' || tag === etag || tag === `W/${etag}`;
+  });
+}
+
+const affectsList = (e: DomainEvent): boolean => e.kind === 'doctor' || e.kind === 'appointment';
+
+export class DoctorListCache {
+  private generation = 0;
+  private entry?: Entry;
+  private building?: { generation: number; remote: string | null; promise: Promise<CachedBody> };
+  private readonly reader?: Redis;
+  private readonly subscriber?: Redis;
+  private readonly instanceId = Math.random().toString(36).slice(2);
+
+  constructor(
+    events: DomainEvents,
+    private readonly opts: DoctorListCacheOptions,
+  ) {
+    // Awaited by DomainEvents.publish, which services await before they answer: the invalidation
+    // (and its Redis INCR) is done before the client hears that the change happened.
+    events.onPublish(async (event) => {
+      if (affectsList(event)) await this.invalidate();
+    });
+    if (opts.redis) {
+      this.reader = opts.redis.duplicate({ enableAutoPipelining: true });
+      this.subscriber = opts.redis.duplicate();
+      this.reader.on('error', () => undefined);
+      this.subscriber.on('error', () => undefined);
+      this.subscriber.on('message', (_channel: string, from: string) => {
+        if (from !== this.instanceId) this.dropLocal();
+      });
+      this.subscriber.subscribe(opts.redisKey).catch((err: unknown) => opts.onError?.(err));
+    }
+  }
+
+  private dropLocal(): void {
+    this.generation++;
+    this.entry = undefined;
+  }
+
+  /** Forgets the list here and, through Redis, in every other instance. */
+  async invalidate(): Promise<void> {
+    this.dropLocal();
+    if (!this.opts.redis) return;
+    // If Redis is down the other instances cannot be told; they cannot read the generation either,
+    // so they build from the database until it is back (see current()).
+    await this.opts.redis.multi().incr(this.opts.redisKey).publish(this.opts.redisKey, this.instanceId).exec();
+  }
+
+  /** The shared generation, or undefined when Redis cannot answer (then nothing cached is trusted). */
+  private async remoteGeneration(): Promise<string | null | undefined> {
+    if (!this.reader) return null;
+    try {
+      return await this.reader.get(this.opts.redisKey);
+    } catch (err) {
+      this.opts.onError?.(err);
+      return undefined;
+    }
+  }
+
+  /** The serialised list, from the cache when still valid, otherwise built with `build`. */
+  async get(build: () => Promise<string>): Promise<CachedBody> {
+    const remote = await this.remoteGeneration();
+    const e = this.entry;
+    if (e && remote !== undefined && e.remote === remote && e.local === this.generation && Date.now() - e.builtAt < this.opts.maxAgeMs) {
+      return e;
+    }
+    if (remote === undefined) {
+      const body = await build();
+      return { body, etag: etagOf(body) };
+    }
+    // Requests arriving while a build is running share it, unless the list changed meanwhile.
+    const b = this.building;
+    if (b && b.generation === this.generation && b.remote === remote) return b.promise;
+    const local = this.generation;
+    const promise = build().then((body) => {
+      const built: CachedBody = { body, etag: etagOf(body) };
+      if (this.generation === local) this.entry = { ...built, local, remote, builtAt: Date.now() };
+      return built;
+    });
+    this.building = { generation: local, remote, promise };
+    try {
+      return await promise;
+    } finally {
+      if (this.building?.promise === promise) this.building = undefined;
+    }
+  }
+
+  close(): void {
+    this.reader?.disconnect();
+    this.subscriber?.disconnect();
+  }
+}

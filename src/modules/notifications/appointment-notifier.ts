@@ -1,0 +1,150 @@
+// Turns appointment events into notifications inside the transaction of the change
+// (events.onRecord): emails with an iCalendar invitation to patient and doctor, an email to the
+// admin when a refund is due, and in-app notifications. Rolled back with the change, so nothing is
+// sent for a change that did not happen, and nothing committed goes unannounced.
+import { eq, sql } from 'drizzle-orm';
+import type { Config } from '../../config.js';
+import type { Db } from '../../db/client.js';
+import { appointments, doctors, patients, type AppointmentRow } from '../../db/schema.js';
+import type { DomainEvent } from '../../lib/events.js';
+import { toMajor } from '../../lib/money.js';
+import { invitation, type IcsEvent } from './ical.js';
+import { isMailAddress, type NotificationService } from './service.js';
+import { appointmentIcs } from './tables.js';
+import { formatWhen, renderAppointmentEmail, type Vars } from './templates.js';
+
+export interface AppointmentContext {
+  row: AppointmentRow;
+  patient: { id: string; name: string; email: string };
+  doctor: { id: string; name: string; email: string; speciality: string; timeZone: string; address: { line1: string; line2: string } };
+}
+
+type Audience = 'patient' | 'doctor' | 'admin';
+
+/** Who hears about each event, and whether the invitation is (re)sent or cancelled. */
+const PLAN: Record<string, { audiences: Audience[]; ics: 'REQUEST' | 'CANCEL' | null }> = {
+  booked: { audiences: ['patient', 'doctor'], ics: 'REQUEST' },
+  confirmed: { audiences: ['patient', 'doctor'], ics: 'REQUEST' },
+  rescheduled: { audiences: ['patient', 'doctor'], ics: 'REQUEST' },
+  cancelled: { audiences: ['patient', 'doctor', 'admin'], ics: 'CANCEL' },
+  completed: { audiences: ['patient'], ics: null },
+  expired: { audiences: ['patient', 'doctor'], ics: 'CANCEL' },
+};
+
+const ACTOR_WORDS: Record<string, string> = { patient: 'the patient', doctor: 'the doctor', admin: 'the clinic', system: 'the system' };
+
+export async function loadAppointmentContext(db: Db, appointmentId: string): Promise<AppointmentContext | undefined> {
+  const [r] = await db
+    .select({
+      row: appointments,
+      patient: { id: patients.id, name: patients.name, email: patients.email },
+      doctor: { id: doctors.id, name: doctors.name, email: doctors.email, speciality: doctors.speciality, timeZone: doctors.timeZone, address: doctors.address },
+    })
+    .from(appointments)
+    .innerJoin(patients, eq(patients.id, appointments.patientId))
+    .innerJoin(doctors, eq(doctors.id, appointments.doctorId))
+    .where(eq(appointments.id, appointmentId))
+    .limit(1);
+  return r;
+}
+
+export function appointmentVars(c: AppointmentContext, config: Config, recipientName: string): Vars {
+  const { row, doctor } = c;
+  const location = [doctor.address.line1, doctor.address.line2].filter((s) => s && s.trim()).join(', ');
+  return {
+    recipientName,
+    doctorName: doctor.name,
+    patientName: c.patient.name,
+    speciality: doctor.speciality,
+    when: formatWhen(row.startsAt, doctor.timeZone),
+    whenShort: formatWhen(row.startsAt, doctor.timeZone, true),
+    location: location || 'Prescripto',
+    fee: `${toMajor(row.amountMinor)} ${row.currency}`,
+    status: row.status,
+    cancelledBy: row.cancelledBy ? ACTOR_WORDS[row.cancelledBy] : '',
+    reason: row.cancelReason,
+    refund: row.refundMinor ? `${toMajor(row.refundMinor)} ${row.currency}` : null,
+    refundStatus: row.refundStatus,
+    link: config.frontendUrls[0] ?? config.publicUrl,
+    lead: '',
+  };
+}
+
+/** The calendar event of an appointment; the UID is stable for its whole life. */
+export function icsEventOf(c: AppointmentContext, sequence: number, stamp: Date, mailDomain: string): IcsEvent {
+  const { row, doctor, patient } = c;
+  const location = [doctor.address.line1, doctor.address.line2].filter((s) => s && s.trim()).join(', ');
+  return {
+    uid: `appointment-${row.id}@${mailDomain}`,
+    sequence,
+    start: row.startsAt,
+    end: row.endsAt,
+    stamp,
+    summary: `Appointment: ${patient.name} with ${doctor.name}`,
+    description: `${doctor.speciality} appointment with ${doctor.name} on ${formatWhen(row.startsAt, doctor.timeZone)}.`,
+    location: location || undefined,
+    status: row.status === 'cancelled' ? 'CANCELLED' : row.status === 'pending' ? 'TENTATIVE' : 'CONFIRMED',
+    organizer: { name: doctor.name, email: doctor.email },
+    attendees: [{ name: patient.name, email: patient.email }],
+  };
+}
+
+/** Next SEQUENCE of the appointment's invitation: 0 for the first one, then +1 for every update. */
+async function nextSequence(tx: Db, appointmentId: string): Promise<number> {
+  const [r] = await tx
+    .insert(appointmentIcs)
+    .values({ appointmentId, sequence: 0 })
+    .onConflictDoUpdate({ target: appointmentIcs.appointmentId, set: { sequence: sql`${appointmentIcs.sequence} + 1` } })
+    .returning({ sequence: appointmentIcs.sequence });
+  return r.sequence;
+}
+
+export class AppointmentNotifier {
+  constructor(
+    private readonly notifications: NotificationService,
+    private readonly config: Config,
+    private readonly mailDomain: string,
+  ) {}
+
+  async onRecord(tx: Db, event: DomainEvent): Promise<void> {
+    if (event.kind !== 'appointment') return;
+    const plan = PLAN[event.type];
+    if (!plan) return;
+    const c = await loadAppointmentContext(tx, event.appointmentId);
+    if (!c) return;
+    const ics = plan.ics ? invitation(plan.ics, icsEventOf(c, await nextSequence(tx, c.row.id), event.at, this.mailDomain)) : undefined;
+    for (const audience of plan.audiences) {
+      if (audience === 'admin') {
+        // the admin hears about cancellations only when money has to go back
+        if (!c.row.refundMinor || c.row.refundMinor <= 0) continue;
+        const mail = renderAppointmentEmail(`${event.type}.admin`, appointmentVars(c, this.config, 'Admin'));
+        await this.notifications.enqueueEmail(tx, { to: this.config.adminEmail, ...mail, topic: `appointment.${event.type}` });
+        continue;
+      }
+      const person = audience === 'patient' ? c.patient : c.doctor;
+      const mail = renderAppointmentEmail(`${event.type}.${audience}`, appointmentVars(c, this.config, person.name));
+      // an unusable stored address (old imported data) must not make the change itself fail
+      if (isMailAddress(person.email)) {
+        await this.notifications.enqueueEmail(tx, {
+          to: person.email,
+          ...mail,
+          ...(ics ? { ics, icsMethod: plan.ics ?? undefined } : {}),
+          topic: `appointment.${event.type}`,
+        });
+      }
+      await this.notifications.notify(tx, {
+        role: audience,
+        recipientId: person.id,
+        type: `appointment.${event.type}`,
+        title: mail.subject,
+        body: firstParagraph(mail.text),
+        appointmentId: c.row.id,
+      });
+    }
+  }
+}
+
+/** The intro paragraph of a rendered text email, for the in-app notification body. */
+function firstParagraph(text: string): string {
+  return text.split(/\n\s*\n/)[1]?.trim() ?? text.trim();
+}

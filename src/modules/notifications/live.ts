@@ -1,0 +1,146 @@
+// Live appointment updates. Committed appointment events are published on a Redis channel when
+// Redis is configured (every instance subscribes, so a client connected to any instance hears
+// changes made on any other), else delivered in-process. Subscribers are SSE connections filtered
+// by role: a patient hears their appointments, a doctor theirs, the admin everything.
+import type { Config } from '../../config.js';
+import type { DomainEvent } from '../../lib/events.js';
+import { redisKey, type RedisClient } from '../../lib/redis.js';
+import type { RecipientRole } from './tables.js';
+
+export interface LiveMessage {
+  type: string;
+  appointmentId: string;
+  doctorId: string;
+  patientId: string;
+  status: string;
+  actor: string;
+  at: string;
+}
+
+export interface LiveSubscriber {
+  role: RecipientRole;
+  id: string;
+  send(msg: LiveMessage): void;
+  /** ends the connection (server shutdown) */
+  close(): void;
+}
+
+export function concerns(sub: { role: RecipientRole; id: string }, msg: LiveMessage): boolean {
+  if (sub.role === 'admin') return true;
+  if (sub.role === 'doctor') return msg.doctorId === sub.id;
+  return msg.patientId === sub.id;
+}
+
+export class LiveHub {
+  private readonly subscribers = new Set<LiveSubscriber>();
+  private subscriber: RedisClient | undefined;
+  private readonly channel: string;
+  private ready: Promise<void> | undefined;
+
+  constructor(
+    config: Config,
+    private readonly redis: RedisClient | undefined,
+    private readonly warn: (m: string) => void,
+  ) {
+    this.channel = redisKey(config, 'live', 'appointments');
+  }
+
+  /** Starts the Redis subscription (first subscriber); resolves once Redis confirmed it. */
+  private ensureSubscribed(): Promise<void> {
+    if (!this.redis) return Promise.resolve();
+    if (!this.ready) {
+      // its own connection (a subscribed connection can do nothing else); it queues the SUBSCRIBE
+      // until connected and re-subscribes by itself after a reconnect
+      const sub = this.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+      this.subscriber = sub;
+      sub.on('message', (channel: string, payload: string) => {
+        if (channel !== this.channel) return;
+        try {
+          this.deliverLocal(JSON.parse(payload) as LiveMessage);
+        } catch (err) {
+          this.warn(`live: bad message on ${channel}: ${(err as Error).message}`);
+        }
+      });
+      sub.on('error', () => undefined);
+      // a stream must open even while Redis is down: wait for the subscription at most 2 s
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          this.warn('live: Redis subscription not confirmed yet, live updates from other instances may be late');
+          resolve();
+        }, 2000);
+      });
+      const subscribed = sub.subscribe(this.channel).then(
+        () => undefined,
+        (err: Error) => this.warn(`live: Redis subscribe failed, live updates stay on this instance: ${err.message}`),
+      );
+      this.ready = Promise.race([subscribed, timeout]).finally(() => clearTimeout(timer));
+    }
+    return this.ready;
+  }
+
+  async add(sub: LiveSubscriber): Promise<() => void> {
+    this.subscribers.add(sub);
+    await this.ensureSubscribed();
+    return () => this.subscribers.delete(sub);
+  }
+
+  get size(): number {
+    return this.subscribers.size;
+  }
+
+  /** events.onPublish listener: after commit, fan the change out. */
+  async onEvent(event: DomainEvent): Promise<void> {
+    if (event.kind !== 'appointment') return;
+    const msg: LiveMessage = {
+      type: event.type,
+      appointmentId: event.appointmentId,
+      doctorId: event.doctorId,
+      patientId: event.patientId,
+      status: event.status,
+      actor: event.actor,
+      at: event.at.toISOString(),
+    };
+    if (this.redis && this.redis.status === 'ready') {
+      try {
+        // every instance, this one included, receives it through its subscription
+        await this.redis.publish(this.channel, JSON.stringify(msg));
+        if (this.subscriber?.status === 'ready') return;
+      } catch (err) {
+        this.warn(`live: Redis publish failed, delivering on this instance only: ${(err as Error).message}`);
+      }
+    }
+    this.deliverLocal(msg);
+  }
+
+  private deliverLocal(msg: LiveMessage): void {
+    for (const s of this.subscribers) {
+      if (!concerns(s, msg)) continue;
+      try {
+        s.send(msg);
+      } catch {
+        this.subscribers.delete(s);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.subscribers) {
+      try {
+        s.close();
+      } catch {
+        /* already gone */
+      }
+    }
+    this.subscribers.clear();
+    this.subscriber?.disconnect();
+  }
+}
+
+/**
+ * A request URL for the logs, with `?token=` (the SSE access token of EventSource clients) masked:
+ * the log must not hold credentials.
+ */
+export function redactUrlToken(url: string): string {
+  return url.replace(/([?&]token=)[^&#]*/gi, '$1[redacted]');
+}

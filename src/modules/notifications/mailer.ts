@@ -1,0 +1,42 @@
+// SMTP delivery through nodemailer (SMTP_URL). Without SMTP_URL there is no mailer: the worker
+// marks messages `logged` and they stay readable in the outbox (admin endpoint) for development.
+import nodemailer, { type TransportOptions } from 'nodemailer';
+import type { OutboxRow } from './tables.js';
+
+export interface Mailer {
+  /** Sends one outbox message; resolves once the SMTP server accepted it, rejects otherwise. */
+  send(msg: OutboxRow): Promise<void>;
+  close(): void;
+}
+
+export function createSmtpMailer(smtpUrl: string, from: string, timeoutMs = 10_000): Mailer {
+  const transport = nodemailer.createTransport(smtpUrl, {
+    from,
+    connectionTimeout: timeoutMs,
+    greetingTimeout: timeoutMs,
+    socketTimeout: timeoutMs,
+  } as TransportOptions);
+  return {
+    async send(msg) {
+      await transport.sendMail({
+        from,
+        to: msg.recipient,
+        subject: msg.subject,
+        text: msg.textBody,
+        ...(msg.htmlBody ? { html: msg.htmlBody } : {}),
+        // text/calendar alternative with METHOD, plus an .ics attachment for clients that only
+        // look at attachments
+        ...(msg.ics
+          ? {
+              icalEvent: { method: msg.icsMethod ?? 'REQUEST', content: msg.ics, filename: 'invite.ics' },
+            }
+          : {}),
+        messageId: msg.messageId,
+        headers: { 'X-Prescripto-Topic': msg.topic },
+      });
+    },
+    close() {
+      transport.close();
+    },
+  };
+}

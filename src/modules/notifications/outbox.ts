@@ -1,0 +1,144 @@
+// The email outbox: rows written in the caller's transaction, claimed by workers with
+// `FOR UPDATE SKIP LOCKED` (several instances never take the same row) and a lease (a worker that
+// dies mid-delivery releases its rows when the lease runs out).
+import { and, desc, eq, inArray, lte, or, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { newId } from '../../lib/ids.js';
+import { notificationOutbox, type IcsMethod, type OutboxRow, type OutboxStatus } from './tables.js';
+
+export interface OutgoingEmail {
+  to: string;
+  subject: string;
+  text: string;
+  html?: string;
+  /** an iCalendar document to attach as the invitation */
+  ics?: string;
+  icsMethod?: IcsMethod;
+  /** what this is about, e.g. `appointment.booked`, `auth.password-reset` (shown to the admin) */
+  topic?: string;
+  /** a message with a key already in the outbox is not enqueued again */
+  dedupeKey?: string;
+}
+
+export class OutboxRepo {
+  constructor(
+    private readonly db: Db,
+    private readonly mailDomain: string,
+  ) {}
+
+  /** Inserts a pending message; returns its id, or undefined when its dedupe key was already used. */
+  async insert(tx: Db | undefined, msg: OutgoingEmail, maxAttempts: number, now: Date): Promise<string | undefined> {
+    const id = newId(now);
+    const rows = await (tx ?? this.db)
+      .insert(notificationOutbox)
+      .values({
+        id,
+        recipient: msg.to,
+        subject: msg.subject,
+        textBody: msg.text,
+        htmlBody: msg.html ?? null,
+        ics: msg.ics ?? null,
+        icsMethod: msg.ics ? (msg.icsMethod ?? 'REQUEST') : null,
+        topic: msg.topic ?? 'email',
+        dedupeKey: msg.dedupeKey ?? null,
+        status: 'pending',
+        attempts: 0,
+        maxAttempts,
+        nextAttemptAt: now,
+        // stable across retries, so a receiver can drop a copy re-sent after a crash
+        messageId: `<${id}@${this.mailDomain}>`,
+        createdAt: now,
+      })
+      .onConflictDoNothing()
+      .returning({ id: notificationOutbox.id });
+    return rows[0]?.id;
+  }
+
+  /**
+   * Takes up to `limit` due messages (pending and due, or sending with an expired lease), counts the
+   * attempt and leases them until `leaseUntil`. Rows locked by another worker are skipped, not waited for.
+   */
+  async claim(now: Date, leaseUntil: Date, limit: number): Promise<OutboxRow[]> {
+    return this.db.transaction(async (tx) => {
+      const due = await tx
+        .select({ id: notificationOutbox.id })
+        .from(notificationOutbox)
+        .where(
+          or(
+            and(eq(notificationOutbox.status, 'pending'), lte(notificationOutbox.nextAttemptAt, now)),
+            and(eq(notificationOutbox.status, 'sending'), lte(notificationOutbox.lockedUntil, now)),
+          ),
+        )
+        .orderBy(notificationOutbox.nextAttemptAt, notificationOutbox.id)
+        .limit(limit)
+        .for('update', { skipLocked: true });
+      if (due.length === 0) return [];
+      return tx
+        .update(notificationOutbox)
+        .set({ status: 'sending', lockedUntil: leaseUntil, attempts: sql`${notificationOutbox.attempts} + 1` })
+        .where(inArray(notificationOutbox.id, due.map((r) => r.id)))
+        .returning();
+    });
+  }
+
+  /** Final states only apply while this worker still holds the lease it was given. */
+  async markSent(id: string, leaseUntil: Date, now: Date): Promise<boolean> {
+    const rows = await this.db
+      .update(notificationOutbox)
+      .set({ status: 'sent', sentAt: now, lockedUntil: null, lastError: null })
+      .where(and(eq(notificationOutbox.id, id), eq(notificationOutbox.status, 'sending'), eq(notificationOutbox.lockedUntil, leaseUntil)))
+      .returning({ id: notificationOutbox.id });
+    return rows.length > 0;
+  }
+
+  async markLogged(id: string, leaseUntil: Date): Promise<void> {
+    await this.db
+      .update(notificationOutbox)
+      .set({ status: 'logged', lockedUntil: null })
+      .where(and(eq(notificationOutbox.id, id), eq(notificationOutbox.status, 'sending'), eq(notificationOutbox.lockedUntil, leaseUntil)));
+  }
+
+  /** Schedules another attempt at `retryAt`, or gives up (`failed`) when `retryAt` is undefined. */
+  async markFailedAttempt(id: string, leaseUntil: Date, error: string, retryAt: Date | undefined): Promise<void> {
+    await this.db
+      .update(notificationOutbox)
+      .set(
+        retryAt
+          ? { status: 'pending', nextAttemptAt: retryAt, lockedUntil: null, lastError: error }
+          : { status: 'failed', lockedUntil: null, lastError: error },
+      )
+      .where(and(eq(notificationOutbox.id, id), eq(notificationOutbox.status, 'sending'), eq(notificationOutbox.lockedUntil, leaseUntil)));
+  }
+
+  /** An admin's retry of a failed message: a fresh set of attempts from now. */
+  async requeue(id: string, now: Date): Promise<OutboxRow | undefined> {
+    return (
+      await this.db
+        .update(notificationOutbox)
+        .set({ status: 'pending', attempts: 0, nextAttemptAt: now, lockedUntil: null })
+        .where(and(eq(notificationOutbox.id, id), inArray(notificationOutbox.status, ['failed', 'logged'])))
+        .returning()
+    )[0];
+  }
+
+  async find(id: string): Promise<OutboxRow | undefined> {
+    return (await this.db.select().from(notificationOutbox).where(eq(notificationOutbox.id, id)).limit(1))[0];
+  }
+
+  async list(status: OutboxStatus | undefined, limit: number, offset: number): Promise<{ rows: OutboxRow[]; total: number }> {
+    const where = status ? eq(notificationOutbox.status, status) : undefined;
+    const [rows, [{ total }]] = await Promise.all([
+      this.db.select().from(notificationOutbox).where(where).orderBy(desc(notificationOutbox.createdAt), desc(notificationOutbox.id)).limit(limit).offset(offset),
+      this.db.select({ total: sql<number>`count(*)::int` }).from(notificationOutbox).where(where),
+    ]);
+    return { rows, total };
+  }
+
+  async countsByStatus(): Promise<Record<string, number>> {
+    const rows = await this.db
+      .select({ status: notificationOutbox.status, n: sql<number>`count(*)::int` })
+      .from(notificationOutbox)
+      .groupBy(notificationOutbox.status);
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  }
+}

@@ -1,0 +1,105 @@
+// Reminders before live appointments. State-based and idempotent: each pass looks for live
+// appointments whose reminder time has come, and records (appointment, start time, lead time) in
+// appointment_reminders in the same transaction as the outbox email. A restart therefore neither
+// loses a reminder (the next pass finds it) nor repeats one (the primary key refuses it), several
+// instances cannot both send it, a cancelled appointment is no longer live, and a moved one has a
+// new start time and so gets its own reminders.
+import { and, eq, gt, inArray, lte, sql } from 'drizzle-orm';
+import type { Config } from '../../config.js';
+import type { Db } from '../../db/client.js';
+import { appointments } from '../../db/schema.js';
+import { appointmentVars, loadAppointmentContext } from './appointment-notifier.js';
+import type { NotificationService } from './service.js';
+import { appointmentReminders } from './tables.js';
+import { renderAppointmentEmail } from './templates.js';
+
+/** "in 24 hours", "in 1 hour", "in 30 minutes": how far ahead the reminder was meant to be. */
+export function leadText(minutes: number): string {
+  if (minutes % (24 * 60) === 0) {
+    const d = minutes / (24 * 60);
+    return d === 1 ? 'in 24 hours' : `in ${d} days`;
+  }
+  if (minutes % 60 === 0) return minutes === 60 ? 'in 1 hour' : `in ${minutes / 60} hours`;
+  return `in ${minutes} minutes`;
+}
+
+/**
+ * Which lead time is due for an appointment starting at `startsAt`: the smallest one whose time has
+ * come. A booking made 30 minutes ahead gets neither the 24-hour nor the 1-hour reminder late.
+ */
+export function dueOffset(startsAt: Date, now: Date, offsetsDesc: number[]): number | undefined {
+  const left = startsAt.getTime() - now.getTime();
+  if (left <= 0) return undefined;
+  let due: number | undefined;
+  for (const m of offsetsDesc) if (left <= m * 60_000) due = m;
+  return due;
+}
+
+export class ReminderScheduler {
+  constructor(
+    private readonly db: Db,
+    private readonly notifications: NotificationService,
+    private readonly config: Config,
+  ) {}
+
+  /** Enqueues every reminder due at `now`; returns how many. */
+  async runOnce(now: Date): Promise<number> {
+    const offsets = this.config.notifications.reminderMinutes;
+    if (offsets.length === 0) return 0;
+    const horizon = new Date(now.getTime() + Math.max(...offsets) * 60_000);
+    const nowTs = sql`${now.toISOString()}::timestamptz`;
+    // the lead time due now for each row (the smallest that has come); the offsets are validated integers
+    const list = sql.raw(`ARRAY[${offsets.map((n) => Math.trunc(n)).join(',')}]::int[]`);
+    const dueNow = sql`(SELECT min(o) FROM unnest(${list}) AS o WHERE ${appointments.startsAt} <= ${nowTs} + make_interval(mins => o))`;
+    // only appointments whose due reminder (or a nearer one) was not enqueued yet, so a busy day
+    // cannot crowd the batch with visits already reminded
+    const candidates = await this.db
+      .select({ id: appointments.id, startsAt: appointments.startsAt })
+      .from(appointments)
+      .where(
+        and(
+          inArray(appointments.status, ['pending', 'confirmed']),
+          gt(appointments.startsAt, now),
+          lte(appointments.startsAt, horizon),
+          sql`NOT EXISTS (SELECT 1 FROM appointment_reminders r WHERE r.appointment_id = ${appointments.id} AND r.starts_at = ${appointments.startsAt} AND r.offset_minutes <= ${dueNow})`,
+        ),
+      )
+      .orderBy(appointments.startsAt)
+      .limit(500);
+    let sent = 0;
+    for (const cand of candidates) {
+      const offset = dueOffset(cand.startsAt, now, offsets);
+      if (offset === undefined) continue;
+      const done = await this.db.transaction(async (tx) => {
+        // lock the appointment so a concurrent cancel or move commits before or after us, never between
+        const [live] = await tx
+          .select({ id: appointments.id })
+          .from(appointments)
+          .where(and(eq(appointments.id, cand.id), eq(appointments.startsAt, cand.startsAt), inArray(appointments.status, ['pending', 'confirmed'])))
+          .for('update');
+        if (!live) return false;
+        const inserted = await tx
+          .insert(appointmentReminders)
+          .values({ appointmentId: cand.id, startsAt: cand.startsAt, offsetMinutes: offset, enqueuedAt: now })
+          .onConflictDoNothing()
+          .returning({ id: appointmentReminders.appointmentId });
+        if (inserted.length === 0) return false;
+        const c = await loadAppointmentContext(tx, cand.id);
+        if (!c) return false;
+        const mail = renderAppointmentEmail('reminder.patient', { ...appointmentVars(c, this.config, c.patient.name), lead: leadText(offset) });
+        await this.notifications.enqueueEmail(tx, { to: c.patient.email, ...mail, topic: 'appointment.reminder' });
+        await this.notifications.notify(tx, {
+          role: 'patient',
+          recipientId: c.patient.id,
+          type: 'appointment.reminder',
+          title: mail.subject,
+          body: mail.text.split(/\n\s*\n/)[1]?.trim() ?? mail.subject,
+          appointmentId: c.row.id,
+        });
+        return true;
+      });
+      if (done) sent++;
+    }
+    return sent;
+  }
+}

@@ -1,0 +1,156 @@
+// Notification routes: in-app notifications (patient, doctor), live update streams (SSE, every
+// role), the doctor's calendar feed, and the admin's view of the outbox. `registerNotifications`
+// is called once at the root of the app and mounts each part under its role's prefix.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
+import type { App } from '../../app.js';
+import { errorResponses, Message } from '../../lib/schemas.js';
+import { authenticate, authId, requireRole } from '../auth/guards.js';
+import type { Role } from '../auth/tokens.js';
+import type { LiveHub, LiveMessage } from './live.js';
+import {
+  FeedParams, FeedStatus, FeedUrl, ListQuery, MarkReadBody, MarkReadResult, NotificationList, OutboxIdParams, OutboxList, OutboxMessage, OutboxQuery, StreamQuery,
+} from './schemas.js';
+
+const tags = ['notifications'];
+const security = [{ bearer: [] }];
+const PING_MS = 25_000;
+
+/** In-app notifications of one role. */
+const inAppRoutes = (role: 'patient' | 'doctor'): FastifyPluginAsyncTypebox => async (app) => {
+  const { notifications, tokens } = app.ctx;
+  const onRequest = requireRole(tokens, role);
+
+  app.get('/notifications', {
+    onRequest,
+    schema: { tags, summary: 'Your notifications, newest first, with the unread count', security, querystring: ListQuery, response: { 200: NotificationList, ...errorResponses } },
+  }, async (request) => {
+    const { page = 1, limit = 20, unread = false } = request.query;
+    return { success: true, ...(await notifications.list(role, authId(request), page, limit, unread)) };
+  });
+
+  app.post('/notifications/read', {
+    onRequest,
+    schema: { tags, summary: 'Mark notifications read (all of them when no ids are given)', security, body: MarkReadBody, response: { 200: MarkReadResult, ...errorResponses } },
+  }, async (request) => {
+    const id = authId(request);
+    const updated = await notifications.markRead(role, id, request.body?.ids);
+    return { success: true, updated, unreadCount: await notifications.unreadCount(role, id) };
+  });
+};
+
+/**
+ * Opens a Server-Sent Events stream of the appointment changes `role` may see. The token comes
+ * from the usual headers or, for EventSource (which cannot set headers), from `?token=`.
+ */
+async function openStream(live: LiveHub, reply: FastifyReply, role: Role, authed: { id: string }) {
+  reply.hijack();
+  const res = reply.raw;
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(reply.getHeaders())) if (v !== undefined) headers[k] = String(v);
+  res.writeHead(200, {
+    ...headers,
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  });
+  res.write('retry: 5000\n\n');
+  let seq = 0;
+  const send = (msg: LiveMessage) => {
+    res.write(`id: ${Date.now()}-${seq++}\nevent: appointment\ndata: ${JSON.stringify(msg)}\n\n`);
+  };
+  const remove = await live.add({ role, id: authed.id, send, close: () => res.end() });
+  // "ready" tells the client its subscription is live (across instances too)
+  res.write(`event: ready\ndata: ${JSON.stringify({ role })}\n\n`);
+  const ping = setInterval(() => res.write(': ping\n\n'), PING_MS);
+  // the response closes when the client goes away (or the server ends the stream)
+  res.on('close', () => {
+    clearInterval(ping);
+    remove();
+  });
+}
+
+const streamRoute = (role: Role): FastifyPluginAsyncTypebox => async (app) => {
+  const { live, tokens } = app.ctx;
+  app.get('/events', {
+    schema: { tags, summary: 'Live appointment updates (text/event-stream)', security, querystring: StreamQuery },
+  }, async (request, reply) => {
+    const q = request.query.token;
+    if (q && !request.headers.authorization) request.headers.authorization = `Bearer ${q}`;
+    const claims = await authenticate(tokens, request, role);
+    await openStream(live, reply, role, claims);
+  });
+};
+
+const doctorFeedRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { notifications, tokens } = app.ctx;
+  const onRequest = requireRole(tokens, 'doctor');
+  app.get('/calendar-feed', {
+    onRequest,
+    schema: { tags, summary: 'Whether your private calendar feed is active', security, response: { 200: FeedStatus, ...errorResponses } },
+  }, async (request) => ({ success: true, ...(await notifications.feeds.status(authId(request))) }));
+
+  app.post('/calendar-feed', {
+    onRequest,
+    schema: { tags, summary: 'Create your private calendar feed URL, or replace it (the old URL stops working)', security, response: { 200: FeedUrl, ...errorResponses } },
+  }, async (request) => ({ success: true, ...(await notifications.feeds.rotate(authId(request))) }));
+
+  app.delete('/calendar-feed', {
+    onRequest,
+    schema: { tags, summary: 'Revoke your calendar feed URL', security, response: { 200: Message, ...errorResponses } },
+  }, async (request) => {
+    const removed = await notifications.feeds.revoke(authId(request));
+    return { success: true, message: removed ? 'Calendar feed revoked' : 'No calendar feed was active' };
+  });
+};
+
+const publicFeedRoute: FastifyPluginAsyncTypebox = async (app) => {
+  const { notifications } = app.ctx;
+  app.get('/:file', {
+    schema: { tags, summary: 'A doctor’s calendar feed (text/calendar); the URL itself is the secret', params: FeedParams },
+  }, async (request, reply) => {
+    const text = await notifications.feeds.render(request.params.file.slice(0, -'.ics'.length));
+    return reply
+      .header('content-type', 'text/calendar; charset=utf-8')
+      .header('cache-control', 'private, max-age=60')
+      .header('content-disposition', 'inline; filename="prescripto.ics"')
+      .send(text);
+  });
+};
+
+const adminOutboxRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { notifications, tokens } = app.ctx;
+  const onRequest = requireRole(tokens, 'admin');
+  app.get('/notifications/outbox', {
+    onRequest,
+    schema: { tags, summary: 'Outgoing emails by status (failed ones stay here for a retry)', security, querystring: OutboxQuery, response: { 200: OutboxList, ...errorResponses } },
+  }, async (request) => {
+    const { status, page = 1, limit = 50 } = request.query;
+    return { success: true, ...(await notifications.listOutbox(status, page, limit)) };
+  });
+
+  app.post('/notifications/outbox/:id/retry', {
+    onRequest,
+    schema: { tags, summary: 'Send a failed email again', security, params: OutboxIdParams, response: { 200: OutboxMessage, ...errorResponses } },
+  }, async (request) => ({ success: true, message: await notifications.retry(request.params.id) }));
+};
+
+export async function registerNotifications(app: App): Promise<void> {
+  await app.register(async (user) => {
+    await user.register(inAppRoutes('patient'));
+    await user.register(streamRoute('patient'));
+  }, { prefix: '/api/user' });
+  await app.register(async (doctor) => {
+    await doctor.register(inAppRoutes('doctor'));
+    await doctor.register(streamRoute('doctor'));
+    await doctor.register(doctorFeedRoutes);
+  }, { prefix: '/api/doctor' });
+  await app.register(async (admin) => {
+    await admin.register(streamRoute('admin'));
+    await admin.register(adminOutboxRoutes);
+  }, { prefix: '/api/admin' });
+  await app.register(publicFeedRoute, { prefix: '/api/calendar' });
+  // open streams would keep the server from closing: end them first
+  app.addHook('preClose', async () => app.ctx.live.close());
+}

@@ -1,0 +1,174 @@
+// Notifications API for the rest of the app (reach it as `ctx.notifications`).
+//
+//   ctx.notifications.enqueueEmail(tx, { to, subject, text, html?, ics?, icsMethod?, topic?, dedupeKey? })
+//     Writes an email to the durable outbox. Pass the transaction of the change the email reports
+//     (`tx`) so the email exists if and only if the change committed; pass `undefined` to write it
+//     on its own. The delivery worker sends it over SMTP (SMTP_URL) with retries and backoff; without
+//     SMTP_URL it is kept in the outbox (status `logged`). Returns the outbox id, or undefined when a
+//     message with the same `dedupeKey` was already enqueued.
+//
+//   ctx.notifications.notify(tx, { role, recipientId, type, title, body, appointmentId? })
+//     Writes an in-app notification (GET /api/{user|doctor}/notifications).
+//
+// Appointment events, reminders, welcome emails and calendar invitations are produced inside this
+// module (appointment-notifier.ts, reminders.ts, welcome.ts); other modules only call the two above.
+import { and, count, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import type { Clock } from '../../lib/clock.js';
+import { badRequest, notFound } from '../../lib/errors.js';
+import { newId } from '../../lib/ids.js';
+import type { Config } from '../../config.js';
+import { CalendarFeedService } from './calendar-feed.js';
+import type { OutboxRepo, OutgoingEmail } from './outbox.js';
+import { ReminderScheduler } from './reminders.js';
+import { WelcomeMailer } from './welcome.js';
+import { notifications, type NotificationRow, type OutboxRow, type OutboxStatus, type RecipientRole } from './tables.js';
+
+export type { OutgoingEmail } from './outbox.js';
+
+export interface InAppNotice {
+  role: RecipientRole;
+  recipientId: string;
+  type: string;
+  title: string;
+  body: string;
+  appointmentId?: string;
+}
+
+export interface NotificationView {
+  _id: string;
+  type: string;
+  title: string;
+  body: string;
+  appointmentId: string | null;
+  read: boolean;
+  createdAt: string;
+}
+
+export interface OutboxView {
+  _id: string;
+  to: string;
+  subject: string;
+  topic: string;
+  status: OutboxStatus;
+  attempts: number;
+  maxAttempts: number;
+  nextAttemptAt: string;
+  lastError: string | null;
+  createdAt: string;
+  sentAt: string | null;
+}
+
+export const notificationView = (r: NotificationRow): NotificationView => ({
+  _id: r.id,
+  type: r.type,
+  title: r.title,
+  body: r.body,
+  appointmentId: r.appointmentId,
+  read: r.readAt !== null,
+  createdAt: r.createdAt.toISOString(),
+});
+
+export const outboxView = (r: OutboxRow): OutboxView => ({
+  _id: r.id,
+  to: r.recipient,
+  subject: r.subject,
+  topic: r.topic,
+  status: r.status,
+  attempts: r.attempts,
+  maxAttempts: r.maxAttempts,
+  nextAttemptAt: r.nextAttemptAt.toISOString(),
+  lastError: r.lastError,
+  createdAt: r.createdAt.toISOString(),
+  sentAt: r.sentAt?.toISOString() ?? null,
+});
+
+const EMAIL_RE = /^[^\s@<>,;]+@[^\s@<>,;]+$/;
+
+/** Whether an outbox message can be addressed to this (a single plain address, no display name). */
+export const isMailAddress = (s: string) => EMAIL_RE.test(s);
+
+export class NotificationService {
+  /** doctors' private calendar feeds */
+  readonly feeds: CalendarFeedService;
+  /** welcome emails of new doctors */
+  readonly welcome: WelcomeMailer;
+  /** appointment reminders (run by the worker on every pass) */
+  readonly reminders: ReminderScheduler;
+  private readonly maxAttempts: number;
+
+  constructor(
+    private readonly db: Db,
+    private readonly outbox: OutboxRepo,
+    private readonly clock: Clock,
+    config: Config,
+    mailDomain: string,
+    private readonly log: (line: string) => void = () => undefined,
+  ) {
+    this.maxAttempts = config.notifications.maxAttempts;
+    this.feeds = new CalendarFeedService(db, clock, config, mailDomain);
+    this.welcome = new WelcomeMailer(db, this, config);
+    this.reminders = new ReminderScheduler(db, this, config);
+  }
+
+  async enqueueEmail(tx: Db | undefined, msg: OutgoingEmail): Promise<string | undefined> {
+    if (!EMAIL_RE.test(msg.to)) throw badRequest(`cannot email "${msg.to}": not an email address`);
+    if (!msg.subject.trim() || !msg.text.trim()) throw badRequest('an email needs a subject and a text part');
+    const id = await this.outbox.insert(tx, msg, this.maxAttempts, this.clock.now());
+    // recipient and subject only: bodies may carry one-time links
+    if (id) this.log(`email queued ${id} to ${msg.to}: ${msg.subject}`);
+    return id;
+  }
+
+  async notify(tx: Db | undefined, n: InAppNotice): Promise<void> {
+    await (tx ?? this.db).insert(notifications).values({
+      id: newId(this.clock.now()),
+      recipientRole: n.role,
+      recipientId: n.recipientId,
+      type: n.type,
+      title: n.title,
+      body: n.body,
+      appointmentId: n.appointmentId ?? null,
+      createdAt: this.clock.now(),
+    });
+  }
+
+  async list(role: RecipientRole, recipientId: string, page: number, limit: number, unreadOnly: boolean) {
+    const mine = and(eq(notifications.recipientRole, role), eq(notifications.recipientId, recipientId));
+    const where = unreadOnly ? and(mine, isNull(notifications.readAt)) : mine;
+    const [rows, [{ total }], [{ unread }]] = await Promise.all([
+      this.db.select().from(notifications).where(where).orderBy(desc(notifications.createdAt), desc(notifications.id)).limit(limit).offset((page - 1) * limit),
+      this.db.select({ total: count() }).from(notifications).where(where),
+      this.db.select({ unread: count() }).from(notifications).where(and(mine, isNull(notifications.readAt))),
+    ]);
+    return { notifications: rows.map(notificationView), page, limit, total: Number(total), unreadCount: Number(unread) };
+  }
+
+  /** Marks the given notifications (or all when `ids` is undefined) of this recipient read; returns how many changed. */
+  async markRead(role: RecipientRole, recipientId: string, ids: string[] | undefined): Promise<number> {
+    const conds = [eq(notifications.recipientRole, role), eq(notifications.recipientId, recipientId), isNull(notifications.readAt)];
+    if (ids) conds.push(inArray(notifications.id, ids));
+    const rows = await this.db.update(notifications).set({ readAt: this.clock.now() }).where(and(...conds)).returning({ id: notifications.id });
+    return rows.length;
+  }
+
+  async unreadCount(role: RecipientRole, recipientId: string): Promise<number> {
+    const [{ n }] = await this.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(notifications)
+      .where(and(eq(notifications.recipientRole, role), eq(notifications.recipientId, recipientId), isNull(notifications.readAt)));
+    return n;
+  }
+
+  async listOutbox(status: OutboxStatus | undefined, page: number, limit: number) {
+    const { rows, total } = await this.outbox.list(status, limit, (page - 1) * limit);
+    return { messages: rows.map(outboxView), counts: await this.outbox.countsByStatus(), page, limit, total };
+  }
+
+  async retry(id: string): Promise<OutboxView> {
+    const row = await this.outbox.requeue(id, this.clock.now());
+    if (row) return outboxView(row);
+    if (!(await this.outbox.find(id))) throw notFound('Message not found');
+    throw badRequest('Only failed or logged messages can be retried');
+  }
+}

@@ -1,0 +1,75 @@
+// The welcome email of a newly created doctor, with a link to set their own password.
+//
+// Doctor creation publishes `doctor created` after its commit (there is no transaction to join),
+// so the email is enqueued then, under the dedupe key `welcome:<doctorId>`. To stay durable if the
+// process dies between that commit and the enqueue, every worker pass also sweeps doctors created
+// in the last 24 hours that have no welcome message yet; the unique key makes both paths safe.
+import { and, eq, sql } from 'drizzle-orm';
+import type { Config } from '../../config.js';
+import type { Db } from '../../db/client.js';
+import { doctors } from '../../db/schema.js';
+import type { DomainEvent } from '../../lib/events.js';
+import type { NotificationService } from './service.js';
+import { notificationOutbox } from './tables.js';
+import { renderEmail } from './templates.js';
+
+/** Issues a one-time "set your password" link for a doctor (the security module's password resets). */
+export type SetPasswordLinkIssuer = (doctorId: string) => Promise<string | undefined>;
+
+const SWEEP_WINDOW_MS = 24 * 3600_000;
+
+export class WelcomeMailer {
+  private issueLink: SetPasswordLinkIssuer | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly notifications: NotificationService,
+    private readonly config: Config,
+  ) {}
+
+  useSetPasswordLinks(issuer: SetPasswordLinkIssuer): void {
+    this.issueLink = issuer;
+  }
+
+  async onPublish(event: DomainEvent): Promise<void> {
+    if (event.kind === 'doctor' && event.type === 'created') await this.send(event.doctorId);
+  }
+
+  /** Enqueues the welcome email unless it already was; returns whether it enqueued one. */
+  async send(doctorId: string): Promise<boolean> {
+    const key = `welcome:${doctorId}`;
+    const [existing] = await this.db.select({ id: notificationOutbox.id }).from(notificationOutbox).where(eq(notificationOutbox.dedupeKey, key)).limit(1);
+    if (existing) return false;
+    const [doc] = await this.db.select({ id: doctors.id, name: doctors.name, email: doctors.email }).from(doctors).where(eq(doctors.id, doctorId)).limit(1);
+    if (!doc) return false;
+    const base = this.config.frontendUrls[0] ?? this.config.publicUrl ?? `http://localhost:${this.config.port}`;
+    const setPasswordUrl = this.issueLink ? await this.issueLink(doc.id) : undefined;
+    const mail = renderEmail('welcome', {
+      doctorName: doc.name,
+      email: doc.email,
+      setPasswordUrl,
+      temporaryPassword: '',
+      loginUrl: `${base}/login`,
+    });
+    const id = await this.notifications.enqueueEmail(undefined, { to: doc.email, ...mail, topic: 'doctor.welcome', dedupeKey: key });
+    return id !== undefined;
+  }
+
+  /** Catches doctors whose welcome email was lost between their creation and the enqueue. */
+  async sweep(): Promise<number> {
+    const missing = await this.db
+      .select({ id: doctors.id })
+      .from(doctors)
+      .where(
+        and(
+          // created_at is the database's clock, so the window is measured on it too
+          sql`${doctors.createdAt} >= now() - make_interval(secs => ${SWEEP_WINDOW_MS / 1000})`,
+          sql`NOT EXISTS (SELECT 1 FROM notification_outbox o WHERE o.dedupe_key = 'welcome:' || ${doctors.id})`,
+        ),
+      )
+      .limit(50);
+    let n = 0;
+    for (const d of missing) if (await this.send(d.id)) n++;
+    return n;
+  }
+}

@@ -1,0 +1,102 @@
+// Delivers the outbox: claim due messages, send them, record the outcome. Failures are retried
+// with exponential backoff; after the last attempt a message stays `failed` for the admin to see
+// and retry. Each tick also runs the periodic jobs (reminders, welcome sweep) handed to it.
+import type { Clock } from '../../lib/clock.js';
+import type { Mailer } from './mailer.js';
+import type { OutboxRepo } from './outbox.js';
+
+export interface WorkerOptions {
+  batchSize?: number;
+  /** how long a claimed message belongs to this worker before another may take it over */
+  leaseMs?: number;
+  backoffMs: number;
+  intervalMs: number;
+}
+
+export interface TickResult {
+  sent: number;
+  logged: number;
+  retrying: number;
+  failed: number;
+}
+
+const MAX_BACKOFF_MS = 3600_000;
+
+export function backoffDelay(baseMs: number, attempts: number): number {
+  return Math.min(baseMs * 2 ** Math.max(0, attempts - 1), MAX_BACKOFF_MS);
+}
+
+export class DeliveryWorker {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+  private readonly jobs: Array<(now: Date) => Promise<unknown>> = [];
+
+  constructor(
+    private readonly outbox: OutboxRepo,
+    private readonly mailer: Mailer | undefined,
+    private readonly clock: Clock,
+    private readonly opts: WorkerOptions,
+    private readonly log: { info(msg: string): void; warn(msg: string): void },
+  ) {}
+
+  /** Adds a periodic job run before each delivery pass (it may enqueue messages). */
+  addJob(job: (now: Date) => Promise<unknown>): void {
+    this.jobs.push(job);
+  }
+
+  /** One pass: periodic jobs, then deliver everything due now. Tests call this directly. */
+  async runOnce(): Promise<TickResult> {
+    for (const job of this.jobs) await job(this.clock.now());
+    const result: TickResult = { sent: 0, logged: 0, retrying: 0, failed: 0 };
+    for (;;) {
+      const now = this.clock.now();
+      const leaseUntil = new Date(now.getTime() + (this.opts.leaseMs ?? 120_000));
+      const batch = await this.outbox.claim(now, leaseUntil, this.opts.batchSize ?? 20);
+      if (batch.length === 0) return result;
+      for (const msg of batch) {
+        if (!this.mailer) {
+          this.log.info(`email ${msg.id} to ${msg.recipient} kept in the outbox (no SMTP_URL): ${msg.subject}`);
+          await this.outbox.markLogged(msg.id, leaseUntil);
+          result.logged++;
+          continue;
+        }
+        try {
+          await this.mailer.send(msg);
+          await this.outbox.markSent(msg.id, leaseUntil, this.clock.now());
+          result.sent++;
+        } catch (err) {
+          const error = (err as Error).message.slice(0, 500);
+          const retryAt =
+            msg.attempts < msg.maxAttempts ? new Date(this.clock.now().getTime() + backoffDelay(this.opts.backoffMs, msg.attempts)) : undefined;
+          await this.outbox.markFailedAttempt(msg.id, leaseUntil, error, retryAt);
+          if (retryAt) result.retrying++;
+          else {
+            result.failed++;
+            this.log.warn(`email ${msg.id} to ${msg.recipient} failed after ${msg.attempts} attempts: ${error}`);
+          }
+        }
+      }
+    }
+  }
+
+  start(): void {
+    if (this.timer) return;
+    const tick = () => {
+      this.running = this.runOnce()
+        .catch((err: Error) => this.log.warn(`notification worker: ${err.message}`))
+        .finally(() => {
+          this.running = undefined;
+          if (this.timer) this.timer = setTimeout(tick, this.opts.intervalMs);
+        });
+    };
+    this.timer = setTimeout(tick, this.opts.intervalMs);
+  }
+
+  /** Stops the timer and waits for a pass in progress (app close). */
+  async stop(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+    this.mailer?.close();
+  }
+}

@@ -1,0 +1,27 @@
+// Builds the payments module for createContext: adapters are created on first use (503 without
+// keys), refunds are queued in cancellations' transactions and processed after commit.
+import type { Config } from '../../config.js';
+import type { Db } from '../../db/client.js';
+import type { Clock } from '../../lib/clock.js';
+import type { DomainEvents } from '../../lib/events.js';
+import type { AppointmentService } from '../appointments/service.js';
+import { RefundProcessor } from './refunds.js';
+import { PaymentRepo } from './repo.js';
+import { PaymentService, type Warn } from './service.js';
+import { WebhookService } from './webhooks.js';
+
+export interface PaymentsModule {
+  payments: PaymentService;
+  refunds: RefundProcessor;
+  webhooks: WebhookService;
+}
+
+export function createPayments(config: Config, db: Db, clock: Clock, events: DomainEvents, appointments: AppointmentService): PaymentsModule {
+  const warn: Warn = config.logLevel === 'silent' ? () => {} : (message, detail) => console.warn(JSON.stringify({ msg: message, ...detail }));
+  const repo = new PaymentRepo(db);
+  const payments = new PaymentService(repo, appointments, config, warn);
+  const refunds = new RefundProcessor(repo, payments, appointments, clock, { retrySeconds: config.refundRetrySeconds, maxAttempts: config.refundMaxAttempts }, warn);
+  refunds.subscribe(events);
+  const webhooks = new WebhookService(repo, payments, refunds, config);
+  return { payments, refunds, webhooks };
+}

@@ -1,0 +1,158 @@
+// Refunds owed by cancellations. The job row is written in the cancel's transaction (see
+// PaymentRepo.queueRefund); after commit the processor issues it through the gateway that took the
+// payment and records the answer. Failures the gateway may recover from are retried with backoff,
+// by this instance's timer or any other's; refusals are recorded as `failed`.
+import type { Db } from '../../db/client.js';
+import type { Clock } from '../../lib/clock.js';
+import type { DomainEvent, DomainEvents } from '../../lib/events.js';
+import type { AppointmentService } from '../appointments/service.js';
+import { GatewayError, type IssuedRefund, type RefundState } from './gateway.js';
+import type { PaymentRepo } from './repo.js';
+import type { PaymentService, Warn } from './service.js';
+import type { RefundJobRow } from './tables.js';
+
+export interface RefundOptions {
+  /** seconds between sweeps for due refunds; 0 turns the timer off */
+  retrySeconds: number;
+  maxAttempts: number;
+}
+
+const LEASE_MS = 5 * 60_000;
+const SWEEP_BATCH = 20;
+
+const isCancellation = (e: DomainEvent): e is Extract<DomainEvent, { kind: 'appointment' }> => e.kind === 'appointment' && e.type === 'cancelled';
+
+export class RefundProcessor {
+  private timer?: NodeJS.Timeout;
+  private readonly running = new Set<Promise<void>>();
+  private stopped = false;
+
+  constructor(
+    private readonly repo: PaymentRepo,
+    private readonly payments: PaymentService,
+    private readonly appointments: AppointmentService,
+    private readonly clock: Clock,
+    private readonly opts: RefundOptions,
+    private readonly warn: Warn,
+  ) {}
+
+  /** Queues refunds inside cancellations' transactions and starts them right after commit. */
+  subscribe(events: DomainEvents): void {
+    events.onRecord(async (tx: Db, e) => {
+      if (isCancellation(e)) await this.repo.queueRefund(tx, e.appointmentId, this.clock.now());
+    });
+    events.onPublish((e) => {
+      if (isCancellation(e)) this.kick(e.appointmentId);
+    });
+    this.payments.useRefundKick((id) => this.kick(id));
+  }
+
+  /** Runs the appointment's refund in the background (the cancel answers without waiting for the gateway). */
+  kick(appointmentId?: string): void {
+    if (this.stopped) return;
+    const p: Promise<void> = (appointmentId ? this.processOne(appointmentId) : this.sweep())
+      .then(() => undefined)
+      .catch((err) => this.warn('refund processing failed', { error: err instanceof Error ? err.message : String(err) }))
+      .finally(() => this.running.delete(p));
+    this.running.add(p);
+  }
+
+  /** Sweeps due refunds now and then every `retrySeconds`. */
+  start(): void {
+    this.stopped = false;
+    this.kick();
+    if (this.opts.retrySeconds > 0 && !this.timer) {
+      this.timer = setInterval(() => this.kick(), this.opts.retrySeconds * 1000);
+      this.timer.unref();
+    }
+  }
+
+  /** Stops the timer and waits for refunds in flight (app close). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.idle();
+  }
+
+  /** Resolves when no refund is being processed (tests; shutdown). */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  }
+
+  /** Processes due refunds, a batch at a time. */
+  async sweep(): Promise<number> {
+    let done = 0;
+    while (done < SWEEP_BATCH && !this.stopped) {
+      const job = await this.claim();
+      if (!job) break;
+      await this.run(job);
+      done++;
+    }
+    return done;
+  }
+
+  /** Processes an appointment's due refunds; false when there was nothing to do. */
+  async processOne(appointmentId: string): Promise<boolean> {
+    let any = false;
+    for (let job = await this.claim(appointmentId); job; job = await this.claim(appointmentId)) {
+      await this.run(job);
+      any = true;
+    }
+    return any;
+  }
+
+  private claim(appointmentId?: string): Promise<RefundJobRow | undefined> {
+    const now = this.clock.now();
+    return this.repo.claimRefund(now, new Date(now.getTime() + LEASE_MS), appointmentId);
+  }
+
+  private async issue(job: RefundJobRow): Promise<IssuedRefund> {
+    if (job.gateway === 'stripe') return this.payments.stripe().refund(job.paymentId, job.amountMinor, job.appointmentId, `refund-${job.id}`);
+    const razorpay = this.payments.razorpay();
+    // Razorpay has no idempotency keys: after an attempt that may have reached it, look first.
+    if (job.attempts > 1) {
+      const earlier = await razorpay.findRefund(job.paymentId, job.appointmentId);
+      if (earlier) return earlier;
+    }
+    return razorpay.refund(job.paymentId, job.amountMinor, job.appointmentId);
+  }
+
+  /** A cancellation's refund is the appointment's own (refund_status); an unapplied payment's is not. */
+  private async recordOnAppointment(job: RefundJobRow, refund: { status: RefundState; ref: string | null }): Promise<void> {
+    if (job.kind === 'cancellation') await this.appointments.recordRefund(job.appointmentId, refund);
+  }
+
+  private async run(job: RefundJobRow): Promise<void> {
+    const id = job.id;
+    try {
+      if (!this.payments.configured(job.gateway)) {
+        throw new GatewayError(job.gateway, 'gateway keys are not configured', true);
+      }
+      const refund = await this.issue(job);
+      await this.repo.updateRefund(id, { status: 'issued', refundId: refund.id, leaseUntil: null, lastError: null });
+      await this.recordOnAppointment(job, { status: refund.state, ref: refund.id });
+    } catch (err) {
+      const retryable = err instanceof GatewayError ? err.retryable : true;
+      const message = err instanceof GatewayError ? err.detail : err instanceof Error ? err.message : String(err);
+      if (retryable && job.attempts < this.opts.maxAttempts) {
+        // 1, 4, 9, 16 … minutes: transient trouble gets time to clear
+        const next = new Date(this.clock.now().getTime() + job.attempts * job.attempts * 60_000);
+        await this.repo.updateRefund(id, { status: 'queued', nextAttemptAt: next, leaseUntil: null, lastError: message });
+        this.warn('refund attempt failed; will retry', { appointmentId: job.appointmentId, gateway: job.gateway, attempt: job.attempts, detail: message });
+      } else {
+        await this.repo.updateRefund(id, { status: 'failed', leaseUntil: null, lastError: message });
+        await this.recordOnAppointment(job, { status: 'failed', ref: null });
+        this.warn('refund failed; needs manual handling', { appointmentId: job.appointmentId, gateway: job.gateway, detail: message });
+      }
+    }
+  }
+
+  /** A refund's later state, reported by a gateway webhook. */
+  async refundUpdate(job: RefundJobRow, refund: IssuedRefund): Promise<string> {
+    if (job.refundId && job.refundId !== refund.id) return 'ignored: another refund of this payment';
+    await this.repo.updateRefund(job.id, { status: 'issued', refundId: refund.id, leaseUntil: null });
+    await this.recordOnAppointment(job, { status: refund.state, ref: refund.id });
+    return `refund ${refund.state}`;
+  }
+}

@@ -1,0 +1,117 @@
+// SQL for the payment tables. Claims and idempotency are single statements, so several app
+// instances sharing one database never confirm or refund twice.
+import { and, desc, eq, inArray, lte, or, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { paymentEvents, paymentOrders, paymentRefunds, type Gateway, type PaymentOrderRow, type PaymentOrderStatus, type RefundJobRow } from './tables.js';
+
+export type NewPaymentOrder = typeof paymentOrders.$inferInsert;
+export type RefundJobPatch = Partial<Omit<RefundJobRow, 'id' | 'appointmentId' | 'createdAt'>>;
+
+/** A refund job's key: one job per appointment and gateway payment. */
+export const refundJobId = (appointmentId: string, paymentId: string): string => `${appointmentId}:${paymentId}`;
+
+export class PaymentRepo {
+  constructor(private readonly db: Db) {}
+
+  async insertOrder(row: NewPaymentOrder): Promise<PaymentOrderRow> {
+    return (await this.db.insert(paymentOrders).values(row).returning())[0];
+  }
+
+  async findOrder(id: string, gateway: Gateway): Promise<PaymentOrderRow | undefined> {
+    return (await this.db.select().from(paymentOrders).where(and(eq(paymentOrders.id, id), eq(paymentOrders.gateway, gateway))).limit(1))[0];
+  }
+
+  async latestOrder(appointmentId: string, gateway: Gateway): Promise<PaymentOrderRow | undefined> {
+    return (
+      await this.db
+        .select()
+        .from(paymentOrders)
+        .where(and(eq(paymentOrders.appointmentId, appointmentId), eq(paymentOrders.gateway, gateway)))
+        .orderBy(desc(paymentOrders.createdAt))
+        .limit(1)
+    )[0];
+  }
+
+  async markOrder(id: string, status: PaymentOrderStatus, paymentId: string | null): Promise<void> {
+    await this.db.update(paymentOrders).set({ status, paymentId, updatedAt: sql`now()` }).where(eq(paymentOrders.id, id));
+  }
+
+  /** Records a webhook event; false when it was already recorded (a replay or a concurrent duplicate). */
+  async recordEvent(gateway: Gateway, eventId: string, type: string): Promise<boolean> {
+    const rows = await this.db.insert(paymentEvents).values({ gateway, eventId, type, outcome: 'received' }).onConflictDoNothing().returning({ id: paymentEvents.eventId });
+    return rows.length === 1;
+  }
+
+  async setEventOutcome(gateway: Gateway, eventId: string, outcome: string, appointmentId: string | null): Promise<void> {
+    await this.db.update(paymentEvents).set({ outcome, appointmentId }).where(and(eq(paymentEvents.gateway, gateway), eq(paymentEvents.eventId, eventId)));
+  }
+
+  /** Forgets an event whose handling failed, so the gateway's redelivery is processed again. */
+  async forgetEvent(gateway: Gateway, eventId: string): Promise<void> {
+    await this.db.delete(paymentEvents).where(and(eq(paymentEvents.gateway, gateway), eq(paymentEvents.eventId, eventId)));
+  }
+
+  async findEvent(gateway: Gateway, eventId: string) {
+    return (await this.db.select().from(paymentEvents).where(and(eq(paymentEvents.gateway, gateway), eq(paymentEvents.eventId, eventId))).limit(1))[0];
+  }
+
+  /**
+   * Queues the refund a cancellation owes, inside the cancellation's own transaction (`tx`), so
+   * the refund is committed together with the cancel or not at all. Reads the row the cancel just
+   * wrote: paid, refund due, and the gateway payment to refund.
+   */
+  async queueRefund(tx: Db, appointmentId: string, now: Date): Promise<void> {
+    await tx.execute(sql`
+      INSERT INTO payment_refunds (id, appointment_id, kind, gateway, payment_id, amount_minor, currency, status, next_attempt_at)
+      SELECT id || ':' || payment_id, id, 'cancellation', payment_gateway, payment_id, refund_minor, currency, 'queued', ${now.toISOString()}::timestamptz
+        FROM appointments
+       WHERE id = ${appointmentId} AND paid AND refund_status = 'pending' AND refund_minor > 0
+         AND payment_gateway IN ('razorpay', 'stripe') AND payment_id IS NOT NULL
+      ON CONFLICT (id) DO NOTHING`);
+  }
+
+  /** Queues a full refund of a payment that could not be applied to its appointment. */
+  async queueUnappliedRefund(job: { appointmentId: string; gateway: Gateway; paymentId: string; amountMinor: number; currency: string }): Promise<void> {
+    await this.db
+      .insert(paymentRefunds)
+      .values({ ...job, id: refundJobId(job.appointmentId, job.paymentId), kind: 'unapplied', status: 'queued', attempts: 0, nextAttemptAt: new Date(0) })
+      .onConflictDoNothing();
+  }
+
+  /**
+   * Takes one due refund job (a given appointment's, or any): queued and due, or processing with
+   * an expired lease (its worker died). SKIP LOCKED lets concurrent workers take different rows.
+   */
+  async claimRefund(now: Date, leaseUntil: Date, appointmentId?: string): Promise<RefundJobRow | undefined> {
+    const due = or(
+      and(eq(paymentRefunds.status, 'queued'), lte(paymentRefunds.nextAttemptAt, now)),
+      and(eq(paymentRefunds.status, 'processing'), lte(paymentRefunds.leaseUntil, now)),
+    );
+    const pick = this.db
+      .select({ id: paymentRefunds.id })
+      .from(paymentRefunds)
+      .where(appointmentId ? and(due, eq(paymentRefunds.appointmentId, appointmentId)) : due)
+      .orderBy(paymentRefunds.nextAttemptAt)
+      .limit(1)
+      .for('update', { skipLocked: true });
+    return (
+      await this.db
+        .update(paymentRefunds)
+        .set({ status: 'processing', attempts: sql`${paymentRefunds.attempts} + 1`, leaseUntil, updatedAt: sql`now()` })
+        .where(and(inArray(paymentRefunds.id, pick), due))
+        .returning()
+    )[0];
+  }
+
+  async updateRefund(id: string, patch: RefundJobPatch): Promise<void> {
+    await this.db.update(paymentRefunds).set({ ...patch, updatedAt: sql`now()` }).where(eq(paymentRefunds.id, id));
+  }
+
+  async findRefundByGatewayId(gateway: Gateway, refundId: string): Promise<RefundJobRow | undefined> {
+    return (await this.db.select().from(paymentRefunds).where(and(eq(paymentRefunds.gateway, gateway), eq(paymentRefunds.refundId, refundId))).limit(1))[0];
+  }
+
+  async findRefundByPayment(gateway: Gateway, paymentId: string): Promise<RefundJobRow | undefined> {
+    return (await this.db.select().from(paymentRefunds).where(and(eq(paymentRefunds.gateway, gateway), eq(paymentRefunds.paymentId, paymentId))).limit(1))[0];
+  }
+}

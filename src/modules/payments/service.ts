@@ -1,0 +1,235 @@
+// Taking payments: Razorpay orders and Stripe Checkout Sessions created from the stored
+// appointment, and confirmed only on proof from the gateway (a valid signature or the gateway's
+// own record). The client's word (`success: true`) never marks anything paid.
+import type { Config } from '../../config.js';
+import type { AppointmentRow } from '../../db/schema.js';
+import { AppError, badGateway, badRequest, conflict, forbidden, notFound, serviceUnavailable } from '../../lib/errors.js';
+import type { AppointmentService } from '../appointments/service.js';
+import { GatewayError } from './gateway.js';
+import { RazorpayGateway, type RazorpayOrder } from './razorpay.js';
+import type { PaymentRepo } from './repo.js';
+import { StripeGateway, type CheckoutSession } from './stripe.js';
+import type { Gateway, PaymentOrderRow } from './tables.js';
+
+export type Warn = (message: string, detail?: Record<string, unknown>) => void;
+
+export const paymentRequired = (message: string) => new AppError(402, message);
+
+const GATEWAY_NAME: Record<Gateway, string> = { razorpay: 'Razorpay', stripe: 'Stripe' };
+
+/** A safe 502 for callers; the gateway's own words go to the log only. */
+export function gatewayFailure(err: unknown, warn: Warn): AppError {
+  if (err instanceof GatewayError) {
+    warn('payment gateway error', { gateway: err.gateway, status: err.statusCode, detail: err.detail });
+    return badGateway(`${GATEWAY_NAME[err.gateway]} could not process the request, please try again`);
+  }
+  throw err;
+}
+
+/** What happened to a payment that the gateway proved. */
+export type SettleOutcome = 'confirmed' | 'already-confirmed' | 'refund-queued' | 'not-payable';
+
+export interface ProvenPayment {
+  order: PaymentOrderRow;
+  paymentId: string;
+  amountMinor: number;
+  currency: string;
+}
+
+export class PaymentService {
+  private razorpayGateway?: RazorpayGateway;
+  private stripeGateway?: StripeGateway;
+  private kickRefund: (appointmentId: string) => void = () => {};
+
+  constructor(
+    private readonly repo: PaymentRepo,
+    private readonly appointments: AppointmentService,
+    private readonly config: Config,
+    private readonly warn: Warn,
+  ) {}
+
+  /** Lets the refund processor start on a refund queued here (late payments). */
+  useRefundKick(kick: (appointmentId: string) => void): void {
+    this.kickRefund = kick;
+  }
+
+  /** The Razorpay adapter, or 503 when its keys are not set. */
+  razorpay(): RazorpayGateway {
+    if (!this.config.razorpay) throw serviceUnavailable('Razorpay is not configured');
+    return (this.razorpayGateway ??= new RazorpayGateway(this.config.razorpay, this.config.razorpayApiBase));
+  }
+
+  /** The Stripe adapter, or 503 when its key is not set. */
+  stripe(): StripeGateway {
+    if (!this.config.stripe) throw serviceUnavailable('Stripe is not configured');
+    return (this.stripeGateway ??= new StripeGateway(this.config.stripe.secretKey, this.config.stripeApiBase));
+  }
+
+  configured(gateway: Gateway): boolean {
+    return gateway === 'razorpay' ? Boolean(this.config.razorpay) : Boolean(this.config.stripe);
+  }
+
+  /** The patient's own appointment, still open for payment. */
+  private async payable(patientId: string, appointmentId: string): Promise<AppointmentRow> {
+    const a = await this.appointments.getFor(appointmentId, 'patient', patientId);
+    if (a.status === 'cancelled') throw conflict('Appointment is cancelled and cannot be paid');
+    if (a.status === 'completed') throw conflict('Appointment is completed and cannot be paid');
+    if (a.paid) throw conflict('Appointment is already paid');
+    if (a.amountMinor <= 0) throw conflict('This appointment has nothing to pay');
+    return a;
+  }
+
+  async createRazorpayOrder(patientId: string, appointmentId: string): Promise<RazorpayOrder> {
+    const gateway = this.razorpay();
+    const a = await this.payable(patientId, appointmentId);
+    let order: RazorpayOrder;
+    try {
+      order = await gateway.createOrder({ amountMinor: a.amountMinor, currency: a.currency, receipt: a.id, notes: { appointmentId: a.id } });
+    } catch (err) {
+      throw gatewayFailure(err, this.warn);
+    }
+    await this.repo.insertOrder({ id: order.id, gateway: 'razorpay', appointmentId: a.id, patientId, amountMinor: a.amountMinor, currency: a.currency, status: 'created' });
+    return order;
+  }
+
+  /**
+   * Razorpay Checkout's handler result. With a payment id and signature: the spec's HMAC check.
+   * With only the order id: the gateway's order must say `paid`, for the full amount.
+   */
+  async verifyRazorpay(
+    patientId: string,
+    input: { orderId: string; paymentId?: string; signature?: string },
+  ): Promise<{ message: string }> {
+    const gateway = this.razorpay();
+    const order = await this.repo.findOrder(input.orderId, 'razorpay');
+    if (!order) throw notFound('Unknown Razorpay order');
+    if (order.patientId !== patientId) throw forbidden('This payment belongs to another patient');
+    let proven: ProvenPayment;
+    if (input.paymentId !== undefined || input.signature !== undefined) {
+      if (!input.paymentId || !input.signature) throw badRequest('razorpay_payment_id and razorpay_signature must be sent together');
+      if (!gateway.checkoutSignatureValid(order.id, input.paymentId, input.signature)) throw badRequest('Invalid payment signature');
+      // The signature binds this payment to our order, whose amount we took from the database.
+      proven = { order, paymentId: input.paymentId, amountMinor: order.amountMinor, currency: order.currency };
+    } else {
+      let remote: RazorpayOrder;
+      let paymentId: string | undefined;
+      try {
+        remote = await gateway.fetchOrder(order.id);
+        if (remote.status !== 'paid') throw paymentRequired('Payment not completed');
+        paymentId = (await gateway.orderPayments(order.id)).find((p) => p.status === 'captured')?.id;
+      } catch (err) {
+        if (err instanceof AppError) throw err;
+        throw gatewayFailure(err, this.warn);
+      }
+      if (!paymentId) throw paymentRequired('Payment not completed');
+      proven = { order, paymentId, amountMinor: remote.amount_paid, currency: remote.currency };
+    }
+    return this.answer(await this.settle('razorpay', proven));
+  }
+
+  /** Success and cancel URLs go back to the frontend (FRONTEND_URL, else the caller's Origin). */
+  private returnBase(origin: string | undefined): string {
+    const configured = this.config.frontendUrls[0];
+    if (configured) return configured;
+    if (origin) {
+      try {
+        const u = new URL(origin);
+        if (u.protocol === 'http:' || u.protocol === 'https:') return u.origin;
+      } catch {
+        /* fall through */
+      }
+    }
+    throw badRequest('Cannot build the return address: set FRONTEND_URL or send an Origin header');
+  }
+
+  async createStripeSession(patientId: string, appointmentId: string, origin?: string): Promise<CheckoutSession> {
+    const gateway = this.stripe();
+    const a = await this.payable(patientId, appointmentId);
+    const base = this.returnBase(origin);
+    let session: CheckoutSession;
+    try {
+      session = await gateway.createCheckoutSession({
+        appointmentId: a.id,
+        amountMinor: a.amountMinor,
+        currency: a.currency,
+        productName: `Appointment with ${a.docData.name}`,
+        description: `${a.docData.speciality}, ${a.slotDate} at ${a.slotTime}`,
+        successUrl: `${base}/verify?success=true&appointmentId=${a.id}`,
+        cancelUrl: `${base}/verify?success=false&appointmentId=${a.id}`,
+        customerEmail: a.userData.email || undefined,
+      });
+    } catch (err) {
+      throw gatewayFailure(err, this.warn);
+    }
+    await this.repo.insertOrder({ id: session.id, gateway: 'stripe', appointmentId: a.id, patientId, amountMinor: a.amountMinor, currency: a.currency, status: 'created' });
+    return session;
+  }
+
+  /** Asks Stripe about the appointment's session; the client's `success` flag plays no part. */
+  async verifyStripe(patientId: string, input: { appointmentId: string; sessionId?: string }): Promise<{ message: string }> {
+    const gateway = this.stripe();
+    const a = await this.appointments.getFor(input.appointmentId, 'patient', patientId);
+    const order = input.sessionId ? await this.repo.findOrder(input.sessionId, 'stripe') : await this.repo.latestOrder(a.id, 'stripe');
+    if (!order) throw badRequest(input.sessionId ? 'Unknown Stripe session' : 'No Stripe payment was started for this appointment');
+    if (order.appointmentId !== a.id) throw badRequest('This Stripe session is for another appointment');
+    if (a.paid && a.paymentRef === order.id) return { message: 'Payment already verified' };
+    let session: CheckoutSession;
+    try {
+      session = await gateway.retrieveSession(order.id);
+    } catch (err) {
+      throw gatewayFailure(err, this.warn);
+    }
+    if (session.paymentStatus !== 'paid') throw paymentRequired('Payment not completed');
+    if (session.appointmentId !== a.id) throw badRequest('This Stripe session is for another appointment');
+    return this.answer(
+      await this.settle('stripe', {
+        order,
+        paymentId: session.paymentIntentId ?? session.id,
+        amountMinor: session.amountTotal ?? -1,
+        currency: session.currency ?? '',
+      }),
+    );
+  }
+
+  private answer(outcome: SettleOutcome): { message: string } {
+    switch (outcome) {
+      case 'confirmed':
+        return { message: 'Payment Successful' };
+      case 'already-confirmed':
+        return { message: 'Payment already verified' };
+      case 'refund-queued':
+        throw conflict('Appointment is no longer open for payment; the payment will be refunded');
+      default:
+        throw conflict('Appointment is already paid');
+    }
+  }
+
+  /**
+   * Applies a payment the gateway proved: the amount and currency must be the order's (taken from
+   * the database), then the appointment is confirmed once. A payment that lands on an appointment
+   * cancelled meanwhile is refunded in full.
+   */
+  async settle(gateway: Gateway, p: ProvenPayment): Promise<SettleOutcome> {
+    if (p.amountMinor !== p.order.amountMinor || p.currency.toUpperCase() !== p.order.currency.toUpperCase()) {
+      await this.repo.markOrder(p.order.id, 'rejected', p.paymentId);
+      this.warn('payment amount mismatch', { gateway, order: p.order.id, expected: p.order.amountMinor, got: p.amountMinor, currency: p.currency });
+      throw badRequest('Payment amount does not match the appointment');
+    }
+    const confirmed = await this.appointments.confirmPayment(p.order.appointmentId, { gateway, ref: p.order.id, paymentId: p.paymentId });
+    if (confirmed) {
+      await this.repo.markOrder(p.order.id, 'paid', p.paymentId);
+      return 'confirmed';
+    }
+    const now = await this.appointments.get(p.order.appointmentId);
+    if (now.paid && now.paymentRef === p.order.id) return 'already-confirmed';
+    if (now.status === 'cancelled' || now.paid) {
+      // Money the appointment cannot take (cancelled meanwhile, or paid twice) goes back in full.
+      await this.repo.queueUnappliedRefund({ appointmentId: now.id, gateway, paymentId: p.paymentId, amountMinor: p.amountMinor, currency: p.currency.toUpperCase() });
+      this.warn('payment could not be applied; refunding it', { gateway, appointmentId: now.id, status: now.status, paid: now.paid });
+      this.kickRefund(now.id);
+      return 'refund-queued';
+    }
+    this.warn('payment not applied: appointment not payable', { gateway, appointmentId: now.id, status: now.status, paid: now.paid });
+    return 'not-payable';
+  }
+}

@@ -1,0 +1,124 @@
+// Stripe adapter over the official SDK. STRIPE_API_BASE becomes the SDK's host/port/protocol
+// options (stripe-mock, a proxy, or the tests' stand-in); unset, the SDK talks to api.stripe.com.
+import Stripe from 'stripe';
+import { GatewayError, type IssuedRefund, type RefundState } from './gateway.js';
+
+export interface CheckoutSession {
+  id: string;
+  url: string | null;
+  paymentStatus: string;
+  amountTotal: number | null;
+  currency: string | null;
+  appointmentId: string | null;
+  paymentIntentId: string | null;
+}
+
+export interface CheckoutInput {
+  appointmentId: string;
+  amountMinor: number;
+  currency: string;
+  productName: string;
+  description: string;
+  successUrl: string;
+  cancelUrl: string;
+  customerEmail?: string;
+}
+
+function wrap(err: unknown): GatewayError {
+  if (err instanceof Stripe.errors.StripeError) {
+    const status = err.statusCode;
+    const retryable = status === undefined || status >= 500 || status === 429 || err.type === 'StripeConnectionError';
+    return new GatewayError('stripe', `${err.type}: ${err.message}`, retryable, status);
+  }
+  return new GatewayError('stripe', err instanceof Error ? err.message : String(err), true);
+}
+
+export const stripeRefundState = (status: string | null | undefined): RefundState =>
+  status === 'succeeded' ? 'processed' : status === 'failed' || status === 'canceled' ? 'failed' : 'pending';
+
+function idOf(v: string | { id: string } | null | undefined): string | null {
+  if (!v) return null;
+  return typeof v === 'string' ? v : v.id;
+}
+
+export function sessionView(s: Stripe.Checkout.Session): CheckoutSession {
+  return {
+    id: s.id,
+    url: s.url ?? null,
+    paymentStatus: s.payment_status,
+    amountTotal: s.amount_total ?? null,
+    currency: s.currency ?? null,
+    appointmentId: s.client_reference_id ?? s.metadata?.appointmentId ?? null,
+    paymentIntentId: idOf(s.payment_intent),
+  };
+}
+
+export class StripeGateway {
+  private readonly sdk: Stripe;
+
+  constructor(secretKey: string, apiBase?: string) {
+    const opts: ConstructorParameters<typeof Stripe>[1] = { timeout: 20_000, maxNetworkRetries: 1 };
+    if (apiBase) {
+      const u = new URL(apiBase);
+      opts.host = u.hostname;
+      opts.protocol = u.protocol === 'http:' ? 'http' : 'https';
+      if (u.port) opts.port = Number(u.port);
+    }
+    this.sdk = new Stripe(secretKey, opts);
+  }
+
+  async createCheckoutSession(input: CheckoutInput): Promise<CheckoutSession> {
+    try {
+      const session = await this.sdk.checkout.sessions.create(
+        {
+          mode: 'payment',
+          line_items: [
+            {
+              quantity: 1,
+              price_data: {
+                currency: input.currency.toLowerCase(),
+                unit_amount: input.amountMinor,
+                product_data: { name: input.productName, description: input.description },
+              },
+            },
+          ],
+          success_url: input.successUrl,
+          cancel_url: input.cancelUrl,
+          client_reference_id: input.appointmentId,
+          metadata: { appointmentId: input.appointmentId },
+          payment_intent_data: { metadata: { appointmentId: input.appointmentId } },
+          ...(input.customerEmail ? { customer_email: input.customerEmail } : {}),
+        },
+      ); // the SDK adds an idempotency key to its own network retries, so a blip opens one session
+      return sessionView(session);
+    } catch (err) {
+      throw wrap(err);
+    }
+  }
+
+  async retrieveSession(id: string): Promise<CheckoutSession> {
+    try {
+      return sessionView(await this.sdk.checkout.sessions.retrieve(id));
+    } catch (err) {
+      throw wrap(err);
+    }
+  }
+
+  /** Refunds part or all of a PaymentIntent; the idempotency key makes a retried call return the same refund. */
+  async refund(paymentIntentId: string, amountMinor: number, appointmentId: string, idempotencyKey: string): Promise<IssuedRefund> {
+    try {
+      const r = await this.sdk.refunds.create(
+        { payment_intent: paymentIntentId, amount: amountMinor, reason: 'requested_by_customer', metadata: { appointmentId } },
+        { idempotencyKey },
+      );
+      return { id: r.id, state: stripeRefundState(r.status) };
+    } catch (err) {
+      throw wrap(err);
+    }
+  }
+}
+
+/** Verifies a webhook's Stripe-Signature over the raw body; throws when it does not match. */
+export function stripeWebhookEvent(raw: Buffer, signature: string, secret: string): Stripe.Event {
+  return Stripe.webhooks.constructEvent(raw, signature, secret);
+}

@@ -1,0 +1,70 @@
+// Report routes: /api/admin/reports/* (platform analytics) and /api/doctor/reports/* (the calling
+// doctor's own earnings and patients). `?format=csv` streams the same rows as RFC 4180 CSV.
+import { Readable } from 'node:stream';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
+import { Type } from 'typebox';
+import { errorResponses, IdString } from '../../lib/schemas.js';
+import { authId, requireRole } from '../auth/guards.js';
+import { csvLines } from './csv.js';
+import { RangeQuery, ReportResponse, RevenueQuery } from './schemas.js';
+import { columnsOf, type RangeInput, type Report, type ReportService, type RevenueGroup } from './service.js';
+
+const tags = ['reports'];
+const security = [{ bearer: [] }];
+const response = { 200: ReportResponse, ...errorResponses };
+
+/** JSON envelope, or a streamed CSV download of the same rows. */
+function send(reply: FastifyReply, report: Report, format: string | undefined) {
+  if (format !== 'csv') return reply.send({ success: true, ...report });
+  return reply
+    .type('text/csv; charset=utf-8')
+    .header('content-disposition', `attachment; filename="${report.report}_${report.from}_${report.to}.csv"`)
+    .send(Readable.from(csvLines(columnsOf(report), report.rows)));
+}
+
+type RangeRoute = (service: ReportService, query: RangeInput) => Promise<Report>;
+
+const adminReports: Record<string, { summary: string; run: RangeRoute }> = {
+  '/appointments': { summary: 'Appointments per day/week/month by status (bucketed by appointment start)', run: (s, q) => s.appointments(q) },
+  '/utilization': { summary: 'Per doctor: published slots vs live bookings over the days (each doctor’s own zone)', run: (s, q) => s.utilization(q) },
+  '/specialities': { summary: 'Doctors and live appointments per speciality, with each one’s share', run: (s, q) => s.specialities(q) },
+  '/registrations': { summary: 'New patients and doctors per period', run: (s, q) => s.registrations(q) },
+  '/cancellations': { summary: 'Cancellation and no-show counts and rates per period', run: (s, q) => s.cancellations(q) },
+};
+
+export function adminReportRoutes(reports: ReportService): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    const onRequest = requireRole(app.ctx.tokens, 'admin');
+    for (const [url, def] of Object.entries(adminReports)) {
+      app.get(url, { onRequest, schema: { tags, summary: def.summary, security, querystring: RangeQuery, response } }, async (request, reply) =>
+        send(reply, await def.run(reports, request.query), request.query.format),
+      );
+    }
+    app.get('/revenue', {
+      onRequest,
+      schema: { tags, summary: 'Money received (paid minus processed refunds) by period, doctor or speciality', security, querystring: RevenueQuery, response },
+    }, async (request, reply) => send(reply, await reports.revenue(request.query, request.query.groupBy as RevenueGroup | undefined), request.query.format));
+  };
+}
+
+export function doctorReportRoutes(reports: ReportService): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    const onRequest = requireRole(app.ctx.tokens, 'doctor');
+    app.get('/earnings', {
+      onRequest,
+      schema: { tags, summary: 'The doctor’s confirmed and completed appointments and fees per week or month (default month)', security, querystring: RangeQuery, response },
+    }, async (request, reply) => send(reply, await reports.doctorEarnings(authId(request), request.query), request.query.format));
+    app.get('/patients', {
+      onRequest,
+      schema: { tags, summary: 'The doctor’s patients in the range, with visit counts and amounts', security, querystring: RangeQuery, response },
+    }, async (request, reply) => send(reply, await reports.doctorPatients(authId(request), request.query), request.query.format));
+    app.get('/patients/:patientId', {
+      onRequest,
+      schema: {
+        tags, summary: 'One patient’s appointments with the calling doctor', security, querystring: RangeQuery,
+        params: Type.Object({ patientId: IdString('patient id') }, { additionalProperties: false }), response,
+      },
+    }, async (request, reply) => send(reply, await reports.patientHistory(authId(request), request.params.patientId, request.query), request.query.format));
+  };
+}

@@ -1,0 +1,76 @@
+import { Type } from 'typebox';
+import { IdString } from '../../lib/schemas.js';
+
+const Clock = (description: string) => Type.String({ pattern: '^\\d{2}:\\d{2}$', description });
+const IsoDate = (description: string) => Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description });
+
+export const DocIdParams = Type.Object({ docId: IdString('doctor id') }, { additionalProperties: false });
+export const TimeOffParams = Type.Object({ id: IdString('time-off id') }, { additionalProperties: false });
+export const DocTimeOffParams = Type.Object({ docId: IdString('doctor id'), id: IdString('time-off id') }, { additionalProperties: false });
+
+export const SlotsQuery = Type.Object(
+  {
+    from: Type.Optional(IsoDate('first local date (default: today in the doctor’s zone)')),
+    to: Type.Optional(IsoDate('last local date, inclusive (default: from + 6 days)')),
+  },
+  { additionalProperties: false },
+);
+
+export const WorkingRangeIn = Type.Object(
+  {
+    weekday: Type.Integer({ minimum: 0, maximum: 6, description: '0 = Sunday … 6 = Saturday' }),
+    start: Clock('`HH:MM`, 24-hour'),
+    end: Clock('`HH:MM`, 24-hour; `24:00` ends at midnight'),
+  },
+  { additionalProperties: false },
+);
+
+export const HoursBody = Type.Object(
+  { workingHours: Type.Array(WorkingRangeIn, { maxItems: 100, description: 'the whole week; breaks are the gaps between ranges' }) },
+  { additionalProperties: false },
+);
+
+export const SettingsBody = Type.Object(
+  {
+    slotMinutes: Type.Optional(Type.Integer({ minimum: 5, maximum: 480 })),
+    slotIntervalMinutes: Type.Optional(Type.Integer({ minimum: 5, maximum: 480, description: 'a slot starts this often from the start of each range' })),
+    bufferMinutes: Type.Optional(Type.Integer({ minimum: 0, maximum: 240 })),
+    timeZone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'IANA zone, e.g. Asia/Kolkata' })),
+  },
+  { additionalProperties: false },
+);
+
+export const TimeOffBody = Type.Object(
+  {
+    date: Type.Optional(IsoDate('one whole local day')),
+    fromDate: Type.Optional(IsoDate('first whole local day')),
+    toDate: Type.Optional(IsoDate('last whole local day, inclusive')),
+    startsAt: Type.Optional(Type.String({ maxLength: 40, description: 'ISO instant' })),
+    endsAt: Type.Optional(Type.String({ maxLength: 40, description: 'ISO instant' })),
+    reason: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+
+const TimeOffOut = Type.Object({ id: Type.String(), startsAt: Type.String(), endsAt: Type.String(), reason: Type.Union([Type.String(), Type.Null()]) });
+
+export const ScheduleOut = Type.Object({
+  success: Type.Boolean(),
+  schedule: Type.Object({
+    docId: Type.String(),
+    timeZone: Type.String(),
+    slotMinutes: Type.Integer(),
+    slotIntervalMinutes: Type.Integer(),
+    bufferMinutes: Type.Integer(),
+    available: Type.Boolean(),
+    workingHours: Type.Array(Type.Object({ weekday: Type.Integer(), start: Type.String(), end: Type.String() })),
+    timeOff: Type.Array(TimeOffOut),
+  }),
+});
+
+export const TimeOffCreated = Type.Object({ success: Type.Boolean(), message: Type.String(), timeOff: TimeOffOut });
+
+export const SlotsOut = Type.Object({
+  success: Type.Boolean(),
+  slots: Type.Array(Type.Object({ slotDate: Type.String(), slotTime: Type.String(), startsAt: Type.String(), endsAt: Type.String() })),
+});

@@ -1,0 +1,230 @@
+// Doctors' working hours, settings and time off; the public free-slot listing; the payment-window
+// sweep. Doctors manage their own schedule, the admin anyone's: the routes pass the doctor id.
+import type { Config, WorkingRange } from '../../config.js';
+import type { Db } from '../../db/client.js';
+import type { AppointmentRow } from '../../db/schema.js';
+import type { Clock } from '../../lib/clock.js';
+import { badRequest, conflict, notFound, PG_EXCLUSION_VIOLATION, sqlState } from '../../lib/errors.js';
+import type { DomainEvents } from '../../lib/events.js';
+import { newId } from '../../lib/ids.js';
+import { addDays, isValidTimeZone, parseSlotDate, wallClock, zonedInstant } from '../../lib/time.js';
+import type { DoctorService } from '../doctors/service.js';
+import { daysBetween, formatClock, freeSlots, parseClock } from './engine.js';
+import type { ScheduleRepo, TimeOffRow } from './repo.js';
+import { expiredEvent, scheduleOf, type SchedulingRules } from './rules.js';
+
+const DAY = 24 * 3600_000;
+
+export interface HoursInput {
+  weekday: number;
+  /** `HH:MM`, 24 h */
+  start: string;
+  /** `HH:MM`, 24 h; `24:00` is midnight at the end of the day */
+  end: string;
+}
+
+export interface SettingsInput {
+  slotMinutes?: number;
+  slotIntervalMinutes?: number;
+  bufferMinutes?: number;
+  timeZone?: string;
+}
+
+/** One of: a whole local `date`; local dates `fromDate`..`toDate` (inclusive); or instants `startsAt`..`endsAt`. */
+export interface TimeOffInput {
+  date?: string;
+  fromDate?: string;
+  toDate?: string;
+  startsAt?: string;
+  endsAt?: string;
+  reason?: string;
+}
+
+export interface TimeOffView {
+  id: string;
+  startsAt: string;
+  endsAt: string;
+  reason: string | null;
+}
+
+export interface ScheduleView {
+  docId: string;
+  timeZone: string;
+  slotMinutes: number;
+  slotIntervalMinutes: number;
+  bufferMinutes: number;
+  available: boolean;
+  workingHours: HoursInput[];
+  timeOff: TimeOffView[];
+}
+
+export interface SlotView {
+  slotDate: string;
+  slotTime: string;
+  startsAt: string;
+  endsAt: string;
+}
+
+const timeOffView = (t: TimeOffRow): TimeOffView => ({ id: t.id, startsAt: t.startsAt.toISOString(), endsAt: t.endsAt.toISOString(), reason: t.reason });
+
+export class SchedulingService {
+  private sweepTimer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly db: Db,
+    private readonly repo: ScheduleRepo,
+    private readonly rules: SchedulingRules,
+    private readonly doctors: DoctorService,
+    private readonly events: DomainEvents,
+    private readonly clock: Clock,
+    private readonly config: Config,
+  ) {}
+
+  async schedule(doctorId: string): Promise<ScheduleView> {
+    const doctor = await this.doctors.get(doctorId);
+    const [hours, timeOff] = await Promise.all([this.repo.hours(doctorId), this.repo.timeOff(doctorId, new Date(this.clock.now().getTime() - DAY))]);
+    return {
+      docId: doctor.id,
+      timeZone: doctor.timeZone,
+      slotMinutes: doctor.slotMinutes,
+      slotIntervalMinutes: doctor.slotIntervalMinutes,
+      bufferMinutes: doctor.bufferMinutes,
+      available: doctor.available,
+      workingHours: hours.map((h) => ({ weekday: h.weekday, start: formatClock(h.start), end: formatClock(h.end) })),
+      timeOff: timeOff.map(timeOffView),
+    };
+  }
+
+  /** Replaces the weekly hours; breaks are the gaps between a weekday's ranges. */
+  async setHours(doctorId: string, input: HoursInput[]): Promise<ScheduleView> {
+    await this.doctors.get(doctorId);
+    const ranges: WorkingRange[] = input.map((h) => {
+      const start = parseClock(h.start);
+      const end = parseClock(h.end);
+      if (start === null || start >= 24 * 60) throw badRequest(`start "${h.start}" must be a time like 09:00`);
+      if (end === null) throw badRequest(`end "${h.end}" must be a time like 17:30 (or 24:00)`);
+      if (end <= start) throw badRequest(`Working range ${h.start}-${h.end} must end after it starts`);
+      return { weekday: h.weekday, start, end };
+    });
+    const sorted = [...ranges].sort((a, b) => a.weekday - b.weekday || a.start - b.start);
+    for (let i = 1; i < sorted.length; i++) {
+      const [a, b] = [sorted[i - 1], sorted[i]];
+      if (a.weekday === b.weekday && b.start < a.end) {
+        throw badRequest(`Working ranges ${formatClock(a.start)}-${formatClock(a.end)} and ${formatClock(b.start)}-${formatClock(b.end)} overlap on weekday ${a.weekday}`);
+      }
+    }
+    await this.repo.replaceHours(doctorId, sorted);
+    return this.schedule(doctorId);
+  }
+
+  async updateSettings(doctorId: string, input: SettingsInput): Promise<ScheduleView> {
+    if (input.timeZone !== undefined && !isValidTimeZone(input.timeZone)) throw badRequest(`"${input.timeZone}" is not a valid IANA time zone`);
+    const patch = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as SettingsInput;
+    if (Object.keys(patch).length === 0) throw badRequest('Nothing to change: give slotMinutes, slotIntervalMinutes, bufferMinutes or timeZone');
+    await this.doctors.applyPatch(doctorId, patch);
+    return this.schedule(doctorId);
+  }
+
+  async addTimeOff(doctorId: string, input: TimeOffInput): Promise<TimeOffView> {
+    const doctor = await this.doctors.get(doctorId);
+    const { startsAt, endsAt } = this.timeOffInterval(input, doctor.timeZone);
+    try {
+      const row = await this.repo.insertTimeOff({ id: newId(), doctorId, startsAt, endsAt, reason: input.reason?.trim() || null });
+      return timeOffView(row);
+    } catch (err) {
+      if (sqlState(err) === PG_EXCLUSION_VIOLATION) throw conflict('This time off overlaps time off already recorded');
+      throw err;
+    }
+  }
+
+  async removeTimeOff(doctorId: string, id: string): Promise<void> {
+    if (!(await this.repo.deleteTimeOff(doctorId, id))) throw notFound('Time off not found');
+  }
+
+  private timeOffInterval(input: TimeOffInput, tz: string): { startsAt: Date; endsAt: Date } {
+    const forms = [input.date !== undefined, input.fromDate !== undefined || input.toDate !== undefined, input.startsAt !== undefined || input.endsAt !== undefined];
+    if (forms.filter(Boolean).length !== 1) throw badRequest('Give exactly one of: date, fromDate+toDate, or startsAt+endsAt');
+    if (input.startsAt !== undefined || input.endsAt !== undefined) {
+      const startsAt = new Date(input.startsAt ?? '');
+      const endsAt = new Date(input.endsAt ?? '');
+      if (Number.isNaN(startsAt.getTime()) || Number.isNaN(endsAt.getTime())) throw badRequest('startsAt and endsAt must both be ISO instants like 2025-01-01T10:00:00Z');
+      if (endsAt <= startsAt) throw badRequest('Time off must end after it starts');
+      return { startsAt, endsAt };
+    }
+    const fromRaw = input.date ?? input.fromDate;
+    const toRaw = input.date ?? input.toDate;
+    const from = fromRaw === undefined ? null : parseSlotDate(fromRaw);
+    const to = toRaw === undefined ? null : parseSlotDate(toRaw);
+    if (!from || !to) throw badRequest('Dates must look like 2025-01-31 (fromDate and toDate both required)');
+    if (to < from) throw badRequest('Time off must end after it starts: toDate is before fromDate');
+    // whole local days in the doctor's zone; midnight exists in every zone we know of except a few
+    // historical jumps, where the first existing minute of the day is used instead
+    const startsAt = startOfLocalDay(from, tz);
+    const endsAt = startOfLocalDay(addDays(to, 1), tz);
+    return { startsAt, endsAt };
+  }
+
+  /** The slots that can be booked now, between two local dates of the doctor (inclusive). */
+  async slots(doctorId: string, fromRaw?: string, toRaw?: string): Promise<SlotView[]> {
+    const doctor = await this.doctors.find(doctorId);
+    if (!doctor) throw notFound('Doctor not found');
+    const now = this.clock.now();
+    const from = fromRaw === undefined ? wallClock(now, doctor.timeZone).date : parseSlotDate(fromRaw);
+    if (!from) throw badRequest('from must be a date like 2025-01-31');
+    const to = toRaw === undefined ? addDays(from, 6) : parseSlotDate(toRaw);
+    if (!to) throw badRequest('to must be a date like 2025-01-31');
+    if (to < from) throw badRequest('to must not be before from');
+    const maxDays = this.config.scheduling.maxSlotRangeDays;
+    if (daysBetween(from, to) + 1 > maxDays) throw badRequest(`The date range can cover at most ${maxDays} days`);
+    const rangeStart = new Date(Date.parse(`${from}T00:00:00Z`) - 2 * DAY);
+    const rangeEnd = new Date(Date.parse(`${to}T00:00:00Z`) + 3 * DAY);
+    const [hours, timeOff, busy] = await Promise.all([
+      this.repo.hours(doctor.id),
+      this.repo.timeOff(doctor.id, rangeStart, rangeEnd),
+      this.repo.busy(doctor.id, rangeStart, rangeEnd, this.rules.expiredCutoff(now)),
+    ]);
+    return freeSlots({
+      from,
+      to,
+      schedule: scheduleOf(doctor, hours),
+      policy: this.rules.policy,
+      timeOff: timeOff.map((t) => ({ start: t.startsAt, end: t.endsAt })),
+      busy,
+      now,
+    }).map((s) => ({ slotDate: s.slotDate, slotTime: s.slotTime, startsAt: s.startsAt.toISOString(), endsAt: s.endsAt.toISOString() }));
+  }
+
+  /** Cancels every unpaid booking whose payment window ended (PAYMENT_REQUIRED only). */
+  async sweepExpired(): Promise<AppointmentRow[]> {
+    const now = this.clock.now();
+    const cutoff = this.rules.expiredCutoff(now);
+    if (!cutoff) return [];
+    const rows = await this.db.transaction(async (tx) => {
+      const expired = await this.repo.expire(tx, cutoff, now);
+      for (const row of expired) await this.events.record(tx, expiredEvent(row, now));
+      return expired;
+    });
+    for (const row of rows) await this.events.publish(expiredEvent(row, now));
+    return rows;
+  }
+
+  /** Runs the sweep every `seconds` until stopped; errors are reported, never thrown. */
+  startSweep(seconds: number, onError: (err: unknown) => void): void {
+    if (!this.config.paymentRequired || this.sweepTimer) return;
+    this.sweepTimer = setInterval(() => void this.sweepExpired().catch(onError), seconds * 1000);
+    this.sweepTimer.unref();
+  }
+
+  stopSweep(): void {
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
+  }
+}
+
+function startOfLocalDay(date: string, tz: string): Date {
+  for (let m = 0; m < 24 * 60; m += 15) {
+    const at = zonedInstant(date, m, tz);
+    if (at) return at;
+  }
+  throw badRequest(`${date} has no start of day in ${tz}`);
+}

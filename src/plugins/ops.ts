@@ -1,0 +1,139 @@
+// Operations: request ids on every response and log line, HTTP metrics per route, and the endpoints
+// load balancers and Prometheus call: GET /health (process alive), GET /ready (database and Redis
+// reachable), GET /metrics (Prometheus text). /ready and /metrics can sit behind OPS_TOKEN or on a
+// separate OPS_PORT (then the public port serves only /health).
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { AppContext } from '../context.js';
+import { AppError, unauthorized } from '../lib/errors.js';
+import type { LoginRole } from '../lib/metrics.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The caller's `x-request-id` when it is a sane token (it ends up in logs), otherwise a new UUID. */
+export function requestIdFrom(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+const LOGIN_ROUTES: Record<string, LoginRole> = {
+  '/api/user/login': 'patient',
+  '/api/doctor/login': 'doctor',
+  '/api/admin/login': 'admin',
+};
+
+// The client-side payment confirmations (webhook confirmations show as `confirmed` appointment events).
+const PAYMENT_ROUTES: Record<string, string> = {
+  '/api/user/verify-razorpay': 'razorpay',
+  '/api/user/verifyRazorpay': 'razorpay',
+  '/api/user/verify-stripe': 'stripe',
+  '/api/user/verifyStripe': 'stripe',
+};
+// not payment outcomes: no session, wrong account, rate limited, gateway not configured or down
+const NOT_AN_OUTCOME = new Set([401, 403, 429, 503]);
+
+/** Root hooks (register before any route): echo the request id, time and count every response. */
+export function registerRequestTracking(app: FastifyInstance, ctx: AppContext): void {
+  // While closing, a request that was in flight gets `connection: close`: otherwise its keep-alive
+  // connection stays open after the response and the server would wait on it until the timeout.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.header('x-request-id', request.id);
+    if (closing) reply.header('connection', 'close');
+    return payload;
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    // The route template, never the raw URL: ids in paths and 404 probes would explode the series.
+    const route = request.routeOptions.url ?? 'unmatched';
+    const labels = { method: request.method, route, status_code: String(reply.statusCode) };
+    ctx.metrics.httpRequests.inc(labels);
+    ctx.metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+    // Every login service refuses with 401 "Invalid credentials"; counting here covers all three
+    // account types (and any future login route under these paths) without touching the services.
+    const role = LOGIN_ROUTES[route];
+    if (role && reply.statusCode === 401) ctx.metrics.failedLogin(role);
+    const gateway = PAYMENT_ROUTES[route];
+    if (gateway && !NOT_AN_OUTCOME.has(reply.statusCode)) ctx.metrics.payment(gateway, reply.statusCode < 400 ? 'verified' : 'failed');
+  });
+}
+
+function tokenGuard(token: string | undefined) {
+  if (!token) return undefined;
+  const expected = Buffer.from(`Bearer ${token}`);
+  return async (request: FastifyRequest) => {
+    const given = Buffer.from(String(request.headers.authorization ?? ''));
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw unauthorized('A valid ops token is required');
+  };
+}
+
+async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} timed out`)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export interface Readiness {
+  ready: boolean;
+  database: 'up' | 'down';
+  redis: 'up' | 'down' | 'disabled';
+}
+
+/** Database down means not ready. Redis down only degrades (in-process fallbacks), so it is reported, not fatal. */
+export async function checkReadiness(ctx: AppContext, timeoutMs = 2000): Promise<Readiness> {
+  const [db, redis] = await Promise.all([
+    withTimeout(ctx.database.query('SELECT 1'), timeoutMs, 'database').then(() => 'up' as const, () => 'down' as const),
+    ctx.redis
+      ? withTimeout(ctx.redis.ping(), timeoutMs, 'redis').then(() => 'up' as const, () => 'down' as const)
+      : Promise.resolve('disabled' as const),
+  ]);
+  return { ready: db === 'up', database: db, redis };
+}
+
+const health = async () => ({ status: 'ok', uptime: Math.round(process.uptime()) });
+
+/** GET /health everywhere; /ready and /metrics too when `withProbes`. */
+export function registerOpsRoutes(app: FastifyInstance, ctx: AppContext, withProbes: boolean): void {
+  const tags = ['operations'];
+  // Probes and scrapes are never rate limited: a load balancer checking every second from one
+  // address must not take the instance out of rotation.
+  const config = { rateLimit: false as const };
+  app.get('/health', { config, schema: { tags, summary: 'Liveness: the process is up and serving' } }, health);
+  if (!withProbes) return;
+  const onRequest = tokenGuard(ctx.config.opsToken);
+  app.get('/ready', {
+    ...(onRequest ? { onRequest } : {}),
+    config,
+    schema: { tags, summary: 'Readiness: database reachable (503 otherwise); Redis state reported' },
+  }, async (_request, reply: FastifyReply) => {
+    const r = await checkReadiness(ctx);
+    if (!r.ready) reply.code(503).header('retry-after', '5');
+    return { status: r.ready ? (r.redis === 'down' ? 'degraded' : 'ready') : 'unavailable', database: r.database, redis: r.redis };
+  });
+  app.get('/metrics', {
+    ...(onRequest ? { onRequest } : {}),
+    config,
+    schema: { tags, summary: 'Prometheus metrics (text exposition format)' },
+  }, async (_request, reply) => {
+    reply.type(ctx.metrics.contentType());
+    return ctx.metrics.scrape();
+  });
+}
+
+/** A tiny separate server for OPS_PORT, sharing the main app's context (and so its metrics). */
+export async function buildOpsApp(ctx: AppContext): Promise<FastifyInstance> {
+  const ops = Fastify({ logger: false });
+  ops.setErrorHandler((err: Error, _request, reply) => {
+    const status = err instanceof AppError ? err.statusCode : 500;
+    reply.code(status).send({ success: false, message: status === 500 ? 'Something went wrong' : err.message });
+  });
+  registerOpsRoutes(ops, ctx, true);
+  await ops.ready();
+  return ops;
+}

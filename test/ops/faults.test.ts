@@ -1,0 +1,236 @@
+// Fault tolerance: kill -9 during a stream of bookings (every acknowledged booking survives, nothing
+// half-written), PostgreSQL cut off under load through a TCP proxy (503 + Retry-After, then
+// recovery by itself), Redis cut off (degraded, not down).
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { openDatabase, type Database } from '../../src/db/client.js';
+import { freshDatabase, type TestDatabase } from '../helpers/db.js';
+import { bearer, book, createDoctor, doctorFields, form, futureSlot, get, json, makeTestApp, pngBytes, post, registerPatient, type TestApp } from '../helpers/app.js';
+import { CHILD_ADMIN, serverDatabase, startServer, type ServerDatabase, type ServerProcess } from '../helpers/server-process.js';
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Fails instead of hanging: a request must be answered within `ms`. */
+async function answered<T>(p: Promise<T>, ms = 20_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function call(base: string, path: string, init: { method?: string; token?: string; body?: unknown } = {}) {
+  const headers: Record<string, string> = {};
+  if (init.token) headers.authorization = `Bearer ${init.token}`;
+  let body: string | FormData | undefined;
+  if (init.body instanceof FormData) body = init.body;
+  else if (init.body !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify(init.body);
+  }
+  const res = await fetch(base + path, { method: init.method ?? (body ? 'POST' : 'GET'), headers, body });
+  return { status: res.status, body: (await res.json()) as Record<string, any> };
+}
+
+describe(`kill -9 during a stream of bookings (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`, () => {
+  let db: ServerDatabase;
+  let server: ServerProcess;
+  before(async () => {
+    db = await serverDatabase();
+  });
+  after(async () => {
+    if (server && server.proc.exitCode === null && server.proc.signalCode === null) server.proc.kill('SIGKILL');
+    await db.cleanup();
+  });
+
+  it('keeps every acknowledged booking and nothing half-written', async () => {
+    server = await startServer(db.env);
+    const admin = await call(server.base, '/api/admin/login', { body: CHILD_ADMIN });
+    assert.equal(admin.status, 200, JSON.stringify(admin.body));
+    const fields = doctorFields();
+    const added = await call(server.base, '/api/admin/add-doctor', { token: admin.body.token, body: form(fields, { bytes: await pngBytes() }) });
+    assert.equal(added.status, 201, JSON.stringify(added.body));
+    const docId = added.body.doctor._id as string;
+    const patient = { name: 'Crash Test', email: 'crash.test@example.com', password: 'crash-test-pass-1' };
+    const reg = await call(server.base, '/api/user/register', { body: patient });
+    assert.equal(reg.status, 201);
+
+    const acked: string[] = [];
+    const unexpected: string[] = [];
+    let next = 0;
+    let killed = false;
+    const worker = async () => {
+      while (!killed && next < 60) {
+        const slot = futureSlot(next++);
+        try {
+          const res = await call(server.base, '/api/user/book-appointment', { token: reg.body.token, body: { docId, ...slot } });
+          if (res.status === 201) acked.push(res.body.appointment._id);
+          else if (!killed) unexpected.push(`${res.status} ${JSON.stringify(res.body)}`);
+        } catch {
+          /* the connection died with the process: not acknowledged */
+        }
+      }
+    };
+    const workers = [worker(), worker(), worker()];
+    while (acked.length < 12 && unexpected.length === 0 && next < 60) await sleep(10);
+    server.proc.kill('SIGKILL');
+    killed = true;
+    await Promise.all(workers);
+    assert.deepEqual(unexpected, []);
+    assert.equal((await server.exited).signal, 'SIGKILL');
+    assert.ok(acked.length >= 12);
+
+    // restart on the same data: every acknowledged booking is there, complete
+    server = await startServer(db.env);
+    const login = await call(server.base, '/api/user/login', { body: { email: patient.email, password: patient.password } });
+    assert.equal(login.status, 200);
+    const list = await call(server.base, '/api/user/appointments', { token: login.body.token });
+    assert.equal(list.status, 200);
+    const byId = new Map((list.body.appointments as { _id: string; status: string; docId: string; slotTime: string }[]).map((a) => [a._id, a]));
+    for (const id of acked) {
+      const a = byId.get(id);
+      assert.ok(a, `acknowledged booking ${id} survived`);
+      assert.equal(a.status, 'pending');
+      assert.equal(a.docId, docId);
+    }
+    // and the service still books after recovery
+    const again = await call(server.base, '/api/user/book-appointment', { token: login.body.token, body: { docId, ...futureSlot(70) } });
+    assert.equal(again.status, 201, JSON.stringify(again.body));
+    server.proc.kill('SIGTERM');
+    assert.equal((await server.exited).code, 0);
+
+    // nothing half-written: rows and the summaries their triggers keep agree (same transaction)
+    const direct = await db.open();
+    try {
+      const rows = await direct.query<{ n: number }>('SELECT count(*)::int AS n FROM appointments');
+      assert.equal(rows[0].n, byId.size + 1);
+      const stats = await direct.query<{ t: string | null }>(`SELECT to_regclass('doctor_stats')::text AS t`);
+      if (stats[0].t) {
+        const s = await direct.query<{ appointments: number }>('SELECT appointments FROM doctor_stats WHERE doctor_id = $1', [docId]);
+        assert.equal(s[0].appointments, rows[0].n);
+      }
+      const broken = await direct.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM appointments WHERE doctor_id <> $1 OR blocks IS NULL OR user_data = '{}'::jsonb OR starts_at >= ends_at`,
+        [docId],
+      );
+      assert.equal(broken[0].n, 0);
+    } finally {
+      await direct.close();
+    }
+  });
+});
+
+describe('PostgreSQL cut off under load', { skip: process.env.DATABASE_URL ? false : 'needs DATABASE_URL: the embedded database lives inside the process, so it cannot go away without the process (the kill -9 test covers that)' }, () => {
+  let testDb: TestDatabase;
+  let proxy: TcpProxy;
+  let database: Database;
+  let t: TestApp;
+  before(async () => {
+    testDb = await freshDatabase();
+    const url = new URL(testDb.url!);
+    proxy = await startTcpProxy(url.hostname, Number(url.port || 5432));
+    url.port = String(proxy.port);
+    database = await openDatabase({ databaseUrl: url.toString(), migrate: false, poolSize: 5 });
+    t = await makeTestApp({}, { testDb: { database, url: url.toString(), drop: async () => undefined } });
+  });
+  after(async () => {
+    await t.close();
+    await database.close().catch(() => undefined);
+    await proxy.close();
+    await testDb.drop();
+  });
+
+  it('answers 503 with Retry-After while it is gone, then recovers by itself', async () => {
+    const doctor = await createDoctor(t.app);
+    const patient = await registerPatient(t.app);
+    let k = 0;
+    const statuses: number[] = [];
+    const unavailable: { retryAfter: unknown; message: string }[] = [];
+    const load = async (until: () => boolean) => {
+      while (!until()) {
+        const results = await answered(Promise.all([
+          get(t.app, '/api/user/appointments', bearer(patient.token)),
+          book(t.app, patient.token, doctor.id, futureSlot(k++ % 50)),
+          get(t.app, `/api/doctor/profile`, bearer(doctor.token)),
+        ]));
+        for (const res of results) {
+          statuses.push(res.statusCode);
+          if (res.statusCode === 503) unavailable.push({ retryAfter: res.headers['retry-after'], message: json(res).message });
+        }
+      }
+    };
+
+    let phase: 'up' | 'cut' | 'done' = 'up';
+    const loading = load(() => phase === 'done');
+    loading.catch(() => (phase = 'done'));
+    await sleep(300);
+    proxy.cut();
+    phase = 'cut';
+    await sleep(2000);
+    const ready = await answered(get(t.app, '/ready'));
+    assert.equal(ready.statusCode, 503);
+    assert.equal(ready.headers['retry-after'], '5');
+    assert.deepEqual(json(ready), { status: 'unavailable', database: 'down', redis: process.env.REDIS_URL ? 'up' : 'disabled' });
+    proxy.restore();
+    phase = 'done';
+    await loading;
+
+    // never a 500 or a hang; the outage showed as 503 + Retry-After
+    assert.deepEqual(statuses.filter((s) => ![200, 201, 409, 503].includes(s)), []);
+    assert.ok(unavailable.length > 0, 'some requests met the outage');
+    for (const u of unavailable) assert.deepEqual(u, { retryAfter: '5', message: 'Service temporarily unavailable, please retry shortly' });
+
+    // recovery without a restart
+    let back = false;
+    for (let i = 0; i < 60 && !back; i++) {
+      back = (await answered(get(t.app, '/ready'))).statusCode === 200;
+      if (!back) await sleep(500);
+    }
+    assert.ok(back, 'ready again once the database is back');
+    const res = await book(t.app, patient.token, doctor.id, futureSlot(60));
+    assert.equal(res.statusCode, 201, res.body);
+    assert.equal((await get(t.app, '/api/user/appointments', bearer(patient.token))).statusCode, 200);
+  });
+});
+
+describe('Redis cut off', { skip: process.env.REDIS_URL ? false : 'needs REDIS_URL' }, () => {
+  let proxy: TcpProxy;
+  let t: TestApp;
+  before(async () => {
+    const url = new URL(process.env.REDIS_URL!);
+    proxy = await startTcpProxy(url.hostname, Number(url.port || 6379));
+    url.port = String(proxy.port);
+    t = await makeTestApp({ REDIS_URL: url.toString() });
+  });
+  after(async () => {
+    await t.close();
+    await proxy.close();
+  });
+
+  it('degrades to in-process behaviour, then uses Redis again', async () => {
+    const doctor = await createDoctor(t.app);
+    const patient = await registerPatient(t.app);
+    proxy.cut();
+    await sleep(300);
+    const ready = await answered(get(t.app, '/ready'));
+    assert.equal(ready.statusCode, 200);
+    assert.deepEqual(json(ready), { status: 'degraded', database: 'up', redis: 'down' });
+    const login = await answered(post(t.app, '/api/user/login', { email: patient.email, password: patient.password }));
+    assert.equal(login.statusCode, 200, login.body);
+    const booked = await answered(book(t.app, json(login).token, doctor.id, futureSlot(5)));
+    assert.equal(booked.statusCode, 201, booked.body);
+    assert.equal((await answered(get(t.app, '/api/doctor/list'))).statusCode, 200);
+    const metrics = await get(t.app, '/metrics');
+    assert.match(metrics.body, /\nprescripto_redis_up 0\n/);
+
+    proxy.restore();
+    let up = false;
+    for (let i = 0; i < 40 && !up; i++) {
+      up = json(await get(t.app, '/ready')).redis === 'up';
+      if (!up) await sleep(250);
+    }
+    assert.ok(up, 'Redis used again once it is back');
+  });
+});

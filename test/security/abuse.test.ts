@@ -1,0 +1,183 @@
+// Abuse protection: rate limits (per IP, per account, global; 429 with Retry-After in the envelope;
+// shared through Redis when it is there), RATE_LIMIT=false, security headers, CORS allow-list,
+// body size limit, no internals in production errors.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { bearer, get, json, makeTestApp, post, registerPatient, type TestApp } from '../helpers/app.js';
+
+const LIMITS = {
+  RATE_LIMIT: 'true',
+  AUTH_RATE_LIMIT_ACCOUNT_MAX: '3',
+  AUTH_RATE_LIMIT_IP_MAX: '6',
+  AUTH_RATE_LIMIT_WINDOW_SECONDS: '600',
+  RATE_LIMIT_MAX: '40',
+  RATE_LIMIT_WINDOW_SECONDS: '600',
+  FRONTEND_URL: 'https://app.example.test, https://admin.example.test',
+};
+// production mode: errors must not carry internals
+const PROD = { ...LIMITS, NODE_ENV: 'production', LOG_LEVEL: 'silent', BODY_LIMIT_BYTES: '2048' };
+
+function loginFrom(t: TestApp, ip: string, body: object) {
+  return t.app.inject({ method: 'POST', url: '/api/user/login', payload: body, remoteAddress: ip });
+}
+
+describe('security: rate limits, headers, CORS, body size, production errors', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await makeTestApp(PROD);
+  });
+  after(async () => t.close());
+
+  it('locks one account after repeated failures, from any IP, without locking its owner out of other accounts', async () => {
+    const p = await registerPatient(t.app);
+    for (let i = 0; i < 3; i++) {
+      const res = await loginFrom(t, `10.0.1.${i}`, { email: p.email, password: `wrong-guess-${i}` });
+      assert.equal(res.statusCode, 401);
+    }
+    const blocked = await loginFrom(t, '10.0.1.99', { email: p.email.toUpperCase(), password: p.password });
+    assert.equal(blocked.statusCode, 429);
+    const body = json(blocked);
+    assert.equal(body.success, false);
+    assert.match(body.message, /^Too many attempts, please try again in \d+ seconds?$/);
+    const retryAfter = Number(blocked.headers['retry-after']);
+    assert.ok(retryAfter > 0 && retryAfter <= 600, `retry-after ${blocked.headers['retry-after']}`);
+
+    const other = await registerPatient(t.app);
+    assert.equal((await loginFrom(t, '10.0.1.99', { email: other.email, password: other.password })).statusCode, 200);
+  });
+
+  it('successful logins do not count against the account', async () => {
+    const p = await registerPatient(t.app);
+    for (let i = 0; i < 5; i++) {
+      assert.equal((await loginFrom(t, `10.0.2.${i}`, { email: p.email, password: p.password })).statusCode, 200);
+    }
+  });
+
+  it('limits one IP across many accounts (credential stuffing)', async () => {
+    const codes: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      codes.push((await loginFrom(t, '10.0.3.1', { email: `victim${i}@example.com`, password: 'guess-guess-1' })).statusCode);
+    }
+    assert.deepEqual(codes, [401, 401, 401, 401, 401, 401, 429, 429]);
+    // another address is not affected
+    assert.equal((await loginFrom(t, '10.0.3.2', { email: 'victim0@example.com', password: 'guess-guess-1' })).statusCode, 401);
+  });
+
+  it('limits forgot-password and register per IP too', async () => {
+    const forgot: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const res = await t.app.inject({ method: 'POST', url: '/api/user/forgot-password', payload: { email: `who${i}@example.com` }, remoteAddress: '10.0.4.1' });
+      forgot.push(res.statusCode);
+    }
+    assert.deepEqual(forgot, [200, 200, 200, 200, 200, 200, 429]);
+    const reg: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/user/register',
+        payload: { name: 'Spam', email: `spam${i}.${Date.now()}@example.com`, password: 'spam-pass-123' },
+        remoteAddress: '10.0.4.2',
+      });
+      reg.push(res.statusCode);
+    }
+    assert.deepEqual(reg, [201, 201, 201, 201, 201, 201, 429]);
+  });
+
+  it('applies a global limit per IP to every route', async () => {
+    let last = 0;
+    let n = 0;
+    while (n < 60) {
+      n++;
+      last = (await t.app.inject({ method: 'GET', url: '/api/doctor/list', remoteAddress: '10.0.5.1' })).statusCode;
+      if (last === 429) break;
+    }
+    assert.equal(last, 429);
+    assert.equal(n, 41);
+    const res = await t.app.inject({ method: 'GET', url: '/api/doctor/list', remoteAddress: '10.0.5.1' });
+    assert.equal(json(res).success, false);
+    assert.ok(Number(res.headers['retry-after']) > 0);
+  });
+
+  it('does not trust X-Forwarded-For unless TRUST_PROXY says so', async () => {
+    const codes: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/user/login',
+        payload: { email: `xff${i}@example.com`, password: 'guess-guess-1' },
+        remoteAddress: '10.0.6.1',
+        headers: { 'x-forwarded-for': `192.0.2.${i}` },
+      });
+      codes.push(res.statusCode);
+    }
+    assert.equal(codes.at(-1), 429);
+  });
+
+  it('shares counters between instances through Redis', { skip: !process.env.REDIS_URL && 'needs REDIS_URL' }, async () => {
+    const prefix = t.config.redisPrefix;
+    const t2 = await makeTestApp({ ...PROD, REDIS_PREFIX: prefix }, { testDb: t.testDb });
+    try {
+      const email = `shared${Date.now()}@example.com`;
+      for (let i = 0; i < 3; i++) assert.equal((await loginFrom(t, `10.0.7.${i}`, { email, password: 'guess-guess-1' })).statusCode, 401);
+      assert.equal((await loginFrom(t2, '10.0.7.9', { email, password: 'guess-guess-1' })).statusCode, 429);
+    } finally {
+      await t2.close();
+    }
+  });
+
+  it('sends helmet headers and no X-Powered-By', async () => {
+    const res = await get(t.app, '/api/doctor/list');
+    assert.equal(res.headers['x-content-type-options'], 'nosniff');
+    assert.equal(res.headers['x-frame-options'], 'SAMEORIGIN');
+    assert.match(String(res.headers['strict-transport-security']), /max-age=/);
+    assert.match(String(res.headers['content-security-policy']), /frame-ancestors 'none'/);
+    assert.equal(res.headers['x-powered-by'], undefined);
+  });
+
+  it('allows only the FRONTEND_URL origins', async () => {
+    for (const origin of ['https://app.example.test', 'https://admin.example.test']) {
+      const res = await t.app.inject({ method: 'OPTIONS', url: '/api/user/login', headers: { origin, 'access-control-request-method': 'POST' } });
+      assert.equal(res.headers['access-control-allow-origin'], origin);
+    }
+    const evil = await t.app.inject({ method: 'OPTIONS', url: '/api/user/login', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    assert.equal(evil.headers['access-control-allow-origin'], undefined);
+    const simple = await t.app.inject({ method: 'GET', url: '/api/doctor/list', headers: { origin: 'https://evil.example' } });
+    assert.equal(simple.headers['access-control-allow-origin'], undefined);
+  });
+
+  it('refuses oversized bodies with 413 in the envelope', async () => {
+    const res = await post(t.app, '/api/user/register', { name: 'x'.repeat(4096), email: 'big@example.com', password: 'long-enough-1' });
+    assert.equal(res.statusCode, 413);
+    assert.deepEqual(json(res), { success: false, message: 'The request is too large' });
+  });
+
+  it('answers a server error without internals in production', async () => {
+    const p = await registerPatient(t.app);
+    // break the database under the app: the answer must not leak SQL or stack
+    await t.testDb.database.exec('ALTER TABLE patients RENAME TO patients_moved');
+    try {
+      const res = await get(t.app, '/api/user/get-profile', bearer(p.token));
+      assert.equal(res.statusCode, 500);
+      assert.deepEqual(json(res), { success: false, message: 'Something went wrong, please try again' });
+    } finally {
+      await t.testDb.database.exec('ALTER TABLE patients_moved RENAME TO patients');
+    }
+  });
+});
+
+describe('security: RATE_LIMIT=false', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await makeTestApp({ ...LIMITS, RATE_LIMIT: 'false' });
+  });
+  after(async () => t.close());
+
+  it('turns every limit off', async () => {
+    for (let i = 0; i < 10; i++) {
+      assert.equal((await loginFrom(t, '10.0.8.1', { email: 'off@example.com', password: 'guess-guess-1' })).statusCode, 401);
+    }
+    for (let i = 0; i < 45; i++) {
+      assert.equal((await t.app.inject({ method: 'GET', url: '/api/doctor/list', remoteAddress: '10.0.8.1' })).statusCode, 200);
+    }
+  });
+});

@@ -1,0 +1,249 @@
+// The hostile-input suite: walks the OpenAPI document and sends every operation generated bad
+// input (fast-check): wrong types, huge strings, deep objects, operator objects, SQL fragments,
+// unicode edge cases, missing and extra fields, other users' ids, and tampered, expired,
+// other-role and missing tokens. Pass: no 5xx (except a gateway's documented 503 "not configured"),
+// the process keeps answering, every refusal is exactly `{ success: false, message }`, and a
+// refused request changes nothing in the database.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import fc from 'fast-check';
+import { createSigner } from 'fast-jwt';
+import type { InjectOptions } from 'fastify';
+import { adminToken, book, createDoctor, futureSlot, json, makeTestApp, registerPatient, type TestApp } from '../helpers/app.js';
+import { operationsOf, type Operation } from './openapi-walk.js';
+
+const SECRET = 'test-secret-that-is-long-enough-123';
+const RUNS = Number(process.env.HOSTILE_RUNS ?? 4);
+
+const SQL = ["' OR '1'='1", "'; DROP TABLE patients; --", '1 OR 1=1', "1'); SELECT pg_sleep(10); --", "' UNION SELECT password_hash FROM admins --", '%', '\\'];
+const UNICODE = ['\u0000', 'a\u0000b', '\ud800', '\udfff\ud800', '\u202eevil', '\ufeff', 'e\u0301', '🙂'.repeat(50), 'İı', '\r\n\r\nX-Injected: 1', '../../../etc/passwd', '<script>alert(1)</script>', '${7*7}{{7*7}}'];
+const OPERATORS: object[] = [{ $ne: null }, { $gt: '' }, { $regex: '.*' }, { $where: 'sleep(1000)' }, { $in: ['a', 'b'] }, { toString: 'x', valueOf: 1 }];
+
+function deep(depth: number): unknown {
+  let v: unknown = 'bottom';
+  for (let i = 0; i < depth; i++) v = { a: v, b: [v === 'bottom' ? 1 : null] };
+  return v;
+}
+
+/** One hostile value. `ids` are real record ids of *other* users, to try object-level access. */
+function hostileValue(ids: string[]): fc.Arbitrary<unknown> {
+  return fc.oneof(
+    fc.constantFrom(...SQL, ...UNICODE),
+    fc.constantFrom(...OPERATORS),
+    fc.constantFrom(...ids),
+    fc.string({ maxLength: 40 }),
+    fc.string({ unit: 'binary', maxLength: 40 }),
+    fc.constantFrom('x'.repeat(10_000), 'é'.repeat(300_000)),
+    fc.integer(),
+    fc.constantFrom(-1, 0, 1e308, -1e308, 2 ** 53 + 1, 0.5),
+    fc.boolean(),
+    fc.constant(null),
+    fc.array(fc.string({ maxLength: 10 }), { maxLength: 4 }),
+    fc.constantFrom(deep(60), deep(2000), {}, []),
+  );
+}
+
+/** A query/path value: a string, since that is all a URL can carry. */
+function hostileText(ids: string[]): fc.Arbitrary<string> {
+  return fc.oneof(
+    fc.constantFrom(...SQL, ...UNICODE.filter((u) => !/[\ud800-\udfff]/.test(u))),
+    fc.constantFrom(...ids),
+    fc.string({ maxLength: 30 }),
+    fc.constantFrom('x'.repeat(5000), '-1', '0', '99999999999999999999', '[object Object]', '$ne', 'true', '2024-02-30', 'null'),
+  );
+}
+
+type TokenKind = 'valid' | 'none' | 'tampered' | 'expired' | 'other-role' | 'garbage' | 'alg-none';
+
+interface Fixture {
+  tokens: Record<'patient' | 'doctor' | 'admin', () => Promise<string>>;
+  ids: string[];
+  accountIds: Record<'patient' | 'doctor' | 'admin', string>;
+  patientIds: string[];
+}
+
+function b64(o: object): string {
+  return Buffer.from(JSON.stringify(o)).toString('base64url');
+}
+
+async function tokenFor(kind: TokenKind, role: Operation['role'], fx: Fixture): Promise<Record<string, string>> {
+  const r = role ?? 'patient';
+  const now = Math.floor(Date.now() / 1000);
+  switch (kind) {
+    case 'none':
+      return {};
+    case 'valid':
+      return { authorization: `Bearer ${await fx.tokens[r]()}` };
+    case 'other-role': {
+      const other = r === 'admin' ? 'patient' : r === 'doctor' ? 'admin' : 'doctor';
+      return { authorization: `Bearer ${await fx.tokens[other]()}` };
+    }
+    case 'tampered': {
+      const [h, , s] = (await fx.tokens[r]()).split('.');
+      return { authorization: `Bearer ${h}.${b64({ id: fx.accountIds[r], role: 'admin', jti: 'x', iat: now, exp: now + 600 })}.${s}` };
+    }
+    case 'expired':
+      return { authorization: `Bearer ${createSigner({ key: SECRET, algorithm: 'HS256' })({ id: fx.accountIds[r], role: r, jti: 'e', iat: now - 7200, exp: now - 60 })}` };
+    case 'alg-none':
+      return { token: `${b64({ alg: 'none' })}.${b64({ id: fx.accountIds.admin, role: 'admin', jti: 'n', iat: now, exp: now + 600 })}.`, atoken: 'null', dtoken: '{"$ne":null}' };
+    case 'garbage':
+      return { authorization: 'Bearer ' + 'A'.repeat(3000), token: '\u0000' };
+  }
+}
+
+function fillPath(path: string, values: Record<string, string>): string {
+  return path.replace(/\{(\w+)\}/g, (_m, name: string) => encodeURIComponent(values[name] ?? 'x'));
+}
+
+const MASS_ASSIGNMENT = { _id: '000000000000000000000000', role: 'admin', isAdmin: true, email: 'takeover@example.com', password: 'hijacked-pass-1', passwordHash: 'x', payment: true, isCompleted: true, amount: 0, userId: '000000000000000000000001', cancelled: false };
+
+function requestArb(op: Operation, ids: string[]) {
+  const value = hostileValue(ids);
+  const body: fc.Arbitrary<{ kind: 'json'; value: unknown } | { kind: 'raw'; value: string; type: string } | { kind: 'none' }> = op.bodyProps
+    ? fc.oneof(
+        fc.record(Object.fromEntries(op.bodyProps.map((p) => [p, value])), { requiredKeys: [] }).map((v) => ({ kind: 'json' as const, value: v })),
+        fc.record(Object.fromEntries(op.bodyProps.map((p) => [p, value])), { requiredKeys: [] }).map((v) => ({ kind: 'json' as const, value: { ...v, ...MASS_ASSIGNMENT } })),
+        value.map((v) => ({ kind: 'json' as const, value: v })),
+        fc.constantFrom(
+          { kind: 'raw' as const, value: '{"__proto__":{"isAdmin":true},"email":"a@b.co"}', type: 'application/json' },
+          { kind: 'raw' as const, value: '{"constructor":{"prototype":{"polluted":true}}}', type: 'application/json' },
+          { kind: 'raw' as const, value: '{"email": "a@b.co",', type: 'application/json' },
+          { kind: 'raw' as const, value: 'email=a%40b.co&password[$ne]=1', type: 'application/x-www-form-urlencoded' },
+          { kind: 'raw' as const, value: '<xml/>', type: 'application/xml' },
+          { kind: 'raw' as const, value: `{"name":"${'x'.repeat(2 * 1024 * 1024)}"}`, type: 'application/json' },
+          { kind: 'none' as const },
+        ),
+      )
+    : fc.constant({ kind: 'none' as const });
+  const text = hostileText(ids);
+  return fc.record({
+    token: fc.constantFrom<TokenKind>(...(op.streaming ? (['none', 'tampered', 'expired', 'other-role', 'garbage', 'alg-none'] as const) : (['valid', 'valid', 'none', 'tampered', 'expired', 'other-role', 'garbage', 'alg-none'] as const))),
+    path: fc.record(Object.fromEntries(op.pathParams.map((p) => [p, text]))),
+    query: fc.record(Object.fromEntries([...op.queryParams, '$where', 'page[$gt]'].map((p) => [p, text])), { requiredKeys: [] }),
+    body,
+  });
+}
+
+describe('security: hostile input on every operation of the OpenAPI document', () => {
+  let t: TestApp;
+  let fx: Fixture;
+  let digest: () => Promise<string>;
+
+  before(async () => {
+    t = await makeTestApp({ NOTIFY_WORKER: 'false' });
+    const victim = await registerPatient(t.app);
+    const attacker = await registerPatient(t.app);
+    const d1 = await createDoctor(t.app);
+    const d2 = await createDoctor(t.app);
+    const booked = await book(t.app, victim.token, d1.id, futureSlot(0, 3));
+    assert.equal(booked.statusCode, 201, booked.body);
+    const appointmentId = json(booked).appointment._id as string;
+    const atoken = await adminToken(t.app);
+    const adminId = JSON.parse(Buffer.from(atoken.split('.')[1], 'base64url').toString()).id as string;
+    const { sessions } = t.app.ctx;
+    // a fresh session per request, so a hostile call to /logout cannot spoil the next one
+    fx = {
+      tokens: {
+        patient: async () => (await sessions.start('patient', attacker.id)).token,
+        doctor: async () => (await sessions.start('doctor', d2.id)).token,
+        admin: async () => (await sessions.start('admin', adminId)).token,
+      },
+      // other people's records: the victim patient, the other doctor, the victim's appointment
+      ids: [victim.id, d1.id, appointmentId, adminId, '000000000000000000000000', 'ffffffffffffffffffffffff'],
+      accountIds: { patient: attacker.id, doctor: d2.id, admin: adminId },
+      patientIds: [victim.id, attacker.id],
+    };
+    // Everything a refused request must leave alone: every table except the audit log (which
+    // records refusals on purpose) and the session tables (the suite itself opens sessions).
+    const tables = (
+      await t.testDb.database.query<{ table_name: string }>(
+        `SELECT table_name FROM information_schema.tables
+          WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'
+            AND table_name NOT IN ('audit_log', 'auth_sessions', 'refresh_tokens', 'schema_migrations')
+          ORDER BY table_name`,
+      )
+    ).map((r) => r.table_name);
+    assert.ok(tables.includes('patients') && tables.includes('appointments'));
+    const sql = tables
+      .map((name) => `SELECT '${name}' AS t, md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) AS h FROM "${name}" x`)
+      .join(' UNION ALL ');
+    digest = async () => (await t.testDb.database.query<{ t: string; h: string }>(sql)).map((r) => `${r.t}:${r.h}`).join(',');
+  });
+  after(async () => t.close());
+
+  it('finds the operations to attack', () => {
+    const ops = operationsOf(t.app);
+    assert.ok(ops.length >= 40, `only ${ops.length} operations`);
+    assert.ok(ops.some((o) => o.path === '/api/user/login'));
+    assert.ok(ops.some((o) => o.path === '/api/admin/add-doctor' && o.role === 'admin'));
+  });
+
+  it('survives every operation with generated bad input', async () => {
+    const failures: string[] = [];
+    let requests = 0;
+    let current = await digest();
+    for (const op of operationsOf(t.app)) {
+      const out = await fc.check(
+        fc.asyncProperty(requestArb(op, fx.ids), async (r) => {
+          const headers: Record<string, string> = { ...(await tokenFor(r.token, op.role, fx)) };
+          const query = Object.entries(r.query)
+            .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v as string)}`)
+            .join('&');
+          const inject: InjectOptions = { method: op.method, url: fillPath(op.path, r.path as Record<string, string>) + (query ? `?${query}` : ''), headers };
+          if (r.body.kind === 'json') {
+            inject.payload = JSON.stringify(r.body.value);
+            headers['content-type'] = 'application/json';
+          } else if (r.body.kind === 'raw') {
+            inject.payload = r.body.value;
+            headers['content-type'] = r.body.type;
+          }
+          // one digest per request: the state after the previous request is the state before this one
+          const before = current;
+          const res = await t.app.inject(inject);
+          current = await digest();
+          requests++;
+          const where = `${op.method} ${op.path} token=${r.token} → ${res.statusCode} ${res.body.slice(0, 200)}`;
+          const gatewayOff = res.statusCode === 503 && /not configured/i.test(res.body);
+          assert.ok(res.statusCode < 500 || gatewayOff, `5xx: ${where}`);
+          if (res.statusCode >= 400) {
+            let body: Record<string, unknown>;
+            try {
+              body = JSON.parse(res.body) as Record<string, unknown>;
+            } catch {
+              throw new Error(`refusal is not JSON: ${where}`);
+            }
+            assert.deepEqual(Object.keys(body).sort(), ['message', 'success'], `envelope: ${where}`);
+            assert.equal(body.success, false, where);
+            assert.equal(typeof body.message, 'string', where);
+            assert.ok((body.message as string).length > 0 && !/at .+\.ts:\d+|SELECT |relation "/.test(body.message as string), `internals in message: ${where}`);
+            assert.equal(current, before, `a refused request changed data: ${where}`);
+          }
+        }),
+        { numRuns: RUNS, endOnFailure: true },
+      );
+      if (out.failed) {
+        // the counterexample can hold megabytes: keep the assertion and shorten repeats
+        const why = out.errorInstance instanceof Error ? out.errorInstance.message : String(out.errorInstance);
+        failures.push(`${op.method} ${op.path}: ${why.replace(/(.)\1{20,}/gu, '$1$1$1…').slice(0, 600)}`);
+      }
+    }
+    // the process is still healthy after all of it
+    const res = await t.app.inject({ method: 'GET', url: '/api/doctor/list' });
+    assert.equal(res.statusCode, 200);
+    assert.ok(requests > 100, `only ${requests} requests`);
+    assert.deepEqual(failures, []);
+  });
+
+  it('never let a mass-assigned or operator-shaped field through to stored data', async () => {
+    // the fixture accounts kept their emails and ids whatever extra fields were sent
+    const rows = await t.testDb.database.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM patients WHERE id = ANY($1) AND email <> 'takeover@example.com'",
+      [fx.patientIds],
+    );
+    assert.equal(rows[0].n, 2);
+    const [{ doctors }] = await t.testDb.database.query<{ doctors: number }>("SELECT count(*)::int AS doctors FROM doctors WHERE email = 'takeover@example.com'");
+    assert.equal(doctors, 0);
+    const [{ admins }] = await t.testDb.database.query<{ admins: number }>('SELECT count(*)::int AS admins FROM admins');
+    assert.equal(admins, 1);
+  });
+});
