@@ -78,8 +78,8 @@ export function createContext(config: Config, database: Database, clock: Clock):
     [localStore],
   );
   const patients = new PatientService(new PatientRepo(db), tokens, media, events);
-  const doctors = new DoctorService(new DoctorRepo(db), tokens, media, events, config);
-  const admin = new AdminService(new AdminRepo(db), tokens, config);
+  const doctors = new DoctorService(new DoctorRepo(db), media, events, config);
+  const admin = new AdminService(new AdminRepo(db), config);
   const scheduleRepo = new ScheduleRepo(db);
   const schedulingRules = new SchedulingRules(scheduleRepo, config, events);
   const rules: BookingRules = schedulingRules;

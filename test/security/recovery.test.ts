@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../../src/lib/clock.js';
 import { bearer, createDoctor, get, json, makeTestApp, post, registerPatient, type TestApp } from '../helpers/app.js';
-import { decodedText, startSmtp, type ReceivedMail } from './smtp.js';
+import { startSmtp, type ReceivedMail } from '../helpers/smtp.js';
 
 const FORGOT = { success: true, message: 'If an account exists for this email, a password reset link has been sent' };
 
@@ -25,9 +25,9 @@ describe('security: account recovery', () => {
   /** Delivers the outbox and returns the reset token of the newest message to `to`. */
   async function tokenMailedTo(to: string): Promise<{ token: string; mail: ReceivedMail }> {
     await t.app.ctx.notificationWorker.runOnce();
-    const mail = smtp.inbox.filter((m) => m.to.includes(to.toLowerCase())).at(-1);
+    const mail = smtp.received.filter((m) => m.rcpt.includes(to.toLowerCase())).at(-1);
     assert.ok(mail, `no mail to ${to}`);
-    const text = decodedText(mail.raw);
+    const text = mail.mail.text ?? '';
     const m = /https:\/\/app\.example\.test\/reset-password\?token=([A-Za-z0-9_-]+)&role=(patient|doctor)/.exec(text);
     assert.ok(m, `no reset link in: ${text}`);
     return { token: m[1], mail };
@@ -35,7 +35,7 @@ describe('security: account recovery', () => {
 
   it('answers the same for a registered and an unknown email, and mails only the registered one', async () => {
     const p = await registerPatient(t.app);
-    const before = smtp.inbox.length;
+    const before = smtp.received.length;
     const known = await post(t.app, '/api/user/forgot-password', { email: p.email.toUpperCase() });
     const unknown = await post(t.app, '/api/user/forgot-password', { email: 'nobody-here@example.com' });
     assert.equal(known.statusCode, 200);
@@ -43,8 +43,8 @@ describe('security: account recovery', () => {
     assert.deepEqual(json(known), FORGOT);
     assert.deepEqual(json(unknown), FORGOT);
     const { mail } = await tokenMailedTo(p.email);
-    assert.equal(smtp.inbox.length, before + 1);
-    assert.match(mail.raw, /Subject: Reset your Prescripto password/);
+    assert.equal(smtp.received.length, before + 1);
+    assert.equal(mail.mail.subject, 'Reset your Prescripto password');
   });
 
   it('resets the password once with the mailed token and ends every session', async () => {

@@ -1,16 +1,13 @@
 // The administrator: credentials come from ADMIN_EMAIL / ADMIN_PASSWORD (spec), stored hashed.
 import type { Config } from '../../config.js';
-import { badRequest, unauthorized } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { normalizeEmail } from '../../lib/validate.js';
-import { burnPasswordCheck, hashPassword, verifyPassword } from '../auth/passwords.js';
-import type { TokenService } from '../auth/tokens.js';
+import { checkCredentials, hashPassword, verifyPassword } from '../auth/passwords.js';
 import type { AdminRepo } from './repo.js';
 
 export class AdminService {
   constructor(
     private readonly repo: AdminRepo,
-    private readonly tokens: TokenService,
     private readonly config: Config,
   ) {}
 
@@ -33,11 +30,9 @@ export class AdminService {
     }
   }
 
-  async login(input: { email?: string; password?: string }): Promise<{ token: string; id: string }> {
-    if (!input.email || !input.password) throw badRequest('Missing Details');
-    const row = await this.repo.findByEmail(normalizeEmail(input.email));
-    const ok = row ? await verifyPassword(input.password, row.passwordHash) : await burnPasswordCheck(input.password);
-    if (!row || !ok) throw unauthorized('Invalid credentials');
-    return { token: this.tokens.sign(row.id, 'admin'), id: row.id };
+  /** Checks the credentials; the route opens the session (auth/login.ts). */
+  async login(input: { email?: string; password?: string }): Promise<{ id: string }> {
+    const row = await checkCredentials(input, (email) => this.repo.findByEmail(email));
+    return { id: row.id };
   }
 }

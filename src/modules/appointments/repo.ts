@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gte, inArray, lte, ne, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { appointments, type AppointmentRow, type AppointmentStatus } from '../../db/schema.js';
-import { doctorSummary, platformSummary, summaryCount } from '../summaries/repo.js';
+import { doctorSummary, platformSummary, summaryCount, type PlatformSummary } from '../summaries/repo.js';
 
 export type NewAppointment = typeof appointments.$inferInsert;
 export type AppointmentPatch = Partial<Omit<AppointmentRow, 'id' | 'patientId' | 'doctorId' | 'createdAt'>>;
@@ -49,14 +49,8 @@ export interface DoctorDashboardRow {
   patients: number;
 }
 
-export interface AdminDashboardRow {
-  appointments: number;
-  pending: number;
-  confirmed: number;
-  completed: number;
-  cancelled: number;
-  revenue: number;
-}
+/** The admin dashboard reads the trigger-kept platform summary. */
+export type AdminDashboardRow = PlatformSummary;
 
 /** Rows that count as live: they hold their slot. */
 export const live = ne(appointments.status, 'cancelled');

@@ -1,4 +1,6 @@
 import bcrypt from 'bcrypt';
+import { badRequest, unauthorized } from '../../lib/errors.js';
+import { normalizeEmail } from '../../lib/validate.js';
 
 // bcrypt at cost 10, as the spec says, so hashes imported from existing Prescripto databases stay
 // valid. The async API runs on libuv's thread pool: hashing never blocks the event loop.
@@ -15,3 +17,18 @@ export const burnPasswordCheck = (plain: string): Promise<boolean> => bcrypt.com
 
 /** The spec's rule for a strong password. */
 export const isStrongPassword = (plain: string): boolean => plain.length >= 8;
+
+/**
+ * The one credential check every login uses: missing fields are "Missing Details"; an unknown email
+ * costs a hash comparison like a wrong password, and both answer the same 401.
+ */
+export async function checkCredentials<T extends { id: string; passwordHash: string }>(
+  input: { email?: string; password?: string },
+  findByEmail: (normalizedEmail: string) => Promise<T | undefined>,
+): Promise<T> {
+  if (!input.email || !input.password) throw badRequest('Missing Details');
+  const row = await findByEmail(normalizeEmail(input.email));
+  const ok = row ? await verifyPassword(input.password, row.passwordHash) : await burnPasswordCheck(input.password);
+  if (!row || !ok) throw unauthorized('Invalid credentials');
+  return row;
+}

@@ -48,13 +48,4 @@ export class DoctorRepo {
   async count(): Promise<number> {
     return rowCount(this.db, 'doctors'); // trigger-kept: no count(*) scan on every dashboard
   }
-
-  async hours(doctorId: string, db: Db = this.db): Promise<WorkingRange[]> {
-    const rows = await db
-      .select()
-      .from(doctorHours)
-      .where(eq(doctorHours.doctorId, doctorId))
-      .orderBy(asc(doctorHours.weekday), asc(doctorHours.startMinute));
-    return rows.map((r) => ({ weekday: r.weekday, start: r.startMinute, end: r.endMinute }));
-  }
 }

@@ -1,13 +1,12 @@
 // Doctors: onboarding (called by admin), login, profile, availability and the public list.
 import type { Config } from '../../config.js';
 import type { Address, DoctorRow } from '../../db/schema.js';
-import { badRequest, conflict, notFound, sqlState, PG_UNIQUE_VIOLATION, unauthorized } from '../../lib/errors.js';
+import { badRequest, conflict, notFound, sqlState, PG_UNIQUE_VIOLATION } from '../../lib/errors.js';
 import type { DomainEvents } from '../../lib/events.js';
 import { newId } from '../../lib/ids.js';
 import { toMajor, toMinor } from '../../lib/money.js';
 import { isEmail, normalizeEmail } from '../../lib/validate.js';
-import { burnPasswordCheck, hashPassword, isStrongPassword, verifyPassword } from '../auth/passwords.js';
-import type { TokenService } from '../auth/tokens.js';
+import { checkCredentials, hashPassword, isStrongPassword } from '../auth/passwords.js';
 import type { MediaService, Upload } from '../media/service.js';
 import type { DoctorPatch, DoctorRepo } from './repo.js';
 
@@ -66,7 +65,6 @@ export class DoctorService {
 
   constructor(
     private readonly repo: DoctorRepo,
-    private readonly tokens: TokenService,
     private readonly media: MediaService,
     private readonly events: DomainEvents,
     private readonly config: Config,
@@ -164,12 +162,10 @@ export class DoctorService {
     }
   }
 
-  async login(input: { email?: string; password?: string }): Promise<{ token: string; id: string }> {
-    if (!input.email || !input.password) throw badRequest('Missing Details');
-    const row = await this.repo.findByEmail(normalizeEmail(input.email));
-    const ok = row ? await verifyPassword(input.password, row.passwordHash) : await burnPasswordCheck(input.password);
-    if (!row || !ok) throw unauthorized('Invalid credentials');
-    return { token: this.tokens.sign(row.id, 'doctor'), id: row.id };
+  /** Checks the credentials; the route opens the session (auth/login.ts). */
+  async login(input: { email?: string; password?: string }): Promise<{ id: string }> {
+    const row = await checkCredentials(input, (email) => this.repo.findByEmail(email));
+    return { id: row.id };
   }
 
   async profile(id: string): Promise<DoctorProfile> {
@@ -228,10 +224,6 @@ export class DoctorService {
 
   count(): Promise<number> {
     return this.repo.count();
-  }
-
-  hours(doctorId: string) {
-    return this.repo.hours(doctorId);
   }
 }
 

@@ -1,10 +1,10 @@
 // Patient accounts (spec: /api/user/*): registration, login, profile.
-import { AppError, badRequest, conflict, notFound, sqlState, PG_UNIQUE_VIOLATION, unauthorized } from '../../lib/errors.js';
+import { AppError, badRequest, conflict, notFound, sqlState, PG_UNIQUE_VIOLATION } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { isEmail, normalizeEmail } from '../../lib/validate.js';
 import type { Address, PatientRow } from '../../db/schema.js';
 import type { DomainEvents } from '../../lib/events.js';
-import { burnPasswordCheck, hashPassword, isStrongPassword, verifyPassword } from '../auth/passwords.js';
+import { checkCredentials, hashPassword, isStrongPassword } from '../auth/passwords.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { MediaService, Upload } from '../media/service.js';
 import type { PatientPatch, PatientRepo } from './repo.js';
@@ -71,12 +71,10 @@ export class PatientService {
     return { token: this.tokens.sign(id, 'patient'), id };
   }
 
-  async login(input: { email?: string; password?: string }): Promise<{ token: string; id: string }> {
-    if (!input.email || !input.password) throw badRequest('Missing Details');
-    const row = await this.repo.findByEmail(normalizeEmail(input.email));
-    const ok = row ? await verifyPassword(input.password, row.passwordHash) : await burnPasswordCheck(input.password);
-    if (!row || !ok) throw unauthorized('Invalid credentials');
-    return { token: this.tokens.sign(row.id, 'patient'), id: row.id };
+  /** Checks the credentials; the route opens the session (auth/login.ts). */
+  async login(input: { email?: string; password?: string }): Promise<{ id: string }> {
+    const row = await checkCredentials(input, (email) => this.repo.findByEmail(email));
+    return { id: row.id };
   }
 
   async get(id: string): Promise<PatientRow> {
