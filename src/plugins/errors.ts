@@ -54,15 +54,20 @@ export function validationMessage(issues: ValidationIssue[], context: string | u
   }
 }
 
-const DB_DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001']);
+// Node socket errors, and SQLSTATE classes 08 (connection exception) and 57P (operator intervention:
+// server shutting down or restarting).
+const SOCKET_DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH']);
+// What node-postgres says when a connection dies mid-query or mid-transaction (the ROLLBACK after a
+// dead connection fails with "not queryable", hiding the first error) or a pool cannot connect.
+const DB_DOWN_MESSAGE = /Connection terminated|not queryable|connection error|connect ECONNREFUSED|timeout exceeded when trying to connect/i;
 
-function isDatabaseDown(err: unknown): boolean {
+export function isDatabaseDown(err: unknown): boolean {
   let e: unknown = err;
   for (let i = 0; i < 4 && e && typeof e === 'object'; i++) {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && DB_DOWN_CODES.has(code)) return true;
+    if (typeof code === 'string' && (SOCKET_DOWN_CODES.has(code) || /^(08|57P)/.test(code))) return true;
     const msg = (e as { message?: unknown }).message;
-    if (typeof msg === 'string' && /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect/i.test(msg)) return true;
+    if (typeof msg === 'string' && DB_DOWN_MESSAGE.test(msg)) return true;
     e = (e as { cause?: unknown }).cause;
   }
   return false;
