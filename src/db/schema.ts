@@ -31,6 +31,8 @@ export const doctors = pgTable('doctors', {
   name: text('name').notNull(),
   email: text('email').notNull(),
   passwordHash: text('password_hash').notNull(),
+  /** set by the admin at onboarding: must be changed before any other doctor route (0800) */
+  passwordTemporary: boolean('password_temporary').notNull(),
   image: text('image').notNull(),
   speciality: text('speciality').notNull(),
   degree: text('degree').notNull(),

@@ -128,6 +128,8 @@ export async function createDoctor(app: App, overrides: Record<string, string | 
   const res = await post(app, '/api/admin/add-doctor', form(fields, { bytes: await pngBytes() }), bearer(atoken));
   if (res.statusCode !== 201) throw new Error(`add-doctor failed: ${res.statusCode} ${res.body}`);
   const id = json(res).doctor._id as string;
+  // A password given at onboarding is temporary; the fixture is a doctor who already changed it.
+  await app.ctx.database.query('UPDATE doctors SET password_temporary = false WHERE id = $1', [id]);
   const login = await post(app, '/api/doctor/login', { email: fields.email, password: fields.password });
   return { id, token: json(login).token as string, email: fields.email as string, password: fields.password as string };
 }

@@ -39,6 +39,7 @@ export async function seedDemoDoctors(ctx: AppContext, count = NAMES.length): Pr
       name: `Dr. ${name}`,
       email,
       password: DEMO_DOCTOR_PASSWORD,
+      passwordTemporary: false, // demo accounts log in with the published password
       speciality: SPECIALITIES[i % SPECIALITIES.length],
       degree: 'MBBS',
       experience: `${(i % 10) + 1} Years`,

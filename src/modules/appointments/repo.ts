@@ -62,6 +62,16 @@ export class AppointmentRepo {
     return (await db.insert(appointments).values(row).returning())[0];
   }
 
+  /**
+   * Queues writers of one doctor's schedule for the rest of the transaction. The exclusion
+   * constraint stays the guarantee; without this queue, PostgreSQL resolves concurrent conflicting
+   * inserts by deadlock detection (a 1 s wait per victim), which turns a burst for one popular slot
+   * into seconds of waiting and pool timeouts. Other doctors are not affected.
+   */
+  async lockDoctorSchedule(doctorId: string, db: Db): Promise<void> {
+    await db.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${'schedule:' + doctorId}))`);
+  }
+
   async findById(id: string, db: Db = this.db): Promise<AppointmentRow | undefined> {
     return (await db.select().from(appointments).where(eq(appointments.id, id)).limit(1))[0];
   }

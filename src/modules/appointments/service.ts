@@ -154,6 +154,7 @@ export class AppointmentService {
     let row: AppointmentRow;
     try {
       row = await retryDeadlocks(() => this.db.transaction(async (tx) => {
+        await this.repo.lockDoctorSchedule(doctor.id, tx);
         await this.rules.releaseExpired(tx, doctor.id, startsAt, holdUntil, now);
         const created = await this.repo.insert(
           {
@@ -304,6 +305,7 @@ export class AppointmentService {
     let row: AppointmentRow | undefined;
     try {
       row = await retryDeadlocks(() => this.db.transaction(async (tx) => {
+        await this.repo.lockDoctorSchedule(doctor.id, tx);
         await this.rules.releaseExpired(tx, doctor.id, startsAt, holdUntil, now);
         const updated = await this.repo.transition(id, LIVE, patch, tx);
         if (updated) await this.record(tx, updated, 'rescheduled', 'patient');

@@ -33,9 +33,11 @@ export class AccountRepo {
     return r ? { id: r.id, email: r.email, passwordHash: r.password_hash } : undefined;
   }
 
+  /** Sets a password the account holder chose (change or reset), so a doctor's is no longer temporary. */
   async setPasswordHash(role: Role, id: string, passwordHash: string): Promise<boolean> {
+    const settled = role === 'doctor' ? ', password_temporary = false' : '';
     const rows = await this.database.query(
-      `UPDATE ${TABLE[role]} SET password_hash = $2, updated_at = now() WHERE id = $1 RETURNING id`,
+      `UPDATE ${TABLE[role]} SET password_hash = $2${settled}, updated_at = now() WHERE id = $1 RETURNING id`,
       [id, passwordHash],
     );
     return rows.length === 1;

@@ -32,7 +32,14 @@ export function extractToken(request: FastifyRequest, role: Role): string | unde
   );
 }
 
-export async function authenticate(tokens: TokenService, request: FastifyRequest, role: Role): Promise<AccessClaims> {
+export const TEMPORARY_PASSWORD_MESSAGE = 'Please change your temporary password first';
+
+export interface GuardOptions {
+  /** a doctor with the admin's temporary password may use this route (change-password, logout, 2FA) */
+  allowTemporaryPassword?: boolean;
+}
+
+export async function authenticate(tokens: TokenService, request: FastifyRequest, role: Role, opts: GuardOptions = {}): Promise<AccessClaims> {
   const token = extractToken(request, role);
   if (!token) throw unauthorized('Not Authorized Login Again');
   const result = await tokens.verify(token);
@@ -42,13 +49,22 @@ export async function authenticate(tokens: TokenService, request: FastifyRequest
     throw unauthorized('Invalid token, please login again');
   }
   if (result.role !== role) throw forbidden(`This action needs a ${role} account`);
+  // Temporary doctor passwords are enforced here, in the one check every doctor route (requireRole,
+  // and the SSE stream that calls authenticate itself) goes through, wherever the route is
+  // registered (/api/doctor, /api/doctor/reports, notifications). The flag is read from the
+  // database on each request, not from the token, so changing the password lifts it at once.
+  // Login, refresh, forgot/reset-password have no guard; change-password, logout and the 2FA
+  // routes opt out with allowTemporaryPassword.
+  if (role === 'doctor' && !opts.allowTemporaryPassword && (await request.server.ctx.doctors.hasTemporaryPassword(result.id))) {
+    throw forbidden(TEMPORARY_PASSWORD_MESSAGE);
+  }
   return result;
 }
 
 /** onRequest hook that admits only tokens of `role` and puts their claims on `request.auth`. */
-export function requireRole(tokens: TokenService, role: Role): onRequestAsyncHookHandler {
+export function requireRole(tokens: TokenService, role: Role, opts: GuardOptions = {}): onRequestAsyncHookHandler {
   return async (request) => {
-    request.auth = await authenticate(tokens, request, role);
+    request.auth = await authenticate(tokens, request, role, opts);
   };
 }
 

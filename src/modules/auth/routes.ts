@@ -28,7 +28,9 @@ export function sessionRoutes(role: Role): FastifyPluginAsyncTypebox {
   return async (app) => {
     const { sessions, tokens, passwordResets, passwords, twoFactor } = app.ctx;
     const tags = [tagOf[role], 'security'];
-    const guard = requireRole(tokens, role);
+    // Every guarded route here stays open to a doctor with a temporary password (auth/guards.ts):
+    // they must be able to change it, log out and set up 2FA.
+    const guard = requireRole(tokens, role, { allowTemporaryPassword: true });
 
     app.post('/refresh', {
       config: { audit: true },

@@ -14,6 +14,11 @@ export class DoctorRepo {
     return (await db.select().from(doctors).where(eq(doctors.id, id)).limit(1))[0];
   }
 
+  async passwordTemporary(id: string): Promise<boolean> {
+    const [row] = await this.db.select({ t: doctors.passwordTemporary }).from(doctors).where(eq(doctors.id, id)).limit(1);
+    return row?.t ?? false;
+  }
+
   async findByEmail(email: string): Promise<DoctorRow | undefined> {
     return (await this.db.select().from(doctors).where(eq(doctors.email, email)).limit(1))[0];
   }

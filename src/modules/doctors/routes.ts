@@ -5,9 +5,8 @@ import { errorResponses, Message, parseAddress } from '../../lib/schemas.js';
 import { authId, requireRole } from '../auth/guards.js';
 import { openSession } from '../auth/login.js';
 import { collectMultipart } from '../media/multipart.js';
-import { TokenResponse } from '../patients/schemas.js';
 import { publicListRoute } from './list-route.js';
-import { ChangeAvailabilityBody, DoctorLoginBody, DoctorProfile, DoctorUpdateBody } from './schemas.js';
+import { ChangeAvailabilityBody, DoctorLoginBody, DoctorProfile, DoctorTokenResponse, DoctorUpdateBody } from './schemas.js';
 
 const tags = ['doctors'];
 const security = [{ bearer: [] }];
@@ -19,10 +18,11 @@ export const doctorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(publicListRoute); // cached, ETag / 304: list-route.ts
 
   app.post('/login', {
-    schema: { tags, summary: 'Doctor login', body: DoctorLoginBody, response: { 200: TokenResponse, ...errorResponses } },
+    schema: { tags, summary: 'Doctor login', body: DoctorLoginBody, response: { 200: DoctorTokenResponse, ...errorResponses } },
   }, async (request) => {
-    const { id } = await doctors.login(request.body);
-    return { success: true, ...(await openSession(app.ctx, request, 'doctor', id, request.body.otp)) };
+    const { id, mustChangePassword } = await doctors.login(request.body);
+    const session = await openSession(app.ctx, request, 'doctor', id, request.body.otp);
+    return { success: true, ...session, ...(mustChangePassword ? { mustChangePassword: true } : {}) };
   });
 
   app.get('/profile', {

@@ -1,6 +1,16 @@
 import { Type } from 'typebox';
 import { OtpField } from '../auth/schemas.js';
 import { AddressInput, AddressOut, Email, Password } from '../../lib/schemas.js';
+import { TokenResponse } from '../patients/schemas.js';
+
+/** The login answer, plus `mustChangePassword` while the admin's temporary password is in use. */
+export const DoctorTokenResponse = Type.Object(
+  {
+    ...TokenResponse.properties,
+    mustChangePassword: Type.Optional(Type.Boolean({ description: 'true: change the temporary password (POST /api/doctor/change-password) before using other doctor routes' })),
+  },
+  { additionalProperties: true },
+);
 
 export const DoctorLoginBody = Type.Object({ email: Type.Optional(Email), password: Type.Optional(Password), otp: OtpField }, { additionalProperties: false });
 

@@ -7,6 +7,7 @@ import { newId } from '../../lib/ids.js';
 import { toMajor, toMinor } from '../../lib/money.js';
 import { isEmail, normalizeEmail } from '../../lib/validate.js';
 import { checkCredentials, hashPassword, isStrongPassword } from '../auth/passwords.js';
+import { randomSecret } from '../auth/secrets.js';
 import type { MediaService, Upload } from '../media/service.js';
 import type { DoctorPatch, DoctorRepo } from './repo.js';
 
@@ -40,7 +41,10 @@ export interface DoctorProfile extends PublicDoctor {
 export interface NewDoctorInput {
   name?: string;
   email?: string;
+  /** optional: without it the doctor sets their own through the welcome email's link */
   password?: string;
+  /** whether a given password must be changed at first login (default true: the admin chose it) */
+  passwordTemporary?: boolean;
   speciality?: string;
   degree?: string;
   experience?: string;
@@ -115,20 +119,25 @@ export class DoctorService {
   async create(input: NewDoctorInput): Promise<DoctorRow> {
     const name = input.name?.trim();
     const email = input.email?.trim();
-    const { password, image } = input;
+    const { image } = input;
+    const password = input.password || undefined; // admin panels send a left-blank field as ''
     const speciality = input.speciality?.trim();
     const degree = input.degree?.trim();
     const experience = input.experience?.trim();
     const about = input.about?.trim();
-    if (!name || !email || !password || !speciality || !degree || !experience || !about || input.fees === undefined || !input.address) {
+    if (!name || !email || !speciality || !degree || !experience || !about || input.fees === undefined || !input.address) {
       throw badRequest('Missing Details');
     }
     if (!image) throw badRequest('Missing Details: a profile image is required');
     if (!isEmail(email)) throw badRequest('Please enter a valid email');
-    if (!isStrongPassword(password)) throw badRequest('Please enter a strong password');
+    if (password !== undefined && !isStrongPassword(password)) throw badRequest('Please enter a strong password');
     checkFees(input.fees);
     if (await this.repo.findByEmail(normalizeEmail(email))) throw conflict('A doctor with this email already exists');
-    const passwordHash = await hashPassword(password);
+    // No password: the hash of a long random secret nobody ever sees, so no password logs in until
+    // the doctor sets theirs through the welcome email's link. A given password is the admin's
+    // choice, so it is temporary unless the caller says otherwise (the demo seed).
+    const passwordHash = await hashPassword(password ?? randomSecret(32));
+    const passwordTemporary = password !== undefined && (input.passwordTemporary ?? true);
     const imageUrl = await this.media.storeImage(image);
     const s = this.config.scheduling;
     try {
@@ -138,6 +147,7 @@ export class DoctorService {
           name,
           email: normalizeEmail(email),
           passwordHash,
+          passwordTemporary,
           image: imageUrl,
           speciality,
           degree,
@@ -163,9 +173,14 @@ export class DoctorService {
   }
 
   /** Checks the credentials; the route opens the session (auth/login.ts). */
-  async login(input: { email?: string; password?: string }): Promise<{ id: string }> {
+  async login(input: { email?: string; password?: string }): Promise<{ id: string; mustChangePassword: boolean }> {
     const row = await checkCredentials(input, (email) => this.repo.findByEmail(email));
-    return { id: row.id };
+    return { id: row.id, mustChangePassword: row.passwordTemporary };
+  }
+
+  /** Whether the doctor still has the admin's temporary password (read fresh: no cache to go stale). */
+  async hasTemporaryPassword(id: string): Promise<boolean> {
+    return this.repo.passwordTemporary(id);
   }
 
   async profile(id: string): Promise<DoctorProfile> {

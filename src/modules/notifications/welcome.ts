@@ -40,7 +40,7 @@ export class WelcomeMailer {
     const key = `welcome:${doctorId}`;
     const [existing] = await this.db.select({ id: notificationOutbox.id }).from(notificationOutbox).where(eq(notificationOutbox.dedupeKey, key)).limit(1);
     if (existing) return false;
-    const [doc] = await this.db.select({ id: doctors.id, name: doctors.name, email: doctors.email }).from(doctors).where(eq(doctors.id, doctorId)).limit(1);
+    const [doc] = await this.db.select({ id: doctors.id, name: doctors.name, email: doctors.email, passwordTemporary: doctors.passwordTemporary }).from(doctors).where(eq(doctors.id, doctorId)).limit(1);
     if (!doc) return false;
     const base = this.config.frontendUrls[0] ?? this.config.publicUrl ?? `http://localhost:${this.config.port}`;
     const setPasswordUrl = this.issueLink ? await this.issueLink(doc.id) : undefined;
@@ -48,7 +48,8 @@ export class WelcomeMailer {
       doctorName: doc.name,
       email: doc.email,
       setPasswordUrl,
-      temporaryPassword: '',
+      // only a flag for the template's notice: the password itself never goes into an email
+      temporaryPassword: doc.passwordTemporary ? 'yes' : '',
       loginUrl: `${base}/login`,
     });
     const id = await this.notifications.enqueueEmail(undefined, { to: doc.email, ...mail, topic: 'doctor.welcome', dedupeKey: key });

@@ -1,0 +1,131 @@
+// Doctor onboarding without a password (the welcome email's link sets it) and with a temporary one
+// (must be changed before any other doctor route answers).
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { adminToken, bearer, doctorFields, form, get, json, makeTestApp, pngBytes, post, type TestApp } from '../helpers/app.js';
+
+const TEMPORARY = { success: false, message: 'Please change your temporary password first' };
+
+describe('doctor onboarding: optional and temporary passwords', () => {
+  let t: TestApp;
+  let atoken: string;
+
+  before(async () => {
+    t = await makeTestApp({ NOTIFY_WORKER: 'false', FRONTEND_URL: 'https://app.example.test' });
+    atoken = await adminToken(t.app);
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  async function addDoctor(overrides: Record<string, string> = {}, omitPassword = false) {
+    const fields: Record<string, unknown> = doctorFields(overrides);
+    if (omitPassword) delete fields.password;
+    const res = await post(t.app, '/api/admin/add-doctor', form(fields as Record<string, string>, { bytes: await pngBytes() }), bearer(atoken));
+    return { res, email: fields.email as string };
+  }
+
+  async function welcomeMail(doctorId: string): Promise<{ text_body: string; html_body: string }> {
+    const rows = await t.testDb.database.query<{ text_body: string; html_body: string }>(
+      'SELECT text_body, html_body FROM notification_outbox WHERE dedupe_key = $1',
+      [`welcome:${doctorId}`],
+    );
+    assert.equal(rows.length, 1, 'one welcome email');
+    return rows[0];
+  }
+
+  it('onboards a doctor without a password; only the welcome link lets them in', async () => {
+    const { res, email } = await addDoctor({}, true);
+    assert.equal(res.statusCode, 201, res.body);
+    const id = json(res).doctor._id as string;
+
+    for (const password of ['doctor-pass-123', '', 'undefined', 'null-password']) {
+      const login = await post(t.app, '/api/doctor/login', { email, password });
+      assert.ok([400, 401].includes(login.statusCode), `login with "${password}" must fail: ${login.statusCode}`);
+    }
+
+    const mail = await welcomeMail(id);
+    assert.doesNotMatch(mail.text_body, /temporary password/);
+    const m = /https:\/\/app\.example\.test\/reset-password\?token=([A-Za-z0-9_-]+)&role=doctor/.exec(mail.text_body);
+    assert.ok(m, `no set-password link in: ${mail.text_body}`);
+    const set = await post(t.app, '/api/doctor/reset-password', { token: m[1], password: 'my-own-pass-123' });
+    assert.equal(set.statusCode, 200, set.body);
+
+    const login = await post(t.app, '/api/doctor/login', { email, password: 'my-own-pass-123' });
+    assert.equal(login.statusCode, 200, login.body);
+    assert.equal('mustChangePassword' in json(login), false);
+    assert.equal((await get(t.app, '/api/doctor/profile', bearer(json(login).token))).statusCode, 200);
+  });
+
+  it('marks a given password temporary: every doctor route but change-password answers 403 until it is changed', async () => {
+    const { res, email } = await addDoctor({ password: 'admin-chosen-pw1' });
+    assert.equal(res.statusCode, 201, res.body);
+
+    const login = await post(t.app, '/api/doctor/login', { email, password: 'admin-chosen-pw1' });
+    assert.equal(login.statusCode, 200, login.body);
+    const body = json(login);
+    assert.equal(body.success, true);
+    assert.equal(typeof body.token, 'string');
+    assert.equal(typeof body.refreshToken, 'string');
+    assert.equal(body.mustChangePassword, true);
+
+    for (const [method, url] of [['get', '/api/doctor/profile'], ['get', '/api/doctor/appointments'], ['get', '/api/doctor/dashboard'], ['post', '/api/doctor/change-availability']] as const) {
+      const r = method === 'get' ? await get(t.app, url, bearer(body.token)) : await post(t.app, url, {}, bearer(body.token));
+      assert.equal(r.statusCode, 403, `${url}: ${r.body}`);
+      assert.deepEqual(json(r), TEMPORARY);
+    }
+    // 2FA status and refresh stay open
+    assert.equal((await get(t.app, '/api/doctor/2fa', bearer(body.token))).statusCode, 200);
+    const refreshed = await post(t.app, '/api/doctor/refresh', { refreshToken: body.refreshToken });
+    assert.equal(refreshed.statusCode, 200, refreshed.body);
+
+    const weak = await post(t.app, '/api/doctor/change-password', { oldPassword: 'admin-chosen-pw1', newPassword: 'short' }, bearer(json(refreshed).token));
+    assert.equal(weak.statusCode, 400);
+    assert.equal(json(weak).message, 'Please enter a strong password');
+    const changed = await post(t.app, '/api/doctor/change-password', { oldPassword: 'admin-chosen-pw1', newPassword: 'doctor-own-pass-1' }, bearer(json(refreshed).token));
+    assert.equal(changed.statusCode, 200, changed.body);
+
+    const again = await post(t.app, '/api/doctor/login', { email, password: 'doctor-own-pass-1' });
+    assert.equal(again.statusCode, 200, again.body);
+    assert.equal('mustChangePassword' in json(again), false);
+    const profile = await get(t.app, '/api/doctor/profile', bearer(json(again).token));
+    assert.equal(profile.statusCode, 200, profile.body);
+    assert.equal(json(profile).profileData.email, email);
+  });
+
+  it('lets a doctor with a temporary password log out', async () => {
+    const { email } = await addDoctor({ password: 'admin-chosen-pw2' });
+    const login = json(await post(t.app, '/api/doctor/login', { email, password: 'admin-chosen-pw2' }));
+    const out = await post(t.app, '/api/doctor/logout', {}, bearer(login.token));
+    assert.equal(out.statusCode, 200, out.body);
+  });
+
+  it('refuses a weak given password', async () => {
+    const { res, email } = await addDoctor({ password: 'short' });
+    assert.equal(res.statusCode, 400);
+    assert.deepEqual(json(res), { success: false, message: 'Please enter a strong password' });
+    assert.equal((await post(t.app, '/api/doctor/login', { email, password: 'short' })).statusCode, 401);
+  });
+
+  it('the welcome email for a given password mentions a temporary password but never contains it', async () => {
+    const secret = 'Zq7-unguessable-admin-pw';
+    const { res } = await addDoctor({ password: secret });
+    assert.equal(res.statusCode, 201, res.body);
+    const mail = await welcomeMail(json(res).doctor._id);
+    assert.match(mail.text_body, /temporary password/);
+    assert.match(mail.html_body, /temporary password/);
+    assert.equal(mail.text_body.includes(secret), false);
+    assert.equal(mail.html_body.includes(secret), false);
+    const rows = await t.testDb.database.query<{ n: number }>('SELECT count(*)::int AS n FROM notification_outbox WHERE text_body LIKE $1 OR html_body LIKE $1', [`%${secret}%`]);
+    assert.equal(rows[0].n, 0);
+  });
+
+  it('keeps existing and seeded doctors non-temporary (column default false)', async () => {
+    const rows = await t.testDb.database.query<{ column_default: string; is_nullable: string }>(
+      "SELECT column_default, is_nullable FROM information_schema.columns WHERE table_name = 'doctors' AND column_name = 'password_temporary'",
+    );
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0].column_default, 'false');
+    assert.equal(rows[0].is_nullable, 'NO');
+  });
+});
