@@ -3,39 +3,26 @@
 // refunds on cancel and every refusal.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { DomainEvent } from '../../../src/lib/events.js';
-import { adminToken, bearer, book, createDoctor, futureSlot, get, json, makeTestApp, post, registerPatient, type TestApp } from '../../helpers/app.js';
-import { GatewayStub, gatewayEnv, pdfText, razorpayCheckoutSignature, razorpaySignature, RZP_KEY_ID } from './stub.js';
+import { adminToken, bearer, get, json, post, type TestApp } from '../../helpers/app.js';
+import { GatewayStub, paymentFixture, pdfText, razorpayCheckoutSignature, razorpaySignature, RZP_KEY_ID } from './stub.js';
 
 describe('payments: Razorpay', () => {
   const stub = new GatewayStub();
+  let fx: Awaited<ReturnType<typeof paymentFixture>>;
   let t: TestApp;
-  let doctor: Awaited<ReturnType<typeof createDoctor>>;
-  let patient: Awaited<ReturnType<typeof registerPatient>>;
-  let other: Awaited<ReturnType<typeof registerPatient>>;
-  let slot = 0;
-  const confirmed: string[] = [];
+  let doctor: typeof fx.doctor;
+  let patient: typeof fx.patient;
+  let other: typeof fx.other;
+  let confirmed: string[];
 
   before(async () => {
-    t = await makeTestApp(gatewayEnv(await stub.start()));
-    doctor = await createDoctor(t.app, { fees: 500 });
-    patient = await registerPatient(t.app, { name: 'Rita Payer' });
-    other = await registerPatient(t.app);
-    t.app.ctx.events.onPublish((e: DomainEvent) => {
-      if (e.kind === 'appointment' && e.type === 'confirmed') confirmed.push(e.appointmentId);
-    });
+    fx = await paymentFixture(stub, { fees: 500, patientName: 'Rita Payer' });
+    ({ t, doctor, patient, other, confirmed } = fx);
   });
-  after(async () => {
-    await t.close();
-    await stub.stop();
-  });
+  after(async () => fx.close());
 
-  async function booked(token = patient.token): Promise<string> {
-    const res = await book(t.app, token, doctor.id, futureSlot(slot++));
-    assert.equal(res.statusCode, 201, res.body);
-    return json(res).appointment._id;
-  }
-  const appointment = async (id: string) => t.app.ctx.appointments.get(id);
+  const booked = (token?: string) => fx.booked(token);
+  const appointment = (id: string) => fx.appointment(id);
   async function order(appointmentId: string, token = patient.token) {
     const res = await post(t.app, '/api/user/payment-razorpay', { appointmentId }, bearer(token));
     assert.equal(res.statusCode, 200, res.body);

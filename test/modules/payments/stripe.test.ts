@@ -3,40 +3,27 @@
 // replay and concurrency, refunds on cancel, and refusals.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { DomainEvent } from '../../../src/lib/events.js';
-import { bearer, book, createDoctor, futureSlot, json, makeTestApp, post, registerPatient, type TestApp } from '../../helpers/app.js';
-import { GatewayStub, gatewayEnv, STRIPE_KEY, stripeSignature } from './stub.js';
+import { bearer, json, post, type TestApp } from '../../helpers/app.js';
+import { GatewayStub, paymentFixture, STRIPE_KEY, stripeSignature } from './stub.js';
 
 describe('payments: Stripe', () => {
   const stub = new GatewayStub();
+  let fx: Awaited<ReturnType<typeof paymentFixture>>;
   let t: TestApp;
-  let doctor: Awaited<ReturnType<typeof createDoctor>>;
-  let patient: Awaited<ReturnType<typeof registerPatient>>;
-  let other: Awaited<ReturnType<typeof registerPatient>>;
-  let slot = 0;
-  const confirmed: string[] = [];
+  let doctor: typeof fx.doctor;
+  let patient: typeof fx.patient;
+  let other: typeof fx.other;
+  let confirmed: string[];
   const FRONTEND = 'https://app.prescripto.test';
 
   before(async () => {
-    t = await makeTestApp({ ...gatewayEnv(await stub.start()), FRONTEND_URL: FRONTEND });
-    doctor = await createDoctor(t.app, { fees: 750 });
-    patient = await registerPatient(t.app, { name: 'Sam Stripe' });
-    other = await registerPatient(t.app);
-    t.app.ctx.events.onPublish((e: DomainEvent) => {
-      if (e.kind === 'appointment' && e.type === 'confirmed') confirmed.push(e.appointmentId);
-    });
+    fx = await paymentFixture(stub, { fees: 750, patientName: 'Sam Stripe', env: { FRONTEND_URL: FRONTEND } });
+    ({ t, doctor, patient, other, confirmed } = fx);
   });
-  after(async () => {
-    await t.close();
-    await stub.stop();
-  });
+  after(async () => fx.close());
 
-  async function booked(token = patient.token): Promise<string> {
-    const res = await book(t.app, token, doctor.id, futureSlot(slot++));
-    assert.equal(res.statusCode, 201, res.body);
-    return json(res).appointment._id;
-  }
-  const appointment = async (id: string) => t.app.ctx.appointments.get(id);
+  const booked = (token?: string) => fx.booked(token);
+  const appointment = (id: string) => fx.appointment(id);
   async function session(appointmentId: string): Promise<string> {
     const res = await post(t.app, '/api/user/payment-stripe', { appointmentId }, bearer(patient.token));
     assert.equal(res.statusCode, 200, res.body);

@@ -2,9 +2,12 @@
 // RAZORPAY_API_BASE / STRIPE_API_BASE. It keeps orders, payments, sessions and refunds in memory,
 // answers in each gateway's JSON shapes, records every request for assertions, and can be told to
 // fail. Webhook signing helpers implement each gateway's documented algorithm.
+import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { DomainEvent } from '../../../src/lib/events.js';
+import { book, createDoctor, futureSlot, json, makeTestApp, registerPatient } from '../../helpers/app.js';
 
 export const RZP_KEY_ID = 'rzp_test_standin';
 export const RZP_KEY_SECRET = 'rzp_secret_standin_123';
@@ -212,4 +215,38 @@ export function pdfText(pdf: Buffer): string {
     out.push(line);
   }
   return out.join('\n');
+}
+
+/**
+ * The app both gateway suites start from: a stand-in gateway, a doctor with `fees`, a paying patient
+ * and another patient, the ids of appointments confirmed so far, and helpers to book and read back.
+ */
+export async function paymentFixture(stub: GatewayStub, opts: { fees: number; patientName: string; env?: Record<string, string> }) {
+  const t = await makeTestApp({ ...gatewayEnv(await stub.start()), ...opts.env });
+  const doctor = await createDoctor(t.app, { fees: opts.fees });
+  const patient = await registerPatient(t.app, { name: opts.patientName });
+  const other = await registerPatient(t.app);
+  const confirmed: string[] = [];
+  t.app.ctx.events.onPublish((e: DomainEvent) => {
+    if (e.kind === 'appointment' && e.type === 'confirmed') confirmed.push(e.appointmentId);
+  });
+  let slot = 0;
+  return {
+    t,
+    doctor,
+    patient,
+    other,
+    confirmed,
+    /** books the next free slot with the doctor and returns the appointment id */
+    async booked(token = patient.token): Promise<string> {
+      const res = await book(t.app, token, doctor.id, futureSlot(slot++));
+      assert.equal(res.statusCode, 201, res.body);
+      return json(res).appointment._id;
+    },
+    appointment: (id: string) => t.app.ctx.appointments.get(id),
+    async close() {
+      await t.close();
+      await stub.stop();
+    },
+  };
 }
