@@ -3,16 +3,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { bulkSeed, type BulkResult } from '../../src/seed/bulk.js';
+import type { PlatformSummary } from '../../src/modules/summaries/repo.js';
 import { adminToken, bearer, book, createDoctor, futureSlot, get, json, makeTestApp, post, registerPatient, type TestApp } from '../helpers/app.js';
 
-interface Agg {
-  appointments: number;
-  pending: number;
-  confirmed: number;
-  completed: number;
-  cancelled: number;
-  revenue: number;
-}
+type Agg = PlatformSummary;
 
 const AGG = `count(*)::int AS appointments,
   (count(*) FILTER (WHERE status = 'pending'))::int AS pending,

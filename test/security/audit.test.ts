@@ -2,21 +2,10 @@
 // action, target, time and IP; GET /api/admin/audit-log filters and paginates; only the admin reads it.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { AuditRecord } from '../../src/modules/audit/repo.js';
 import { adminToken, bearer, book, createDoctor, futureSlot, get, json, makeTestApp, post, registerPatient, type TestApp } from '../helpers/app.js';
 
-interface Entry {
-  _id: string;
-  at: string;
-  actorRole: string | null;
-  actorId: string | null;
-  action: string;
-  targetType: string | null;
-  targetId: string | null;
-  outcome: string;
-  statusCode: number;
-  ip: string | null;
-  detail: Record<string, unknown>;
-}
+type Entry = AuditRecord;
 
 describe('security: audit log', () => {
   let t: TestApp;

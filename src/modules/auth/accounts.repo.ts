@@ -15,19 +15,18 @@ export interface AccountCredentials {
 export class AccountRepo {
   constructor(private readonly database: Database) {}
 
-  async findByEmail(role: Role, email: string): Promise<AccountCredentials | undefined> {
-    const rows = await this.database.query<{ id: string; email: string; password_hash: string }>(
-      `SELECT id, email::text AS email, password_hash FROM ${TABLE[role]} WHERE email = $1 LIMIT 1`,
-      [email],
-    );
-    const r = rows[0];
-    return r ? { id: r.id, email: r.email, passwordHash: r.password_hash } : undefined;
+  findByEmail(role: Role, email: string): Promise<AccountCredentials | undefined> {
+    return this.findBy(role, 'email', email);
   }
 
-  async findById(role: Role, id: string): Promise<AccountCredentials | undefined> {
+  findById(role: Role, id: string): Promise<AccountCredentials | undefined> {
+    return this.findBy(role, 'id', id);
+  }
+
+  private async findBy(role: Role, column: 'email' | 'id', value: string): Promise<AccountCredentials | undefined> {
     const rows = await this.database.query<{ id: string; email: string; password_hash: string }>(
-      `SELECT id, email::text AS email, password_hash FROM ${TABLE[role]} WHERE id = $1 LIMIT 1`,
-      [id],
+      `SELECT id, email::text AS email, password_hash FROM ${TABLE[role]} WHERE ${column} = $1 LIMIT 1`,
+      [value],
     );
     const r = rows[0];
     return r ? { id: r.id, email: r.email, passwordHash: r.password_hash } : undefined;
