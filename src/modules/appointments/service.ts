@@ -352,14 +352,6 @@ export class AppointmentService {
     return (await this.repo.listForPatient(patientId)).map(appointmentView);
   }
 
-  async listForDoctor(doctorId: string): Promise<AppointmentView[]> {
-    return (await this.repo.listForDoctor(doctorId)).map(appointmentView);
-  }
-
-  async listAll(): Promise<AppointmentView[]> {
-    return (await this.repo.list(undefined, 1000)).map(appointmentView);
-  }
-
   async doctorDashboard(doctorId: string) {
     const [agg, latest] = await Promise.all([this.repo.doctorDashboard(doctorId), this.repo.listForDoctor(doctorId, LATEST)]);
     return {
