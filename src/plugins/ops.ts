@@ -41,12 +41,13 @@ export function registerRequestTracking(app: FastifyInstance, ctx: AppContext): 
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onSend', async (request, reply, payload) => {
+  // Callback-style hooks: these run on every request, and an async hook costs a promise each time.
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
     if (closing) reply.header('connection', 'close');
-    return payload;
+    done(null, payload);
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     // The route template, never the raw URL: ids in paths and 404 probes would explode the series.
     const route = request.routeOptions.url ?? 'unmatched';
     const labels = { method: request.method, route, status_code: String(reply.statusCode) };
@@ -58,6 +59,7 @@ export function registerRequestTracking(app: FastifyInstance, ctx: AppContext): 
     if (role && reply.statusCode === 401) ctx.metrics.failedLogin(role);
     const gateway = PAYMENT_ROUTES[route];
     if (gateway && !NOT_AN_OUTCOME.has(reply.statusCode)) ctx.metrics.payment(gateway, reply.statusCode < 400 ? 'verified' : 'failed');
+    done();
   });
 }
 

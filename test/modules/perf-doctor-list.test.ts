@@ -167,15 +167,15 @@ describe('performance: DoctorListCache', () => {
     while (!started) await new Promise((r) => setImmediate(r)); // the build is now reading the database
     await events.publish({ kind: 'doctor', type: 'updated', doctorId: 'x', at: new Date() });
     release('old');
-    assert.equal((await slow).body, 'old');
+    assert.equal((await slow).body.toString(), 'old');
     let builds = 0;
     const next = await cache.get(async () => `new${++builds}`);
-    assert.equal(next.body, 'new1');
-    assert.equal((await cache.get(async () => `new${++builds}`)).body, 'new1', 'the fresh build is cached');
+    assert.equal(next.body.toString(), 'new1');
+    assert.equal((await cache.get(async () => `new${++builds}`)).body.toString(), 'new1', 'the fresh build is cached');
     await events.publish({ kind: 'patient', type: 'updated', patientId: 'p', at: new Date() });
-    assert.equal((await cache.get(async () => `new${++builds}`)).body, 'new1', 'patient changes do not touch the list');
+    assert.equal((await cache.get(async () => `new${++builds}`)).body.toString(), 'new1', 'patient changes do not touch the list');
     await events.publish({ kind: 'appointment', type: 'booked', appointmentId: 'a', doctorId: 'x', patientId: 'p', status: 'pending', actor: 'patient', at: new Date() });
-    assert.equal((await cache.get(async () => `new${++builds}`)).body, 'new2');
+    assert.equal((await cache.get(async () => `new${++builds}`)).body.toString(), 'new2');
     cache.close();
   });
 
@@ -189,7 +189,7 @@ describe('performance: DoctorListCache', () => {
     };
     const all = await Promise.all([cache.get(build), cache.get(build), cache.get(build)]);
     assert.equal(builds, 1);
-    assert.ok(all.every((e) => e.body === 'body' && e.etag === all[0].etag));
+    assert.ok(all.every((e) => e.body.toString() === 'body' && e.etag === all[0].etag));
   });
 
   it('matches If-None-Match lists, weak tags and *', () => {

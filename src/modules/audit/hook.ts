@@ -4,7 +4,8 @@
 //  - every route whose config says `audit: true` (session and account-recovery routes).
 // The action is the route path (`/api/admin/add-doctor` → `admin.add-doctor`); the target is taken
 // from the body or params (`docId`, `appointmentId`, `id`) or, on success, from the answer.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, onSendHookHandler, RouteOptions } from 'fastify';
+import { addRouteOnSend } from '../../plugins/security.js';
 import type { AuditService } from './service.js';
 
 declare module 'fastify' {
@@ -50,13 +51,22 @@ function targetOf(request: FastifyRequest, payload: unknown, ok: boolean): { typ
   return {};
 }
 
+const LOGIN = /\/(login|register)$/;
+const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Routes whose calls can need an audit record: attached per route, so public reads never run the hook. */
+function mayAudit(route: RouteOptions): boolean {
+  const methods = Array.isArray(route.method) ? route.method : [route.method];
+  return Boolean(route.config?.audit) || LOGIN.test(route.url) || methods.some((m) => !READS.has(m));
+}
+
 export function registerAuditHook(app: FastifyInstance, audit: AuditService): void {
-  app.addHook('onSend', async (request, reply, payload) => {
+  const record: onSendHookHandler = async (request, reply, payload) => {
     const url = request.routeOptions.url;
     if (!url) return payload;
-    const isLogin = /\/(login|register)$/.test(url);
+    const isLogin = LOGIN.test(url);
     const actor = request.auth ?? request.auditActor;
-    const mutating = !['GET', 'HEAD', 'OPTIONS'].includes(request.method);
+    const mutating = !READS.has(request.method);
     const privileged = request.auth?.role === 'doctor' || request.auth?.role === 'admin';
     if (!(request.routeOptions.config?.audit || isLogin || (mutating && privileged))) return payload;
 
@@ -79,5 +89,8 @@ export function registerAuditHook(app: FastifyInstance, audit: AuditService): vo
       detail,
     });
     return payload;
+  };
+  app.addHook('onRoute', (route) => {
+    if (mayAudit(route)) addRouteOnSend(route, record);
   });
 }
