@@ -18,6 +18,13 @@ import { startSmtp, type ReceivedMail, type TestSmtp } from '../helpers/smtp.js'
 
 const HOUR = 3600_000;
 
+/** The raw text/calendar part of a received email. */
+function mail0Ics(m: ReceivedMail): string {
+  const att = m.mail.attachments.find((a) => a.contentType.startsWith('text/calendar'));
+  assert.ok(att, 'an iCalendar part is attached');
+  return att.content.toString('utf8');
+}
+
 /** The text/calendar part of a received email, parsed. */
 function calendarOf(mail: ParsedMail): ParsedCalendar | undefined {
   const att = mail.attachments.find((a) => a.contentType.startsWith('text/calendar'));
@@ -483,6 +490,39 @@ describe('notifications: email, in-app, reminders, calendar', () => {
 
     it('refuses to enqueue something that is not an email address', async () => {
       await assert.rejects(t.app.ctx.notifications.enqueueEmail(undefined, { to: 'not an address', subject: 's', text: 't' }), /not an email address/);
+    });
+  });
+
+  describe('calendar injection', () => {
+    it('a stored patient name with CRLF + END:VEVENT leaves the invitation and the doctor feed one event each', async () => {
+      const evil = 'Eve\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:injected@x\r\nSUMMARY:Injected';
+      const d = await createDoctor(t.app, { name: 'Dr. Feed Target' });
+      const p = await registerPatient(t.app, { name: 'Eve Imported' });
+      // registration refuses control characters; old imported rows may still hold them
+      await t.testDb.database.query('UPDATE patients SET name = $1 WHERE id = $2', [evil, p.id]);
+      await deliver();
+      fresh();
+      const res = await book(t.app, p.token, d.id, futureSlot(0, 6));
+      assert.equal(res.statusCode, 201, res.body);
+      const id = json(res).appointment._id;
+      await deliver();
+      const mails = fresh();
+      assert.equal(mails.length, 2);
+      for (const m of mails) {
+        const raw = mail0Ics(m);
+        assert.equal(/\r(?!\n)|(?<!\r)\n/.test(raw), false);
+        const cal = parseIcs(raw);
+        assert.equal(cal.events.length, 1);
+        assert.equal(cal.events[0].UID, `appointment-${id}@clinic.test`);
+        assert.equal(cal.events[0]._props.filter((x) => x.name === 'UID').length, 1);
+        assert.equal(cal.events[0]._props.find((x) => x.name === 'ATTENDEE')!.value, `mailto:${p.email}`);
+      }
+      const url = json(await post(t.app, '/api/doctor/calendar-feed', undefined, bearer(d.token))).url;
+      const feedText = (await get(t.app, new URL(url).pathname)).body;
+      const cal = parseIcs(feedText);
+      assert.deepEqual(cal.events.map((e) => e.UID), [`appointment-${id}@clinic.test`]);
+      assert.equal(feedText.includes('injected@x'), true, 'the text is kept, as a value');
+      assert.equal(cal.events.some((e) => e.UID === 'injected@x'), false);
     });
   });
 

@@ -57,6 +57,38 @@ describe('iCalendar', () => {
     assert.deepEqual(cal.events.map((e) => e.UID), [event.uid, 'b@x']);
   });
 
+  it('control characters in any value cannot break a content line (a name carrying CRLF + END:VEVENT stays one event)', () => {
+    const evil = 'Eve\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:injected@x\r\nSUMMARY:Free money';
+    const hostile: IcsEvent = {
+      ...event,
+      summary: `Appointment: ${evil} with Dr. X`,
+      description: `lone CR\rand\u0000NUL ${evil}`,
+      location: evil,
+      organizer: { name: `Dr. "Quote" ${evil}`, email: 'doc@clinic.test\r\nX-EVIL:1' },
+      attendees: [{ name: evil, email: 'eve@example.com' }, { name: `Bob\rCN=x;ROLE=CHAIR`, email: 'bob@example.com' }],
+    };
+    for (const text of [invitation('REQUEST', hostile), feed(`Prescripto: ${evil}`, [hostile])]) {
+      // every physical line is either a continuation or a property; no bare CR or LF anywhere
+      assert.equal(/\r(?!\n)|(?<!\r)\n/.test(text), false);
+      assert.equal(/[\u0000-\u0008\u000B-\u001F\u007F]/.test(text.replace(/\r\n/g, '')), false);
+      const cal = parseIcs(text);
+      assert.equal(cal.events.length, 1);
+      const ev = cal.events[0];
+      assert.equal(ev.UID, event.uid);
+      assert.equal(ev.SUMMARY.startsWith('Appointment: Eve'), true);
+      assert.equal(ev._props.filter((p) => p.name === 'UID').length, 1);
+      assert.equal(ev._props.some((p) => p.name === 'X-EVIL'), false);
+      const attendees = ev._props.filter((p) => p.name === 'ATTENDEE');
+      assert.equal(attendees.length, 2);
+      assert.equal(attendees[0].value, 'mailto:eve@example.com');
+      assert.equal(attendees[1].params.ROLE, 'REQ-PARTICIPANT', 'a name cannot add or change parameters');
+      assert.equal(attendees[1].params.CN, 'BobCN=x;ROLE=CHAIR');
+      const org = ev._props.find((p) => p.name === 'ORGANIZER')!;
+      assert.equal(org.params.CN?.includes('"'), false);
+    }
+    assert.equal(escapeText('a\rb\r\nc\u0007d\te'), 'a\\nb\\nc' + 'd\te');
+  });
+
   it('escapes TEXT values and formats UTC times', () => {
     assert.equal(escapeText('a,b;c\\d\ne'), 'a\\,b\\;c\\\\d\\ne');
     assert.equal(icsDate(new Date('2024-12-31T23:59:59.999Z')), '20241231T235959Z');

@@ -24,13 +24,31 @@ export function icsDate(d: Date): string {
   return d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
 }
 
-/** TEXT value escaping (RFC 5545 §3.3.11). */
+// Control characters other than HTAB (CONTROL in RFC 5545 §3.1). CR and LF among them would end the
+// content line and let a value (a patient's name from old imported data) start properties or events.
+const CONTROL = /[\u0000-\u0008\u000A-\u001F\u007F]/g;
+
+/** TEXT value escaping (RFC 5545 §3.3.11): every line break (CRLF, CR, LF) becomes `\n`, other controls go. */
 export function escapeText(s: string): string {
-  return s.replace(/\\/g, '\\\\').replace(/;/g, '\\;').replace(/,/g, '\\,').replace(/\r?\n/g, '\\n');
+  return s
+    .replace(/\\/g, '\\\\')
+    .replace(/;/g, '\\;')
+    .replace(/,/g, '\\,')
+    .replace(/\r\n|\r|\n/g, '\\n')
+    .replace(CONTROL, '');
 }
 
-/** Parameter values with characters that need quoting are quoted; quotes themselves cannot appear. */
-const param = (s: string) => (/[:;,]/.test(s) ? `"${s.replace(/"/g, "'")}"` : s);
+/**
+ * A parameter value (CN=…): no control characters and no `"` (neither may appear even quoted, RFC 5545
+ * §3.1 QSAFE-CHAR); quoted when it holds `:`, `;` or `,`, so it cannot end the parameter or the name.
+ */
+export function paramValue(s: string): string {
+  const clean = s.replace(CONTROL, '').replace(/"/g, '');
+  return /[:;,]/.test(clean) ? `"${clean}"` : clean;
+}
+
+/** A URI value (mailto:…) without control characters or spaces: it cannot break the line either. */
+const uri = (s: string) => s.replace(CONTROL, '').replace(/\s/g, '');
 
 /** Folds a content line at 75 octets (continuation lines start with a space), never inside a UTF-8 character. */
 export function fold(line: string): string {
@@ -64,9 +82,9 @@ function eventLines(e: IcsEvent): string[] {
   ];
   if (e.description) lines.push(`DESCRIPTION:${escapeText(e.description)}`);
   if (e.location) lines.push(`LOCATION:${escapeText(e.location)}`);
-  if (e.organizer) lines.push(`ORGANIZER;CN=${param(e.organizer.name)}:mailto:${e.organizer.email}`);
+  if (e.organizer) lines.push(`ORGANIZER;CN=${paramValue(e.organizer.name)}:mailto:${uri(e.organizer.email)}`);
   for (const a of e.attendees ?? []) {
-    lines.push(`ATTENDEE;CN=${param(a.name)};ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED;RSVP=FALSE:mailto:${a.email}`);
+    lines.push(`ATTENDEE;CN=${paramValue(a.name)};ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED;RSVP=FALSE:mailto:${uri(a.email)}`);
   }
   lines.push('END:VEVENT');
   return lines;
@@ -74,7 +92,9 @@ function eventLines(e: IcsEvent): string[] {
 
 function calendar(head: string[], events: IcsEvent[]): string {
   const lines = ['BEGIN:VCALENDAR', 'VERSION:2.0', `PRODID:${PRODID}`, 'CALSCALE:GREGORIAN', ...head, ...events.flatMap(eventLines), 'END:VCALENDAR'];
-  return lines.map(fold).join('\r\n') + '\r\n';
+  // last line of defence: whatever a value held, a content line never carries a control character
+  // (the line breaks between lines and inside folds are added after this)
+  return lines.map((l) => fold(l.replace(CONTROL, ''))).join('\r\n') + '\r\n';
 }
 
 /** An invitation (REQUEST) or its cancellation (CANCEL) for one event. */
@@ -110,6 +130,22 @@ function nameEnd(line: string): number {
   return line.length;
 }
 
+/** Splits at `sep` outside double quotes (parameters: `CN="a;b";ROLE=…`). */
+function splitUnquoted(s: string, sep: string): string[] {
+  const out: string[] = [];
+  let quoted = false;
+  let cur = '';
+  for (const ch of s) {
+    if (ch === '"') quoted = !quoted;
+    if (ch === sep && !quoted) {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  out.push(cur);
+  return out;
+}
+
 /** A small parser (unfolding, parameters, TEXT unescaping) for reading calendars back: tests, imports. */
 export function parseIcs(text: string): ParsedCalendar {
   const lines = text.replace(/\r\n[ \t]/g, '').split(/\r\n/).filter((l) => l.length > 0);
@@ -119,8 +155,13 @@ export function parseIcs(text: string): ParsedCalendar {
     const colon = nameEnd(line);
     const head = line.slice(0, colon);
     const value = line.slice(colon + 1);
-    const [name, ...rawParams] = head.split(';');
-    const params = Object.fromEntries(rawParams.map((p) => p.split('=')).map(([k, v]) => [k, (v ?? '').replace(/^"|"$/g, '')]));
+    const [name, ...rawParams] = splitUnquoted(head, ';');
+    const params = Object.fromEntries(
+      rawParams.map((p) => {
+        const eq = p.indexOf('=');
+        return eq < 0 ? [p, ''] : [p.slice(0, eq), p.slice(eq + 1).replace(/^"|"$/g, '')];
+      }),
+    );
     if (name === 'BEGIN' && value === 'VEVENT') {
       current = { _props: [] } as unknown as Record<string, string> & { _props: ParsedProperty[] };
       continue;
