@@ -11,7 +11,7 @@ import bcrypt from 'bcrypt';
 import { openDatabase } from '../src/db/client.js';
 import { formatSlotTime } from '../src/lib/time.js';
 import { prepare, TIME_ZONE, type DataSet } from './lib/data.js';
-import { load, rssSampler, runJson, startBaseline, startServer, type RunningServer } from './lib/procs.js';
+import { buildServer, load, rssSampler, runJson, startBaseline, startServer, type RunningServer } from './lib/procs.js';
 import type { LoadResult } from './lib/stats.js';
 
 const { values: flags } = parseArgs({
@@ -362,6 +362,7 @@ function printTable(): void {
 async function main(): Promise<void> {
   const started = new Date();
   console.log(`bench on ${machine().database}${quick ? ' (--quick: small data, short runs; targets shown, never asserted)' : ''}`);
+  buildServer();
   if (only.has('list')) await scenarioList();
   if (only.has('login')) await scenarioLogin();
   if (only.has('book')) await scenarioBook();

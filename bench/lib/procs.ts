@@ -1,6 +1,7 @@
-// Child processes of the benchmark: the API server started as a user would (`node --import tsx
-// src/server.ts` with environment variables), the baselines, and the load driver.
-import { spawn, type ChildProcess } from 'node:child_process';
+// Child processes of the benchmark: the API server started as a user would (`npm start`: the bundle
+// `node dist/server.mjs` built by scripts/build.mjs, with environment variables), the baselines, and the
+// load driver.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -69,12 +70,18 @@ function exited(child: ChildProcess): Promise<void> {
   });
 }
 
-/** Starts the real server and waits until GET / answers 200. */
+/** `npm run build` once per benchmark run: what `npm start` does before it starts the server. */
+export function buildServer(): void {
+  const r = spawnSync(process.execPath, [path.join('scripts', 'build.mjs')], { cwd: ROOT, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('npm run build failed');
+}
+
+/** Starts the real server (as `npm start` does, after buildServer()) and waits until GET / answers 200. */
 export async function startServer(env: Record<string, string>): Promise<RunningServer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const t0 = performance.now();
-  const child = spawn(process.execPath, [...TSX, 'src/server.ts'], {
+  const child = spawn(process.execPath, [path.join('dist', 'server.mjs')], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.homedir(), ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'pipe'],

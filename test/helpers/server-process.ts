@@ -69,9 +69,10 @@ export interface ServerProcess {
   waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
 }
 
-export async function startServer(env: Record<string, string>): Promise<ServerProcess> {
+/** `entry`: the bundled server (dist/server.mjs from scripts/build.mjs) instead of the TypeScript source. */
+export async function startServer(env: Record<string, string>, opts: { entry?: string } = {}): Promise<ServerProcess> {
   const port = await freePort();
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const proc = spawn(process.execPath, opts.entry ? [opts.entry] : ['--import', 'tsx', 'src/server.ts'], {
     cwd: path.resolve('.'),
     env: {
       PATH: process.env.PATH ?? '',

@@ -1,0 +1,32 @@
+// `npm run build` (also run by `npm start` through `prestart`): bundles the server's own TypeScript into
+// one ESM file, dist/server.mjs, with the npm packages left as imports. Why: started through tsx, every
+// one of ~150 source files goes through the loader hooks (resolve, transform-cache lookup) in a worker
+// thread; one bundled file starts about a second sooner (measured with `npm run bench -- --only start`).
+// The SQL migrations and the email templates are read at run time from next to the code
+// (`import.meta.url`), so they are copied beside the bundle.
+import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { build } from 'esbuild';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+// --outdir: the tests build into a temporary folder (default: dist/)
+const { values } = parseArgs({ options: { outdir: { type: 'string' } } });
+const out = path.resolve(values.outdir ?? path.join(root, 'dist'));
+
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+await build({
+  entryPoints: [path.join(root, 'src', 'server.ts')],
+  outfile: path.join(out, 'server.mjs'),
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  sourcemap: true,
+  logLevel: 'warning',
+});
+cpSync(path.join(root, 'src', 'db', 'migrations'), path.join(out, 'migrations'), { recursive: true });
+cpSync(path.join(root, 'src', 'modules', 'notifications', 'templates'), path.join(out, 'templates'), { recursive: true });
