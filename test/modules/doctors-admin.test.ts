@@ -30,6 +30,27 @@ describe('admin and doctors', () => {
       assert.equal(r.statusCode, 400);
       assert.equal(json(r).message, 'Missing Details');
     });
+
+    it('a changed ADMIN_EMAIL leaves one admin: the old one can no longer log in, its sessions end', async () => {
+      const oldToken = await adminToken(t.app);
+      const renamed = await makeTestApp({ ADMIN_EMAIL: 'new.admin@prescripto.test', ADMIN_PASSWORD: 'new-admin-password' }, { testDb: t.testDb });
+      try {
+        const oldLogin = await post(renamed.app, '/api/admin/login', { email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
+        assert.equal(oldLogin.statusCode, 401, oldLogin.body);
+        const oldSession = await get(renamed.app, '/api/admin/all-doctors', bearer(oldToken));
+        assert.equal(oldSession.statusCode, 401, oldSession.body);
+        const rows = await t.testDb.database.query<{ email: string }>('SELECT email FROM admins');
+        assert.deepEqual(rows.map((r) => r.email), ['new.admin@prescripto.test']);
+        const newLogin = await post(renamed.app, '/api/admin/login', { email: 'new.admin@prescripto.test', password: 'new-admin-password' });
+        assert.equal(newLogin.statusCode, 200, newLogin.body);
+      } finally {
+        await renamed.close();
+      }
+      // back to the suite's admin (the other tests log in with it); the renamed one is removed in turn
+      await t.app.ctx.admin.bootstrap();
+      atoken = await adminToken(t.app);
+      assert.equal((await t.testDb.database.query('SELECT id FROM admins')).length, 1);
+    });
   });
 
   describe('add-doctor', () => {

@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { eq, ne, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { admins } from '../../db/schema.js';
 
@@ -17,6 +17,15 @@ export class AdminRepo {
 
   async insert(row: { id: string; email: string; passwordHash: string }): Promise<void> {
     await this.db.insert(admins).values(row).onConflictDoNothing();
+  }
+
+  /** Admin rows other than the one for `email` (left by an earlier ADMIN_EMAIL). */
+  async othersThan(email: string): Promise<AdminRow[]> {
+    return this.db.select().from(admins).where(ne(admins.email, email));
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.db.delete(admins).where(eq(admins.id, id));
   }
 
   async setPassword(id: string, passwordHash: string): Promise<void> {

@@ -11,16 +11,27 @@ export class AdminService {
     private readonly config: Config,
   ) {}
 
-  /** Told when ADMIN_PASSWORD replaced the stored password (the sessions service ends the old sessions). */
+  /**
+   * Told when an admin's credentials stop being valid: ADMIN_PASSWORD replaced the stored password,
+   * or the account belonged to an earlier ADMIN_EMAIL. The sessions service ends its sessions.
+   */
   private passwordChanged: (adminId: string) => Promise<void> = async () => {};
 
   onPasswordChanged(listener: (adminId: string) => Promise<void>): void {
     this.passwordChanged = listener;
   }
 
-  /** Creates the configured admin, or updates its password when ADMIN_PASSWORD changed. */
+  /**
+   * Makes the environment's admin the only one (spec: a single admin account from ADMIN_EMAIL /
+   * ADMIN_PASSWORD): creates it or updates its password, and removes any admin left by an earlier
+   * ADMIN_EMAIL, ending its sessions first (if that fails, the row stays and the next start retries).
+   */
   async bootstrap(): Promise<void> {
     const email = normalizeEmail(this.config.adminEmail);
+    for (const stale of await this.repo.othersThan(email)) {
+      await this.passwordChanged(stale.id);
+      await this.repo.delete(stale.id);
+    }
     const existing = await this.repo.findByEmail(email);
     if (!existing) {
       await this.repo.insert({ id: newId(), email, passwordHash: await hashPassword(this.config.adminPassword) });
