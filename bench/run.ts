@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import bcrypt from 'bcrypt';
 import { openDatabase } from '../src/db/client.js';
 import { formatSlotTime } from '../src/lib/time.js';
+import { seededDoctorAvailable } from '../src/seed/bulk.js';
 import { prepare, TIME_ZONE, type DataSet } from './lib/data.js';
 import { buildServer, load, rssSampler, runJson, startBaseline, startServer, type RunningServer } from './lib/procs.js';
 import type { LoadResult } from './lib/stats.js';
@@ -179,7 +180,7 @@ interface Slot {
   minutes: number;
 }
 
-/** Free weekday hourly slots 2…28 days ahead for doctors [from, to): inside every booking rule. */
+/** Free weekday hourly slots 2…28 days ahead for the available doctors of [from, to): inside every booking rule. */
 function freeSlots(from: number, to: number): Slot[] {
   const out: Slot[] = [];
   const today = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate());
@@ -187,7 +188,9 @@ function freeSlots(from: number, to: number): Slot[] {
     const d = new Date(today + day * 86_400_000);
     if (d.getUTCDay() === 0 || d.getUTCDay() === 6) continue;
     const slotDate = d.toISOString().slice(0, 10);
-    for (let minutes = 600; minutes <= 1200; minutes += 60) for (let doctor = from; doctor < to; doctor++) out.push({ doctor, slotDate, minutes });
+    for (let minutes = 600; minutes <= 1200; minutes += 60) {
+      for (let doctor = from; doctor < to; doctor++) if (seededDoctorAvailable(doctor)) out.push({ doctor, slotDate, minutes });
+    }
   }
   return out;
 }

@@ -42,6 +42,10 @@ const SUMMARY_TRIGGERS = [
   ['doctors', 'doctors_count'],
 ] as const;
 
+/** Every 17th seeded doctor (0, 17, 34, …) is marked unavailable, a realistic spread; the bench books the others. */
+export const UNAVAILABLE_EVERY = 17;
+export const seededDoctorAvailable = (i: number): boolean => i % UNAVAILABLE_EVERY !== 0;
+
 const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
 
 /** ObjectId-shaped ids: 8 hex of a kind marker, 6 of the run, 10 of the row number. */
@@ -97,7 +101,7 @@ export async function bulkSeed(database: Database, opts: BulkOptions): Promise<B
         SELECT ${idSql(KIND.doctor, run, 'i')}, 'Dr. Seed ' || i, 'doctor' || i || '.${run}@seed.prescripto.local', '${hash}',
           '/uploads/seed-doctor.png', (ARRAY['${SPECIALITIES.join("','")}'])[1 + i % ${SPECIALITIES.length}], 'MBBS', (1 + i % 20) || ' Years',
           'Seeded doctor ' || i || ' for load tests.', (30 + (i % 8) * 10) * 100,
-          jsonb_build_object('line1', (i % 500) || ' Seed Street', 'line2', 'Load Town'), i % 17 <> 0, '${tz}',
+          jsonb_build_object('line1', (i % 500) || ' Seed Street', 'line2', 'Load Town'), i % ${UNAVAILABLE_EVERY} <> 0, '${tz}',
           now() - make_interval(days => 400 - i % 400)
         FROM generate_series(${from}, ${to - 1}) AS i;
         INSERT INTO doctor_hours (doctor_id, weekday, start_minute, end_minute)
