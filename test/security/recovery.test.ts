@@ -95,6 +95,33 @@ describe('security: account recovery', () => {
     assert.equal((await post(t.app, '/api/doctor/login', { email: d.email, password: 'doctor-new-pass-1' })).statusCode, 200);
   });
 
+  it('a reset uses up every older link of the account', async () => {
+    const p = await registerPatient(t.app);
+    await post(t.app, '/api/user/forgot-password', { email: p.email });
+    const older = (await tokenMailedTo(p.email)).token;
+    await post(t.app, '/api/user/forgot-password', { email: p.email });
+    const newest = (await tokenMailedTo(p.email)).token;
+    assert.notEqual(older, newest);
+    const ok = await post(t.app, '/api/user/reset-password', { token: newest, password: 'newest-link-pass-1' });
+    assert.equal(ok.statusCode, 200, ok.body);
+    const stale = await post(t.app, '/api/user/reset-password', { token: older, password: 'older-link-pass-1' });
+    assert.equal(stale.statusCode, 400);
+    assert.deepEqual(json(stale), { success: false, message: 'This reset link is invalid, expired or already used' });
+    assert.equal((await post(t.app, '/api/user/login', { email: p.email, password: 'newest-link-pass-1' })).statusCode, 200);
+  });
+
+  it('changing the password uses up the links issued before', async () => {
+    const d = await createDoctor(t.app);
+    await post(t.app, '/api/doctor/forgot-password', { email: d.email });
+    const { token } = await tokenMailedTo(d.email);
+    const changed = await post(t.app, '/api/doctor/change-password', { oldPassword: d.password, newPassword: 'changed-doc-pass-1' }, bearer(d.token));
+    assert.equal(changed.statusCode, 200, changed.body);
+    const stale = await post(t.app, '/api/doctor/reset-password', { token, password: 'attacker-pass-123' });
+    assert.equal(stale.statusCode, 400);
+    assert.equal(json(stale).message, 'This reset link is invalid, expired or already used');
+    assert.equal((await post(t.app, '/api/doctor/login', { email: d.email, password: 'changed-doc-pass-1' })).statusCode, 200);
+  });
+
   it('refuses a malformed email, keeps tokens hashed, and offers ctx.passwordResets.issue to other modules', async () => {
     const bad = await post(t.app, '/api/user/forgot-password', { email: 'not-an-email' });
     assert.equal(bad.statusCode, 400);

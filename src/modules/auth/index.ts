@@ -35,10 +35,11 @@ export function createSecurityServices(deps: {
   const accounts = new AccountRepo(database);
   const sessions = new SessionService(new SessionRepo(database), tokens, config, clock, redis, warn);
   tokens.setRevocationCheck((claims) => sessions.isRevoked(claims));
+  const passwordResets = new PasswordResetService(database, accounts, sessions, deps.sendMail, config, clock);
   return {
     sessions,
-    passwordResets: new PasswordResetService(database, accounts, sessions, deps.sendMail, config, clock),
-    passwords: new PasswordChangeService(accounts, sessions),
+    passwordResets,
+    passwords: new PasswordChangeService(accounts, sessions, (role, id) => passwordResets.useUpLinks(role, id)),
     twoFactor: new TwoFactorService(database, accounts, clock, config.security.totpIssuer),
     audit: new AuditService(new AuditRepo(database), warn),
   };

@@ -1,5 +1,6 @@
 // Changing a password while logged in: needs the current one, and ends every session of the
-// account (including the caller's), so a stolen session does not survive the change.
+// account (including the caller's), so a stolen session does not survive the change, and uses up
+// the account's unused reset links.
 import { badRequest, unauthorized } from '../../lib/errors.js';
 import type { AccountRepo } from './accounts.repo.js';
 import { hashPassword, isStrongPassword, verifyPassword } from './passwords.js';
@@ -10,6 +11,8 @@ export class PasswordChangeService {
   constructor(
     private readonly accounts: AccountRepo,
     private readonly sessions: SessionService,
+    /** uses up the account's unused reset links (`PasswordResetService.useUpLinks`) */
+    private readonly useUpResetLinks: (role: Role, accountId: string) => Promise<void>,
   ) {}
 
   async change(role: Role, accountId: string, oldPassword: string, newPassword: string): Promise<void> {
@@ -18,6 +21,8 @@ export class PasswordChangeService {
     if (!(await verifyPassword(oldPassword, account.passwordHash))) throw badRequest('The current password is not correct');
     if (!isStrongPassword(newPassword)) throw badRequest('Please enter a strong password');
     await this.accounts.setPasswordHash(role, accountId, await hashPassword(newPassword));
+    // a reset link mailed before the change must not undo it
+    await this.useUpResetLinks(role, accountId);
     await this.sessions.revokeAccount(role, accountId, 'password-change');
   }
 }

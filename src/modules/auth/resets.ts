@@ -13,6 +13,7 @@ import type { AccountRepo } from './accounts.repo.js';
 import { hashPassword, isStrongPassword } from './passwords.js';
 import { randomSecret, sha256 } from './secrets.js';
 import type { SessionService } from './sessions.js';
+import type { Role } from './tokens.js';
 
 export type ResettableRole = 'patient' | 'doctor';
 
@@ -29,7 +30,10 @@ export class PasswordResetService {
     private readonly clock: Clock,
   ) {}
 
-  /** A fresh single-use link for an account. Earlier unused links of the account stay valid until they expire. */
+  /**
+   * A fresh single-use link for an account. Earlier unused links stay valid until they expire or
+   * until a reset or a password change succeeds, which uses up every link of the account.
+   */
   async issue(role: ResettableRole, accountId: string): Promise<{ token: string; url: string }> {
     if (!(await this.accounts.findById(role, accountId))) throw notFound('Account not found');
     const token = randomSecret(32);
@@ -77,9 +81,20 @@ export class PasswordResetService {
     );
     const accountId = rows[0]?.account_id;
     if (!accountId) throw badRequest('This reset link is invalid, expired or already used');
+    // a mailbox read by someone else earlier must not hold a second way in after this reset
+    await this.useUpLinks(role, accountId);
     if (!(await this.accounts.setPasswordHash(role, accountId, await hashPassword(password)))) {
       throw badRequest('This reset link is invalid, expired or already used');
     }
     await this.sessions.revokeAccount(role, accountId, 'password-reset');
+  }
+
+  /** Marks every unused link of the account used (after a reset or a password change). */
+  async useUpLinks(role: Role, accountId: string): Promise<void> {
+    if (role === 'admin') return; // admins recover through another admin, never by link
+    await this.database.query(
+      'UPDATE password_reset_tokens SET used_at = $3 WHERE role = $1 AND account_id = $2 AND used_at IS NULL',
+      [role, accountId, this.clock.now().toISOString()],
+    );
   }
 }
