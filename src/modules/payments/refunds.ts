@@ -123,6 +123,27 @@ export class RefundProcessor {
     if (job.kind === 'cancellation') await this.appointments.recordRefund(job.appointmentId, refund);
   }
 
+  /**
+   * Applies the gateway's word on a refund: first to the job (where processed/failed are final,
+   * see PaymentRepo.recordRefundState), then mirrored onto the appointment. The mirror is written
+   * from the job's state and read back: if a concurrent report made the job final meanwhile, the
+   * final state is written again, so the last write to the appointment is never a stale `pending`.
+   * Returns the state the job holds, or undefined when the job holds another refund.
+   */
+  private async applyRefundState(job: RefundJobRow, refund: IssuedRefund): Promise<RefundState | undefined> {
+    const recorded = await this.repo.recordRefundState(job.id, refund.id, refund.state);
+    if (!recorded) return undefined;
+    let written: RefundState = recorded.after;
+    for (let i = 0; i < 3; i++) {
+      await this.recordOnAppointment(job, { status: written, ref: refund.id });
+      if (job.kind !== 'cancellation') break;
+      const now = await this.repo.refundState(job.id);
+      if (!now || now === written) break;
+      written = now;
+    }
+    return recorded.after;
+  }
+
   private async run(job: RefundJobRow): Promise<void> {
     const id = job.id;
     try {
@@ -130,8 +151,7 @@ export class RefundProcessor {
         throw new GatewayError(job.gateway, 'gateway keys are not configured', true);
       }
       const refund = await this.issue(job);
-      await this.repo.updateRefund(id, { status: 'issued', refundId: refund.id, leaseUntil: null, lastError: null });
-      await this.recordOnAppointment(job, { status: refund.state, ref: refund.id });
+      await this.applyRefundState(job, refund);
     } catch (err) {
       const retryable = err instanceof GatewayError ? err.retryable : true;
       const message = err instanceof GatewayError ? err.detail : err instanceof Error ? err.message : String(err);
@@ -151,8 +171,9 @@ export class RefundProcessor {
   /** A refund's later state, reported by a gateway webhook. */
   async refundUpdate(job: RefundJobRow, refund: IssuedRefund): Promise<string> {
     if (job.refundId && job.refundId !== refund.id) return 'ignored: another refund of this payment';
-    await this.repo.updateRefund(job.id, { status: 'issued', refundId: refund.id, leaseUntil: null });
-    await this.recordOnAppointment(job, { status: refund.state, ref: refund.id });
-    return `refund ${refund.state}`;
+    const state = await this.applyRefundState(job, refund);
+    if (!state) return 'ignored: another refund of this payment';
+    // out-of-order delivery: a `pending` arriving after the refund finished changes nothing
+    return state === refund.state ? `refund ${state}` : `ignored: refund already ${state}`;
   }
 }

@@ -2,6 +2,7 @@
 // instances sharing one database never confirm or refund twice.
 import { and, desc, eq, inArray, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import type { RefundState } from './gateway.js';
 import { paymentEvents, paymentOrders, paymentRefunds, type Gateway, type PaymentOrderRow, type PaymentOrderStatus, type RefundJobRow } from './tables.js';
 
 export type NewPaymentOrder = typeof paymentOrders.$inferInsert;
@@ -105,6 +106,42 @@ export class PaymentRepo {
 
   async updateRefund(id: string, patch: RefundJobPatch): Promise<void> {
     await this.db.update(paymentRefunds).set({ ...patch, updatedAt: sql`now()` }).where(eq(paymentRefunds.id, id));
+  }
+
+  /**
+   * Records the gateway's word on a job's refund (its answer when issued, or a later webhook).
+   * `processed` and `failed` are final: a late or out-of-order `pending` leaves them as they are.
+   * The row is locked so two reports of one refund apply one after the other. Returns the state
+   * before and after, or undefined when the job holds another refund (or is gone).
+   */
+  async recordRefundState(id: string, refundId: string, state: RefundState): Promise<{ before: RefundState | null; after: RefundState } | undefined> {
+    return this.db.transaction(async (tx) => {
+      const [row] = await tx
+        .select({ refundId: paymentRefunds.refundId, refundState: paymentRefunds.refundState })
+        .from(paymentRefunds)
+        .where(eq(paymentRefunds.id, id))
+        .for('update');
+      if (!row || (row.refundId !== null && row.refundId !== refundId)) return undefined;
+      const before = row.refundState;
+      const after = before === 'processed' || before === 'failed' ? before : state;
+      // a refund the gateway failed needs a person, like a refund that could not be issued
+      await tx
+        .update(paymentRefunds)
+        .set({
+          refundId,
+          refundState: after,
+          status: after === 'failed' ? 'failed' : 'issued',
+          leaseUntil: null,
+          lastError: after === 'failed' ? 'the gateway reports the refund failed' : null,
+          updatedAt: sql`now()`,
+        })
+        .where(eq(paymentRefunds.id, id));
+      return { before, after };
+    });
+  }
+
+  async refundState(id: string): Promise<RefundState | null | undefined> {
+    return (await this.db.select({ s: paymentRefunds.refundState }).from(paymentRefunds).where(eq(paymentRefunds.id, id)).limit(1))[0]?.s;
   }
 
   async findRefundByGatewayId(gateway: Gateway, refundId: string): Promise<RefundJobRow | undefined> {

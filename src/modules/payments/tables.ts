@@ -1,6 +1,7 @@
 // Drizzle definitions of the payment tables (DDL: db/migrations/0200_payments.sql).
 // Kept in this module rather than db/schema.ts: only the payments module queries them.
 import { integer, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import type { RefundState } from './gateway.js';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -49,6 +50,8 @@ export const paymentRefunds = pgTable('payment_refunds', {
   nextAttemptAt: ts('next_attempt_at').notNull(),
   leaseUntil: ts('lease_until'),
   refundId: text('refund_id'),
+  /** the gateway's latest word on the refund (0900_payment_refund_state.sql); processed/failed are final */
+  refundState: text('refund_state').$type<RefundState>(),
   lastError: text('last_error'),
   createdAt: ts('created_at').notNull().defaultNow(),
   updatedAt: ts('updated_at').notNull().defaultNow(),

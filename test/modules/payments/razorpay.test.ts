@@ -397,6 +397,25 @@ describe('payments: Razorpay', () => {
       assert.equal(a.refundStatus, 'processed');
     });
 
+    it('keeps a finished refund finished when an older event arrives late (out-of-order webhooks)', async () => {
+      const { id, paymentId } = await paidAppointment();
+      assert.equal((await post(t.app, '/api/user/cancel-appointment', { appointmentId: id }, bearer(patient.token))).statusCode, 200);
+      await t.app.ctx.refunds.idle();
+      assert.equal((await appointment(id)).refundStatus, 'processed');
+      const refundRef = (await appointment(id)).refundRef!;
+      // Razorpay's refund.created (status pending) delivered after the refund was processed
+      const refund = { ...stub.refunds.get(refundRef)!, status: 'pending' };
+      const body = JSON.stringify({ entity: 'event', event: 'refund.created', contains: ['refund', 'payment'], payload: { refund: { entity: refund }, payment: { entity: stub.payments.get(paymentId) } } });
+      const res = await t.app.inject({ method: 'POST', url: '/api/webhooks/razorpay', payload: body, headers: { 'content-type': 'application/json', 'x-razorpay-signature': razorpaySignature(body), 'x-razorpay-event-id': 'evt_rzp_refund_late' } });
+      assert.equal(res.statusCode, 200, res.body);
+      assert.equal(json(res).outcome, 'ignored: refund already processed');
+      const a = await appointment(id);
+      assert.equal(a.refundStatus, 'processed');
+      assert.equal(a.refundRef, refundRef);
+      const [job] = await t.testDb.database.query<{ status: string; refund_state: string }>('SELECT status, refund_state FROM payment_refunds WHERE appointment_id = $1', [id]);
+      assert.deepEqual(job, { status: 'issued', refund_state: 'processed' });
+    });
+
     it('does not refund an unpaid cancellation', async () => {
       const id = await booked();
       const before = stub.refunds.size;

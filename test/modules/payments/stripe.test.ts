@@ -319,6 +319,13 @@ describe('payments: Stripe', () => {
       assert.equal(json(res).outcome, 'refund processed');
       a = await appointment(id);
       assert.equal(a.refundStatus, 'processed');
+
+      // refund.created (pending) delivered after refund.updated: processed stays processed
+      const late = JSON.stringify({ id: 'evt_stripe_refund_created_late', object: 'event', type: 'refund.created', data: { object: { ...refund, status: 'pending' } } });
+      const lateRes = await t.app.inject({ method: 'POST', url: '/api/webhooks/stripe', payload: late, headers: { 'content-type': 'application/json', 'stripe-signature': stripeSignature(late) } });
+      assert.equal(lateRes.statusCode, 200, lateRes.body);
+      assert.equal(json(lateRes).outcome, 'ignored: refund already processed');
+      assert.equal((await appointment(id)).refundStatus, 'processed');
     });
   });
 });
