@@ -276,6 +276,32 @@ describe('appointments', () => {
       ]);
       assert.deepEqual([c.statusCode, d.statusCode].sort(), [200, 409]);
     });
+
+    it('a payment confirmed while a cancel is under way is refunded (refund computed and queued)', async () => {
+      const { appointment } = json(await book(t.app, patient.token, doctor.id, nextSlot()));
+      const service = t.app.ctx.appointments;
+      const getFor = service.getFor;
+      // the interleaving: the cancel has read the unpaid row when the gateway's confirmation lands
+      service.getFor = async (...args) => {
+        const row = await getFor.apply(service, args);
+        service.getFor = getFor;
+        await service.confirmPayment(appointment._id, { gateway: 'razorpay', ref: 'order_race', paymentId: 'pay_race' });
+        return row;
+      };
+      try {
+        const res = await post(t.app, '/api/user/cancel-appointment', { appointmentId: appointment._id }, bearer(patient.token));
+        assert.equal(res.statusCode, 200, res.body);
+        const cancelled = json(res).appointment;
+        assert.deepEqual([cancelled.payment, cancelled.refundAmount, cancelled.refundStatus], [true, 500, 'pending']);
+      } finally {
+        service.getFor = getFor;
+      }
+      const jobs = await t.testDb.database.query<{ amount_minor: number; payment_id: string }>(
+        'SELECT amount_minor, payment_id FROM payment_refunds WHERE appointment_id = $1', [appointment._id],
+      );
+      assert.deepEqual(jobs.map((j) => [j.amount_minor, j.payment_id]), [[50000, 'pay_race']]);
+      await t.app.ctx.refunds.idle();
+    });
   });
 
   describe('dashboards', () => {

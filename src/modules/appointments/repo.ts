@@ -77,6 +77,14 @@ export class AppointmentRepo {
   }
 
   /**
+   * Reads an appointment and locks its row until the transaction ends: a concurrent payment
+   * confirmation (an UPDATE of the same row) waits, so what was read stays true while we write.
+   */
+  async findForUpdate(id: string, tx: Db): Promise<AppointmentRow | undefined> {
+    return (await tx.select().from(appointments).where(eq(appointments.id, id)).limit(1).for('update'))[0];
+  }
+
+  /**
    * Moves an appointment to a new state only if it is still in one of `from`: the WHERE clause makes
    * the check and the write one atomic step, so two concurrent cancels cannot both succeed.
    */

@@ -191,15 +191,19 @@ export class AppointmentService {
     const current = await this.getFor(id, actor, actorId);
     this.assertLive(current, 'cancelled');
     const now = this.clock.now();
-    const refund = refundFor(current, actor, now);
-    const patch: AppointmentPatch = {
-      status: 'cancelled',
-      cancelledBy: actor,
-      cancelReason: reason?.trim() || null,
-      cancelledAt: now,
-      cancelledById: actorId,
-      refundMinor: current.paid ? refund : null,
-      refundStatus: current.paid ? (refund > 0 ? 'pending' : 'none') : null,
+    // The refund depends on `paid`, which a payment confirmation can change after `current` was
+    // read: it is computed from the row as locked by the cancelling transaction.
+    const patch = (locked: AppointmentRow): AppointmentPatch => {
+      const refund = refundFor(locked, actor, now);
+      return {
+        status: 'cancelled',
+        cancelledBy: actor,
+        cancelReason: reason?.trim() || null,
+        cancelledAt: now,
+        cancelledById: actorId,
+        refundMinor: locked.paid ? refund : null,
+        refundStatus: locked.paid ? (refund > 0 ? 'pending' : 'none') : null,
+      };
     };
     return this.transition(current, patch, 'cancelled', actor);
   }
@@ -237,10 +241,21 @@ export class AppointmentService {
     await this.repo.update(id, { refundStatus: refund.status, refundRef: refund.ref });
   }
 
-  /** Applies a state change if the appointment is still live, recording the event in the same transaction. */
-  async transition(current: AppointmentRow, patch: AppointmentPatch, event: AppointmentEventType, actor: Actor): Promise<AppointmentView> {
+  /**
+   * Applies a state change if the appointment is still live, recording the event in the same
+   * transaction. The row is locked first; a patch that depends on the row (a refund depends on
+   * `paid`) is given as a function of that locked row.
+   */
+  async transition(
+    current: AppointmentRow,
+    patch: AppointmentPatch | ((locked: AppointmentRow) => AppointmentPatch),
+    event: AppointmentEventType,
+    actor: Actor,
+  ): Promise<AppointmentView> {
     const row = await this.db.transaction(async (tx) => {
-      const updated = await this.repo.transition(current.id, LIVE, patch, tx);
+      const locked = await this.repo.findForUpdate(current.id, tx);
+      if (!locked || !LIVE.includes(locked.status)) return undefined;
+      const updated = await this.repo.transition(current.id, LIVE, typeof patch === 'function' ? patch(locked) : patch, tx);
       if (updated) await this.record(tx, updated, event, actor);
       return updated;
     });
