@@ -387,6 +387,53 @@ describe('notifications: email, in-app, reminders, calendar', () => {
     });
   });
 
+  describe('reminders: one bad record does not stop delivery', () => {
+    it('a stored patient address that is not an address: in-app reminder only, other reminders and queued mail still go', async () => {
+      const bad = await registerPatient(t.app, { name: 'Bad Address' });
+      const good = await registerPatient(t.app, { name: 'Good Address' });
+      const first = json(await book(t.app, bad.token, doctor.id, futureSlot(0, 8)));
+      const second = json(await book(t.app, good.token, doctor.id, futureSlot(1, 8)));
+      assert.ok(first.appointment && second.appointment);
+      await deliver();
+      fresh();
+      // old imported data: the address was never validated
+      await t.testDb.database.query("UPDATE patients SET email = 'bad address (imported)' WHERE id = $1", [bad.id]);
+      await t.app.ctx.notifications.enqueueEmail(undefined, { to: 'queued@example.com', subject: 'Queued', text: 'x' });
+      const saved = clock.now();
+      try {
+        clock.set(new Date(first.appointment.startsAt).getTime() - 23 * HOUR);
+        const r = await deliver();
+        assert.ok(r.sent >= 2);
+        const mails = fresh();
+        assert.equal(to(mails, 'queued@example.com').length, 1, 'queued mail is delivered');
+        assert.equal(to(mails, good.email).length, 1, 'the next reminder is written and sent');
+        const inApp = json(await get(t.app, '/api/user/notifications?limit=100', bearer(bad.token)));
+        assert.equal(inApp.notifications.filter((n: { type: string; appointmentId: string }) => n.type === 'appointment.reminder' && n.appointmentId === first.appointment._id).length, 1);
+        // recorded, so the next pass does not try again
+        await deliver();
+        assert.equal(fresh().length, 0);
+      } finally {
+        clock.set(saved);
+      }
+    });
+
+    it('a periodic job that throws does not keep the worker from delivering', async () => {
+      await t.app.ctx.notifications.enqueueEmail(undefined, { to: 'after-job@example.com', subject: 'After a failing job', text: 'x' });
+      const warnings: string[] = [];
+      const repo = new OutboxRepo(t.app.ctx.db, mailDomain(t.config.mailFrom));
+      const { createSmtpMailer } = await import('../../src/modules/notifications/mailer.js');
+      const worker = new DeliveryWorker(repo, createSmtpMailer(smtp.url, t.config.mailFrom), clock, { backoffMs: 60_000, intervalMs: 1000 }, { info: () => undefined, warn: (m) => warnings.push(m) });
+      worker.addJob(async () => {
+        throw new Error('reminder job broke');
+      });
+      const r = await worker.runOnce();
+      await worker.stop();
+      assert.equal(r.sent, 1);
+      assert.equal(to(fresh(), 'after-job@example.com').length, 1);
+      assert.ok(warnings.some((w) => /reminder job broke/.test(w)));
+    });
+  });
+
   describe('delivery: retries, failures, crashes', () => {
     it('retries with exponential backoff, then leaves the message failed for the admin, who can retry it', async () => {
       smtp.reject = (a) => a === 'bounce@example.com';

@@ -36,7 +36,7 @@ export function createNotifications(config: Config, db: Db, clock: Clock, events
   };
   const domain = mailDomain(config.mailFrom);
   const outbox = new OutboxRepo(db, domain);
-  const service = new NotificationService(db, outbox, clock, config, domain, log.info);
+  const service = new NotificationService(db, outbox, clock, config, domain, log.info, log.warn);
   const mailer = config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.mailFrom) : undefined;
   const worker = new DeliveryWorker(outbox, mailer, clock, { backoffMs: config.notifications.backoffMs, intervalMs: config.notifications.intervalMs }, log);
   worker.addJob((now) => service.reminders.runOnce(now));

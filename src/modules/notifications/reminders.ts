@@ -9,7 +9,7 @@ import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { appointments } from '../../db/schema.js';
 import { appointmentVars, loadAppointmentContext } from './appointment-notifier.js';
-import type { NotificationService } from './service.js';
+import { isMailAddress, type NotificationService } from './service.js';
 import { appointmentReminders } from './tables.js';
 import { renderAppointmentEmail } from './templates.js';
 
@@ -40,9 +40,14 @@ export class ReminderScheduler {
     private readonly db: Db,
     private readonly notifications: NotificationService,
     private readonly config: Config,
+    private readonly warn: (msg: string) => void = () => undefined,
   ) {}
 
-  /** Enqueues every reminder due at `now`; returns how many. */
+  /**
+   * Enqueues every reminder due at `now`; returns how many. Each reminder is its own transaction and
+   * a failing one is logged and skipped (tried again next pass), so one bad record never holds up
+   * the others or the delivery pass that follows.
+   */
   async runOnce(now: Date): Promise<number> {
     const offsets = this.config.notifications.reminderMinutes;
     if (offsets.length === 0) return 0;
@@ -70,36 +75,47 @@ export class ReminderScheduler {
     for (const cand of candidates) {
       const offset = dueOffset(cand.startsAt, now, offsets);
       if (offset === undefined) continue;
-      const done = await this.db.transaction(async (tx) => {
-        // lock the appointment so a concurrent cancel or move commits before or after us, never between
-        const [live] = await tx
-          .select({ id: appointments.id })
-          .from(appointments)
-          .where(and(eq(appointments.id, cand.id), eq(appointments.startsAt, cand.startsAt), inArray(appointments.status, ['pending', 'confirmed'])))
-          .for('update');
-        if (!live) return false;
-        const inserted = await tx
-          .insert(appointmentReminders)
-          .values({ appointmentId: cand.id, startsAt: cand.startsAt, offsetMinutes: offset, enqueuedAt: now })
-          .onConflictDoNothing()
-          .returning({ id: appointmentReminders.appointmentId });
-        if (inserted.length === 0) return false;
-        const c = await loadAppointmentContext(tx, cand.id);
-        if (!c) return false;
-        const mail = renderAppointmentEmail('reminder.patient', { ...appointmentVars(c, this.config, c.patient.name), lead: leadText(offset) });
-        await this.notifications.enqueueEmail(tx, { to: c.patient.email, ...mail, topic: 'appointment.reminder' });
-        await this.notifications.notify(tx, {
-          role: 'patient',
-          recipientId: c.patient.id,
-          type: 'appointment.reminder',
-          title: mail.subject,
-          body: mail.text.split(/\n\s*\n/)[1]?.trim() ?? mail.subject,
-          appointmentId: c.row.id,
-        });
-        return true;
-      });
+      let done = false;
+      try {
+        done = await this.remind(cand, offset, now);
+      } catch (err) {
+        this.warn(`reminder for appointment ${cand.id} failed, retried next pass: ${(err as Error).message}`);
+      }
       if (done) sent++;
     }
     return sent;
+  }
+
+  /** Writes one reminder (record, email, in-app notice) in one transaction; false when not due any more. */
+  private remind(cand: { id: string; startsAt: Date }, offset: number, now: Date): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      // lock the appointment so a concurrent cancel or move commits before or after us, never between
+      const [live] = await tx
+        .select({ id: appointments.id })
+        .from(appointments)
+        .where(and(eq(appointments.id, cand.id), eq(appointments.startsAt, cand.startsAt), inArray(appointments.status, ['pending', 'confirmed'])))
+        .for('update');
+      if (!live) return false;
+      const inserted = await tx
+        .insert(appointmentReminders)
+        .values({ appointmentId: cand.id, startsAt: cand.startsAt, offsetMinutes: offset, enqueuedAt: now })
+        .onConflictDoNothing()
+        .returning({ id: appointmentReminders.appointmentId });
+      if (inserted.length === 0) return false;
+      const c = await loadAppointmentContext(tx, cand.id);
+      if (!c) return false;
+      const mail = renderAppointmentEmail('reminder.patient', { ...appointmentVars(c, this.config, c.patient.name), lead: leadText(offset) });
+      // an unusable stored address (old imported data) still gets the in-app reminder
+      if (isMailAddress(c.patient.email)) await this.notifications.enqueueEmail(tx, { to: c.patient.email, ...mail, topic: 'appointment.reminder' });
+      await this.notifications.notify(tx, {
+        role: 'patient',
+        recipientId: c.patient.id,
+        type: 'appointment.reminder',
+        title: mail.subject,
+        body: mail.text.split(/\n\s*\n/)[1]?.trim() ?? mail.subject,
+        appointmentId: c.row.id,
+      });
+      return true;
+    });
   }
 }

@@ -104,11 +104,12 @@ export class NotificationService {
     config: Config,
     mailDomain: string,
     private readonly log: (line: string) => void = () => undefined,
+    warn: (line: string) => void = () => undefined,
   ) {
     this.maxAttempts = config.notifications.maxAttempts;
     this.feeds = new CalendarFeedService(db, clock, config, mailDomain);
     this.welcome = new WelcomeMailer(db, this, config);
-    this.reminders = new ReminderScheduler(db, this, config);
+    this.reminders = new ReminderScheduler(db, this, config, warn);
   }
 
   async enqueueEmail(tx: Db | undefined, msg: OutgoingEmail): Promise<string | undefined> {
