@@ -124,6 +124,8 @@ export interface SecuritySettings {
   totpIssuer: string;
   /** TRUST_PROXY: which proxies may set X-Forwarded-For (false: none, true: all, or a list of addresses/CIDRs) */
   trustProxy: boolean | string[];
+  /** REVOCATION_CACHE_SECONDS: with Redis, how long a "session not revoked" answer of the database is reused (0: never) */
+  revocationCacheSeconds: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -251,6 +253,7 @@ export function loadConfig(env: Env = process.env): Config {
       passwordResetTtlMinutes: int(env, 'PASSWORD_RESET_TTL_MINUTES', 60, 5, 7 * 24 * 60),
       totpIssuer: str(env, 'TOTP_ISSUER') ?? 'Prescripto',
       trustProxy: trustProxy(str(env, 'TRUST_PROXY')),
+      revocationCacheSeconds: int(env, 'REVOCATION_CACHE_SECONDS', 5, 0, 300),
     },
     adminEmail: (str(env, 'ADMIN_EMAIL') ?? 'admin@prescripto.com').toLowerCase(),
     adminPassword: str(env, 'ADMIN_PASSWORD') ?? 'admin-password-change-me',

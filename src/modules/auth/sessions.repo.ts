@@ -79,12 +79,12 @@ export class SessionRepo {
     );
   }
 
-  /** Revokes every live session of an account; returns their ids. */
-  async revokeAccountSessions(role: Role, accountId: string, reason: string, now: Date): Promise<string[]> {
+  /** Revokes every live session of an account (but `keep`, when given); returns their ids. */
+  async revokeAccountSessions(role: Role, accountId: string, reason: string, now: Date, keep?: string): Promise<string[]> {
     const rows = await this.database.query<{ id: string }>(
       `UPDATE auth_sessions SET revoked_at = $3, revoke_reason = $4
-        WHERE role = $1 AND account_id = $2 AND revoked_at IS NULL RETURNING id`,
-      [role, accountId, now.toISOString(), reason],
+        WHERE role = $1 AND account_id = $2 AND revoked_at IS NULL AND ($5::text IS NULL OR id <> $5) RETURNING id`,
+      [role, accountId, now.toISOString(), reason, keep ?? null],
     );
     return rows.map((r) => r.id);
   }

@@ -1,13 +1,17 @@
 // Sessions: a login is a session; its access tokens carry the session id in `jti` and its refresh
 // tokens rotate on every use. Logout, refresh-token reuse and password changes revoke sessions.
-// Revocation is shared between instances through Redis when REDIS_URL is set (keys expire once no
-// access token of the session can still be valid), and through the database otherwise or while
-// Redis is down. Refresh tokens themselves always live in the database (hashed).
+// The database is the source of truth for revocations. With REDIS_URL, revocations are also written
+// to Redis (keys expire once no access token of the session can still be valid) so every instance
+// sees them at once; but Redis only holds what was written while it was reachable, so a Redis miss
+// (or error) is confirmed by the database, whose "not revoked" answer is kept in process for
+// REVOCATION_CACHE_SECONDS. Without Redis every check reads the database. Refresh tokens themselves
+// always live in the database (hashed).
 import type { Config } from '../../config.js';
 import type { Clock } from '../../lib/clock.js';
 import { unauthorized } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { redisKey, type RedisClient } from '../../lib/redis.js';
+import { RevocationCache } from './revocation-cache.js';
 import { randomSecret, sha256 } from './secrets.js';
 import type { SessionRepo } from './sessions.repo.js';
 import type { AccessClaims, Role, TokenService } from './tokens.js';
@@ -24,6 +28,10 @@ export function sessionIdOf(claims: Pick<AccessClaims, 'jti'>): { id: string; bo
 }
 
 export class SessionService {
+  private readonly cache: RevocationCache;
+  /** Redis failed on the last call: warn once per outage, not on every request. */
+  private redisDown = false;
+
   constructor(
     private readonly repo: SessionRepo,
     private readonly tokens: TokenService,
@@ -31,7 +39,12 @@ export class SessionService {
     private readonly clock: Clock,
     private readonly redis?: RedisClient,
     private readonly warn: (msg: string) => void = () => {},
-  ) {}
+  ) {
+    // "Live" answers are only worth keeping beside Redis: without it the database is the one channel
+    // between instances, so every check reads it (a cached answer would hide other instances' logouts).
+    const liveMs = redis ? config.security.revocationCacheSeconds * 1000 : 0;
+    this.cache = new RevocationCache(liveMs, config.jwtExpiresIn * 1000);
+  }
 
   /** Opens a session after a successful login (or registration). */
   async start(role: Role, accountId: string, ip?: string): Promise<SessionTokens> {
@@ -75,11 +88,30 @@ export class SessionService {
     }
   }
 
-  /** Ends every session of an account (password changed or reset). */
-  async revokeAccount(role: Role, accountId: string, reason: string): Promise<void> {
+  /**
+   * Ends the session of a refresh token alone: a client whose access token already expired can
+   * still log out. Any refresh token of the session will do, used or not (ending a session is never
+   * harmful). Returns the account, for the audit log.
+   */
+  async logoutWithRefresh(role: Role, refreshToken: string): Promise<{ accountId: string }> {
+    const found = await this.repo.findRefresh(sha256(refreshToken));
+    if (!found || found.role !== role) throw unauthorized('Invalid refresh token, please login again');
+    await this.revokeSession(found.sessionId, role, found.accountId, 'logout');
+    return { accountId: found.accountId };
+  }
+
+  /**
+   * Ends every session of an account (password changed or reset), or every session but `keep`
+   * (the caller's own, e.g. after turning on two-factor authentication).
+   */
+  async revokeAccount(role: Role, accountId: string, reason: string, opts: { keep?: string } = {}): Promise<void> {
     const now = this.clock.now();
-    const ids = await this.repo.revokeAccountSessions(role, accountId, reason, now);
+    const ids = await this.repo.revokeAccountSessions(role, accountId, reason, now, opts.keep);
+    // Tokens signed outside a session are refused by the account's cut-off; a kept session's tokens
+    // are bound to it, so the cut-off never touches them.
     await this.repo.setAccountCutoff(role, accountId, now);
+    for (const id of ids) this.cache.markRevoked(id, now.getTime());
+    this.cache.forgetLive();
     await this.shareRevocation(async (r) => {
       const ttl = this.config.jwtExpiresIn;
       const multi = r.multi();
@@ -90,7 +122,9 @@ export class SessionService {
   }
 
   async revokeSession(id: string, role: Role, accountId: string, reason: string): Promise<void> {
-    await this.repo.revokeSession(id, role, accountId, reason, this.clock.now());
+    const now = this.clock.now();
+    await this.repo.revokeSession(id, role, accountId, reason, now);
+    this.cache.markRevoked(id, now.getTime());
     await this.shareRevocation(async (r) => {
       await r.set(this.sessionKey(id), '1', 'EX', this.config.jwtExpiresIn);
     });
@@ -99,15 +133,37 @@ export class SessionService {
   /** The revocation check plugged into the token service: asked for every authenticated request. */
   async isRevoked(claims: AccessClaims): Promise<boolean> {
     const { id, bound } = sessionIdOf(claims);
+    // Unbound tokens also depend on the account's cut-off, so their answers are kept per token.
+    const key = bound ? id : `jti:${claims.jti}`;
+    const now = this.clock.now().getTime();
+    if (this.cache.isKnownRevoked(id, now) || this.cache.isKnownRevoked(key, now)) return true;
     if (this.redis) {
       try {
-        if (bound) return (await this.redis.exists(this.sessionKey(id))) === 1;
-        const [session, cutoff] = await Promise.all([this.redis.exists(this.sessionKey(id)), this.redis.get(this.accountKey(claims.role, claims.id))]);
-        return session === 1 || (cutoff !== null && claims.iat * 1000 <= Number(cutoff));
+        const hit = bound ? (await this.redis.exists(this.sessionKey(id))) === 1 : await this.redisRevokedUnbound(claims, id);
+        this.redisUp();
+        if (hit) {
+          this.cache.markRevoked(key, now);
+          return true;
+        }
       } catch (err) {
-        this.warn(`revocation check via Redis failed, using the database: ${(err as Error).message}`);
+        this.redisFailed('revocation check via Redis failed, using the database', err);
       }
+      // A miss is not a "no": a revocation written while Redis was unreachable is only in the database.
+      if (this.cache.isKnownLive(key, now)) return false;
     }
+    const revoked = await this.databaseRevoked(claims, id, bound);
+    if (revoked) this.cache.markRevoked(key, now);
+    else this.cache.markLive(key, now);
+    return revoked;
+  }
+
+  private async redisRevokedUnbound(claims: AccessClaims, id: string): Promise<boolean> {
+    const r = this.redis!;
+    const [session, cutoff] = await Promise.all([r.exists(this.sessionKey(id)), r.get(this.accountKey(claims.role, claims.id))]);
+    return session === 1 || (cutoff !== null && claims.iat * 1000 <= Number(cutoff));
+  }
+
+  private async databaseRevoked(claims: AccessClaims, id: string, bound: boolean): Promise<boolean> {
     if (await this.repo.isSessionRevoked(id)) return true;
     if (bound) return false;
     // A token signed outside a session: refused when issued at or before the account's cut-off
@@ -134,13 +190,24 @@ export class SessionService {
     return redisKey(this.config, 'revoked', 'account', role, id);
   }
 
-  /** Writes a revocation to Redis; the database row is already written, so a Redis outage is logged, not fatal. */
+  /** Writes a revocation to Redis; the database row is already written (and read on every Redis miss), so a Redis outage is logged, not fatal. */
   private async shareRevocation(write: (r: RedisClient) => Promise<void>): Promise<void> {
     if (!this.redis) return;
     try {
       await write(this.redis);
+      this.redisUp();
     } catch (err) {
-      this.warn(`could not share a revocation through Redis: ${(err as Error).message}`);
+      this.redisFailed('could not share a revocation through Redis (other instances read it from the database)', err);
     }
+  }
+
+  private redisUp(): void {
+    this.redisDown = false;
+  }
+
+  private redisFailed(what: string, err: unknown): void {
+    if (this.redisDown) return;
+    this.redisDown = true;
+    this.warn(`${what}: ${(err as Error).message}`);
   }
 }
