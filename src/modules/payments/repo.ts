@@ -11,6 +11,9 @@ export type RefundJobPatch = Partial<Omit<RefundJobRow, 'id' | 'appointmentId' |
 /** A refund job's key: one job per appointment and gateway payment. */
 export const refundJobId = (appointmentId: string, paymentId: string): string => `${appointmentId}:${paymentId}`;
 
+/** Rolls back a partial event record: one of its keys was seen before. */
+class SeenBefore extends Error {}
+
 export class PaymentRepo {
   constructor(private readonly db: Db) {}
 
@@ -37,19 +40,34 @@ export class PaymentRepo {
     await this.db.update(paymentOrders).set({ status, paymentId, updatedAt: sql`now()` }).where(eq(paymentOrders.id, id));
   }
 
-  /** Records a webhook event; false when it was already recorded (a replay or a concurrent duplicate). */
-  async recordEvent(gateway: Gateway, eventId: string, type: string): Promise<boolean> {
-    const rows = await this.db.insert(paymentEvents).values({ gateway, eventId, type, outcome: 'received' }).onConflictDoNothing().returning({ id: paymentEvents.eventId });
-    return rows.length === 1;
+  /**
+   * Records a webhook event under every key that identifies it (an event id, the hash of its signed
+   * body…), all or none: false when any of them was already recorded (a replay or a concurrent
+   * duplicate). Keys are inserted in sorted order so two deliveries sharing keys cannot deadlock.
+   */
+  async recordEvent(gateway: Gateway, keys: string[], type: string): Promise<boolean> {
+    const sorted = [...new Set(keys)].sort();
+    try {
+      await this.db.transaction(async (tx) => {
+        for (const eventId of sorted) {
+          const rows = await tx.insert(paymentEvents).values({ gateway, eventId, type, outcome: 'received' }).onConflictDoNothing().returning({ id: paymentEvents.eventId });
+          if (rows.length !== 1) throw new SeenBefore();
+        }
+      });
+      return true;
+    } catch (err) {
+      if (err instanceof SeenBefore) return false;
+      throw err;
+    }
   }
 
-  async setEventOutcome(gateway: Gateway, eventId: string, outcome: string, appointmentId: string | null): Promise<void> {
-    await this.db.update(paymentEvents).set({ outcome, appointmentId }).where(and(eq(paymentEvents.gateway, gateway), eq(paymentEvents.eventId, eventId)));
+  async setEventOutcome(gateway: Gateway, keys: string[], outcome: string, appointmentId: string | null): Promise<void> {
+    await this.db.update(paymentEvents).set({ outcome, appointmentId }).where(and(eq(paymentEvents.gateway, gateway), inArray(paymentEvents.eventId, keys)));
   }
 
   /** Forgets an event whose handling failed, so the gateway's redelivery is processed again. */
-  async forgetEvent(gateway: Gateway, eventId: string): Promise<void> {
-    await this.db.delete(paymentEvents).where(and(eq(paymentEvents.gateway, gateway), eq(paymentEvents.eventId, eventId)));
+  async forgetEvent(gateway: Gateway, keys: string[]): Promise<void> {
+    await this.db.delete(paymentEvents).where(and(eq(paymentEvents.gateway, gateway), inArray(paymentEvents.eventId, keys)));
   }
 
   async findEvent(gateway: Gateway, eventId: string) {

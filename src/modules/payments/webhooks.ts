@@ -32,9 +32,12 @@ export class WebhookService {
     private readonly config: Config,
   ) {}
 
-  /** Records the event once and runs `handle`; duplicates answer without running it. */
-  private async once(gateway: Gateway, eventId: string, type: string, handle: () => Promise<{ outcome: string; appointmentId?: string }>): Promise<WebhookResult> {
-    if (!(await this.repo.recordEvent(gateway, eventId, type))) return { received: true, duplicate: true, outcome: 'duplicate' };
+  /**
+   * Records the event once under all its `keys` and runs `handle`; a delivery matching any key
+   * recorded before is a duplicate and answers without running it.
+   */
+  private async once(gateway: Gateway, keys: string[], type: string, handle: () => Promise<{ outcome: string; appointmentId?: string }>): Promise<WebhookResult> {
+    if (!(await this.repo.recordEvent(gateway, keys, type))) return { received: true, duplicate: true, outcome: 'duplicate' };
     let result: { outcome: string; appointmentId?: string };
     try {
       result = await handle();
@@ -43,11 +46,11 @@ export class WebhookService {
         // A refusal (wrong amount…) will not change on redelivery: keep the event, with why.
         result = { outcome: `rejected: ${err.message}` };
       } else {
-        await this.repo.forgetEvent(gateway, eventId);
+        await this.repo.forgetEvent(gateway, keys);
         throw err;
       }
     }
-    await this.repo.setEventOutcome(gateway, eventId, result.outcome, result.appointmentId ?? null);
+    await this.repo.setEventOutcome(gateway, keys, result.outcome, result.appointmentId ?? null);
     return { received: true, duplicate: false, outcome: result.outcome };
   }
 
@@ -62,7 +65,8 @@ export class WebhookService {
       throw badRequest('Invalid Stripe signature');
     }
     const data = obj(obj(event.data).object);
-    return this.once('stripe', event.id, event.type, async () => {
+    // the event id is inside the signed body, so it alone identifies a delivery
+    return this.once('stripe', [event.id], event.type, async () => {
       switch (event.type) {
         case 'checkout.session.completed':
         case 'checkout.session.async_payment_succeeded':
@@ -110,12 +114,14 @@ export class WebhookService {
       throw badRequest('The request body is not valid JSON');
     }
     const type = text(body.event) ?? 'unknown';
-    // Razorpay sends the event id in X-Razorpay-Event-Id; a redelivery is byte-identical, so the
-    // body's hash identifies it when the header is missing.
-    const eventId = eventIdHeader ?? `sha256:${createHash('sha256').update(raw).digest('hex')}`;
+    // Razorpay sends the event id in X-Razorpay-Event-Id, which the signature does not cover: a
+    // captured signed body replayed under a new header must still count as seen. So the hash of
+    // the signed body is a key too, and a delivery matching either key is a duplicate.
+    const keys = [`sha256:${createHash('sha256').update(raw).digest('hex')}`];
+    if (eventIdHeader) keys.unshift(eventIdHeader);
     const payload = obj(body.payload);
     const payment = obj(obj(payload.payment).entity);
-    return this.once('razorpay', eventId, type, async () => {
+    return this.once('razorpay', keys, type, async () => {
       switch (type) {
         case 'payment.captured':
         case 'order.paid':

@@ -227,6 +227,22 @@ describe('payments: Razorpay', () => {
       assert.deepEqual(rows.map((r) => r.outcome), ['confirmed']);
     });
 
+    it('a captured signed body replayed under a new X-Razorpay-Event-Id is a duplicate', async () => {
+      const id = await booked();
+      const o = await order(id);
+      const pay = stub.payRazorpayOrder(o.id);
+      const body = event('payment.captured', pay);
+      assert.equal(json(await deliver(body, 'evt_rzp_hdr_a')).outcome, 'confirmed');
+      // the header is not signed: anyone holding the body can send it with another id
+      const replay = await deliver(body, 'evt_rzp_hdr_b');
+      assert.equal(replay.statusCode, 200);
+      assert.deepEqual(json(replay), { received: true, duplicate: true, outcome: 'duplicate' });
+      assert.equal(json(await deliver(body)).duplicate, true);
+      assert.equal(confirmed.filter((c) => c === id).length, 1);
+      // nothing of the refused replay was kept
+      assert.equal((await t.testDb.database.query("SELECT 1 FROM payment_events WHERE event_id = 'evt_rzp_hdr_b'")).length, 0);
+    });
+
     it('confirms exactly once under concurrent duplicate and overlapping deliveries', async () => {
       const id = await booked();
       const o = await order(id);
