@@ -8,7 +8,7 @@ import type { ParsedMail } from 'mailparser';
 import { ManualClock } from '../../src/lib/clock.js';
 import { parseIcs, icsDate, type ParsedCalendar } from '../../src/modules/notifications/ical.js';
 import { mailDomain } from '../../src/modules/notifications/index.js';
-import type { Mailer } from '../../src/modules/notifications/mailer.js';
+import { createSmtpMailer, type Mailer } from '../../src/modules/notifications/mailer.js';
 import { OutboxRepo } from '../../src/modules/notifications/outbox.js';
 import { DeliveryWorker } from '../../src/modules/notifications/worker.js';
 import {
@@ -420,8 +420,7 @@ describe('notifications: email, in-app, reminders, calendar', () => {
     it('a periodic job that throws does not keep the worker from delivering', async () => {
       await t.app.ctx.notifications.enqueueEmail(undefined, { to: 'after-job@example.com', subject: 'After a failing job', text: 'x' });
       const warnings: string[] = [];
-      const repo = new OutboxRepo(t.app.ctx.db, mailDomain(t.config.mailFrom));
-      const { createSmtpMailer } = await import('../../src/modules/notifications/mailer.js');
+      const repo = new OutboxRepo(t.app.ctx.db, mailDomain(t.config.mailFrom), clock);
       const worker = new DeliveryWorker(repo, createSmtpMailer(smtp.url, t.config.mailFrom), clock, { backoffMs: 60_000, intervalMs: 1000 }, { info: () => undefined, warn: (m) => warnings.push(m) });
       worker.addJob(async () => {
         throw new Error('reminder job broke');
@@ -499,7 +498,7 @@ describe('notifications: email, in-app, reminders, calendar', () => {
       // a worker whose SMTP conversation never finishes: the process dies while delivering
       let started = 0;
       const stuck: Mailer = { send: () => { started++; return new Promise<void>(() => undefined); }, close: () => undefined };
-      const repo = new OutboxRepo(t.app.ctx.db, mailDomain(t.config.mailFrom));
+      const repo = new OutboxRepo(t.app.ctx.db, mailDomain(t.config.mailFrom), clock);
       const doomed = new DeliveryWorker(repo, stuck, clock, { backoffMs: 60_000, intervalMs: 1000, leaseMs: 120_000 }, { info: () => undefined, warn: () => undefined });
       void doomed.runOnce();
       for (let i = 0; i < 200 && started === 0; i++) await new Promise((r) => setTimeout(r, 10));
@@ -520,6 +519,34 @@ describe('notifications: email, in-app, reminders, calendar', () => {
       assert.ok(rows.every((r) => r.status === 'sent' && r.attempts === 2));
       // the message ids are stable, so a copy re-sent after a crash can be recognised
       assert.equal(new Set(got.map((m) => m.mail.messageId)).size, 5);
+    });
+
+    it('a slow SMTP server: the batch outlives its lease, another worker takes the rest over, and each message is sent once', async () => {
+      await deliver();
+      fresh();
+      const ids: string[] = [];
+      for (let i = 0; i < 6; i++) ids.push((await t.app.ctx.notifications.enqueueEmail(undefined, { to: `slow${i}@example.com`, subject: `Slow ${i}`, text: 'x' }))!);
+      const repo = new OutboxRepo(t.app.ctx.db, mailDomain(t.config.mailFrom), clock);
+      const quiet = { info: () => undefined, warn: () => undefined };
+      const real = createSmtpMailer(smtp.url, t.config.mailFrom);
+      const other = new DeliveryWorker(repo, real, clock, { backoffMs: 60_000, intervalMs: 1000, leaseMs: 120_000 }, quiet);
+      // every send takes 50 s (on the test clock), and meanwhile the other instance runs a pass
+      const slow: Mailer = {
+        async send(msg) {
+          clock.advance(50_000);
+          await other.runOnce();
+          await real.send(msg);
+        },
+        close: () => undefined,
+      };
+      const first = new DeliveryWorker(repo, slow, clock, { backoffMs: 60_000, intervalMs: 1000, leaseMs: 120_000 }, quiet);
+      const r = await first.runOnce();
+      real.close();
+      const got = fresh().filter((m) => /^slow\d@/.test(m.rcpt[0])).map((m) => m.rcpt[0]).sort();
+      assert.deepEqual(got, ids.map((_, i) => `slow${i}@example.com`), 'every message exactly once');
+      assert.ok(r.lost >= 1, 'the first worker let go of the messages the other one took over');
+      const rows = await t.testDb.database.query<{ status: string }>('SELECT status FROM notification_outbox WHERE id = ANY($1)', [ids]);
+      assert.ok(rows.every((x) => x.status === 'sent'));
     });
 
     it('two workers running at once never send the same message twice', async () => {

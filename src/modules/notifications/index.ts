@@ -3,7 +3,7 @@
 // transaction) and into live updates (after commit).
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
-import type { Clock } from '../../lib/clock.js';
+import { systemClock, type Clock } from '../../lib/clock.js';
 import type { DomainEvents } from '../../lib/events.js';
 import type { RedisClient } from '../../lib/redis.js';
 import { AppointmentNotifier } from './appointment-notifier.js';
@@ -35,7 +35,8 @@ export function createNotifications(config: Config, db: Db, clock: Clock, events
     },
   };
   const domain = mailDomain(config.mailFrom);
-  const outbox = new OutboxRepo(db, domain);
+  // leases on the database's clock, shared by every instance; a test's injected clock drives them instead
+  const outbox = new OutboxRepo(db, domain, clock === systemClock ? undefined : clock);
   const service = new NotificationService(db, outbox, clock, config, domain, log.info, log.warn);
   const mailer = config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.mailFrom) : undefined;
   const worker = new DeliveryWorker(outbox, mailer, clock, { backoffMs: config.notifications.backoffMs, intervalMs: config.notifications.intervalMs }, log);

@@ -1,8 +1,12 @@
 // The email outbox: rows written in the caller's transaction, claimed by workers with
 // `FOR UPDATE SKIP LOCKED` (several instances never take the same row) and a lease (a worker that
-// dies mid-delivery releases its rows when the lease runs out).
-import { and, desc, eq, inArray, lte, or, sql } from 'drizzle-orm';
+// dies mid-delivery releases its rows when the lease runs out). A worker renews a message's lease
+// right before sending it and skips the message when the lease was lost, so a slow SMTP server
+// cannot make two instances send it. Lease times come from the database's clock, the one clock all
+// instances share; an injected clock (tests) drives them instead when given.
+import { and, desc, eq, inArray, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
 import { notificationOutbox, type IcsMethod, type OutboxRow, type OutboxStatus } from './tables.js';
 
@@ -24,7 +28,21 @@ export class OutboxRepo {
   constructor(
     private readonly db: Db,
     private readonly mailDomain: string,
+    /** leases on this clock instead of the database's (an injected test clock) */
+    private readonly leaseClock?: Clock,
   ) {}
+
+  /**
+   * "Now" for leases. The database's time is truncated to milliseconds: the lease a worker holds is
+   * compared for equality after a round trip through a JavaScript Date.
+   */
+  private leaseNow(): SQL {
+    return this.leaseClock ? sql`${this.leaseClock.now().toISOString()}::timestamptz` : sql`date_trunc('milliseconds', now())`;
+  }
+
+  private leaseEnd(leaseMs: number): SQL {
+    return sql`(${this.leaseNow()} + ${Math.trunc(leaseMs)} * interval '1 millisecond')`;
+  }
 
   /** Inserts a pending message; returns its id, or undefined when its dedupe key was already used. */
   async insert(tx: Db | undefined, msg: OutgoingEmail, maxAttempts: number, now: Date): Promise<string | undefined> {
@@ -55,10 +73,11 @@ export class OutboxRepo {
   }
 
   /**
-   * Takes up to `limit` due messages (pending and due, or sending with an expired lease), counts the
-   * attempt and leases them until `leaseUntil`. Rows locked by another worker are skipped, not waited for.
+   * Takes up to `limit` due messages (pending and due at `now`, or sending with an expired lease),
+   * counts the attempt and leases them for `leaseMs`; each row's `lockedUntil` is this worker's
+   * lease. Rows locked by another worker are skipped, not waited for.
    */
-  async claim(now: Date, leaseUntil: Date, limit: number): Promise<OutboxRow[]> {
+  async claim(now: Date, leaseMs: number, limit: number): Promise<OutboxRow[]> {
     return this.db.transaction(async (tx) => {
       const due = await tx
         .select({ id: notificationOutbox.id })
@@ -66,7 +85,7 @@ export class OutboxRepo {
         .where(
           or(
             and(eq(notificationOutbox.status, 'pending'), lte(notificationOutbox.nextAttemptAt, now)),
-            and(eq(notificationOutbox.status, 'sending'), lte(notificationOutbox.lockedUntil, now)),
+            and(eq(notificationOutbox.status, 'sending'), sql`${notificationOutbox.lockedUntil} <= ${this.leaseNow()}`),
           ),
         )
         .orderBy(notificationOutbox.nextAttemptAt, notificationOutbox.id)
@@ -75,10 +94,23 @@ export class OutboxRepo {
       if (due.length === 0) return [];
       return tx
         .update(notificationOutbox)
-        .set({ status: 'sending', lockedUntil: leaseUntil, attempts: sql`${notificationOutbox.attempts} + 1` })
+        .set({ status: 'sending', lockedUntil: this.leaseEnd(leaseMs), attempts: sql`${notificationOutbox.attempts} + 1` })
         .where(inArray(notificationOutbox.id, due.map((r) => r.id)))
         .returning();
     });
+  }
+
+  /**
+   * Extends the lease `lease` on a message for another `leaseMs`, only while this worker still holds
+   * it (nobody re-claimed it). Returns the new lease, or undefined when it was lost.
+   */
+  async renew(id: string, lease: Date, leaseMs: number): Promise<Date | undefined> {
+    const rows = await this.db
+      .update(notificationOutbox)
+      .set({ lockedUntil: this.leaseEnd(leaseMs) })
+      .where(and(eq(notificationOutbox.id, id), eq(notificationOutbox.status, 'sending'), eq(notificationOutbox.lockedUntil, lease)))
+      .returning({ lockedUntil: notificationOutbox.lockedUntil });
+    return rows[0]?.lockedUntil ?? undefined;
   }
 
   /** Final states only apply while this worker still holds the lease it was given. */

@@ -18,6 +18,8 @@ export interface TickResult {
   logged: number;
   retrying: number;
   failed: number;
+  /** claimed, but the lease ran out before their turn and another worker took them over */
+  lost: number;
 }
 
 const MAX_BACKOFF_MS = 3600_000;
@@ -54,13 +56,20 @@ export class DeliveryWorker {
         this.log.warn(`notification job failed: ${(err as Error).message}`);
       }
     }
-    const result: TickResult = { sent: 0, logged: 0, retrying: 0, failed: 0 };
+    const result: TickResult = { sent: 0, logged: 0, retrying: 0, failed: 0, lost: 0 };
+    const leaseMs = this.opts.leaseMs ?? 120_000;
     for (;;) {
-      const now = this.clock.now();
-      const leaseUntil = new Date(now.getTime() + (this.opts.leaseMs ?? 120_000));
-      const batch = await this.outbox.claim(now, leaseUntil, this.opts.batchSize ?? 20);
+      const batch = await this.outbox.claim(this.clock.now(), leaseMs, this.opts.batchSize ?? 20);
       if (batch.length === 0) return result;
       for (const msg of batch) {
+        // The batch's lease started at the claim; slow sends before this one may have used it up
+        // and another worker may have taken the message over. Renew it (only if still ours) so this
+        // send has a full lease, and leave the message alone when it is no longer ours.
+        const leaseUntil = msg.lockedUntil ? await this.outbox.renew(msg.id, msg.lockedUntil, leaseMs) : undefined;
+        if (!leaseUntil) {
+          result.lost++;
+          continue;
+        }
         if (!this.mailer) {
           this.log.info(`email ${msg.id} to ${msg.recipient} kept in the outbox (no SMTP_URL): ${msg.subject}`);
           await this.outbox.markLogged(msg.id, leaseUntil);
