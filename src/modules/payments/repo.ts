@@ -41,16 +41,28 @@ export class PaymentRepo {
   }
 
   /**
-   * Records a webhook event under every key that identifies it (an event id, the hash of its signed
-   * body…), all or none: false when any of them was already recorded (a replay or a concurrent
-   * duplicate). Keys are inserted in sorted order so two deliveries sharing keys cannot deadlock.
+   * Claims a webhook event under every key that identifies it (an event id, the hash of its signed
+   * body…), all or none: false when any of them is taken (a replay, or a concurrent duplicate).
+   * A claim holds a lease of `leaseSeconds` (database time, shared by every instance): an event
+   * still `received` after its lease was left by a delivery that died mid-way, and the next
+   * delivery claims it again. Keys are taken in sorted order so two deliveries sharing keys cannot
+   * deadlock.
    */
-  async recordEvent(gateway: Gateway, keys: string[], type: string): Promise<boolean> {
+  async recordEvent(gateway: Gateway, keys: string[], type: string, leaseSeconds: number): Promise<boolean> {
     const sorted = [...new Set(keys)].sort();
+    const leaseUntil = sql`now() + make_interval(secs => ${leaseSeconds})`;
     try {
       await this.db.transaction(async (tx) => {
         for (const eventId of sorted) {
-          const rows = await tx.insert(paymentEvents).values({ gateway, eventId, type, outcome: 'received' }).onConflictDoNothing().returning({ id: paymentEvents.eventId });
+          const rows = await tx
+            .insert(paymentEvents)
+            .values({ gateway, eventId, type, outcome: 'received', leaseUntil })
+            .onConflictDoUpdate({
+              target: [paymentEvents.gateway, paymentEvents.eventId],
+              set: { type, leaseUntil, receivedAt: sql`now()` },
+              setWhere: sql`${paymentEvents.outcome} = 'received' AND (${paymentEvents.leaseUntil} IS NULL OR ${paymentEvents.leaseUntil} <= now())`,
+            })
+            .returning({ id: paymentEvents.eventId });
           if (rows.length !== 1) throw new SeenBefore();
         }
       });
@@ -62,7 +74,7 @@ export class PaymentRepo {
   }
 
   async setEventOutcome(gateway: Gateway, keys: string[], outcome: string, appointmentId: string | null): Promise<void> {
-    await this.db.update(paymentEvents).set({ outcome, appointmentId }).where(and(eq(paymentEvents.gateway, gateway), inArray(paymentEvents.eventId, keys)));
+    await this.db.update(paymentEvents).set({ outcome, appointmentId, leaseUntil: null }).where(and(eq(paymentEvents.gateway, gateway), inArray(paymentEvents.eventId, keys)));
   }
 
   /** Forgets an event whose handling failed, so the gateway's redelivery is processed again. */

@@ -31,6 +31,8 @@ export const paymentEvents = pgTable(
     appointmentId: text('appointment_id'),
     outcome: text('outcome').notNull(),
     receivedAt: ts('received_at').notNull().defaultNow(),
+    /** while `received`: until when the delivery handling it holds it (0901_payment_event_lease.sql) */
+    leaseUntil: ts('lease_until'),
   },
   (t) => [primaryKey({ columns: [t.gateway, t.eventId] })],
 );

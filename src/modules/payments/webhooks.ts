@@ -1,6 +1,7 @@
 // Gateway webhooks: the signature over the raw body is checked first, then each event is recorded
 // once (payment_events primary key). A replay or a concurrent duplicate finds the row taken and
-// changes nothing; a delivery whose handling fails is forgotten again so the gateway's retry counts.
+// changes nothing; a delivery whose handling fails is forgotten again so the gateway's retry counts,
+// and one whose process died mid-way is claimed again by a redelivery once its lease has passed.
 import { createHash } from 'node:crypto';
 import type { Config } from '../../config.js';
 import { AppError, badRequest, serviceUnavailable } from '../../lib/errors.js';
@@ -17,6 +18,15 @@ export interface WebhookResult {
   duplicate: boolean;
   outcome: string;
 }
+
+/**
+ * How long a delivery holds an event it is handling. Handling is a few database statements (gateway
+ * calls such as refunds run afterwards, in the background), so a `received` row older than this was
+ * left by a process that died mid-way; the gateway's next redelivery handles it again. Handlers are
+ * idempotent (conditional updates), so even a slow first delivery overlapping a reclaim applies a
+ * payment once.
+ */
+const EVENT_LEASE_SECONDS = 120;
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
@@ -37,7 +47,7 @@ export class WebhookService {
    * recorded before is a duplicate and answers without running it.
    */
   private async once(gateway: Gateway, keys: string[], type: string, handle: () => Promise<{ outcome: string; appointmentId?: string }>): Promise<WebhookResult> {
-    if (!(await this.repo.recordEvent(gateway, keys, type))) return { received: true, duplicate: true, outcome: 'duplicate' };
+    if (!(await this.repo.recordEvent(gateway, keys, type, EVENT_LEASE_SECONDS))) return { received: true, duplicate: true, outcome: 'duplicate' };
     let result: { outcome: string; appointmentId?: string };
     try {
       result = await handle();

@@ -215,6 +215,29 @@ describe('payments: Stripe', () => {
       assert.equal((await appointment(id)).paid, true);
     });
 
+    it('a delivery whose process died mid-way is handled by a redelivery once its lease has passed', async () => {
+      const id = await booked();
+      const s = stub.payStripeSession(await session(id));
+      const body = completed(s, 'evt_stripe_crash');
+      // what a process killed between recording the event and applying it leaves behind
+      await t.testDb.database.query(
+        "INSERT INTO payment_events (gateway, event_id, type, outcome, lease_until) VALUES ('stripe', 'evt_stripe_crash', 'checkout.session.completed', 'received', now() + interval '2 minutes')",
+      );
+      // while the lease runs, the event may still be in hand elsewhere: a duplicate
+      assert.equal(json(await deliver(body)).outcome, 'duplicate');
+      assert.equal((await appointment(id)).paid, false);
+      await t.testDb.database.query("UPDATE payment_events SET lease_until = now() - interval '1 second' WHERE event_id = 'evt_stripe_crash'");
+      const redelivery = await deliver(body);
+      assert.equal(redelivery.statusCode, 200, redelivery.body);
+      assert.deepEqual(json(redelivery), { received: true, duplicate: false, outcome: 'confirmed' });
+      assert.equal((await appointment(id)).paid, true);
+      const [row] = await t.testDb.database.query<{ outcome: string; lease_until: Date | null }>("SELECT outcome, lease_until FROM payment_events WHERE event_id = 'evt_stripe_crash'");
+      assert.deepEqual(row, { outcome: 'confirmed', lease_until: null });
+      // handled now: later deliveries are plain duplicates
+      assert.equal(json(await deliver(body)).duplicate, true);
+      assert.equal(confirmed.filter((c) => c === id).length, 1);
+    });
+
     it('refuses a bad or stale signature with 400', async () => {
       const id = await booked();
       const s = stub.payStripeSession(await session(id));
