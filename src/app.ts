@@ -46,6 +46,7 @@ import { PatientService } from './modules/patients/service.js';
 import { registerAssets } from './plugins/assets.js';
 import { registerDocs } from './plugins/docs.js';
 import { registerErrorHandling } from './plugins/errors.js';
+import { ajvOptions, schemaController } from './plugins/validation.js';
 import { registerOpsRoutes, registerRequestTracking, requestIdFrom } from './plugins/ops.js';
 import { ReportRepo } from './modules/reports/repo.js';
 import { adminReportRoutes, doctorReportRoutes } from './modules/reports/routes.js';
@@ -125,8 +126,10 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     genReqId: requestIdFrom,
     trustProxy: config.security.trustProxy,
     frameworkErrors,
-    // Operator objects such as {"$ne": null} and wrong types must be refused, not coerced away.
-    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: true, allErrors: false } },
+    // Operator objects such as {"$ne": null} and wrong types must be refused, not coerced away:
+    // JSON bodies are validated strictly, text parts (query, params, form fields) coerced (plugins/validation.ts).
+    ajv: ajvOptions,
+    schemaController,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('ctx', ctx);

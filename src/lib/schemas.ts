@@ -34,6 +34,18 @@ export function parseAddress(input: Static<typeof AddressInput> | undefined): Ad
   return { line1, line2 };
 }
 
+/**
+ * A fee in major units. JSON bodies are validated without type coercion, with one deliberate
+ * exception: the widely copied Prescripto doctor panel sends its fee input's text (`"fees": "600"`),
+ * so a decimal number written as text is accepted here, and only that (null, true, "abc" are 400).
+ */
+export const FeesInput = Type.Union([Type.Number({ minimum: 0 }), Type.String({ pattern: '^[0-9]{1,9}(\\.[0-9]{1,2})?$' })], {
+  description: 'a number, or the same written as text (old doctor panels)',
+});
+
+export const feesValue = (input: Static<typeof FeesInput> | undefined): number | undefined =>
+  input === undefined ? undefined : Number(input);
+
 export const AddressOut = Type.Object({ line1: Type.String(), line2: Type.String() });
 
 export const Message = Type.Object({ success: Type.Boolean(), message: Type.String() });

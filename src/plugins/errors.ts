@@ -26,8 +26,10 @@ export function validationMessage(issues: ValidationIssue[], context: string | u
     case 'required':
       // The spec's wording, which existing clients show as is.
       return 'Missing Details';
-    case 'type':
-      return `${field} must be a ${String(issue.params.type).replace(',', ' or ')}${where}`;
+    case 'type': {
+      const type = String(issue.params.type).replace(',', ' or ');
+      return `${field} must be ${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}${where}`;
+    }
     case 'minLength':
       return issue.params.limit === 1 ? 'Missing Details' : `${field} must be at least ${issue.params.limit} characters${where}`;
     case 'maxLength':

@@ -196,6 +196,45 @@ describe('admin and doctors', () => {
       }
     });
 
+    it('refuses JSON values of the wrong type instead of converting them', async () => {
+      const d = await createDoctor(t.app, { fees: 500 });
+      const cases: [Record<string, unknown>, string][] = [
+        [{ fees: null }, 'fees must be a number'],
+        [{ fees: true }, 'fees must be a number'],
+        [{ fees: 'lots' }, 'fees must be a number'],
+        [{ available: null }, 'available must be a boolean'],
+        [{ available: 'false' }, 'available must be a boolean'],
+        [{ about: 42 }, 'about must be a string'],
+      ];
+      for (const [body, message] of cases) {
+        const res = await post(t.app, '/api/doctor/update-profile', body, bearer(d.token));
+        assert.equal(res.statusCode, 400, JSON.stringify(body));
+        assert.equal(json(res).message, message);
+      }
+      const nullAvailability = await post(t.app, '/api/doctor/change-availability', { available: null }, bearer(d.token));
+      assert.equal(nullAvailability.statusCode, 400);
+      assert.equal(json(nullAvailability).message, 'available must be a boolean');
+      const { profileData } = json(await get(t.app, '/api/doctor/profile', bearer(d.token)));
+      assert.deepEqual([profileData.fees, profileData.available], [500, true], 'nothing was applied');
+      // the one text-for-number the old doctor panel sends: its fee input's text
+      const panel = await post(t.app, '/api/doctor/update-profile', { fees: '450', available: true }, bearer(d.token));
+      assert.equal(panel.statusCode, 200, panel.body);
+      assert.equal(json(panel).profileData.fees, 450);
+      const login = await post(t.app, '/api/doctor/login', { email: 5, password: 'x' });
+      assert.equal(login.statusCode, 400);
+      assert.equal(json(login).message, 'email must be a string');
+    });
+
+    it('multipart form fields (always text) still become numbers and booleans', async () => {
+      const d = await createDoctor(t.app, { fees: 500 });
+      const res = await post(t.app, '/api/doctor/update-profile', form({ fees: '650', available: 'false' }), bearer(d.token));
+      assert.equal(res.statusCode, 200, res.body);
+      assert.deepEqual([json(res).profileData.fees, json(res).profileData.available], [650, false]);
+      const bad = await post(t.app, '/api/doctor/update-profile', form({ fees: 'lots' }), bearer(d.token));
+      assert.equal(bad.statusCode, 400);
+      assert.equal(json(bad).message, 'fees must be a number');
+    });
+
     it('change-availability sets the flag, or toggles it without a body value', async () => {
       const d = await createDoctor(t.app);
       await post(t.app, '/api/doctor/change-availability', { available: false }, bearer(d.token));

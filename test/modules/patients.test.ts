@@ -179,6 +179,25 @@ describe('patients: /api/user', () => {
       }
     });
 
+    it('refuses JSON values of the wrong type instead of converting them', async () => {
+      const p = await registerPatient(t.app, { name: 'Kept Name' });
+      for (const [body, message] of [
+        [{ name: 42 }, 'name must be a string'],
+        [{ phone: ['123456789'] }, 'phone must be a string'],
+        [{ phone: 123456789 }, 'phone must be a string'],
+        [{ name: null }, 'name must be a string'],
+      ] as const) {
+        const res = await post(t.app, '/api/user/update-profile', body, bearer(p.token));
+        assert.equal(res.statusCode, 400, JSON.stringify(body));
+        assert.equal(json(res).message, message);
+      }
+      const { userData } = json(await get(t.app, '/api/user/get-profile', bearer(p.token)));
+      assert.deepEqual([userData.name, userData.phone], ['Kept Name', '000000000']);
+      const login = await post(t.app, '/api/user/login', { email: 5, password: 'patient-pass-123' });
+      assert.equal(login.statusCode, 400);
+      assert.equal(json(login).message, 'email must be a string');
+    });
+
     it('a doctor token cannot open patient routes (403)', async () => {
       const { createDoctor } = await import('../helpers/app.js');
       const d = await createDoctor(t.app);

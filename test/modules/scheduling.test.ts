@@ -195,6 +195,15 @@ describe('scheduling over HTTP', () => {
       const empty = await send(t, 'PATCH', '/api/doctor/schedule/settings', {}, bearer(doctor.token));
       assert.equal(empty.statusCode, 400);
       assert.equal((await send(t, 'PATCH', '/api/doctor/schedule/settings', { slotMinutes: 2 }, bearer(doctor.token))).statusCode, 400);
+      for (const [body, message] of [
+        [{ slotMinutes: '45' }, 'slotMinutes must be an integer'],
+        [{ bufferMinutes: null }, 'bufferMinutes must be an integer'],
+        [{ timeZone: 5 }, 'timeZone must be a string'],
+      ] as const) {
+        const wrongType = await send(t, 'PATCH', '/api/doctor/schedule/settings', body, bearer(doctor.token));
+        assert.equal(wrongType.statusCode, 400, JSON.stringify(body));
+        assert.equal(json(wrongType).message, message);
+      }
       const res = await send(t, 'PATCH', '/api/doctor/schedule/settings', { slotMinutes: 60, slotIntervalMinutes: 60, bufferMinutes: 0 }, bearer(doctor.token));
       assert.equal(res.statusCode, 200, res.body);
       assert.deepEqual(await slotTimes(t, doctor.id, TUE), ['09:00 AM', '10:00 AM', '11:00 AM', '01:00 PM']);

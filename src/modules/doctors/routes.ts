@@ -1,7 +1,7 @@
 // /api/doctor/* account routes. Appointment and dashboard routes live in the appointments module.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { errorResponses, Message, parseAddress } from '../../lib/schemas.js';
+import { errorResponses, feesValue, Message, parseAddress } from '../../lib/schemas.js';
 import { authId, requireRole } from '../auth/guards.js';
 import { openSession } from '../auth/login.js';
 import { collectMultipart } from '../media/multipart.js';
@@ -42,8 +42,8 @@ export const doctorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: Type.Object({ success: Type.Boolean(), message: Type.String(), profileData: DoctorProfile }), ...errorResponses },
     },
   }, async (request) => {
-    const { address, ...rest } = request.body;
-    const profileData = await doctors.updateProfile(authId(request), { ...rest, address: parseAddress(address), image: request.upload });
+    const { address, fees, ...rest } = request.body;
+    const profileData = await doctors.updateProfile(authId(request), { ...rest, fees: feesValue(fees), address: parseAddress(address), image: request.upload });
     return { success: true, message: 'Profile Updated', profileData };
   });
 

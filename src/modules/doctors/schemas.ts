@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { OtpField } from '../auth/schemas.js';
-import { AddressInput, AddressOut, Email, Password } from '../../lib/schemas.js';
+import { AddressInput, AddressOut, Email, FeesInput, Password } from '../../lib/schemas.js';
 import { TokenResponse } from '../patients/schemas.js';
 
 /** The login answer, plus `mustChangePassword` while the admin's temporary password is in use. */
@@ -47,7 +47,7 @@ export const DoctorProfile = Type.Object({
 
 export const DoctorUpdateBody = Type.Object(
   {
-    fees: Type.Optional(Type.Number({ minimum: 0 })),
+    fees: Type.Optional(FeesInput),
     address: Type.Optional(AddressInput),
     about: Type.Optional(Type.String({ maxLength: 5000 })),
     available: Type.Optional(Type.Boolean()),
