@@ -25,15 +25,14 @@ export class PaymentRepo {
     return (await this.db.select().from(paymentOrders).where(and(eq(paymentOrders.id, id), eq(paymentOrders.gateway, gateway))).limit(1))[0];
   }
 
-  async latestOrder(appointmentId: string, gateway: Gateway): Promise<PaymentOrderRow | undefined> {
-    return (
-      await this.db
-        .select()
-        .from(paymentOrders)
-        .where(and(eq(paymentOrders.appointmentId, appointmentId), eq(paymentOrders.gateway, gateway)))
-        .orderBy(desc(paymentOrders.createdAt))
-        .limit(1)
-    )[0];
+  /** The appointment's orders/sessions at one gateway, newest first. */
+  async ordersOf(appointmentId: string, gateway: Gateway, limit: number): Promise<PaymentOrderRow[]> {
+    return this.db
+      .select()
+      .from(paymentOrders)
+      .where(and(eq(paymentOrders.appointmentId, appointmentId), eq(paymentOrders.gateway, gateway)))
+      .orderBy(desc(paymentOrders.createdAt), desc(paymentOrders.id))
+      .limit(limit);
   }
 
   async markOrder(id: string, status: PaymentOrderStatus, paymentId: string | null): Promise<void> {

@@ -15,6 +15,9 @@ export type Warn = (message: string, detail?: Record<string, unknown>) => void;
 
 export const paymentRequired = (message: string) => new AppError(402, message);
 
+/** Sessions of one appointment asked about when a client verifies without naming one. */
+const MAX_SESSIONS_CHECKED = 10;
+
 const GATEWAY_NAME: Record<Gateway, string> = { razorpay: 'Razorpay', stripe: 'Stripe' };
 
 /** A safe 502 for callers; the gateway's own words go to the log only. */
@@ -154,7 +157,8 @@ export class PaymentService {
         currency: a.currency,
         productName: `Appointment with ${a.docData.name}`,
         description: `${a.docData.speciality}, ${a.slotDate} at ${a.slotTime}`,
-        successUrl: `${base}/verify?success=true&appointmentId=${a.id}`,
+        // Stripe fills in {CHECKOUT_SESSION_ID}, so the return names the very session that was paid
+        successUrl: `${base}/verify?success=true&appointmentId=${a.id}&session_id={CHECKOUT_SESSION_ID}`,
         cancelUrl: `${base}/verify?success=false&appointmentId=${a.id}`,
         customerEmail: a.userData.email || undefined,
       });
@@ -165,30 +169,54 @@ export class PaymentService {
     return session;
   }
 
-  /** Asks Stripe about the appointment's session; the client's `success` flag plays no part. */
+  /**
+   * Asks Stripe about the appointment's session (`session_id`), or, for old clients that send only
+   * the appointment id, about every session opened for it: the patient may have opened several
+   * (another tab, a retry) and paid an older one. The client's `success` flag plays no part.
+   */
   async verifyStripe(patientId: string, input: { appointmentId: string; sessionId?: string }): Promise<{ message: string }> {
     const gateway = this.stripe();
     const a = await this.appointments.getFor(input.appointmentId, 'patient', patientId);
-    const order = input.sessionId ? await this.repo.findOrder(input.sessionId, 'stripe') : await this.repo.latestOrder(a.id, 'stripe');
-    if (!order) throw badRequest(input.sessionId ? 'Unknown Stripe session' : 'No Stripe payment was started for this appointment');
-    if (order.appointmentId !== a.id) throw badRequest('This Stripe session is for another appointment');
-    if (a.paid && a.paymentRef === order.id) return { message: 'Payment already verified' };
-    let session: CheckoutSession;
-    try {
-      session = await gateway.retrieveSession(order.id);
-    } catch (err) {
-      throw gatewayFailure(err, this.warn);
+    let orders: PaymentOrderRow[];
+    if (input.sessionId) {
+      const order = await this.repo.findOrder(input.sessionId, 'stripe');
+      if (!order) throw badRequest('Unknown Stripe session');
+      if (order.appointmentId !== a.id) throw badRequest('This Stripe session is for another appointment');
+      orders = [order];
+    } else {
+      orders = await this.repo.ordersOf(a.id, 'stripe', MAX_SESSIONS_CHECKED);
+      if (orders.length === 0) throw badRequest('No Stripe payment was started for this appointment');
     }
-    if (session.paymentStatus !== 'paid') throw paymentRequired('Payment not completed');
-    if (session.appointmentId !== a.id) throw badRequest('This Stripe session is for another appointment');
-    return this.answer(
-      await this.settle('stripe', {
-        order,
-        paymentId: session.paymentIntentId ?? session.id,
-        amountMinor: session.amountTotal ?? -1,
-        currency: session.currency ?? '',
-      }),
-    );
+    if (a.paid && orders.some((o) => o.id === a.paymentRef)) return { message: 'Payment already verified' };
+    const outcomes: SettleOutcome[] = [];
+    let refusal: AppError | undefined;
+    for (const order of orders) {
+      let session: CheckoutSession;
+      try {
+        session = await gateway.retrieveSession(order.id);
+      } catch (err) {
+        refusal ??= gatewayFailure(err, this.warn);
+        continue;
+      }
+      if (session.paymentStatus !== 'paid') continue;
+      if (session.appointmentId !== a.id) {
+        refusal ??= badRequest('This Stripe session is for another appointment');
+        continue;
+      }
+      try {
+        // every paid session is settled: a second payment of the appointment is returned
+        outcomes.push(
+          await this.settle('stripe', { order, paymentId: session.paymentIntentId ?? session.id, amountMinor: session.amountTotal ?? -1, currency: session.currency ?? '' }),
+        );
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        refusal ??= err;
+      }
+    }
+    const best = (['confirmed', 'already-confirmed'] as const).find((o) => outcomes.includes(o)) ?? outcomes[0];
+    if (best === 'confirmed' || best === 'already-confirmed' || (best && !refusal)) return this.answer(best);
+    if (refusal) throw refusal;
+    throw paymentRequired('Payment not completed');
   }
 
   private answer(outcome: SettleOutcome): { message: string } {

@@ -48,7 +48,8 @@ describe('payments: Stripe', () => {
       assert.equal(sent.body.mode, 'payment');
       assert.equal(sent.body.client_reference_id, id);
       assert.equal(sent.body['metadata[appointmentId]'], id);
-      assert.equal(sent.body.success_url, `${FRONTEND}/verify?success=true&appointmentId=${id}`);
+      // Stripe replaces {CHECKOUT_SESSION_ID}; success and appointmentId stay for existing clients
+      assert.equal(sent.body.success_url, `${FRONTEND}/verify?success=true&appointmentId=${id}&session_id={CHECKOUT_SESSION_ID}`);
       assert.equal(sent.body.cancel_url, `${FRONTEND}/verify?success=false&appointmentId=${id}`);
     });
 
@@ -59,7 +60,7 @@ describe('payments: Stripe', () => {
         const id = await booked();
         let res = await post(t.app, '/api/user/payment-stripe', { appointmentId: id }, { ...bearer(patient.token), origin: 'http://localhost:5173' });
         assert.equal(res.statusCode, 200, res.body);
-        assert.equal(stub.find('POST', '/v1/checkout/sessions').at(-1)!.body.success_url, `http://localhost:5173/verify?success=true&appointmentId=${id}`);
+        assert.equal(stub.find('POST', '/v1/checkout/sessions').at(-1)!.body.success_url, `http://localhost:5173/verify?success=true&appointmentId=${id}&session_id={CHECKOUT_SESSION_ID}`);
         res = await post(t.app, '/api/user/payment-stripe', { appointmentId: id }, bearer(patient.token));
         assert.equal(res.statusCode, 400);
         assert.equal(json(res).message, 'Cannot build the return address: set FRONTEND_URL or send an Origin header');
@@ -133,6 +134,41 @@ describe('payments: Stripe', () => {
       assert.equal(a.paymentId, s.payment_intent);
       assert.equal(json(await verify({ appointmentId: id })).message, 'Payment already verified');
       assert.equal(confirmed.filter((c) => c === id).length, 1);
+    });
+
+    it('without a session id, finds the paid one among every session opened for the appointment', async () => {
+      const id = await booked();
+      const first = await session(id);
+      const second = await session(id); // opened later (another tab), never paid
+      const s = stub.payStripeSession(first);
+      const res = await verify({ appointmentId: id, success: 'true' });
+      assert.equal(res.statusCode, 200, res.body);
+      assert.deepEqual(json(res), { success: true, message: 'Payment Successful' });
+      const a = await appointment(id);
+      assert.equal(a.paid, true);
+      assert.equal(a.paymentRef, first);
+      assert.equal(a.paymentId, s.payment_intent);
+      assert.notEqual(a.paymentRef, second);
+      assert.equal(json(await verify({ appointmentId: id })).message, 'Payment already verified');
+      assert.equal(confirmed.filter((c) => c === id).length, 1);
+    });
+
+    it('answers 502 when Stripe cannot be asked about the session, leaving the appointment unpaid', async () => {
+      const id = await booked();
+      const sid = await session(id);
+      stub.payStripeSession(sid);
+      stub.fail(`GET /v1/checkout/sessions/${sid}`, 500);
+      try {
+        for (const body of [{ appointmentId: id, session_id: sid }, { appointmentId: id }]) {
+          const res = await verify(body);
+          assert.equal(res.statusCode, 502);
+          assert.equal(json(res).message, 'Stripe could not process the request, please try again');
+          assert.doesNotMatch(res.body, /stand-in/);
+        }
+      } finally {
+        stub.clearFailures();
+      }
+      assert.equal((await appointment(id)).paid, false);
     });
 
     it('refuses a paid session of the wrong amount', async () => {
