@@ -4,12 +4,13 @@ import path from 'node:path';
 import cors from '@fastify/cors';
 import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
 import { openDatabase, type Database } from './db/client.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { DomainEvents } from './lib/events.js';
+import { createLogger, type AppLogger, type LogStream } from './lib/logger.js';
 import { createRedis } from './lib/redis.js';
 import { AdminRepo } from './modules/admin/repo.js';
 import { adminRoutes } from './modules/admin/routes.js';
@@ -59,13 +60,15 @@ export interface BuildOptions {
   clock?: Clock;
   /** close the database when the app closes (default: only if the app opened it) */
   ownsDatabase?: boolean;
+  /** where log lines go instead of stdout (tests read them) */
+  logStream?: LogStream;
 }
 
 export type App = FastifyInstance;
 
-export function createContext(config: Config, database: Database, clock: Clock): { ctx: AppContext; localStore: LocalImageStore } {
+export function createContext(config: Config, database: Database, clock: Clock, log: AppLogger = createLogger(config)): { ctx: AppContext; localStore: LocalImageStore } {
   const db = database.db;
-  const redis = createRedis(config, (err) => console.warn(`redis unavailable, falling back to in-process state: ${err.message}`));
+  const redis = createRedis(config, (err) => log.warn(`redis unavailable, falling back to in-process state: ${err.message}`));
   const events = new DomainEvents();
   const metrics = new Metrics({ database, redis });
   metrics.observeEvents(events);
@@ -75,7 +78,7 @@ export function createContext(config: Config, database: Database, clock: Clock):
   const imageStore = config.cloudinary ? new CloudinaryImageStore(config.cloudinary) : localStore;
   const media = new MediaService(
     imageStore,
-    { publicUrl: config.publicUrl ?? `http://localhost:${config.port}`, maxBytes: config.uploadMaxBytes, warn: (m) => console.warn(m) },
+    { publicUrl: config.publicUrl ?? `http://localhost:${config.port}`, maxBytes: config.uploadMaxBytes, warn: (m) => log.warn(m) },
     [localStore],
   );
   const patients = new PatientService(new PatientRepo(db), tokens, media, events);
@@ -90,7 +93,7 @@ export function createContext(config: Config, database: Database, clock: Clock):
   const reports = new ReportService(new ReportRepo(database), clock, config);
   const notify = createNotifications(config, db, clock, events, redis);
   const security = createSecurityServices({
-    config, database, clock, tokens, redis, warn: (m) => console.warn(m),
+    config, database, clock, tokens, redis, warn: (m) => log.warn(m),
     sendMail: (msg) => notify.service.enqueueEmail(undefined, msg),
   });
   admin.onPasswordChanged((id) => security.sessions.revokeAccount('admin', id, 'password-change'));
@@ -103,23 +106,16 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   const database =
     opts.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   const ownsDatabase = opts.ownsDatabase ?? !opts.database;
-  const { ctx, localStore } = createContext(config, database, opts.clock ?? systemClock);
+  // One pino logger for Fastify and every service (lib/logger.ts: redaction, safe error serializer).
+  const log = createLogger(config, {
+    stream: opts.logStream,
+    // SSE clients may carry their token as ?token= (EventSource cannot set headers): mask it
+    serializers: { req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redactUrlToken(req.url), remoteAddress: req.ip }) },
+  });
+  const { ctx, localStore } = createContext(config, database, opts.clock ?? systemClock, log);
 
   const app = Fastify({
-    logger:
-      config.logLevel === 'silent'
-        ? false
-        : {
-            level: config.logLevel,
-            // SSE clients may carry their token as ?token= (EventSource cannot set headers): mask it
-            serializers: {
-              req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redactUrlToken(req.url), remoteAddress: req.ip }),
-            },
-            redact: ['req.headers.authorization', 'req.headers.token', 'req.headers.dtoken', 'req.headers.atoken', 'req.headers.cookie',
-              // anything that reaches a log object by accident: credentials, tokens, card data
-              '*.password', '*.newPassword', '*.token', '*.refreshToken', '*.cardNumber', '*.card', '*.cvv', '*.cvc', 'res.headers["set-cookie"]'],
-            ...(config.nodeEnv === 'development' ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss' } } } : {}),
-          },
+    loggerInstance: log as FastifyBaseLogger,
     bodyLimit: config.bodyLimit,
     // x-request-id from the caller (when sane) or a new UUID; echoed on every response (plugins/ops.ts)
     requestIdHeader: false,

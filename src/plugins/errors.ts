@@ -1,7 +1,10 @@
 // The central error handler: every failure leaves as `{ success: false, message }` with the right
-// status, and nothing internal (stack, SQL) outside development.
+// status, and nothing internal: no stack anywhere, and never SQL text or query parameters (password
+// hashes, emails), not even in development's `error` detail. Logged errors go through the logger's
+// `err` serializer (lib/logger.ts), which keeps only SQLSTATE, constraint and a safe message.
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { AppError, sqlState } from '../lib/errors.js';
+import { safeErrorMessage } from '../lib/logger.js';
 import type { Config } from '../config.js';
 
 interface ValidationIssue {
@@ -115,6 +118,6 @@ export function registerErrorHandling(app: FastifyInstance, config: Config): voi
     request.log.error({ err: error, sqlState: sqlState(error) }, 'unhandled error');
     return reply
       .code(status(500))
-      .send({ success: false, message: 'Something went wrong, please try again', ...(dev ? { error: error.message } : {}) });
+      .send({ success: false, message: 'Something went wrong, please try again', ...(dev ? { error: safeErrorMessage(error) } : {}) });
   });
 }

@@ -1,0 +1,126 @@
+// The one logger of a process: pino JSON on stdout (pretty-printed in development), shared by
+// Fastify (request lines carry `reqId`) and every service built by createContext, so no line
+// leaves as plain text. What may never reach a log line: credentials, tokens, card data, and the
+// SQL text and parameters of a failed query (Drizzle puts both, password hashes included, into
+// its error message and `params`).
+import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import type { Config } from '../config.js';
+
+export type AppLogger = Logger;
+export type LogStream = DestinationStream;
+
+/** SQLSTATE: five digits or capitals, on the error or (wrapped by Drizzle) its cause. */
+const SQLSTATE = /^[0-9A-Z]{5}$/;
+
+interface DriverError {
+  message?: unknown;
+  code?: unknown;
+  constraint?: unknown;
+  table?: unknown;
+  column?: unknown;
+}
+
+/** The database driver's own error inside a Drizzle wrapper, when `err` came from a query. */
+function driverError(err: unknown): DriverError | undefined {
+  let e: unknown = err;
+  for (let depth = 0; depth < 4 && e && typeof e === 'object'; depth++) {
+    const code = (e as DriverError).code;
+    if (typeof code === 'string' && SQLSTATE.test(code)) return e as DriverError;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** Drizzle's wrapper, whose message is "Failed query: <sql>\nparams: <values>". */
+const isQueryMessage = (message: unknown) => typeof message === 'string' && message.startsWith('Failed query:');
+
+/**
+ * The driver's primary message with quoted values masked: PostgreSQL quotes identifiers
+ * (`relation "patients"`) but also echoes input (`invalid input syntax for type uuid: "…"`);
+ * the value after a colon is the caller's data, so it goes. DETAIL (which can hold the whole
+ * failing row) and the statement text are never read.
+ */
+function safeDriverMessage(message: unknown): string {
+  if (typeof message !== 'string') return 'database error';
+  return message.split('\n')[0].replace(/:\s*".*"\s*$/s, ': "…"').slice(0, 300);
+}
+
+/** Stack frames only: the first stack line repeats the message, which for a query error holds SQL and parameters. */
+function framesOf(err: object): string | undefined {
+  const stack = (err as { stack?: unknown }).stack;
+  if (typeof stack !== 'string') return undefined;
+  return stack.split('\n').filter((l) => /^\s+at /.test(l)).join('\n');
+}
+
+/** True when `err` came from a query: a Drizzle wrapper, or a driver error (SQLSTATE) itself or as a cause. */
+export function isDatabaseError(err: unknown): boolean {
+  return Boolean(err && typeof err === 'object' && (isQueryMessage((err as { message?: unknown }).message) || driverError(err)));
+}
+
+/** A message safe to show a developer or write to a log: for database errors, never SQL or parameters. */
+export function safeErrorMessage(err: unknown): string {
+  if (!err || typeof err !== 'object') return String(err);
+  if (isDatabaseError(err)) {
+    const driver = driverError(err);
+    // No driver error inside (a lost connection): the wrapper's cause says what happened.
+    const source = driver ?? (err as { cause?: unknown }).cause;
+    const message = source && typeof source === 'object' ? (source as DriverError).message : undefined;
+    const msg = message !== undefined && !isQueryMessage(message) ? safeDriverMessage(message) : 'database query failed';
+    return typeof driver?.code === 'string' ? `${msg} (SQLSTATE ${driver.code})` : msg;
+  }
+  const message = (err as { message?: unknown }).message;
+  return typeof message === 'string' ? message : 'error';
+}
+
+/**
+ * The `err` serializer of every log line. Database errors become `{ type, message, code,
+ * constraint, table, column, stack }` with a safe message and frames only; other errors keep pino's
+ * usual type, message and stack, plus `code` and `statusCode`, and nothing else (enumerable extras
+ * can hold request data).
+ */
+export function serializeError(err: unknown): Record<string, unknown> {
+  if (!err || typeof err !== 'object') return { message: String(err) };
+  const type = (err as { name?: unknown }).name ?? err.constructor?.name;
+  if (isDatabaseError(err)) {
+    const driver = driverError(err);
+    const pick = (v: unknown) => (typeof v === 'string' ? v : undefined);
+    return {
+      type: isQueryMessage((err as { message?: unknown }).message) ? 'DrizzleQueryError' : type,
+      message: safeErrorMessage(err),
+      code: pick(driver?.code),
+      constraint: pick(driver?.constraint),
+      table: pick(driver?.table),
+      column: pick(driver?.column),
+      stack: framesOf(err),
+    };
+  }
+  const e = err as { message?: unknown; stack?: unknown; code?: unknown; statusCode?: unknown };
+  return {
+    type,
+    message: e.message,
+    stack: e.stack,
+    ...(typeof e.code === 'string' ? { code: e.code } : {}),
+    ...(typeof e.statusCode === 'number' ? { statusCode: e.statusCode } : {}),
+  };
+}
+
+export interface LoggerExtras {
+  /** where lines go instead of stdout (tests read them) */
+  stream?: DestinationStream;
+  /** more serializers (the app's `req`, which masks tokens in URLs) */
+  serializers?: LoggerOptions['serializers'];
+}
+
+export function createLogger(config: Config, extras: LoggerExtras = {}): AppLogger {
+  const options: LoggerOptions = {
+    level: config.logLevel,
+    serializers: { ...extras.serializers, err: serializeError },
+    redact: ['req.headers.authorization', 'req.headers.token', 'req.headers.dtoken', 'req.headers.atoken', 'req.headers.cookie',
+      // anything that reaches a log object by accident: credentials, tokens, card data
+      '*.password', '*.newPassword', '*.token', '*.refreshToken', '*.cardNumber', '*.card', '*.cvv', '*.cvc', 'res.headers["set-cookie"]'],
+    ...(config.nodeEnv === 'development' && !extras.stream && config.logLevel !== 'silent'
+      ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss' } } }
+      : {}),
+  };
+  return extras.stream ? pino(options, extras.stream) : pino(options);
+}
