@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --only list,login,book,scale,start,cluster] [-- --scale 1000,1000000]`
+// `npm run bench [-- --quick] [-- --only list,login,book,scale,start,cluster] [-- --scale 1000,1000000] [-- --duration S] [-- --connections N] [-- --profile]`
 // Starts the real server as a user would and drives it with autocannon from another process; each
 // scenario is measured beside its baseline in the same run and reported as a ratio.
 // Embedded PGlite by default; the PostgreSQL server of DATABASE_URL when it is set.
@@ -21,6 +21,8 @@ const { values: flags } = parseArgs({
     only: { type: 'string' },
     scale: { type: 'string' },
     duration: { type: 'string' },
+    profile: { type: 'boolean', default: false },
+    connections: { type: 'string' },
   },
 });
 const quick = flags.quick;
@@ -28,10 +30,14 @@ const only = new Set((flags.only ?? 'list,login,book,scale,start,cluster').split
 const databaseUrl = process.env.DATABASE_URL || undefined;
 const dbKind = databaseUrl ? 'pg' : 'pglite';
 const DURATION = Number(flags.duration ?? (quick ? 2 : 10));
-const CONNECTIONS = quick ? 4 : 16;
+const CONNECTIONS = Number(flags.connections ?? (quick ? 4 : 16));
 const POOL_SIZE = 10; // the server's default pool (src/db/client.ts), also used by the pg baseline
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'prescripto-bench-'));
 const ADMIN = { email: 'bench-admin@prescripto.local', password: 'bench-admin-password' };
+const PROFILE_DIR = path.resolve(import.meta.dirname, 'results', 'profiles');
+/** the server of one scenario, with a CPU profile per scenario under --profile */
+const startApi = (env: Record<string, string>, scenario: string) =>
+  startServer(env, flags.profile ? { profileDir: path.join(PROFILE_DIR, scenario) } : {});
 
 /** The server's environment: production mode, no demo data, no rate limits (they would measure the limiter). */
 function serverEnv(data: DataSet, extra: Record<string, string> = {}): Record<string, string> {
@@ -94,7 +100,7 @@ async function measured<T>(server: RunningServer, fn: () => Promise<T>): Promise
 // ---------------------------------------------------------------- list
 async function scenarioList(): Promise<void> {
   const data = await prepare(databaseUrl, { doctors: 100, patients: quick ? 200 : 2000, appointments: quick ? 500 : 2000 }, { keep: false, tag: 'list' });
-  const server = await startServer(serverEnv(data));
+  const server = await startApi(serverEnv(data), 'list');
   try {
     const res = await fetch(`${server.url}/api/doctor/list`);
     const bytes = Buffer.from(await res.arrayBuffer());
@@ -127,7 +133,7 @@ async function scenarioStart(data: DataSet): Promise<void> {
   let idle = 0;
   let peak = 0;
   for (let i = 0; i < (quick ? 1 : 3); i++) {
-    const server = await startServer(serverEnv(data));
+    const server = await startApi(serverEnv(data), 'start');
     times.push(server.startMs);
     idle = Math.max(idle, server.idleRssMb);
     const { peakRssMb } = await measured(server, () => load({ url: server.url, path: '/api/doctor/list', connections: CONNECTIONS, durationS: Math.min(DURATION, 3) }, tmp));
@@ -144,7 +150,7 @@ async function scenarioStart(data: DataSet): Promise<void> {
 async function scenarioLogin(): Promise<void> {
   const patients = quick ? 50 : 500;
   const data = await prepare(databaseUrl, { doctors: 1, patients, appointments: 0 }, { keep: false, tag: 'login' });
-  const server = await startServer(serverEnv(data));
+  const server = await startApi(serverEnv(data), 'login');
   try {
     const variants = Array.from({ length: patients }, (_, i) => ({ body: JSON.stringify({ email: data.email('patient', i), password: data.password }) }));
     await login(server, 'user', data.email('patient', 0), data.password);
@@ -199,7 +205,7 @@ async function scenarioBook(): Promise<void> {
   const doctors = quick ? 20 : 200;
   const patients = quick ? 20 : 200;
   const data = await prepare(databaseUrl, { doctors, patients, appointments: 0 }, { keep: false, tag: 'book' });
-  const server = await startServer(serverEnv(data));
+  const server = await startApi(serverEnv(data), 'book');
   try {
     const tokens: string[] = [];
     for (let i = 0; i < patients; i += 8) {
@@ -263,7 +269,7 @@ async function scenarioScale(): Promise<void> {
   for (const appointments of sizes) {
     const data = await prepare(databaseUrl, { ...base, appointments }, { keep: !quick, tag: 'scale' });
     const cursors = await middleCursors(data);
-    const server = await startServer(serverEnv(data));
+    const server = await startApi(serverEnv(data), 'scale');
     try {
       const admin = await login(server, 'admin', ADMIN.email, ADMIN.password);
       const doctor = await login(server, 'doctor', data.email('doctor', 0), data.password);
@@ -313,7 +319,7 @@ async function scenarioCluster(): Promise<void> {
   try {
     const rps: number[] = [];
     for (const workers of [1, 2]) {
-      const server = await startServer(serverEnv(data, { WEB_CONCURRENCY: String(workers) }));
+      const server = await startApi(serverEnv(data, { WEB_CONCURRENCY: String(workers) }), 'cluster');
       try {
         const admin = await login(server, 'admin', ADMIN.email, ADMIN.password);
         const { result, peakRssMb } = await measured(server, () =>
@@ -375,7 +381,9 @@ async function main(): Promise<void> {
   const out = { startedAt: started.toISOString(), finishedAt: new Date().toISOString(), quick, machine: machine(), durationS: DURATION, connections: CONNECTIONS, rows };
   const dir = path.resolve(import.meta.dirname, 'results');
   mkdirSync(dir, { recursive: true });
-  const name = quick ? 'quick.json' : 'latest.json';
+  // a partial run (--only, --scale, --connections…) never overwrites the full figures the README quotes
+  const partial = flags.only !== undefined || flags.scale !== undefined || flags.connections !== undefined;
+  const name = quick ? 'quick.json' : partial ? 'partial.json' : 'latest.json';
   writeFileSync(path.join(dir, name), `${JSON.stringify(out, null, 2)}\n`);
   console.log(`\nwritten to bench/results/${name}`);
 }

@@ -77,11 +77,13 @@ export function buildServer(): void {
 }
 
 /** Starts the real server (as `npm start` does, after buildServer()) and waits until GET / answers 200. */
-export async function startServer(env: Record<string, string>): Promise<RunningServer> {
+export async function startServer(env: Record<string, string>, opts: { profileDir?: string } = {}): Promise<RunningServer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const t0 = performance.now();
-  const child = spawn(process.execPath, [path.join('dist', 'server.mjs')], {
+  // --profile: V8 CPU profiles of the server, written when it exits (open them in Chrome DevTools)
+  const profile = opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : [];
+  const child = spawn(process.execPath, [...profile, path.join('dist', 'server.mjs')], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.homedir(), ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'pipe'],
