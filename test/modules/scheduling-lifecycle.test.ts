@@ -193,6 +193,20 @@ describe('appointment lifecycle with scheduling', () => {
       assert.deepEqual([json(res).appointment.status, json(res).appointment.payment], ['confirmed', true]);
     });
 
+    it('a paid appointment inside the full-refund window cannot be moved out of it (cancelling still refunds half)', async () => {
+      const a = await bookOk(patient, doctor.id, '2030-01-07', '06:30 PM'); // 8.5 h ahead
+      await markPaid(a._id);
+      const res = await move(patient.token, a._id, '2030-01-09', '06:30 PM');
+      assert.equal(res.statusCode, 409);
+      assert.equal(json(res).message, 'A paid appointment can be rescheduled only until 24 hours before it starts; it can still be cancelled under the refund policy');
+      const cancel = await post(t.app, '/api/user/cancel-appointment', { appointmentId: a._id }, bearer(patient.token));
+      assert.equal(cancel.statusCode, 200, cancel.body);
+      assert.equal(json(cancel).appointment.refundAmount, json(cancel).appointment.amount / 2);
+      // unpaid, nothing to refund: it may still move
+      const unpaid = await bookOk(patient, doctor.id, '2030-01-07', '07:30 PM');
+      assert.equal((await move(patient.token, unpaid._id, '2030-01-09', '07:30 PM')).statusCode, 200);
+    });
+
     it('refuses a slot the rules refuse, the same time, and bad input', async () => {
       const a = await bookOk(patient, doctor.id, '2030-01-11', '10:00 AM');
       for (const [slotDate, slotTime, status, message] of [

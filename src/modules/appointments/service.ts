@@ -12,7 +12,7 @@ import { toMajor } from '../../lib/money.js';
 import { formatSlotTime, legacyDateKey, parseSlotDate, parseSlotTime, zonedInstant } from '../../lib/time.js';
 import type { DoctorService, SlotsBooked } from '../doctors/service.js';
 import type { PatientService } from '../patients/service.js';
-import { refundFor } from './policy.js';
+import { refundFor, rescheduleRefusal } from './policy.js';
 import type { AppointmentFilter, AppointmentPatch, AppointmentRepo, AppointmentSort } from './repo.js';
 import { retryDeadlocks } from './retry.js';
 import type { BookingRules } from './rules.js';
@@ -305,6 +305,8 @@ export class AppointmentService {
     const now = this.clock.now();
     if (this.rules.isExpired(current, now)) throw conflict('The payment window of this appointment has ended; please book again');
     if (current.startsAt.getTime() <= now.getTime()) throw conflict('Appointment has already started and cannot be rescheduled');
+    const refusal = rescheduleRefusal(current, now);
+    if (refusal) throw conflict(refusal);
     const slotDate = parseSlotDate(input.slotDate);
     if (!slotDate) throw badRequest('slotDate must be a date like 2024-12-25 (or 25_12_2024)');
     const minutes = parseSlotTime(input.slotTime);
@@ -322,6 +324,10 @@ export class AppointmentService {
       row = await retryDeadlocks(() => this.db.transaction(async (tx) => {
         await this.repo.lockDoctorSchedule(doctor.id, tx);
         await this.rules.releaseExpired(tx, doctor.id, startsAt, holdUntil, now);
+        // paid may have changed since `current` was read: decide on the locked row
+        const locked = await this.repo.findForUpdate(id, tx);
+        const lateRefusal = locked && rescheduleRefusal(locked, now);
+        if (lateRefusal) throw conflict(lateRefusal);
         const updated = await this.repo.transition(id, LIVE, patch, tx);
         if (updated) await this.record(tx, updated, 'rescheduled', 'patient');
         return updated;
