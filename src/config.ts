@@ -22,6 +22,9 @@ export interface SchedulingDefaults {
   allowWeekends: boolean;
   workingHours: WorkingRange[];
   maxSlotRangeDays: number;
+  /** upcoming live (pending/confirmed) appointments one patient may hold: overall, and with one doctor */
+  maxLiveBookingsPerPatient: number;
+  maxLiveBookingsPerPatientPerDoctor: number;
 }
 
 export interface Config {
@@ -279,6 +282,8 @@ export function loadConfig(env: Env = process.env): Config {
       allowWeekends: bool(env, 'ALLOW_WEEKENDS', false),
       workingHours: parseWorkingHours(str(env, 'WORKING_HOURS') ?? '1-5 10:00-21:00'),
       maxSlotRangeDays: int(env, 'MAX_SLOT_RANGE_DAYS', 31, 1, 366),
+      maxLiveBookingsPerPatient: int(env, 'MAX_LIVE_BOOKINGS_PER_PATIENT', 10, 1, 1_000_000),
+      maxLiveBookingsPerPatientPerDoctor: int(env, 'MAX_LIVE_BOOKINGS_PER_PATIENT_PER_DOCTOR', 3, 1, 1_000_000),
     },
     publicUrl: str(env, 'PUBLIC_URL')?.replace(/\/$/, ''),
     cloudinary:

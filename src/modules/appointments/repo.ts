@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, inArray, lte, ne, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, lte, ne, not, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { appointments, type AppointmentRow, type AppointmentStatus } from '../../db/schema.js';
 import { doctorSummary, platformSummary, summaryCount, type PlatformSummary } from '../summaries/repo.js';
@@ -55,6 +55,21 @@ export type AdminDashboardRow = PlatformSummary;
 /** Rows that count as live: they hold their slot. */
 export const live = ne(appointments.status, 'cancelled');
 
+/**
+ * Unpaid pending bookings created at or before `cutoff`: their payment window has ended, so they
+ * no longer hold their slot.
+ */
+export const expiredUnpaid = (cutoff: Date): SQL =>
+  and(eq(appointments.status, 'pending'), eq(appointments.paid, false), lte(appointments.createdAt, cutoff)) as SQL;
+
+// Advisory locks with two int4 keys live apart from the one-bigint-key locks of doctors' schedules.
+const PATIENT_LOCK_SPACE = 1;
+
+export interface LiveBookingCount {
+  total: number;
+  withDoctor: number;
+}
+
 export class AppointmentRepo {
   constructor(private readonly db: Db) {}
 
@@ -70,6 +85,32 @@ export class AppointmentRepo {
    */
   async lockDoctorSchedule(doctorId: string, db: Db): Promise<void> {
     await db.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${'schedule:' + doctorId}))`);
+  }
+
+  /** Queues one patient's bookings for the rest of the transaction, so their live count cannot race. */
+  async lockPatientBookings(patientId: string, db: Db): Promise<void> {
+    await db.execute(sql`SELECT pg_advisory_xact_lock(${PATIENT_LOCK_SPACE}, hashtext(${patientId}))`);
+  }
+
+  /**
+   * A patient's upcoming appointments that hold a slot: pending or confirmed, starting after `now`,
+   * not an unpaid hold whose payment window ended (with `expiredCutoff`).
+   */
+  async countLiveForPatient(patientId: string, doctorId: string, now: Date, expiredCutoff: Date | undefined, db: Db): Promise<LiveBookingCount> {
+    const conds = [
+      eq(appointments.patientId, patientId),
+      inArray(appointments.status, ['pending', 'confirmed']),
+      gt(appointments.startsAt, now),
+    ];
+    if (expiredCutoff) conds.push(not(expiredUnpaid(expiredCutoff)));
+    const [r] = await db
+      .select({
+        total: sql<number>`count(*)::int`,
+        withDoctor: sql<number>`(count(*) FILTER (WHERE ${appointments.doctorId} = ${doctorId}))::int`,
+      })
+      .from(appointments)
+      .where(and(...conds));
+    return { total: Number(r.total), withDoctor: Number(r.withDoctor) };
   }
 
   async findById(id: string, db: Db = this.db): Promise<AppointmentRow | undefined> {

@@ -18,6 +18,8 @@ export interface BookingRules {
   releaseExpired(tx: Db, doctorId: string, from: Date, to: Date, now: Date): Promise<void>;
   /** Has this unpaid booking's payment window ended (so it no longer holds its slot)? */
   isExpired(row: Pick<AppointmentRow, 'status' | 'paid' | 'createdAt'>, now: Date): boolean;
+  /** Unpaid bookings created at or before this instant no longer hold their slot; undefined: none expire. */
+  expiredCutoff(now: Date): Date | undefined;
 }
 
 /** The core rule set: the slot must be in the future. */
@@ -30,5 +32,9 @@ export class FutureOnlyRules implements BookingRules {
 
   isExpired(): boolean {
     return false;
+  }
+
+  expiredCutoff(): Date | undefined {
+    return undefined;
   }
 }

@@ -156,6 +156,7 @@ export class AppointmentService {
       row = await retryDeadlocks(() => this.db.transaction(async (tx) => {
         await this.repo.lockDoctorSchedule(doctor.id, tx);
         await this.rules.releaseExpired(tx, doctor.id, startsAt, holdUntil, now);
+        await this.assertWithinBookingCaps(tx, patientId, doctor.id, now);
         const created = await this.repo.insert(
           {
             id,
@@ -185,6 +186,23 @@ export class AppointmentService {
     }
     await this.publish(row, 'booked', 'patient');
     return appointmentView(row);
+  }
+
+  /**
+   * Slot hoarding (one patient booking a doctor's whole week): a patient holds at most a configured
+   * number of upcoming appointments, overall and with one doctor. Counted under a per-patient lock
+   * in the booking transaction, so concurrent bookings cannot pass the cap together.
+   */
+  private async assertWithinBookingCaps(tx: Db, patientId: string, doctorId: string, now: Date): Promise<void> {
+    const { maxLiveBookingsPerPatient: overall, maxLiveBookingsPerPatientPerDoctor: perDoctor } = this.config.scheduling;
+    await this.repo.lockPatientBookings(patientId, tx);
+    const held = await this.repo.countLiveForPatient(patientId, doctorId, now, this.rules.expiredCutoff(now), tx);
+    if (held.withDoctor >= perDoctor) {
+      throw conflict(`You already have ${perDoctor} upcoming ${perDoctor === 1 ? 'appointment' : 'appointments'} with this doctor: cancel one, or book again after one has taken place`);
+    }
+    if (held.total >= overall) {
+      throw conflict(`You already have ${overall} upcoming ${overall === 1 ? 'appointment' : 'appointments'}: cancel one, or book again after one has taken place`);
+    }
   }
 
   async cancel(id: string, actor: Exclude<Actor, 'system'>, actorId: string, reason?: string): Promise<AppointmentView> {

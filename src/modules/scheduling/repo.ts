@@ -1,8 +1,9 @@
 // SQL for working hours, time off, the intervals live bookings hold, and payment-window expiry.
-import { and, asc, eq, gt, lt, lte, ne, not, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, lt, ne, not, sql, type SQL } from 'drizzle-orm';
 import type { WorkingRange } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { appointments, doctorHours, doctorTimeOff, type AppointmentRow } from '../../db/schema.js';
+import { expiredUnpaid } from '../appointments/repo.js';
 import type { Interval } from './engine.js';
 
 export interface TimeOffRow {
@@ -14,13 +15,6 @@ export interface TimeOffRow {
 }
 
 const toDate = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)));
-
-/**
- * Unpaid pending bookings created at or before `cutoff`: their payment window has ended, so they
- * no longer hold their slot.
- */
-export const expiredUnpaid = (cutoff: Date): SQL =>
-  and(eq(appointments.status, 'pending'), eq(appointments.paid, false), lte(appointments.createdAt, cutoff)) as SQL;
 
 export class ScheduleRepo {
   constructor(private readonly db: Db) {}
