@@ -7,7 +7,7 @@ import type { DomainEvents } from '../../lib/events.js';
 import type { AppointmentService } from '../appointments/service.js';
 import { RefundProcessor } from './refunds.js';
 import { PaymentRepo } from './repo.js';
-import { PaymentService, type Warn } from './service.js';
+import { PaymentService, type PaymentWindowCheck, type Warn } from './service.js';
 import { WebhookService } from './webhooks.js';
 
 export interface PaymentsModule {
@@ -16,10 +16,15 @@ export interface PaymentsModule {
   webhooks: WebhookService;
 }
 
-export function createPayments(config: Config, db: Db, clock: Clock, events: DomainEvents, appointments: AppointmentService): PaymentsModule {
+export interface PaymentsDeps {
+  /** the booking rules' payment-window check; without it no booking ever expires */
+  isExpired?: PaymentWindowCheck;
+}
+
+export function createPayments(config: Config, db: Db, clock: Clock, events: DomainEvents, appointments: AppointmentService, deps: PaymentsDeps = {}): PaymentsModule {
   const warn: Warn = config.logLevel === 'silent' ? () => {} : (message, detail) => console.warn(JSON.stringify({ msg: message, ...detail }));
   const repo = new PaymentRepo(db);
-  const payments = new PaymentService(repo, appointments, config, warn);
+  const payments = new PaymentService(repo, appointments, config, warn, clock, deps.isExpired);
   const refunds = new RefundProcessor(repo, payments, appointments, clock, { retrySeconds: config.refundRetrySeconds, maxAttempts: config.refundMaxAttempts }, warn);
   refunds.subscribe(events);
   const webhooks = new WebhookService(repo, payments, refunds, config);

@@ -3,6 +3,7 @@
 // own record). The client's word (`success: true`) never marks anything paid.
 import type { Config } from '../../config.js';
 import type { AppointmentRow } from '../../db/schema.js';
+import type { Clock } from '../../lib/clock.js';
 import { AppError, badGateway, badRequest, conflict, forbidden, notFound, serviceUnavailable } from '../../lib/errors.js';
 import type { AppointmentService } from '../appointments/service.js';
 import { GatewayError } from './gateway.js';
@@ -12,6 +13,9 @@ import { StripeGateway, type CheckoutSession } from './stripe.js';
 import type { Gateway, PaymentOrderRow } from './tables.js';
 
 export type Warn = (message: string, detail?: Record<string, unknown>) => void;
+
+/** Has this unpaid booking's payment window ended? (SchedulingRules.isExpired) */
+export type PaymentWindowCheck = (row: AppointmentRow, now: Date) => boolean;
 
 export const paymentRequired = (message: string) => new AppError(402, message);
 
@@ -30,7 +34,7 @@ export function gatewayFailure(err: unknown, warn: Warn): AppError {
 }
 
 /** What happened to a payment that the gateway proved. */
-export type SettleOutcome = 'confirmed' | 'already-confirmed' | 'refund-queued' | 'not-payable';
+export type SettleOutcome = 'confirmed' | 'already-confirmed' | 'refund-queued';
 
 export interface ProvenPayment {
   order: PaymentOrderRow;
@@ -49,6 +53,9 @@ export class PaymentService {
     private readonly appointments: AppointmentService,
     private readonly config: Config,
     private readonly warn: Warn,
+    private readonly clock: Clock,
+    /** the booking rules' payment-window check (PAYMENT_REQUIRED): an expired hold can no longer be paid */
+    private readonly isExpired: PaymentWindowCheck = () => false,
   ) {}
 
   /** Lets the refund processor start on a refund queued here (late payments). */
@@ -79,6 +86,8 @@ export class PaymentService {
     if (a.status === 'completed') throw conflict('Appointment is completed and cannot be paid');
     if (a.paid) throw conflict('Appointment is already paid');
     if (a.amountMinor <= 0) throw conflict('This appointment has nothing to pay');
+    // its slot is already free for others: paying now would confirm a booking that no longer holds it
+    if (this.isExpired(a, this.clock.now())) throw conflict('The payment window for this appointment has ended');
     return a;
   }
 
@@ -227,8 +236,6 @@ export class PaymentService {
         return { message: 'Payment already verified' };
       case 'refund-queued':
         throw conflict('Appointment is no longer open for payment; the payment will be refunded');
-      default:
-        throw conflict('Appointment is already paid');
     }
   }
 
@@ -249,15 +256,12 @@ export class PaymentService {
       return 'confirmed';
     }
     const now = await this.appointments.get(p.order.appointmentId);
-    if (now.paid && now.paymentRef === p.order.id) return 'already-confirmed';
-    if (now.status === 'cancelled' || now.paid) {
-      // Money the appointment cannot take (cancelled meanwhile, or paid twice) goes back in full.
-      await this.repo.queueUnappliedRefund({ appointmentId: now.id, gateway, paymentId: p.paymentId, amountMinor: p.amountMinor, currency: p.currency.toUpperCase() });
-      this.warn('payment could not be applied; refunding it', { gateway, appointmentId: now.id, status: now.status, paid: now.paid });
-      this.kickRefund(now.id);
-      return 'refund-queued';
-    }
-    this.warn('payment not applied: appointment not payable', { gateway, appointmentId: now.id, status: now.status, paid: now.paid });
-    return 'not-payable';
+    if (now.paid && now.paymentRef === p.order.id && (now.paymentId === p.paymentId || !now.paymentId)) return 'already-confirmed';
+    // Money the appointment cannot take goes back in full: cancelled or completed meanwhile, its
+    // payment window over (the slot was released for others), or paid twice.
+    await this.repo.queueUnappliedRefund({ appointmentId: now.id, gateway, paymentId: p.paymentId, amountMinor: p.amountMinor, currency: p.currency.toUpperCase() });
+    this.warn('payment could not be applied; refunding it', { gateway, appointmentId: now.id, status: now.status, paid: now.paid });
+    this.kickRefund(now.id);
+    return 'refund-queued';
   }
 }
