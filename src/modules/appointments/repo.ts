@@ -139,8 +139,17 @@ export class AppointmentRepo {
     )[0];
   }
 
-  /** Marks a live, still unpaid appointment paid in one atomic step: of two racing confirmations only one matches. */
-  async markPaid(id: string, patch: AppointmentPatch, db: Db = this.db): Promise<AppointmentRow | undefined> {
+  /**
+   * Marks a live, still unpaid appointment paid in one atomic step: of two racing confirmations only
+   * one matches. `expired` (the booking rules' payment-window check) is asked on the row locked in
+   * the caller's transaction: a booking whose window has ended no longer holds its slot, so it is
+   * not marked, and the payment that came too late is refunded (PaymentService.settle).
+   */
+  async markPaid(id: string, patch: AppointmentPatch, db: Db = this.db, expired?: (row: AppointmentRow) => boolean): Promise<AppointmentRow | undefined> {
+    if (expired) {
+      const [row] = await db.select().from(appointments).where(eq(appointments.id, id)).for('update');
+      if (!row || expired(row)) return undefined;
+    }
     return (
       await db
         .update(appointments)

@@ -245,7 +245,7 @@ export class AppointmentService {
       paymentGateway: payment.gateway, paymentRef: payment.ref, paymentId: payment.paymentId,
     };
     const row = await this.db.transaction(async (tx) => {
-      const updated = await this.repo.markPaid(id, patch, tx);
+      const updated = await this.repo.markPaid(id, patch, tx, (row) => this.rules.isExpired(row, patch.paidAt!));
       if (updated) await this.record(tx, updated, 'confirmed', 'system');
       return updated;
     });
