@@ -2,7 +2,7 @@
 // status, and nothing internal: no stack anywhere, and never SQL text or query parameters (password
 // hashes, emails), not even in development's `error` detail. Logged errors go through the logger's
 // `err` serializer (lib/logger.ts), which keeps only SQLSTATE, constraint and a safe message.
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, sqlState } from '../lib/errors.js';
 import { safeErrorMessage } from '../lib/logger.js';
 import type { Config } from '../config.js';
@@ -78,46 +78,55 @@ export function isDatabaseDown(err: unknown): boolean {
   return false;
 }
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** set for every refusal, so hooks know it failed even when LEGACY_ERROR_STATUS=200 hides the status */
+    refused?: boolean;
+  }
+}
+
 export function registerErrorHandling(app: FastifyInstance, config: Config): void {
   const dev = config.nodeEnv === 'development';
-  const status = (s: number) => config.legacyErrorStatus ?? s;
+
+  /** Sends a refusal; with LEGACY_ERROR_STATUS=200 as 200, serialized as is (the route's 200 schema would reject the envelope: a 500). */
+  const refuse = (request: FastifyRequest, reply: FastifyReply, code: number, body: { success: false; message: string; error?: string }) => {
+    request.refused = true;
+    const sent = config.legacyErrorStatus ?? code;
+    if (sent !== code) reply.serializer(JSON.stringify);
+    return reply.code(sent).send(body);
+  };
 
   app.setNotFoundHandler((request, reply) => {
-    reply.code(status(404)).send({ success: false, message: `Route ${request.method} ${request.url.split('?')[0]} not found` });
+    refuse(request, reply, 404, { success: false, message: `Route ${request.method} ${request.url.split('?')[0]} not found` });
   });
 
   app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
     if (error instanceof AppError) {
       reply.headers(error.headers);
-      return reply.code(status(error.statusCode)).send({ success: false, message: error.message });
+      return refuse(request, reply, error.statusCode, { success: false, message: error.message });
     }
     const fe = error as FastifyError & { validationContext?: string };
     if (fe.validation) {
-      return reply
-        .code(status(400))
-        .send({ success: false, message: validationMessage(fe.validation as ValidationIssue[], fe.validationContext) });
+      return refuse(request, reply, 400, { success: false, message: validationMessage(fe.validation as ValidationIssue[], fe.validationContext) });
     }
     if (fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (fe.statusCode === 400 && /JSON/i.test(fe.message))) {
-      return reply.code(status(400)).send({ success: false, message: 'The request body is not valid JSON' });
+      return refuse(request, reply, 400, { success: false, message: 'The request body is not valid JSON' });
     }
     if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || fe.statusCode === 413) {
-      return reply.code(status(413)).send({ success: false, message: fe.code === 'FST_REQ_FILE_TOO_LARGE' ? 'File too large' : 'The request is too large' });
+      return refuse(request, reply, 413, { success: false, message: fe.code === 'FST_REQ_FILE_TOO_LARGE' ? 'File too large' : 'The request is too large' });
     }
     if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || fe.statusCode === 415) {
-      return reply.code(status(415)).send({ success: false, message: 'Unsupported content type' });
+      return refuse(request, reply, 415, { success: false, message: 'Unsupported content type' });
     }
     if (isDatabaseDown(error)) {
       request.log.error({ err: error }, 'database unavailable');
       reply.header('retry-after', '5');
-      return reply.code(status(503)).send({ success: false, message: 'Service temporarily unavailable, please retry shortly' });
+      return refuse(request, reply, 503, { success: false, message: 'Service temporarily unavailable, please retry shortly' });
     }
     if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
-      if (fe.statusCode === 429) return reply.code(429).send({ success: false, message: fe.message || 'Too many requests' });
-      return reply.code(status(fe.statusCode)).send({ success: false, message: fe.message || 'Invalid request' });
+      return refuse(request, reply, fe.statusCode, { success: false, message: fe.message || (fe.statusCode === 429 ? 'Too many requests' : 'Invalid request') });
     }
     request.log.error({ err: error, sqlState: sqlState(error) }, 'unhandled error');
-    return reply
-      .code(status(500))
-      .send({ success: false, message: 'Something went wrong, please try again', ...(dev ? { error: safeErrorMessage(error) } : {}) });
+    return refuse(request, reply, 500, { success: false, message: 'Something went wrong, please try again', ...(dev ? { error: safeErrorMessage(error) } : {}) });
   });
 }

@@ -1,10 +1,15 @@
-// Security headers (helmet, computed once) and rate limits (@fastify/rate-limit; counters in Redis when REDIS_URL is
-// set, so limits hold across instances, in process otherwise). RATE_LIMIT=false turns every limit
-// off (benchmarks). Register before any route: both work through the onRoute hook.
-//   - global: RATE_LIMIT_MAX requests per IP per RATE_LIMIT_WINDOW_SECONDS on every route;
+// Security headers (helmet, computed once) and rate limits. RATE_LIMIT=false turns every limit off
+// (benchmarks). Register before any route: both work through the onRoute hook.
+//   - global: RATE_LIMIT_MAX requests per IP per RATE_LIMIT_WINDOW_SECONDS on every route
+//     (@fastify/rate-limit over our own counter store);
 //   - sensitive routes (login, register, password reset, refresh, 2FA, payment verification):
 //     AUTH_RATE_LIMIT_IP_MAX calls per IP per route, and AUTH_RATE_LIMIT_ACCOUNT_MAX failed calls
-//     per account (the email tried, or the caller) per AUTH_RATE_LIMIT_WINDOW_SECONDS.
+//     per account (the email tried, or the caller) per AUTH_RATE_LIMIT_WINDOW_SECONDS. Every call
+//     reserves a slot up front (an atomic increment, so parallel guesses cannot all slip past the
+//     check); a call that succeeds gives it back, and a successful login clears the account's
+//     failures. Forgot-password keeps every call: each one sends an email.
+// Counters live in Redis when REDIS_URL is set (limits hold across instances) and fall back to the
+// process while Redis fails (plugins/rate-limits.ts): an outage never switches the limits off.
 // A refused call gets 429 with `Retry-After` in the usual `{ success: false, message }` envelope.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import rateLimit from '@fastify/rate-limit';
@@ -13,9 +18,21 @@ import helmet, { type HelmetOptions } from 'helmet';
 import type { AppContext } from '../context.js';
 import { AppError } from '../lib/errors.js';
 import { redisKey } from '../lib/redis.js';
+import { HitCounter, rateLimitStore } from './rate-limits.js';
 
 /** Routes an attacker would hammer: guessing passwords, codes, tokens, or payment signatures. */
 export const SENSITIVE_ROUTE = /\/(login|register|forgot-password|reset-password|change-password|refresh|2fa\/confirm|2fa\/disable)$|verify/i;
+/** A successful login clears the account's failed attempts. */
+const LOGIN_ROUTE = /\/login$/;
+/** Every call counts against the account, success or not: each one emails the account holder. */
+const EVERY_CALL_COUNTS = /\/forgot-password$/;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** the per-account rate-limit key whose slot this call holds until its answer is known */
+    rateLimitReservation?: string;
+  }
+}
 
 const tooMany = (seconds: number) =>
   new AppError(429, `Too many attempts, please try again in ${seconds} second${seconds === 1 ? '' : 's'}`, { 'retry-after': String(seconds) });
@@ -73,37 +90,42 @@ export async function registerSecurity(app: FastifyInstance, ctx: AppContext): P
   const s = config.security;
   if (!s.rateLimit) return;
 
+  const counter = new HitCounter(ctx.redis, redisKey(config, 'ratelimit', ''), (m) => app.log.warn(m));
   await app.register(rateLimit, {
     global: true,
     max: s.globalMax,
     timeWindow: s.windowSeconds * 1000,
-    ...(ctx.redis ? { redis: ctx.redis, nameSpace: redisKey(config, 'ratelimit', '') } : {}),
-    // Redis down: serve rather than refuse everyone (the per-account limits below fall back the same way).
-    skipOnError: true,
+    // never fails: counts in process while Redis is down, so no skipOnError (which turned limits off)
+    store: rateLimitStore(counter, 'global'),
     errorResponseBuilder: (_request, context) => tooMany(Math.max(1, Math.ceil(context.ttl / 1000))),
   });
 
   const windowMs = s.authWindowSeconds * 1000;
-  const perIp = app.createRateLimit({ max: s.authIpMax, timeWindow: windowMs, keyGenerator: (r) => `auth-ip:${r.routeOptions.url}:${r.ip}` });
-  const perAccount = app.createRateLimit({
-    max: s.authAccountMax,
-    timeWindow: windowMs,
-    keyGenerator: (r) => `auth-account:${r.routeOptions.url}:${accountKey(r) ?? ''}`,
-  });
+  const retryIn = (ttlMs: number) => Math.max(1, Math.ceil(ttlMs / 1000));
 
   const checkLimits = async (request: FastifyRequest) => {
-    const ip = await perIp(request);
-    if (!ip.isAllowed && ip.isExceeded) throw tooMany(Math.max(1, ip.ttlInSeconds));
-    if (!accountKey(request)) return;
-    // Per account only failures count (read here, counted in onSend), so a user who logs in
-    // often is never locked out, while guessing one account's password is.
-    const account = await perAccount(request, { increment: false });
-    if (!account.isAllowed && account.remaining === 0 && account.ttl > 0) throw tooMany(Math.max(1, account.ttlInSeconds));
+    const route = request.routeOptions.url;
+    const ip = await counter.hit(`auth-ip:${route}:${request.ip}`, windowMs);
+    if (ip.current > s.authIpMax) throw tooMany(retryIn(ip.ttlMs));
+    const account = accountKey(request);
+    if (!account) return;
+    // Reserve the attempt before it runs: checking first and counting after the answer let 40
+    // parallel guesses all pass a limit of 3.
+    const key = `auth-account:${route}:${account}`;
+    const hits = await counter.hit(key, windowMs);
+    if (hits.current > s.authAccountMax) throw tooMany(retryIn(hits.ttlMs));
+    request.rateLimitReservation = key;
   };
 
-  // Failed sensitive calls count against the account once the answer is known.
-  const countFailure: onSendHookHandler = async (request, reply, payload) => {
-    if (reply.statusCode >= 400 && reply.statusCode !== 429 && accountKey(request)) await perAccount(request);
+  // Once the answer is known: a failure keeps its slot, a success gives it back.
+  const settle: onSendHookHandler = async (request, reply, payload) => {
+    const key = request.rateLimitReservation;
+    if (!key) return payload;
+    request.rateLimitReservation = undefined;
+    // `refused` also covers LEGACY_ERROR_STATUS=200, where refusals leave with status 200
+    if (request.refused || reply.statusCode >= 400 || EVERY_CALL_COUNTS.test(request.routeOptions.url ?? '')) return payload;
+    if (LOGIN_ROUTE.test(request.routeOptions.url ?? '')) await counter.reset(key);
+    else await counter.giveBack(key);
     return payload;
   };
 
@@ -111,7 +133,7 @@ export async function registerSecurity(app: FastifyInstance, ctx: AppContext): P
     if (!SENSITIVE_ROUTE.test(route.url) || route.method === 'GET') return;
     const existing = route.preValidation;
     route.preValidation = [checkLimits, ...(existing ? (Array.isArray(existing) ? existing : [existing]) : [])];
-    addRouteOnSend(route, countFailure);
+    addRouteOnSend(route, settle);
   });
 }
 

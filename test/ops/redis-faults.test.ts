@@ -77,3 +77,56 @@ describe('Redis cut off during logout', { skip: process.env.REDIS_URL ? false : 
     }
   });
 });
+
+describe('Redis cut off with rate limits on', { skip: process.env.REDIS_URL ? false : 'needs REDIS_URL' }, () => {
+  let proxy: TcpProxy;
+  let t: TestApp;
+  before(async () => {
+    proxy = await redisProxy();
+    t = await makeTestApp({
+      REDIS_URL: proxiedRedisUrl(proxy),
+      RATE_LIMIT: 'true',
+      RATE_LIMIT_MAX: '20',
+      AUTH_RATE_LIMIT_IP_MAX: '50',
+      AUTH_RATE_LIMIT_ACCOUNT_MAX: '3',
+    });
+  });
+  after(async () => {
+    await t.close();
+    await proxy.close();
+  });
+
+  const from = (ip: string, url: string, payload?: object) =>
+    t.app.inject({ method: payload ? 'POST' : 'GET', url, payload, remoteAddress: ip });
+
+  it('keeps limiting in process while Redis is gone (limits are never switched off), then counts in Redis again', async () => {
+    const p = await registerPatient(t.app);
+    proxy.cut();
+    await redisState(t, false);
+
+    // per account: three failures, then 429, whatever the address
+    const codes: number[] = [];
+    for (let i = 0; i < 5; i++) codes.push((await from(`10.1.0.${i}`, '/api/user/login', { email: p.email, password: `cut-guess-${i}` })).statusCode);
+    assert.deepEqual(codes, [401, 401, 401, 429, 429]);
+    // global per IP
+    let n = 0;
+    let last = 0;
+    while (n < 30 && last !== 429) {
+      n++;
+      last = (await from('10.1.1.1', '/api/doctor/list')).statusCode;
+    }
+    assert.equal(last, 429);
+    assert.equal(n, 21);
+    const limited = await from('10.1.1.1', '/api/doctor/list');
+    assert.equal(json(limited).success, false);
+    assert.match(json(limited).message, /^Too many attempts/);
+    assert.ok(Number(limited.headers['retry-after']) > 0);
+
+    proxy.restore();
+    await redisState(t, true);
+    const before = await from('10.1.2.1', '/api/doctor/list');
+    assert.equal(before.statusCode, 200);
+    const keys = await t.app.ctx.redis!.keys(`${t.config.redisPrefix}ratelimit:global:10.1.2.1`);
+    assert.equal(keys.length, 1, 'counting in Redis again');
+  });
+});

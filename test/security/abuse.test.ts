@@ -21,6 +21,15 @@ function loginFrom(t: TestApp, ip: string, body: object) {
   return t.app.inject({ method: 'POST', url: '/api/user/login', payload: body, remoteAddress: ip });
 }
 
+let fixtureIp = 0;
+/** A patient registered from an address of its own, so fixtures never trip the per-IP register limit. */
+async function patient(t: TestApp) {
+  const body = { name: 'Limit Test', email: `limits.${Date.now().toString(36)}.${fixtureIp}@example.com`, password: 'limit-test-pass-1' };
+  const res = await t.app.inject({ method: 'POST', url: '/api/user/register', payload: body, remoteAddress: `10.250.0.${++fixtureIp}` });
+  assert.equal(res.statusCode, 201, res.body);
+  return { email: body.email, password: body.password, token: json(res).token as string };
+}
+
 describe('security: rate limits, headers, CORS, body size, production errors', () => {
   let t: TestApp;
   before(async () => {
@@ -44,6 +53,42 @@ describe('security: rate limits, headers, CORS, body size, production errors', (
 
     const other = await registerPatient(t.app);
     assert.equal((await loginFrom(t, '10.0.1.99', { email: other.email, password: other.password })).statusCode, 200);
+  });
+
+  it('refuses parallel guesses beyond the account limit (each attempt is reserved before it runs)', async () => {
+    const p = await patient(t);
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => loginFrom(t, `10.0.9.${i}`, { email: p.email, password: `parallel-guess-${i}` })),
+    );
+    const codes = results.map((r) => r.statusCode);
+    assert.equal(codes.filter((c) => c === 401).length, 3, codes.join(','));
+    assert.equal(codes.filter((c) => c === 429).length, 37, codes.join(','));
+    // and the owner is locked out too until the window ends: that is what a lock is
+    assert.equal((await loginFrom(t, '10.0.9.200', { email: p.email, password: p.password })).statusCode, 429);
+  });
+
+  it('a successful login clears the account\'s failed attempts', async () => {
+    const p = await patient(t);
+    for (let i = 0; i < 2; i++) assert.equal((await loginFrom(t, `10.0.10.${i}`, { email: p.email, password: `wrong-${i}-guess` })).statusCode, 401);
+    assert.equal((await loginFrom(t, '10.0.10.50', { email: p.email, password: p.password })).statusCode, 200);
+    const after = [];
+    for (let i = 0; i < 4; i++) after.push((await loginFrom(t, `10.0.10.${10 + i}`, { email: p.email, password: `wrong-${i}-again` })).statusCode);
+    assert.deepEqual(after, [401, 401, 401, 429]);
+  });
+
+  it('limits forgot-password per account, counting every call (each one emails the victim)', async () => {
+    const victim = await patient(t);
+    const codes: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const res = await t.app.inject({ method: 'POST', url: '/api/user/forgot-password', payload: { email: victim.email }, remoteAddress: `10.0.11.${i}` });
+      codes.push(res.statusCode);
+    }
+    assert.deepEqual(codes, [200, 200, 200, ...Array(17).fill(429)]);
+    const [{ n }] = await t.testDb.database.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM notification_outbox WHERE recipient = $1 AND topic = 'auth.password-reset'",
+      [victim.email],
+    );
+    assert.equal(n, 3, 'three reset emails, not twenty');
   });
 
   it('successful logins do not count against the account', async () => {
@@ -120,6 +165,11 @@ describe('security: rate limits, headers, CORS, body size, production errors', (
       const email = `shared${Date.now()}@example.com`;
       for (let i = 0; i < 3; i++) assert.equal((await loginFrom(t, `10.0.7.${i}`, { email, password: 'guess-guess-1' })).statusCode, 401);
       assert.equal((await loginFrom(t2, '10.0.7.9', { email, password: 'guess-guess-1' })).statusCode, 429);
+      // keys say what they count (the plugin's own store named createRateLimit keys "undefinedundefined-")
+      const keys = await t.app.ctx.redis!.keys(`${prefix}ratelimit:*`);
+      assert.ok(keys.some((k) => k === `${prefix}ratelimit:global:10.0.7.9`), keys.join(' '));
+      assert.ok(keys.some((k) => k === `${prefix}ratelimit:auth-account:/api/user/login:email:${email}`), keys.join(' '));
+      assert.deepEqual(keys.filter((k) => /undefined/.test(k)), []);
     } finally {
       await t2.close();
     }
@@ -162,6 +212,27 @@ describe('security: rate limits, headers, CORS, body size, production errors', (
     } finally {
       await t.testDb.database.exec('ALTER TABLE patients_moved RENAME TO patients');
     }
+  });
+});
+
+describe('security: rate limits with LEGACY_ERROR_STATUS=200', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await makeTestApp({ ...LIMITS, LEGACY_ERROR_STATUS: '200' });
+  });
+  after(async () => t.close());
+
+  it('still counts failures that leave with status 200', async () => {
+    const p = await patient(t);
+    const bodies: boolean[] = [];
+    for (let i = 0; i < 4; i++) {
+      const res = await loginFrom(t, `10.0.12.${i}`, { email: p.email, password: `legacy-guess-${i}` });
+      assert.equal(res.statusCode, 200);
+      bodies.push(json(res).success as boolean);
+    }
+    assert.deepEqual(bodies, [false, false, false, false]);
+    const locked = await loginFrom(t, '10.0.12.99', { email: p.email, password: p.password });
+    assert.match(json(locked).message, /^Too many attempts/);
   });
 });
 
