@@ -248,6 +248,8 @@ export class PaymentService {
     if (p.amountMinor !== p.order.amountMinor || p.currency.toUpperCase() !== p.order.currency.toUpperCase()) {
       await this.repo.markOrder(p.order.id, 'rejected', p.paymentId);
       this.warn('payment amount mismatch', { gateway, order: p.order.id, expected: p.order.amountMinor, got: p.amountMinor, currency: p.currency });
+      // The gateway took this money and the appointment cannot take it: what was captured goes back.
+      if (p.amountMinor > 0) await this.refundUnapplied(gateway, p.order.appointmentId, p);
       throw badRequest('Payment amount does not match the appointment');
     }
     const confirmed = await this.appointments.confirmPayment(p.order.appointmentId, { gateway, ref: p.order.id, paymentId: p.paymentId });
@@ -259,9 +261,14 @@ export class PaymentService {
     if (now.paid && now.paymentRef === p.order.id && (now.paymentId === p.paymentId || !now.paymentId)) return 'already-confirmed';
     // Money the appointment cannot take goes back in full: cancelled or completed meanwhile, its
     // payment window over (the slot was released for others), or paid twice.
-    await this.repo.queueUnappliedRefund({ appointmentId: now.id, gateway, paymentId: p.paymentId, amountMinor: p.amountMinor, currency: p.currency.toUpperCase() });
     this.warn('payment could not be applied; refunding it', { gateway, appointmentId: now.id, status: now.status, paid: now.paid });
-    this.kickRefund(now.id);
+    await this.refundUnapplied(gateway, now.id, p);
     return 'refund-queued';
+  }
+
+  /** Queues (once per gateway payment) and starts the refund of everything a payment captured. */
+  private async refundUnapplied(gateway: Gateway, appointmentId: string, p: ProvenPayment): Promise<void> {
+    await this.repo.queueUnappliedRefund({ appointmentId, gateway, paymentId: p.paymentId, amountMinor: p.amountMinor, currency: p.currency.toUpperCase() });
+    this.kickRefund(appointmentId);
   }
 }

@@ -278,7 +278,7 @@ describe('payments: Razorpay', () => {
       assert.equal((await t.testDb.database.query("SELECT 1 FROM payment_events WHERE event_id = 'evt_rzp_badsig'")).length, 0);
     });
 
-    it('records but does not apply a payment of the wrong amount', async () => {
+    it('records but does not apply a payment of the wrong amount, and refunds what was captured', async () => {
       const id = await booked();
       const o = await order(id);
       const pay = stub.payRazorpayOrder(o.id, 4999);
@@ -286,6 +286,16 @@ describe('payments: Razorpay', () => {
       assert.equal(res.statusCode, 200);
       assert.equal(json(res).outcome, 'rejected: Payment amount does not match the appointment');
       assert.equal((await appointment(id)).paid, false);
+      await t.app.ctx.refunds.idle();
+      const sent = stub.find('POST', `/v1/payments/${pay.id}/refund`);
+      assert.equal(sent.length, 1);
+      assert.equal(sent[0].body.amount, 4999);
+      // the client's verify of the same payment changes nothing more: one refund
+      assert.equal((await verify({ razorpay_order_id: o.id })).statusCode, 400);
+      await t.app.ctx.refunds.idle();
+      assert.equal(stub.find('POST', `/v1/payments/${pay.id}/refund`).length, 1);
+      const [job] = await t.testDb.database.query<{ kind: string; status: string; amount_minor: number }>('SELECT kind, status, amount_minor FROM payment_refunds WHERE appointment_id = $1', [id]);
+      assert.deepEqual(job, { kind: 'unapplied', status: 'issued', amount_minor: 4999 });
     });
 
     it('ignores payments for orders it did not create', async () => {

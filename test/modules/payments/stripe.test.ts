@@ -171,14 +171,18 @@ describe('payments: Stripe', () => {
       assert.equal((await appointment(id)).paid, false);
     });
 
-    it('refuses a paid session of the wrong amount', async () => {
+    it('refuses a paid session of the wrong amount and refunds what was captured', async () => {
       const id = await booked();
       const sid = await session(id);
-      stub.payStripeSession(sid, 100);
+      const s = stub.payStripeSession(sid, 100);
       const res = await verify({ appointmentId: id });
       assert.equal(res.statusCode, 400);
       assert.equal(json(res).message, 'Payment amount does not match the appointment');
       assert.equal((await appointment(id)).paid, false);
+      await t.app.ctx.refunds.idle();
+      const sent = stub.find('POST', '/v1/refunds').filter((r) => r.body.payment_intent === s.payment_intent);
+      assert.equal(sent.length, 1);
+      assert.equal(sent[0].body.amount, '100');
     });
 
     it('refuses another patient’s appointment, a session of another appointment and a never-started payment', async () => {
