@@ -87,9 +87,34 @@ export function weekdayOf(date: string): number {
   return new Date(Date.UTC(y, m - 1, d)).getUTCDay();
 }
 
+/**
+ * Calendar years the API accepts in dates and instants. Far enough for any booking or time off;
+ * near enough that date arithmetic never leaves the 4-digit years Postgres parses (JavaScript
+ * writes year 10000 as "+010000-…", which Postgres refuses: such dates used to answer 500).
+ */
+export const MIN_YEAR = 1970;
+export const MAX_YEAR = 2100;
+
 function isRealDate(y: number, m: number, d: number): boolean {
-  if (y < 1970 || y > 9999 || m < 1 || m > 12 || d < 1) return false;
+  if (y < MIN_YEAR || y > MAX_YEAR || m < 1 || m > 12 || d < 1) return false;
   return d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
+}
+
+const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-](\d{2}):(\d{2}))$/;
+
+/**
+ * A strict ISO 8601 instant with its zone (`2025-01-01T10:00:00Z`, `…+05:30`), or null. `new Date`
+ * alone accepts far too much (`new Date('1')` is 2001-01-01, `+275760-09-13` is a date).
+ */
+export function parseInstant(input: string): Date | null {
+  const m = ISO_INSTANT.exec(input.trim());
+  if (!m) return null;
+  const [y, mo, d, h, mi, sec] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? '0'].map(Number);
+  if (!isRealDate(y, mo, d) || h > 23 || mi > 59 || sec > 59) return null;
+  if (m[8] !== 'Z' && (Number(m[9]) > 14 || Number(m[10]) > 59)) return null;
+  const ms = Number((m[7] ?? '0').padEnd(3, '0').slice(0, 3));
+  const offset = m[8] === 'Z' ? 0 : (m[8].startsWith('-') ? -1 : 1) * (Number(m[9]) * 60 + Number(m[10]));
+  return new Date(Date.UTC(y, mo - 1, d, h, mi, sec, ms) - offset * 60_000);
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');

@@ -7,6 +7,7 @@ import { ManualClock } from '../../src/lib/clock.js';
 import { adminToken, bearer, book, createDoctor, get, json, makeTestApp, post, registerPatient, type TestApp } from '../helpers/app.js';
 
 const NOW = '2030-01-07T04:30:00Z'; // Monday 10:00 IST
+const INSTANTS = 'startsAt and endsAt must both be ISO 8601 instants like 2025-01-01T10:00:00Z or 2025-01-01T15:30:00+05:30, years 1970–2100';
 const TUE = '2030-01-08';
 const WED = '2030-01-09';
 
@@ -91,8 +92,25 @@ describe('scheduling over HTTP', () => {
       assert.equal(json(backwards).message, 'to must not be before from');
       const impossible = await get(t.app, `/api/doctor/${doctor.id}/slots?from=2030-02-30`);
       assert.equal(impossible.statusCode, 400);
-      assert.equal(json(impossible).message, 'from must be a date like 2025-01-31');
+      assert.equal(json(impossible).message, 'from must be a real date like 2025-01-31, years 1970–2100');
       assert.equal((await get(t.app, `/api/doctor/${doctor.id}/slots?from=tomorrow`)).statusCode, 400);
+    });
+
+    it('far-future dates: a clear 400 past 2100, and no slots (nor queries) past the booking window', async () => {
+      const farthest = await get(t.app, `/api/doctor/${doctor.id}/slots?from=9999-12-30&to=9999-12-31`);
+      assert.equal(farthest.statusCode, 400, farthest.body);
+      assert.equal(json(farthest).message, 'from must be a real date like 2025-01-31, years 1970–2100');
+      const lastYear = await get(t.app, `/api/doctor/${doctor.id}/slots?from=2100-12-30&to=2100-12-31`);
+      assert.equal(lastYear.statusCode, 200, lastYear.body);
+      assert.deepEqual(json(lastYear).slots, []);
+      for (const slotDate of ['31_12_9999', '9999-12-31']) {
+        const res = await book(t.app, patient.token, doctor.id, { slotDate, slotTime: '10:00 AM' });
+        assert.equal(res.statusCode, 400, res.body);
+        assert.equal(json(res).message, 'slotDate must be a date like 2024-12-25 (or 25_12_2024)');
+      }
+      const window = await book(t.app, patient.token, doctor.id, { slotDate: '31_12_2100', slotTime: '10:00 AM' });
+      assert.equal(window.statusCode, 400, window.body);
+      assert.equal(json(window).message, 'Appointments can be booked at most 30 days ahead');
     });
 
     it('answers 404 for an unknown doctor and 400 for a malformed id', async () => {
@@ -226,10 +244,16 @@ describe('scheduling over HTTP', () => {
       for (const [body, message] of [
         [{ date: TUE, startsAt: '2030-01-08T05:00:00Z' }, 'Give exactly one of: date, fromDate+toDate, or startsAt+endsAt'],
         [{}, 'Give exactly one of: date, fromDate+toDate, or startsAt+endsAt'],
-        [{ fromDate: '2030-01-25' }, 'Dates must look like 2025-01-31 (fromDate and toDate both required)'],
+        [{ fromDate: '2030-01-25' }, 'Dates must be real dates like 2025-01-31, years 1970–2100 (fromDate and toDate both required)'],
+        [{ fromDate: '9999-12-30', toDate: '9999-12-31' }, 'Dates must be real dates like 2025-01-31, years 1970–2100 (fromDate and toDate both required)'],
         [{ fromDate: '2030-01-25', toDate: '2030-01-24' }, 'Time off must end after it starts: toDate is before fromDate'],
         [{ startsAt: '2030-01-25T10:00:00Z', endsAt: '2030-01-25T10:00:00Z' }, 'Time off must end after it starts'],
-        [{ startsAt: 'soon', endsAt: 'later' }, 'startsAt and endsAt must both be ISO instants like 2025-01-01T10:00:00Z'],
+        [{ startsAt: 'soon', endsAt: 'later' }, INSTANTS],
+        [{ startsAt: '1', endsAt: '2' }, INSTANTS],
+        [{ startsAt: '2030-01-25T10:00:00Z', endsAt: '+275760-09-13T00:00:00Z' }, INSTANTS],
+        [{ startsAt: '2030-01-25T10:00:00Z', endsAt: '+010000-01-03T00:00:00Z' }, INSTANTS],
+        [{ startsAt: '2030-01-25T10:00:00', endsAt: '2030-01-25T11:00:00' }, INSTANTS],
+        [{ startsAt: '2030-02-30T10:00:00Z', endsAt: '2030-03-01T11:00:00Z' }, INSTANTS],
       ] as const) {
         const res = await post(t.app, '/api/doctor/schedule/time-off', body, bearer(doctor.token));
         assert.equal(res.statusCode, 400, JSON.stringify(body));

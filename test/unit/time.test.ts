@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { addDays, formatSlotTime, legacyDateKey, parseSlotDate, parseSlotTime, wallClock, zonedInstant } from '../../src/lib/time.js';
+import { addDays, formatSlotTime, legacyDateKey, parseInstant, parseSlotDate, parseSlotTime, wallClock, zonedInstant } from '../../src/lib/time.js';
 
 describe('slot formats', () => {
   it('parses ISO and legacy dates, refusing impossible ones', () => {
@@ -12,6 +12,9 @@ describe('slot formats', () => {
     assert.equal(parseSlotDate('2024-02-29'), '2024-02-29');
     assert.equal(parseSlotDate('32_1_2025'), null);
     assert.equal(parseSlotDate('tomorrow'), null);
+    // years the database and date arithmetic handle: 1970–2100
+    assert.equal(parseSlotDate('2100-12-31'), '2100-12-31');
+    for (const far of ['9999-12-31', '31_12_9999', '2101-01-01', '1969-12-31']) assert.equal(parseSlotDate(far), null, far);
     assert.equal(legacyDateKey('2025-01-05'), '5_1_2025');
   });
 
@@ -60,5 +63,21 @@ describe('time zones', () => {
     assert.equal(addDays('2024-12-31', 1), '2025-01-01');
     assert.equal(addDays('2024-02-28', 1), '2024-02-29');
     assert.equal(addDays('2024-03-01', -1), '2024-02-29');
+  });
+});
+
+describe('ISO 8601 instants', () => {
+  it('accepts instants with a zone, to the minute or with seconds and fractions', () => {
+    assert.equal(parseInstant('2025-01-01T10:00:00Z')?.toISOString(), '2025-01-01T10:00:00.000Z');
+    assert.equal(parseInstant('2025-01-01T10:00Z')?.toISOString(), '2025-01-01T10:00:00.000Z');
+    assert.equal(parseInstant('2025-01-01T10:00:00.123456+05:30')?.toISOString(), '2025-01-01T04:30:00.123Z');
+    assert.equal(parseInstant('2025-01-01T20:00:00-08:00')?.toISOString(), '2025-01-02T04:00:00.000Z');
+  });
+
+  it('refuses what `new Date` would guess at: bare numbers, expanded years, no zone, impossible dates', () => {
+    for (const bad of ['1', '2025', '+275760-09-13T00:00:00Z', '+010000-01-03T00:00:00Z', '9999-12-31T00:00:00Z', '2025-01-01T10:00:00',
+      '2025-01-01 10:00:00Z', '2025-02-30T10:00:00Z', '2025-01-01T24:00:00Z', '2025-01-01T10:00:00+15:00', 'Wed, 01 Jan 2025 10:00:00 GMT']) {
+      assert.equal(parseInstant(bad), null, bad);
+    }
   });
 });

@@ -7,7 +7,7 @@ import type { AppointmentRow, DoctorRow } from '../../db/schema.js';
 import { AppError } from '../../lib/errors.js';
 import type { DomainEvent, DomainEvents } from '../../lib/events.js';
 import type { BookingRules, RequestedSlot } from '../appointments/rules.js';
-import { bookingRefusal, type BookingPolicy, type DoctorSchedule } from './engine.js';
+import { bookingRefusal, timeRuleRefusal, type BookingPolicy, type DoctorSchedule } from './engine.js';
 import type { ScheduleRepo } from './repo.js';
 
 const DAY = 24 * 3600_000;
@@ -50,6 +50,9 @@ export class SchedulingRules implements BookingRules {
   }
 
   async assertBookable(doctor: DoctorRow, slot: RequestedSlot, now: Date): Promise<void> {
+    // the cheap rules first: a slot in the past or years ahead is refused before any query
+    const early = timeRuleRefusal(slot, this.policy, now);
+    if (early) throw new AppError(early.status, early.message);
     const [hours, timeOff] = await Promise.all([
       this.repo.hours(doctor.id),
       this.repo.timeOff(doctor.id, new Date(slot.startsAt.getTime() - DAY), new Date(slot.startsAt.getTime() + 2 * DAY)),

@@ -7,7 +7,7 @@ import type { Clock } from '../../lib/clock.js';
 import { badRequest, conflict, notFound, PG_EXCLUSION_VIOLATION, sqlState } from '../../lib/errors.js';
 import type { DomainEvents } from '../../lib/events.js';
 import { newId } from '../../lib/ids.js';
-import { addDays, isValidTimeZone, parseSlotDate, wallClock, zonedInstant } from '../../lib/time.js';
+import { addDays, isValidTimeZone, MAX_YEAR, MIN_YEAR, parseInstant, parseSlotDate, wallClock, zonedInstant } from '../../lib/time.js';
 import type { DoctorService } from '../doctors/service.js';
 import { daysBetween, formatClock, freeSlots, parseClock } from './engine.js';
 import type { ScheduleRepo, TimeOffRow } from './repo.js';
@@ -145,9 +145,11 @@ export class SchedulingService {
     const forms = [input.date !== undefined, input.fromDate !== undefined || input.toDate !== undefined, input.startsAt !== undefined || input.endsAt !== undefined];
     if (forms.filter(Boolean).length !== 1) throw badRequest('Give exactly one of: date, fromDate+toDate, or startsAt+endsAt');
     if (input.startsAt !== undefined || input.endsAt !== undefined) {
-      const startsAt = new Date(input.startsAt ?? '');
-      const endsAt = new Date(input.endsAt ?? '');
-      if (Number.isNaN(startsAt.getTime()) || Number.isNaN(endsAt.getTime())) throw badRequest('startsAt and endsAt must both be ISO instants like 2025-01-01T10:00:00Z');
+      const startsAt = parseInstant(input.startsAt ?? '');
+      const endsAt = parseInstant(input.endsAt ?? '');
+      if (!startsAt || !endsAt) {
+        throw badRequest(`startsAt and endsAt must both be ISO 8601 instants like 2025-01-01T10:00:00Z or 2025-01-01T15:30:00+05:30, years ${MIN_YEAR}–${MAX_YEAR}`);
+      }
       if (endsAt <= startsAt) throw badRequest('Time off must end after it starts');
       return { startsAt, endsAt };
     }
@@ -155,7 +157,7 @@ export class SchedulingService {
     const toRaw = input.date ?? input.toDate;
     const from = fromRaw === undefined ? null : parseSlotDate(fromRaw);
     const to = toRaw === undefined ? null : parseSlotDate(toRaw);
-    if (!from || !to) throw badRequest('Dates must look like 2025-01-31 (fromDate and toDate both required)');
+    if (!from || !to) throw badRequest(`Dates must be real dates like 2025-01-31, years ${MIN_YEAR}–${MAX_YEAR} (fromDate and toDate both required)`);
     if (to < from) throw badRequest('Time off must end after it starts: toDate is before fromDate');
     // whole local days in the doctor's zone; midnight exists in every zone we know of except a few
     // historical jumps, where the first existing minute of the day is used instead
@@ -169,13 +171,17 @@ export class SchedulingService {
     const doctor = await this.doctors.find(doctorId);
     if (!doctor) throw notFound('Doctor not found');
     const now = this.clock.now();
-    const from = fromRaw === undefined ? wallClock(now, doctor.timeZone).date : parseSlotDate(fromRaw);
-    if (!from) throw badRequest('from must be a date like 2025-01-31');
+    const today = wallClock(now, doctor.timeZone).date;
+    const from = fromRaw === undefined ? today : parseSlotDate(fromRaw);
+    if (!from) throw badRequest(`from must be a real date like 2025-01-31, years ${MIN_YEAR}–${MAX_YEAR}`);
     const to = toRaw === undefined ? addDays(from, 6) : parseSlotDate(toRaw);
-    if (!to) throw badRequest('to must be a date like 2025-01-31');
+    if (!to) throw badRequest(`to must be a real date like 2025-01-31, years ${MIN_YEAR}–${MAX_YEAR}`);
     if (to < from) throw badRequest('to must not be before from');
     const maxDays = this.config.scheduling.maxSlotRangeDays;
     if (daysBetween(from, to) + 1 > maxDays) throw badRequest(`The date range can cover at most ${maxDays} days`);
+    // Outside the booking window no slot can be booked: answer without reading the database.
+    const lastBookable = wallClock(now.getTime() + this.rules.policy.maxAdvanceDays * DAY, doctor.timeZone).date;
+    if (to < today || from > lastBookable) return [];
     const rangeStart = new Date(Date.parse(`${from}T00:00:00Z`) - 2 * DAY);
     const rangeEnd = new Date(Date.parse(`${to}T00:00:00Z`) + 3 * DAY);
     const [hours, timeOff, busy] = await Promise.all([
