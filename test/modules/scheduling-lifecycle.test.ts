@@ -66,6 +66,15 @@ describe('appointment lifecycle with scheduling', () => {
       assert.equal(mine.cancelledBy, 'system');
     });
 
+    it('a booking that releases an expired hold publishes its "expired" event (live streams hear of it)', async () => {
+      const hold = await bookOk(patient, doctor.id, '2030-01-08', '11:00 AM');
+      clock.advance(15 * MINUTE);
+      const before = published.length;
+      await bookOk(other, doctor.id, '2030-01-08', '11:00 AM');
+      const expired = published.slice(before).filter((e) => e.kind === 'appointment' && e.type === 'expired');
+      assert.deepEqual(expired.map((e) => e.kind === 'appointment' && [e.appointmentId, e.patientId, e.actor]), [[hold._id, patient.id, 'system']]);
+    });
+
     it('the sweep cancels expired unpaid bookings only, and publishes an "expired" event', async () => {
       const unpaid = await bookOk(patient, doctor.id, '2030-01-08', '02:00 PM');
       const paid = await bookOk(patient, doctor.id, '2030-01-08', '03:00 PM');

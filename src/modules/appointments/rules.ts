@@ -3,6 +3,7 @@
 import type { Db } from '../../db/client.js';
 import type { AppointmentRow, DoctorRow } from '../../db/schema.js';
 import { AppError } from '../../lib/errors.js';
+import type { DomainEvent } from '../../lib/events.js';
 
 export interface RequestedSlot {
   slotDate: string;
@@ -14,8 +15,11 @@ export interface RequestedSlot {
 export interface BookingRules {
   /** Throws an AppError naming the rule that refuses the slot. */
   assertBookable(doctor: DoctorRow, slot: RequestedSlot, now: Date): Promise<void>;
-  /** Inside the booking transaction: frees slots held by unpaid bookings whose payment window ended. */
-  releaseExpired(tx: Db, doctorId: string, from: Date, to: Date, now: Date): Promise<void>;
+  /**
+   * Inside the booking transaction: frees slots held by unpaid bookings whose payment window ended.
+   * Answers their `expired` events, for the caller to publish after its transaction commits.
+   */
+  releaseExpired(tx: Db, doctorId: string, from: Date, to: Date, now: Date): Promise<DomainEvent[]>;
   /** Has this unpaid booking's payment window ended (so it no longer holds its slot)? */
   isExpired(row: Pick<AppointmentRow, 'status' | 'paid' | 'createdAt'>, now: Date): boolean;
   /** Unpaid bookings created at or before this instant no longer hold their slot; undefined: none expire. */
@@ -28,7 +32,9 @@ export class FutureOnlyRules implements BookingRules {
     if (slot.startsAt.getTime() <= now.getTime()) throw new AppError(400, 'Appointments can only be booked for a future time');
   }
 
-  async releaseExpired(): Promise<void> {}
+  async releaseExpired(): Promise<DomainEvent[]> {
+    return [];
+  }
 
   isExpired(): boolean {
     return false;

@@ -6,7 +6,7 @@ import type { Db } from '../../db/client.js';
 import { type Actor, type AppointmentRow, type AppointmentStatus, type DocSnapshot, type UserSnapshot } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
 import { badRequest, conflict, forbidden, notFound, PG_EXCLUSION_VIOLATION, sqlState } from '../../lib/errors.js';
-import type { AppointmentEventType, DomainEvents } from '../../lib/events.js';
+import type { AppointmentEventType, DomainEvent, DomainEvents } from '../../lib/events.js';
 import { newId } from '../../lib/ids.js';
 import { toMajor } from '../../lib/money.js';
 import { formatSlotTime, legacyDateKey, parseSlotDate, parseSlotTime, zonedInstant } from '../../lib/time.js';
@@ -152,10 +152,11 @@ export class AppointmentService {
     };
     const id = newId(now);
     let row: AppointmentRow;
+    let released: DomainEvent[] = [];
     try {
       row = await retryDeadlocks(() => this.db.transaction(async (tx) => {
         await this.repo.lockDoctorSchedule(doctor.id, tx);
-        await this.rules.releaseExpired(tx, doctor.id, startsAt, holdUntil, now);
+        released = await this.rules.releaseExpired(tx, doctor.id, startsAt, holdUntil, now);
         await this.assertWithinBookingCaps(tx, patientId, doctor.id, now);
         const created = await this.repo.insert(
           {
@@ -184,6 +185,7 @@ export class AppointmentService {
       if (sqlState(err) === PG_EXCLUSION_VIOLATION) throw conflict('Slot not available');
       throw err;
     }
+    await this.publishAll(released);
     await this.publish(row, 'booked', 'patient');
     return appointmentView(row);
   }
@@ -299,6 +301,10 @@ export class AppointmentService {
     await this.events.publish(this.eventOf(row, type, actor));
   }
 
+  private async publishAll(events: DomainEvent[]): Promise<void> {
+    for (const event of events) await this.events.publish(event);
+  }
+
   private eventOf(row: AppointmentRow, type: AppointmentEventType, actor: Actor) {
     return {
       kind: 'appointment' as const,
@@ -338,10 +344,11 @@ export class AppointmentService {
     const holdUntil = new Date(endsAt.getTime() + doctor.bufferMinutes * 60_000);
     const patch: AppointmentPatch = { slotDate, slotTime: formatSlotTime(minutes), startsAt, endsAt, blocks: rangeLiteral(startsAt, holdUntil) };
     let row: AppointmentRow | undefined;
+    let released: DomainEvent[] = [];
     try {
       row = await retryDeadlocks(() => this.db.transaction(async (tx) => {
         await this.repo.lockDoctorSchedule(doctor.id, tx);
-        await this.rules.releaseExpired(tx, doctor.id, startsAt, holdUntil, now);
+        released = await this.rules.releaseExpired(tx, doctor.id, startsAt, holdUntil, now);
         // paid may have changed since `current` was read: decide on the locked row
         const locked = await this.repo.findForUpdate(id, tx);
         const lateRefusal = locked && rescheduleRefusal(locked, now);
@@ -354,6 +361,7 @@ export class AppointmentService {
       if (sqlState(err) === PG_EXCLUSION_VIOLATION) throw conflict('Slot not available');
       throw err;
     }
+    await this.publishAll(released); // committed, whatever became of the move itself
     if (!row) {
       this.assertLive(await this.get(id), 'rescheduled');
       throw conflict('Appointment changed meanwhile, please retry');

@@ -61,11 +61,13 @@ export class SchedulingRules implements BookingRules {
     if (refusal) throw new AppError(refusal.status, refusal.message);
   }
 
-  async releaseExpired(tx: Db, doctorId: string, from: Date, to: Date, now: Date): Promise<void> {
+  async releaseExpired(tx: Db, doctorId: string, from: Date, to: Date, now: Date): Promise<DomainEvent[]> {
     const cutoff = this.expiredCutoff(now);
-    if (!cutoff) return;
-    // Recorded for the outbox inside the caller's transaction; not published, since this code cannot
-    // know whether that transaction commits (the periodic sweep publishes the rows it expires).
-    for (const row of await this.repo.expire(tx, cutoff, now, { doctorId, from, to })) await this.events.record(tx, expiredEvent(row, now));
+    if (!cutoff) return [];
+    // Recorded for the outbox inside the caller's transaction; published by the caller once that
+    // transaction has committed (the sweep never sees these rows again: they are cancelled now).
+    const released = (await this.repo.expire(tx, cutoff, now, { doctorId, from, to })).map((row) => expiredEvent(row, now));
+    for (const event of released) await this.events.record(tx, event);
+    return released;
   }
 }
