@@ -47,8 +47,13 @@ export function validationMessage(issues: ValidationIssue[], context: string | u
     case 'exclusiveMaximum':
       return `${field} must be ${issue.keyword === 'maximum' ? 'at most' : 'less than'} ${issue.params.limit}${where}`;
     case 'enum':
-    case 'const':
-      return `${field} must be one of: ${[issue.params.allowedValues ?? issue.params.allowedValue].flat().join(', ')}${where}`;
+    case 'const': {
+      // A union of literals fails once per literal (then `anyOf`): name every allowed value, not the first.
+      const allowed = issues
+        .filter((i) => (i.keyword === 'enum' || i.keyword === 'const') && i.instancePath === issue.instancePath)
+        .flatMap((i) => [i.params.allowedValues ?? i.params.allowedValue].flat());
+      return `${field} must be one of: ${[...new Set(allowed)].join(', ')}${where}`;
+    }
     case 'additionalProperties':
       return `Unknown field ${String(issue.params.additionalProperty)}${where}`;
     case 'anyOf':

@@ -144,7 +144,9 @@ describe('admin and doctors', () => {
         assert.equal('password' in found, false);
         assert.equal('passwordHash' in found, false);
       }
-      assert.equal((await get(t.app, '/api/admin/all-doctors', bearer(d.token))).statusCode, 403);
+      const asDoctor = await get(t.app, '/api/admin/all-doctors', bearer(d.token));
+      assert.equal(asDoctor.statusCode, 403);
+      assert.equal(json(asDoctor).message, 'This action needs an admin account');
     });
 
     it('admin toggles availability; unknown and malformed ids are refused', async () => {

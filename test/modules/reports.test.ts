@@ -316,7 +316,7 @@ describe('reports', () => {
       assert.equal(none.statusCode, 401);
       const asDoctor = await get(t.app, '/api/admin/reports/revenue', bearer(doc.A.token));
       assert.equal(asDoctor.statusCode, 403);
-      assert.equal(json(asDoctor).message, 'This action needs a admin account');
+      assert.equal(json(asDoctor).message, 'This action needs an admin account');
       const asPatient = await get(t.app, '/api/admin/reports/appointments?format=csv', bearer(pat.P1.token));
       assert.equal(asPatient.statusCode, 403);
     });

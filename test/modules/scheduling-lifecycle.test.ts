@@ -315,6 +315,15 @@ describe('appointment lifecycle with scheduling', () => {
       for (const q of ['status=lost', 'limit=101', 'page=0', 'from=10-01-2030', 'sort=name', 'docId=xyz']) {
         assert.equal((await get(t.app, `/api/doctor/appointments?${q}`, bearer(doctor.token))).statusCode, 400, q);
       }
+      for (const [q, message] of [
+        ['status=foo', 'status must be one of: pending, confirmed, completed, cancelled in querystring'],
+        ['sort=name', 'sort must be one of: startsAt, -startsAt, createdAt, -createdAt in querystring'],
+        ['page=two', 'page must be an integer in querystring'],
+      ]) {
+        const res = await get(t.app, `/api/admin/appointments?${q}`, bearer(atoken));
+        assert.equal(res.statusCode, 400, q);
+        assert.equal(json(res).message, message);
+      }
       const backwards = await get(t.app, '/api/doctor/appointments?from=2030-01-11&to=2030-01-10', bearer(doctor.token));
       assert.equal(json(backwards).message, 'to must not be before from');
     });

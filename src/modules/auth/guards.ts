@@ -48,7 +48,7 @@ export async function authenticate(tokens: TokenService, request: FastifyRequest
     if (result.error === 'revoked') throw unauthorized('Session ended, please login again');
     throw unauthorized('Invalid token, please login again');
   }
-  if (result.role !== role) throw forbidden(`This action needs a ${role} account`);
+  if (result.role !== role) throw forbidden(`This action needs ${role === 'admin' ? 'an' : 'a'} ${role} account`);
   // Temporary doctor passwords are enforced here, in the one check every doctor route (requireRole,
   // and the SSE stream that calls authenticate itself) goes through, wherever the route is
   // registered (/api/doctor, /api/doctor/reports, notifications). The flag is read from the
