@@ -185,6 +185,25 @@ export function parseWorkingHours(spec: string): WorkingRange[] {
   return out;
 }
 
+/**
+ * STRIPE_API_BASE: the Stripe SDK takes only a protocol, host and port, so a path (a proxy's
+ * `/stripe` prefix) would be dropped silently; it is refused here instead.
+ */
+function stripeApiBase(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new ConfigError(`STRIPE_API_BASE must be a URL like http://localhost:12111 (got "${raw}")`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(`STRIPE_API_BASE must use http or https (got "${raw}")`);
+  if ((u.pathname !== '/' && u.pathname !== '') || u.search || u.hash || u.username || u.password) {
+    throw new ConfigError(`STRIPE_API_BASE must be only a scheme, host and port (the Stripe SDK cannot use a path prefix, credentials or a query); got "${raw}"`);
+  }
+  return raw;
+}
+
 function isValidTimeZone(tz: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
@@ -295,7 +314,7 @@ export function loadConfig(env: Env = process.env): Config {
     razorpayApiBase: str(env, 'RAZORPAY_API_BASE'),
     stripe: stripeKey ? { secretKey: stripeKey } : undefined,
     stripeWebhookSecret: str(env, 'STRIPE_WEBHOOK_SECRET'),
-    stripeApiBase: str(env, 'STRIPE_API_BASE'),
+    stripeApiBase: stripeApiBase(str(env, 'STRIPE_API_BASE')),
     refundRetrySeconds: int(env, 'REFUND_RETRY_SECONDS', 60, 0, 24 * 3600),
     refundMaxAttempts: int(env, 'REFUND_MAX_ATTEMPTS', 6, 1, 100),
     smtpUrl: str(env, 'SMTP_URL'),

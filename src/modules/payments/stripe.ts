@@ -1,5 +1,6 @@
 // Stripe adapter over the official SDK. STRIPE_API_BASE becomes the SDK's host/port/protocol
 // options (stripe-mock, a proxy, or the tests' stand-in); unset, the SDK talks to api.stripe.com.
+// The SDK has no path option, so config.ts refuses a base with a path.
 import Stripe from 'stripe';
 import { GatewayError, type IssuedRefund, type RefundState } from './gateway.js';
 
@@ -60,6 +61,7 @@ export class StripeGateway {
     const opts: ConstructorParameters<typeof Stripe>[1] = { timeout: 20_000, maxNetworkRetries: 1 };
     if (apiBase) {
       const u = new URL(apiBase);
+      if (u.pathname !== '/' && u.pathname !== '') throw new Error('STRIPE_API_BASE cannot carry a path: the Stripe SDK takes only protocol, host and port');
       opts.host = u.hostname;
       opts.protocol = u.protocol === 'http:' ? 'http' : 'https';
       if (u.port) opts.port = Number(u.port);
@@ -99,6 +101,24 @@ export class StripeGateway {
   async retrieveSession(id: string): Promise<CheckoutSession> {
     try {
       return sessionView(await this.sdk.checkout.sessions.retrieve(id));
+    } catch (err) {
+      throw wrap(err);
+    }
+  }
+
+  /**
+   * The gateway's current word on a refund this app issued for the appointment: by its id when
+   * known, else among the PaymentIntent's refunds by the appointment id put in its metadata.
+   */
+  async findRefund(paymentIntentId: string, appointmentId: string, refundId?: string | null): Promise<IssuedRefund | undefined> {
+    try {
+      if (refundId) {
+        const r = await this.sdk.refunds.retrieve(refundId);
+        return { id: r.id, state: stripeRefundState(r.status) };
+      }
+      const list = await this.sdk.refunds.list({ payment_intent: paymentIntentId, limit: 100 });
+      const r = list.data.find((x) => x.metadata?.appointmentId === appointmentId);
+      return r ? { id: r.id, state: stripeRefundState(r.status) } : undefined;
     } catch (err) {
       throw wrap(err);
     }

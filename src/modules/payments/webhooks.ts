@@ -86,11 +86,8 @@ export class WebhookService {
         case 'refund.failed':
         case 'charge.refund.updated':
           return this.refundEvent('stripe', idOf(data.id), idOf(data.payment_intent), stripeRefundState(text(data.status)));
-        case 'charge.refunded': {
-          const refunds = Array.isArray(obj(data.refunds).data) ? (obj(data.refunds).data as unknown[]) : [];
-          const latest = obj(refunds[0]);
-          return this.refundEvent('stripe', idOf(latest.id), idOf(data.payment_intent), latest.id ? stripeRefundState(text(latest.status)) : 'processed');
-        }
+        case 'charge.refunded':
+          return this.stripeChargeRefunded(data);
         default:
           return { outcome: 'ignored' };
       }
@@ -111,6 +108,25 @@ export class WebhookService {
       currency: text(session.currency) ?? '',
     });
     return { outcome, appointmentId: order.appointmentId };
+  }
+
+  /**
+   * `charge.refunded` carries the charge. API versions since 2022-11-15 no longer embed its
+   * `refunds` list, and `amount_refunded` counts pending refunds too, so the refund's own state is
+   * asked of Stripe (the embedded list is used when an older version still sends it).
+   */
+  private async stripeChargeRefunded(charge: Obj): Promise<{ outcome: string; appointmentId?: string }> {
+    const paymentIntent = idOf(charge.payment_intent);
+    const embedded = obj(charge.refunds).data;
+    if (Array.isArray(embedded) && embedded.length > 0) {
+      const latest = obj(embedded[0]);
+      return this.refundEvent('stripe', idOf(latest.id), paymentIntent, stripeRefundState(text(latest.status)));
+    }
+    const job = paymentIntent ? await this.repo.findRefundByPayment('stripe', paymentIntent) : undefined;
+    if (!job || !paymentIntent) return { outcome: 'ignored: refund not issued here' };
+    const refund = await this.payments.stripe().findRefund(paymentIntent, job.appointmentId, job.refundId);
+    if (!refund) return { outcome: 'ignored: refund not issued here', appointmentId: job.appointmentId };
+    return { outcome: await this.refunds.refundUpdate(job, refund), appointmentId: job.appointmentId };
   }
 
   async razorpay(raw: Buffer, signature: string | undefined, eventIdHeader: string | undefined): Promise<WebhookResult> {

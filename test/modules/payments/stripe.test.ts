@@ -343,6 +343,53 @@ describe('payments: Stripe', () => {
   });
 
   describe('refunds', () => {
+    it('finishes a pending refund from charge.refunded without an embedded refunds list (asks Stripe)', async () => {
+      const id = await booked();
+      const s = stub.payStripeSession(await session(id));
+      assert.equal((await verify({ appointmentId: id })).statusCode, 200);
+      stub.stripeRefundStatus = 'pending';
+      try {
+        assert.equal((await post(t.app, '/api/doctor/cancel-appointment', { appointmentId: id }, bearer(doctor.token))).statusCode, 200);
+        await t.app.ctx.refunds.idle();
+      } finally {
+        stub.stripeRefundStatus = 'succeeded';
+      }
+      const refundId = (await appointment(id)).refundRef!;
+      assert.equal((await appointment(id)).refundStatus, 'pending');
+      stub.refunds.get(refundId)!.status = 'succeeded';
+      // the charge as recent API versions send it: amount_refunded, no `refunds`
+      const charge = { id: 'ch_standin_1', object: 'charge', payment_intent: s.payment_intent, amount: 75000, amount_refunded: 75000, refunded: true, currency: 'inr' };
+      const body = JSON.stringify({ id: 'evt_stripe_charge_refunded', object: 'event', type: 'charge.refunded', api_version: '2026-10-28.endive', data: { object: charge } });
+      const res = await t.app.inject({ method: 'POST', url: '/api/webhooks/stripe', payload: body, headers: { 'content-type': 'application/json', 'stripe-signature': stripeSignature(body) } });
+      assert.equal(res.statusCode, 200, res.body);
+      assert.equal(json(res).outcome, 'refund processed');
+      assert.equal(stub.find('GET', `/v1/refunds/${refundId}`).length, 1);
+      const a = await appointment(id);
+      assert.equal(a.refundStatus, 'processed');
+      assert.equal(a.refundRef, refundId);
+    });
+
+    it('charge.refunded for a refund whose issuing call failed here finds it by the appointment in its metadata', async () => {
+      const id = await booked();
+      const s = stub.payStripeSession(await session(id));
+      assert.equal((await verify({ appointmentId: id })).statusCode, 200);
+      stub.fail('POST /v1/refunds', 500); // the refund reached Stripe, its answer did not reach us
+      try {
+        assert.equal((await post(t.app, '/api/doctor/cancel-appointment', { appointmentId: id }, bearer(doctor.token))).statusCode, 200);
+        await t.app.ctx.refunds.idle();
+      } finally {
+        stub.clearFailures();
+      }
+      stub.refunds.set('re_standin_lost', { id: 're_standin_lost', object: 'refund', amount: 75000, currency: 'inr', payment_intent: s.payment_intent, status: 'succeeded', metadata: { appointmentId: id } });
+      const charge = { id: 'ch_standin_2', object: 'charge', payment_intent: s.payment_intent, amount_refunded: 75000, refunded: true };
+      const body = JSON.stringify({ id: 'evt_stripe_charge_refunded_2', object: 'event', type: 'charge.refunded', data: { object: charge } });
+      const res = await t.app.inject({ method: 'POST', url: '/api/webhooks/stripe', payload: body, headers: { 'content-type': 'application/json', 'stripe-signature': stripeSignature(body) } });
+      assert.equal(json(res).outcome, 'refund processed');
+      const [job] = await t.testDb.database.query<{ status: string; refund_id: string }>('SELECT status, refund_id FROM payment_refunds WHERE appointment_id = $1', [id]);
+      assert.deepEqual(job, { status: 'issued', refund_id: 're_standin_lost' }); // no second refund will be issued
+      assert.equal((await appointment(id)).refundStatus, 'processed');
+    });
+
     it('refunds half through Stripe when the patient cancels on the day, with an idempotency key', async () => {
       // a slot starting in under 24 h: the policy refunds half
       const id = await booked();

@@ -99,6 +99,7 @@ export class GatewayStub {
     const isStripe = path.startsWith('/v1/checkout') || path.startsWith('/v1/refunds');
     let body: Record<string, unknown> = {};
     if (raw) body = isStripe ? Object.fromEntries(new URLSearchParams(raw)) : (JSON.parse(raw) as Json);
+    else if (isStripe && method === 'GET') body = Object.fromEntries(url.searchParams); // list filters
     const auth = typeof req.headers.authorization === 'string' ? req.headers.authorization : undefined;
     const idem = typeof req.headers['idempotency-key'] === 'string' ? req.headers['idempotency-key'] : undefined;
     this.requests.push({ method, path, auth, body, idempotencyKey: idem });
@@ -176,6 +177,14 @@ export class GatewayStub {
       const refund = { id: rid('re'), object: 'refund', amount: Number(body.amount), currency: 'inr', payment_intent: body.payment_intent, status: this.stripeRefundStatus, metadata: { appointmentId: body['metadata[appointmentId]'] } };
       this.refunds.set(refund.id, refund);
       return this.send(res, 200, refund);
+    }
+    if (method === 'GET' && (m = /^\/v1\/refunds\/([^/]+)$/.exec(path))) {
+      const r = this.refunds.get(m[1]);
+      return r ? this.send(res, 200, r) : this.send(res, 404, { error: { type: 'invalid_request_error', message: `No such refund: '${m[1]}'` } });
+    }
+    if (method === 'GET' && path === '/v1/refunds') {
+      const data = [...this.refunds.values()].filter((r) => r.object === 'refund' && (!body.payment_intent || r.payment_intent === body.payment_intent));
+      return this.send(res, 200, { object: 'list', url: '/v1/refunds', has_more: false, data });
     }
     return this.send(res, 404, { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${path})` } });
   }
