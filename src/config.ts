@@ -94,6 +94,8 @@ export interface NotificationSettings {
   reminderMinutes: number[];
 }
 
+  /** LIVE_PING_SECONDS: keep-alive of live streams; each one also re-checks the session (logout ends the stream) */
+  livePingMs: number;
 function minutesList(env: Env, key: string, def: number[]): number[] {
   const raw = str(env, key);
   if (raw === undefined) return def;
@@ -329,3 +331,4 @@ export function loadConfig(env: Env = process.env): Config {
     },
   };
 }
+      livePingMs: int(env, 'LIVE_PING_SECONDS', 25, 1, 300) * 1000,

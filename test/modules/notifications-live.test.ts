@@ -18,6 +18,8 @@ interface SseEvent {
 interface SseClient {
   status: number;
   events: SseEvent[];
+  /** resolves when the server ends the stream */
+  ended: Promise<void>;
   /** resolves with the first event (already received or future) matching `pred` */
   next(pred: (e: SseEvent) => boolean, timeoutMs?: number): Promise<SseEvent>;
   close(): void;
@@ -56,9 +58,14 @@ function openSse(base: string, path: string, headers: Record<string, string> = {
           }
         }
       });
+      const ended = new Promise<void>((done) => {
+        res.on('end', () => done());
+        res.on('close', () => done());
+      });
       resolve({
         status: res.statusCode ?? 0,
         events,
+        ended,
         next(pred, timeoutMs = 10_000) {
           const found = events.find(pred);
           if (found) return Promise.resolve(found);
@@ -89,16 +96,22 @@ describe('live updates (SSE)', () => {
   const crossInstance = Boolean(process.env.REDIS_URL);
   let a: TestApp;
   let b: TestApp;
+  let baseA: string;
   let baseB: string;
   const open: SseClient[] = [];
+  // Under plain `npm test` the embedded database lives in this one process and there is no Redis, so
+  // a second instance would not share live updates: the cross-instance case needs REDIS_URL.
+  const crossSkip = crossInstance ? false : 'needs REDIS_URL: a second instance hears changes only through Redis pub/sub';
 
   before(async () => {
     // the same REDIS_PREFIX for both instances: one deployment
-    const env = { REDIS_PREFIX: `live${randomBytes(4).toString('hex')}:` };
+    // a 1 s keep-alive: each one re-checks the session, so a logout ends the stream soon
+    const env = { REDIS_PREFIX: `live${randomBytes(4).toString('hex')}:`, LIVE_PING_SECONDS: '1' };
     a = await makeTestApp(env);
     b = crossInstance ? await makeTestApp(env, { testDb: a.testDb }) : a;
     await a.app.listen({ port: 0, host: '127.0.0.1' });
     if (b !== a) await b.app.listen({ port: 0, host: '127.0.0.1' });
+    baseA = `http://127.0.0.1:${(a.app.server.address() as AddressInfo).port}`;
     baseB = `http://127.0.0.1:${(b.app.server.address() as AddressInfo).port}`;
   });
   after(async () => {
@@ -107,13 +120,24 @@ describe('live updates (SSE)', () => {
     await a.close();
   });
 
-  const stream = async (path: string, headers: Record<string, string> = {}) => {
-    const c = await openSse(baseB, path, headers);
+  const streamOn = async (path: string, headers: Record<string, string>, base: string) => {
+    const c = await openSse(base, path, headers);
     open.push(c);
     return c;
   };
+  const stream = (path: string, headers: Record<string, string> = {}) => streamOn(path, headers, baseB);
 
-  it(`pushes a booking to the doctor, a cancellation to the patient and everything to the admin${crossInstance ? ', across instances through Redis' : ''}`, async () => {
+  it('pushes a booking to the doctor, a cancellation to the patient and everything to the admin (same instance)', async () => {
+    await whoHearsWhat(baseA);
+  });
+
+  it('the same across instances: streams on instance B, changes made on instance A, through Redis', { skip: crossSkip }, async () => {
+    await whoHearsWhat(baseB);
+  });
+
+  /** Opens streams on `base` for every role and makes changes on instance A. */
+  async function whoHearsWhat(base: string): Promise<void> {
+    const stream = async (path: string, headers: Record<string, string> = {}) => streamOn(path, headers, base);
     const patient = await registerPatient(a.app);
     const stranger = await registerPatient(a.app);
     const doctor = await createDoctor(a.app);
@@ -131,7 +155,7 @@ describe('live updates (SSE)', () => {
       await s.next((e) => e.event === 'ready');
     }
 
-    // the change happens on instance A; the streams are on instance B
+    // the change happens on instance A; the streams are on `base`
     const booked = await book(a.app, patient.token, doctor.id, futureSlot(0, 3));
     assert.equal(booked.statusCode, 201, booked.body);
     const id = json(booked).appointment._id as string;
@@ -153,6 +177,24 @@ describe('live updates (SSE)', () => {
     // nobody hears about appointments that are not theirs
     await never(otherDoctorStream, (e) => e.event === 'appointment');
     await never(strangerStream, (e) => e.event === 'appointment');
+  }
+
+  it(`a logout${crossInstance ? ' on the other instance' : ''} ends the open stream with event: end`, async () => {
+    const patient = await registerPatient(a.app);
+    const other = await registerPatient(a.app);
+    const s = await stream('/api/user/events', bearer(patient.token));
+    const keeps = await stream('/api/user/events', bearer(other.token));
+    await s.next((e) => e.event === 'ready');
+    await keeps.next((e) => e.event === 'ready');
+    const out = await post(a.app, '/api/user/logout', {}, bearer(patient.token));
+    assert.equal(out.statusCode, 200, out.body);
+    const end = await s.next((e) => e.event === 'end', 30_000);
+    assert.equal(JSON.parse(end.data).reason, 'Session ended, please login again');
+    await s.ended;
+    // someone else's stream goes on
+    assert.equal(keeps.events.some((e) => e.event === 'end'), false);
+    const stillOpen = await Promise.race([keeps.ended.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), 1500))]);
+    assert.equal(stillOpen, true);
   });
 
   it('refuses a stream without a valid token of the right role', async () => {
@@ -166,6 +208,25 @@ describe('live updates (SSE)', () => {
     const bad = await openSse(baseB, '/api/doctor/events?token=not-a-token');
     bad.close();
     assert.equal(bad.status, 401);
+  });
+
+  it('a client gone while the Redis subscription is still pending leaves no subscriber behind', async () => {
+    // Redis unreachable: the stream waits (at most 2 s) for the subscription before "ready"
+    const down = await makeTestApp({ REDIS_URL: 'redis://127.0.0.1:9', LOG_LEVEL: 'silent' }, { testDb: a.testDb });
+    try {
+      await down.app.listen({ port: 0, host: '127.0.0.1' });
+      const patient = await registerPatient(down.app);
+      const c = await openSse(`http://127.0.0.1:${(down.app.server.address() as AddressInfo).port}`, '/api/user/events', bearer(patient.token));
+      assert.equal(c.status, 200);
+      assert.equal(c.events.some((e) => e.event === 'ready'), false, 'still waiting for the subscription');
+      c.close();
+      // the server sees the disconnect, then the subscription wait ends
+      for (let i = 0; i < 100 && down.app.ctx.live.size > 0; i++) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 2500));
+      assert.equal(down.app.ctx.live.size, 0);
+    } finally {
+      await down.close();
+    }
   });
 
   it('closing the app ends open streams instead of hanging', async () => {

@@ -79,10 +79,14 @@ export class LiveHub {
     return this.ready;
   }
 
-  async add(sub: LiveSubscriber): Promise<() => void> {
+  /** Registers a subscriber at once; resolves when the cross-instance subscription is confirmed. */
+  async add(sub: LiveSubscriber): Promise<void> {
     this.subscribers.add(sub);
     await this.ensureSubscribed();
-    return () => this.subscribers.delete(sub);
+  }
+
+  remove(sub: LiveSubscriber): void {
+    this.subscribers.delete(sub);
   }
 
   get size(): number {

@@ -5,8 +5,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import type { App } from '../../app.js';
 import { errorResponses, Message } from '../../lib/schemas.js';
-import { authenticate, authId, requireRole } from '../auth/guards.js';
-import type { Role } from '../auth/tokens.js';
+import { authenticate, authId, extractToken, requireRole } from '../auth/guards.js';
+import type { AccessClaims, Role } from '../auth/tokens.js';
 import type { LiveHub, LiveMessage } from './live.js';
 import {
   FeedParams, FeedStatus, FeedUrl, ListQuery, MarkReadBody, MarkReadResult, NotificationList, OutboxIdParams, OutboxList, OutboxMessage, OutboxQuery, StreamQuery,
@@ -14,7 +14,6 @@ import {
 
 const tags = ['notifications'];
 const security = [{ bearer: [] }];
-const PING_MS = 25_000;
 
 /** In-app notifications of one role. */
 const inAppRoutes = (role: 'patient' | 'doctor'): FastifyPluginAsyncTypebox => async (app) => {
@@ -39,11 +38,16 @@ const inAppRoutes = (role: 'patient' | 'doctor'): FastifyPluginAsyncTypebox => a
   });
 };
 
+/** Whether the stream's session may go on: false once the token is revoked (logout, password change) or expired. */
+type SessionCheck = () => Promise<boolean>;
+
 /**
  * Opens a Server-Sent Events stream of the appointment changes `role` may see. The token comes
- * from the usual headers or, for EventSource (which cannot set headers), from `?token=`.
+ * from the usual headers or, for EventSource (which cannot set headers), from `?token=`. The token
+ * is checked again on every keep-alive and the stream ends when its session does: a stream must not
+ * outlive a logout, a password change or the token's expiry.
  */
-async function openStream(live: LiveHub, reply: FastifyReply, role: Role, authed: { id: string }) {
+async function openStream(live: LiveHub, reply: FastifyReply, role: Role, authed: AccessClaims, sessionValid: SessionCheck, pingMs: number) {
   reply.hijack();
   const res = reply.raw;
   const headers: Record<string, string> = {};
@@ -60,26 +64,54 @@ async function openStream(live: LiveHub, reply: FastifyReply, role: Role, authed
   const send = (msg: LiveMessage) => {
     res.write(`id: ${Date.now()}-${seq++}\nevent: appointment\ndata: ${JSON.stringify(msg)}\n\n`);
   };
-  const remove = await live.add({ role, id: authed.id, send, close: () => res.end() });
-  // "ready" tells the client its subscription is live (across instances too)
-  res.write(`event: ready\ndata: ${JSON.stringify({ role })}\n\n`);
-  const ping = setInterval(() => res.write(': ping\n\n'), PING_MS);
-  // the response closes when the client goes away (or the server ends the stream)
+  const sub = { role, id: authed.id, send, close: () => res.end() };
+  let ping: NodeJS.Timeout | undefined;
+  let expiry: NodeJS.Timeout | undefined;
+  const end = (reason: string) => {
+    if (res.writableEnded) return;
+    res.write(`event: end\ndata: ${JSON.stringify({ reason })}\n\n`);
+    res.end();
+  };
+  // attached before anything is awaited: a client gone during the first Redis subscribe must not
+  // leave its subscriber behind
   res.on('close', () => {
     clearInterval(ping);
-    remove();
+    clearTimeout(expiry);
+    live.remove(sub);
   });
+  await live.add(sub);
+  if (res.destroyed || res.writableEnded) {
+    live.remove(sub);
+    return;
+  }
+  // "ready" tells the client its subscription is live (across instances too)
+  res.write(`event: ready\ndata: ${JSON.stringify({ role })}\n\n`);
+  ping = setInterval(() => {
+    res.write(': ping\n\n');
+    sessionValid().then(
+      (ok) => {
+        if (!ok) end('Session ended, please login again');
+      },
+      () => undefined, // the check itself failed (database down): keep the stream, try at the next ping
+    );
+  }, pingMs);
+  // the token's own expiry (JWT time, which is wall-clock time)
+  const left = authed.exp * 1000 - Date.now();
+  if (left <= 0) end('Session expired, please login again');
+  else if (left < 2 ** 31 - 1) expiry = setTimeout(() => end('Session expired, please login again'), left);
 }
 
 const streamRoute = (role: Role): FastifyPluginAsyncTypebox => async (app) => {
-  const { live, tokens } = app.ctx;
+  const { live, tokens, config } = app.ctx;
   app.get('/events', {
-    schema: { tags, summary: 'Live appointment updates (text/event-stream)', security, querystring: StreamQuery },
+    schema: { tags, summary: 'Live appointment updates (text/event-stream); ends with `event: end` when the session does', security, querystring: StreamQuery },
   }, async (request, reply) => {
     const q = request.query.token;
     if (q && !request.headers.authorization) request.headers.authorization = `Bearer ${q}`;
     const claims = await authenticate(tokens, request, role);
-    await openStream(live, reply, role, claims);
+    const token = extractToken(request, role) ?? '';
+    const sessionValid = async () => !('error' in (await tokens.verify(token)));
+    await openStream(live, reply, role, claims, sessionValid, config.notifications.livePingMs);
   });
 };
 
