@@ -93,6 +93,18 @@ describe('doctor onboarding: optional and temporary passwords', () => {
     assert.equal(json(profile).profileData.email, email);
   });
 
+  it('refuses to "change" a temporary password to itself', async () => {
+    const { email } = await addDoctor({ password: 'admin-chosen-pw3' });
+    const login = json(await post(t.app, '/api/doctor/login', { email, password: 'admin-chosen-pw3' }));
+    const same = await post(t.app, '/api/doctor/change-password', { oldPassword: 'admin-chosen-pw3', newPassword: 'admin-chosen-pw3' }, bearer(login.token));
+    assert.equal(same.statusCode, 400);
+    assert.deepEqual(json(same), { success: false, message: 'The new password must be different from the current one' });
+    // still temporary, and the session still works for the real change
+    assert.deepEqual(json(await get(t.app, '/api/doctor/profile', bearer(login.token))), TEMPORARY);
+    const changed = await post(t.app, '/api/doctor/change-password', { oldPassword: 'admin-chosen-pw3', newPassword: 'doctor-own-pass-3' }, bearer(login.token));
+    assert.equal(changed.statusCode, 200, changed.body);
+  });
+
   it('lets a doctor with a temporary password log out', async () => {
     const { email } = await addDoctor({ password: 'admin-chosen-pw2' });
     const login = json(await post(t.app, '/api/doctor/login', { email, password: 'admin-chosen-pw2' }));

@@ -19,6 +19,8 @@ export class PasswordChangeService {
     const account = await this.accounts.findById(role, accountId);
     if (!account) throw unauthorized('Account not found, please login again');
     if (!(await verifyPassword(oldPassword, account.passwordHash))) throw badRequest('The current password is not correct');
+    // "changing" a temporary password to itself would lift the flag and keep the admin's password
+    if (newPassword === oldPassword) throw badRequest('The new password must be different from the current one');
     if (!isStrongPassword(newPassword)) throw badRequest('Please enter a strong password');
     await this.accounts.setPasswordHash(role, accountId, await hashPassword(newPassword));
     // a reset link mailed before the change must not undo it
