@@ -75,6 +75,21 @@ describe('appointment lifecycle with scheduling', () => {
       assert.deepEqual(expired.map((e) => e.kind === 'appointment' && [e.appointmentId, e.patientId, e.actor]), [[hold._id, patient.id, 'system']]);
     });
 
+    it('slots_booked agrees with the free-slot list: an expired hold is not booked; update-profile answers the real bookings', async () => {
+      const hold = await bookOk(patient, doctor.id, '2030-01-08', '05:00 PM');
+      const bookedTimes = async () => json(await get(t.app, '/api/doctor/profile', bearer(doctor.token))).profileData.slots_booked['2030-01-08'] ?? [];
+      assert.equal((await bookedTimes()).includes('05:00 PM'), true);
+      const updated = await post(t.app, '/api/doctor/update-profile', { about: 'Still here' }, bearer(doctor.token));
+      assert.equal(updated.statusCode, 200, updated.body);
+      assert.equal(json(updated).profileData.slots_booked['2030-01-08'].includes('05:00 PM'), true);
+      assert.equal(json(updated).profileData.slots_booked['8_1_2030'].includes('05:00 PM'), true);
+      clock.advance(15 * MINUTE);
+      assert.equal((await slotTimes(doctor.id, '2030-01-08')).includes('05:00 PM'), true, 'free in the slot list');
+      assert.equal((await bookedTimes()).includes('05:00 PM'), false, 'so not in slots_booked either');
+      assert.equal((await row(hold._id)).status, 'pending', 'nothing swept: the hold merely ended');
+      assert.deepEqual((await t.app.ctx.scheduling.sweepExpired()).map((r) => r.id), [hold._id]); // leave nothing for the next test
+    });
+
     it('the sweep cancels expired unpaid bookings only, and publishes an "expired" event', async () => {
       const unpaid = await bookOk(patient, doctor.id, '2030-01-08', '02:00 PM');
       const paid = await bookOk(patient, doctor.id, '2030-01-08', '03:00 PM');

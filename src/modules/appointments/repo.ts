@@ -188,10 +188,14 @@ export class AppointmentRepo {
     return this.list(eq(appointments.doctorId, doctorId), limit);
   }
 
-  /** Live slots from `from` on, for `slots_booked`. */
-  async bookedSlots(from: Date, doctorIds?: string[]): Promise<{ doctorId: string; slotDate: string; slotTime: string }[]> {
+  /**
+   * Live slots from `from` on, for `slots_booked`. With `expiredCutoff`, unpaid holds whose payment
+   * window ended are left out, as the free-slot list leaves them out.
+   */
+  async bookedSlots(from: Date, doctorIds?: string[], expiredCutoff?: Date): Promise<{ doctorId: string; slotDate: string; slotTime: string }[]> {
     const conds = [live, gte(appointments.startsAt, from)];
     if (doctorIds) conds.push(inArray(appointments.doctorId, doctorIds));
+    if (expiredCutoff) conds.push(not(expiredUnpaid(expiredCutoff)));
     return this.db
       .select({ doctorId: appointments.doctorId, slotDate: appointments.slotDate, slotTime: appointments.slotTime })
       .from(appointments)

@@ -434,9 +434,10 @@ export class AppointmentService {
 
   /** Live booked slots from today on, keyed by `YYYY-MM-DD` and legacy `d_m_yyyy`. */
   async slotsBooked(doctorIds?: string[]): Promise<Map<string, SlotsBooked>> {
-    const from = new Date(this.clock.now().getTime() - 24 * 3600_000);
+    const now = this.clock.now();
+    const from = new Date(now.getTime() - 24 * 3600_000);
     const out = new Map<string, SlotsBooked>();
-    for (const r of await this.repo.bookedSlots(from, doctorIds)) {
+    for (const r of await this.repo.bookedSlots(from, doctorIds, this.rules.expiredCutoff(now))) {
       let m = out.get(r.doctorId);
       if (!m) out.set(r.doctorId, (m = {}));
       for (const key of [r.slotDate, legacyDateKey(r.slotDate)]) (m[key] ??= []).push(r.slotTime);

@@ -208,7 +208,7 @@ export class DoctorService {
       throw err;
     });
     if (patch.image && current.image !== patch.image) await this.media.removeImage(current.image);
-    return this.profileView(updated);
+    return this.profileView(updated, (await this.slotsBooked([id])).get(id));
   }
 
   async applyPatch(id: string, patch: DoctorPatch): Promise<DoctorRow> {
