@@ -89,7 +89,7 @@ export function createContext(config: Config, database: Database, clock: Clock, 
   const rules: BookingRules = schedulingRules;
   const scheduling = new SchedulingService(db, scheduleRepo, schedulingRules, doctors, events, clock, config);
   const appointments = new AppointmentService(db, new AppointmentRepo(db), patients, doctors, rules, events, clock, config);
-  const paymentsModule = createPayments(config, db, clock, events, appointments, { isExpired: (row, now) => schedulingRules.isExpired(row, now) });
+  const paymentsModule = createPayments(config, db, clock, events, appointments, { isExpired: (row, now) => schedulingRules.isExpired(row, now), metrics });
   const reports = new ReportService(new ReportRepo(database), clock, config);
   const notify = createNotifications(config, db, clock, events, redis);
   const security = createSecurityServices({

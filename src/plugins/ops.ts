@@ -23,7 +23,8 @@ const LOGIN_ROUTES: Record<string, LoginRole> = {
   '/api/admin/login': 'admin',
 };
 
-// The client-side payment confirmations (webhook confirmations show as `confirmed` appointment events).
+// The client-side payment confirmations: a refusal counts as `failed` here. Applied payments
+// (`verified`, from verify or webhook) and refunds are counted by the payments module where they commit.
 const PAYMENT_ROUTES: Record<string, string> = {
   '/api/user/verify-razorpay': 'razorpay',
   '/api/user/verifyRazorpay': 'razorpay',
@@ -58,7 +59,7 @@ export function registerRequestTracking(app: FastifyInstance, ctx: AppContext): 
     const role = LOGIN_ROUTES[route];
     if (role && reply.statusCode === 401) ctx.metrics.failedLogin(role);
     const gateway = PAYMENT_ROUTES[route];
-    if (gateway && !NOT_AN_OUTCOME.has(reply.statusCode)) ctx.metrics.payment(gateway, reply.statusCode < 400 ? 'verified' : 'failed');
+    if (gateway && reply.statusCode >= 400 && !NOT_AN_OUTCOME.has(reply.statusCode)) ctx.metrics.payment(gateway, 'failed');
     done();
   });
 }

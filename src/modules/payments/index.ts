@@ -7,7 +7,7 @@ import type { DomainEvents } from '../../lib/events.js';
 import type { AppointmentService } from '../appointments/service.js';
 import { RefundProcessor } from './refunds.js';
 import { PaymentRepo } from './repo.js';
-import { PaymentService, type PaymentWindowCheck, type Warn } from './service.js';
+import { PaymentService, type PaymentMetrics, type PaymentWindowCheck, type Warn } from './service.js';
 import { WebhookService } from './webhooks.js';
 
 export interface PaymentsModule {
@@ -19,14 +19,17 @@ export interface PaymentsModule {
 export interface PaymentsDeps {
   /** the booking rules' payment-window check; without it no booking ever expires */
   isExpired?: PaymentWindowCheck;
+  /** prescripto_payments_total, counted where payments and refunds commit */
+  metrics?: PaymentMetrics;
 }
 
 export function createPayments(config: Config, db: Db, clock: Clock, events: DomainEvents, appointments: AppointmentService, deps: PaymentsDeps = {}): PaymentsModule {
   const warn: Warn = config.logLevel === 'silent' ? () => {} : (message, detail) => console.warn(JSON.stringify({ msg: message, ...detail }));
   const repo = new PaymentRepo(db);
-  const payments = new PaymentService(repo, appointments, config, warn, clock, deps.isExpired);
-  const refunds = new RefundProcessor(repo, payments, appointments, clock, { retrySeconds: config.refundRetrySeconds, maxAttempts: config.refundMaxAttempts }, warn);
+  const metrics: PaymentMetrics = deps.metrics ?? { payment: () => {} };
+  const payments = new PaymentService(repo, appointments, config, warn, clock, deps.isExpired, metrics);
+  const refunds = new RefundProcessor(repo, payments, appointments, clock, { retrySeconds: config.refundRetrySeconds, maxAttempts: config.refundMaxAttempts }, warn, metrics);
   refunds.subscribe(events);
-  const webhooks = new WebhookService(repo, payments, refunds, config);
+  const webhooks = new WebhookService(repo, payments, refunds, config, metrics);
   return { payments, refunds, webhooks };
 }

@@ -8,7 +8,7 @@ import type { DomainEvent, DomainEvents } from '../../lib/events.js';
 import type { AppointmentService } from '../appointments/service.js';
 import { GatewayError, type IssuedRefund, type RefundState } from './gateway.js';
 import type { PaymentRepo } from './repo.js';
-import type { PaymentService, Warn } from './service.js';
+import type { PaymentMetrics, PaymentService, Warn } from './service.js';
 import type { RefundJobRow } from './tables.js';
 
 export interface RefundOptions {
@@ -34,6 +34,7 @@ export class RefundProcessor {
     private readonly clock: Clock,
     private readonly opts: RefundOptions,
     private readonly warn: Warn,
+    private readonly metrics: PaymentMetrics = { payment: () => {} },
   ) {}
 
   /** Queues refunds inside cancellations' transactions and starts them right after commit. */
@@ -133,6 +134,8 @@ export class RefundProcessor {
   private async applyRefundState(job: RefundJobRow, refund: IssuedRefund): Promise<RefundState | undefined> {
     const recorded = await this.repo.recordRefundState(job.id, refund.id, refund.state);
     if (!recorded) return undefined;
+    // the row lock orders reports of one refund: exactly one sees it become processed
+    if (recorded.after === 'processed' && recorded.before !== 'processed') this.metrics.payment(job.gateway, 'refunded');
     let written: RefundState = recorded.after;
     for (let i = 0; i < 3; i++) {
       await this.recordOnAppointment(job, { status: written, ref: refund.id });

@@ -4,6 +4,7 @@
 import type { Config } from '../../config.js';
 import type { AppointmentRow } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
+import type { Metrics } from '../../lib/metrics.js';
 import { AppError, badGateway, badRequest, conflict, forbidden, notFound, serviceUnavailable } from '../../lib/errors.js';
 import type { AppointmentService } from '../appointments/service.js';
 import { GatewayError } from './gateway.js';
@@ -13,6 +14,14 @@ import { StripeGateway, type CheckoutSession } from './stripe.js';
 import type { Gateway, PaymentOrderRow } from './tables.js';
 
 export type Warn = (message: string, detail?: Record<string, unknown>) => void;
+
+/**
+ * prescripto_payments_total{gateway,outcome} (lib/metrics.ts): `verified` when a payment is applied
+ * to its appointment (client verify or webhook), `refunded` when the gateway reports a refund
+ * processed, `failed` when a webhook's payment is rejected (refused client verifications are
+ * counted per route in plugins/ops.ts).
+ */
+export type PaymentMetrics = Pick<Metrics, 'payment'>;
 
 /** Has this unpaid booking's payment window ended? (SchedulingRules.isExpired) */
 export type PaymentWindowCheck = (row: AppointmentRow, now: Date) => boolean;
@@ -56,6 +65,7 @@ export class PaymentService {
     private readonly clock: Clock,
     /** the booking rules' payment-window check (PAYMENT_REQUIRED): an expired hold can no longer be paid */
     private readonly isExpired: PaymentWindowCheck = () => false,
+    private readonly metrics: PaymentMetrics = { payment: () => {} },
   ) {}
 
   /** Lets the refund processor start on a refund queued here (late payments). */
@@ -254,6 +264,7 @@ export class PaymentService {
     }
     const confirmed = await this.appointments.confirmPayment(p.order.appointmentId, { gateway, ref: p.order.id, paymentId: p.paymentId });
     if (confirmed) {
+      this.metrics.payment(gateway, 'verified'); // counted once: only the winning confirmation gets here
       await this.repo.markOrder(p.order.id, 'paid', p.paymentId);
       return 'confirmed';
     }

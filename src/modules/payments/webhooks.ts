@@ -9,7 +9,7 @@ import type { RefundState } from './gateway.js';
 import { razorpayWebhookValid, refundState as razorpayRefundState } from './razorpay.js';
 import type { RefundProcessor } from './refunds.js';
 import type { PaymentRepo } from './repo.js';
-import type { PaymentService } from './service.js';
+import type { PaymentMetrics, PaymentService } from './service.js';
 import { stripeRefundState, stripeWebhookEvent } from './stripe.js';
 import type { Gateway, RefundJobRow } from './tables.js';
 
@@ -40,6 +40,7 @@ export class WebhookService {
     private readonly payments: PaymentService,
     private readonly refunds: RefundProcessor,
     private readonly config: Config,
+    private readonly metrics: PaymentMetrics = { payment: () => {} },
   ) {}
 
   /**
@@ -55,6 +56,7 @@ export class WebhookService {
       if (err instanceof AppError && err.statusCode < 500) {
         // A refusal (wrong amount…) will not change on redelivery: keep the event, with why.
         result = { outcome: `rejected: ${err.message}` };
+        this.metrics.payment(gateway, 'failed');
       } else {
         await this.repo.forgetEvent(gateway, keys);
         throw err;
