@@ -3,8 +3,8 @@
 // replay and concurrency, refunds on cancel, and refusals.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { bearer, json, post, type TestApp } from '../../helpers/app.js';
-import { GatewayStub, paymentFixture, STRIPE_KEY, stripeSignature } from './stub.js';
+import { bearer, get, json, post, type TestApp } from '../../helpers/app.js';
+import { GatewayStub, paymentFixture, pdfText, STRIPE_KEY, stripeSignature } from './stub.js';
 
 describe('payments: Stripe', () => {
   const stub = new GatewayStub();
@@ -87,6 +87,16 @@ describe('payments: Stripe', () => {
       res = await post(t.app, '/api/user/payment-stripe', { appointmentId: gone }, bearer(patient.token));
       assert.equal(res.statusCode, 409);
       assert.equal(json(res).message, 'Appointment is cancelled and cannot be paid');
+    });
+
+    it('refuses a completed appointment', async () => {
+      const id = await booked();
+      assert.equal((await post(t.app, '/api/doctor/complete-appointment', { appointmentId: id }, bearer(doctor.token))).statusCode, 200);
+      const before = stub.find('POST', '/v1/checkout/sessions').length;
+      const res = await post(t.app, '/api/user/payment-stripe', { appointmentId: id }, bearer(patient.token));
+      assert.equal(res.statusCode, 409);
+      assert.equal(json(res).message, 'Appointment is completed and cannot be paid');
+      assert.equal(stub.find('POST', '/v1/checkout/sessions').length, before, 'Stripe was not asked');
     });
 
     it('answers 502 with a safe message when Stripe fails, leaving the appointment untouched', async () => {
@@ -287,10 +297,15 @@ describe('payments: Stripe', () => {
         assert.equal(res.statusCode, 400);
         assert.equal(json(res).message, 'Invalid Stripe signature');
       }
+      // the raw body is what is verified: the same event re-serialised does not pass
+      const reserialised = await deliver(JSON.stringify(JSON.parse(body), null, 2), stripeSignature(body));
+      assert.equal(reserialised.statusCode, 400);
+      assert.equal(json(reserialised).message, 'Invalid Stripe signature');
       const missing = await t.app.inject({ method: 'POST', url: '/api/webhooks/stripe', payload: body, headers: { 'content-type': 'application/json' } });
       assert.equal(missing.statusCode, 400);
       assert.equal(json(missing).message, 'Missing Stripe-Signature header');
       assert.equal((await appointment(id)).paid, false);
+      assert.equal((await t.testDb.database.query("SELECT 1 FROM payment_events WHERE event_id = 'evt_stripe_bad'")).length, 0);
     });
 
     it('records but does not apply a completed session of the wrong amount', async () => {
@@ -339,6 +354,24 @@ describe('payments: Stripe', () => {
       assert.equal(a.paid, true);
       assert.equal(a.paymentRef, first.id);
       assert.equal(a.refundStatus, null);
+    });
+  });
+
+  describe('receipt', () => {
+    it('returns a PDF for a Stripe-paid appointment with the PaymentIntent and session as reference', async () => {
+      const id = await booked();
+      const sid = await session(id);
+      const s = stub.payStripeSession(sid);
+      assert.equal((await verify({ appointmentId: id, session_id: sid })).statusCode, 200);
+      const a = await appointment(id);
+      const res = await get(t.app, `/api/user/appointments/${id}/receipt`, bearer(patient.token));
+      assert.equal(res.statusCode, 200);
+      assert.equal(res.headers['content-type'], 'application/pdf');
+      assert.equal(res.rawPayload.subarray(0, 5).toString('latin1'), '%PDF-');
+      const text = pdfText(res.rawPayload);
+      for (const expected of ['Payment receipt', id, 'Sam Stripe', a.userData.email, `${a.slotDate} at ${a.slotTime}`, '750.00 INR', 'Stripe', s.payment_intent, sid]) {
+        assert.ok(text.includes(expected), `receipt lacks "${expected}":\n${text}`);
+      }
     });
   });
 
