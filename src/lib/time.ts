@@ -174,11 +174,35 @@ export function formatSlotTime(minutes: number): string {
   return `${pad(h12)}:${pad(min)} ${h24 < 12 ? 'AM' : 'PM'}`;
 }
 
-export function isValidTimeZone(tz: string): boolean {
+// Not through the cached formatters: client input must not grow that cache (one entry per spelling).
+const resolvedZone = (tz: string): string | null => {
   try {
-    formatter(tz);
-    return true;
+    return new Intl.DateTimeFormat('en-US', { timeZone: tz }).resolvedOptions().timeZone;
   } catch {
-    return false;
+    return null;
   }
+};
+
+const titleCase = (tz: string): string => tz.toLowerCase().replace(/(^|[/_-])([a-z])/g, (_, sep: string, c: string) => sep + c.toUpperCase());
+
+/**
+ * The IANA zone as it is written (`asia/kolkata` → `Asia/Kolkata`, `utc` → `UTC`), or null when
+ * unknown. Zones are matched case-insensitively, so without this the same zone could be stored in
+ * several spellings. ICU (Intl) knows the proper spelling of a zone's own name; some ICU versions
+ * answer an older name for a renamed zone (Asia/Calcutta for Asia/Kolkata): the name given is then
+ * kept, title-cased if it was not, as long as it still names the same zone. Old short links
+ * (EST5EDT, GB) become the zone's own name.
+ */
+export function canonicalTimeZone(tz: string): string | null {
+  const resolved = resolvedZone(tz);
+  if (!resolved) return null;
+  if (resolved.toLowerCase() === tz.toLowerCase()) return resolved;
+  if (!tz.includes('/')) return resolved; // old short links (EST5EDT, GB): the zone's own name
+  if (/[a-z]/.test(tz) && tz.split('/').every((part) => /^[A-Z]/.test(part))) return tz;
+  const titled = titleCase(tz);
+  return resolvedZone(titled) === resolved ? titled : resolved;
+}
+
+export function isValidTimeZone(tz: string): boolean {
+  return resolvedZone(tz) !== null;
 }

@@ -222,6 +222,8 @@ describe('scheduling over HTTP', () => {
         assert.equal(wrongType.statusCode, 400, JSON.stringify(body));
         assert.equal(json(wrongType).message, message);
       }
+      const spelled = await send(t, 'PATCH', '/api/doctor/schedule/settings', { timeZone: 'asia/kolkata' }, bearer(doctor.token));
+      assert.equal(json(spelled).schedule.timeZone, 'Asia/Kolkata');
       const res = await send(t, 'PATCH', '/api/doctor/schedule/settings', { slotMinutes: 60, slotIntervalMinutes: 60, bufferMinutes: 0 }, bearer(doctor.token));
       assert.equal(res.statusCode, 200, res.body);
       assert.deepEqual(await slotTimes(t, doctor.id, TUE), ['09:00 AM', '10:00 AM', '11:00 AM', '01:00 PM']);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { addDays, formatSlotTime, legacyDateKey, parseInstant, parseSlotDate, parseSlotTime, wallClock, zonedInstant } from '../../src/lib/time.js';
+import { addDays, canonicalTimeZone, formatSlotTime, legacyDateKey, parseInstant, parseSlotDate, parseSlotTime, wallClock, zonedInstant } from '../../src/lib/time.js';
 
 describe('slot formats', () => {
   it('parses ISO and legacy dates, refusing impossible ones', () => {
@@ -79,5 +79,15 @@ describe('ISO 8601 instants', () => {
       '2025-01-01 10:00:00Z', '2025-02-30T10:00:00Z', '2025-01-01T24:00:00Z', '2025-01-01T10:00:00+15:00', 'Wed, 01 Jan 2025 10:00:00 GMT']) {
       assert.equal(parseInstant(bad), null, bad);
     }
+  });
+});
+
+describe('time zone names', () => {
+  it('stores one spelling per zone: the IANA one', () => {
+    for (const [given, stored] of [
+      ['asia/kolkata', 'Asia/Kolkata'], ['ASIA/KOLKATA', 'Asia/Kolkata'], ['Asia/Kolkata', 'Asia/Kolkata'], ['Asia/Calcutta', 'Asia/Calcutta'],
+      ['america/new_york', 'America/New_York'], ['america/port-au-prince', 'America/Port-au-Prince'], ['utc', 'UTC'], ['etc/gmt+5', 'Etc/GMT+5'],
+    ]) assert.equal(canonicalTimeZone(given), stored, given);
+    assert.equal(canonicalTimeZone('Mars/Olympus_Mons'), null);
   });
 });

@@ -7,7 +7,7 @@ import type { Clock } from '../../lib/clock.js';
 import { badRequest, conflict, notFound, PG_EXCLUSION_VIOLATION, sqlState } from '../../lib/errors.js';
 import type { DomainEvents } from '../../lib/events.js';
 import { newId } from '../../lib/ids.js';
-import { addDays, isValidTimeZone, MAX_YEAR, MIN_YEAR, parseInstant, parseSlotDate, wallClock, zonedInstant } from '../../lib/time.js';
+import { addDays, canonicalTimeZone, MAX_YEAR, MIN_YEAR, parseInstant, parseSlotDate, wallClock, zonedInstant } from '../../lib/time.js';
 import type { DoctorService } from '../doctors/service.js';
 import { daysBetween, formatClock, freeSlots, parseClock } from './engine.js';
 import type { ScheduleRepo, TimeOffRow } from './repo.js';
@@ -118,8 +118,9 @@ export class SchedulingService {
   }
 
   async updateSettings(doctorId: string, input: SettingsInput): Promise<ScheduleView> {
-    if (input.timeZone !== undefined && !isValidTimeZone(input.timeZone)) throw badRequest(`"${input.timeZone}" is not a valid IANA time zone`);
-    const patch = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as SettingsInput;
+    const timeZone = input.timeZone === undefined ? undefined : canonicalTimeZone(input.timeZone);
+    if (timeZone === null) throw badRequest(`"${input.timeZone}" is not a valid IANA time zone`);
+    const patch = Object.fromEntries(Object.entries({ ...input, timeZone }).filter(([, v]) => v !== undefined)) as SettingsInput;
     if (Object.keys(patch).length === 0) throw badRequest('Nothing to change: give slotMinutes, slotIntervalMinutes, bufferMinutes or timeZone');
     await this.doctors.applyPatch(doctorId, patch);
     return this.schedule(doctorId);
