@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { escapeText, feed, fold, icsDate, invitation, parseIcs, type IcsEvent } from '../../src/modules/notifications/ical.js';
 import { redactUrlToken } from '../../src/modules/notifications/live.js';
-import { dueOffset, leadText } from '../../src/modules/notifications/reminders.js';
+import { dueOffset, leadText, leadTextUntil } from '../../src/modules/notifications/reminders.js';
 import { escapeHtml, fill, formatWhen, renderAppointmentEmail } from '../../src/modules/notifications/templates.js';
 import { backoffDelay } from '../../src/modules/notifications/worker.js';
 
@@ -129,17 +129,30 @@ describe('reminder lead times and retry backoff', () => {
   const start = new Date('2025-01-10T10:00:00Z');
   const at = (ms: number) => new Date(start.getTime() - ms);
   const H = 3600_000;
-  it('picks the smallest lead time that has come, none before or after the start', () => {
+  it('picks the smallest lead time that has come (which reminder is recorded), none before or after the start', () => {
     assert.equal(dueOffset(start, at(25 * H), [1440, 60]), undefined);
     assert.equal(dueOffset(start, at(24 * H), [1440, 60]), 1440);
+    // booked 2 h ahead: the 24 h reminder is due now (late), the 1 h one later
     assert.equal(dueOffset(start, at(2 * H), [1440, 60]), 1440);
     assert.equal(dueOffset(start, at(H), [1440, 60]), 60);
     assert.equal(dueOffset(start, at(1), [1440, 60]), 60);
     assert.equal(dueOffset(start, at(0), [1440, 60]), undefined);
+  });
+
+  it('words the time actually left, not the configured lead time', () => {
+    // a late "24 h" reminder 3 h before the visit says 3 hours
+    assert.equal(leadTextUntil(start, at(3 * H)), 'in 3 hours');
+    assert.equal(leadTextUntil(start, at(24 * H - 5_000)), 'in 24 hours');
+    assert.equal(leadTextUntil(start, at(23 * H)), 'in 23 hours');
+    assert.equal(leadTextUntil(start, at(H - 5_000)), 'in 1 hour');
+    assert.equal(leadTextUntil(start, at(50 * 60_000)), 'in 50 minutes');
+    assert.equal(leadTextUntil(start, at(30_000)), 'in 1 minute');
+    assert.equal(leadTextUntil(start, at(2 * 24 * H)), 'in 2 days');
     assert.equal(leadText(1440), 'in 24 hours');
     assert.equal(leadText(60), 'in 1 hour');
     assert.equal(leadText(2880), 'in 2 days');
     assert.equal(leadText(90), 'in 90 minutes');
+    assert.equal(leadText(170), 'in 3 hours');
   });
 
   it('doubles the delay per attempt up to an hour', () => {

@@ -13,14 +13,24 @@ import { isMailAddress, type NotificationService } from './service.js';
 import { appointmentReminders } from './tables.js';
 import { renderAppointmentEmail } from './templates.js';
 
-/** "in 24 hours", "in 1 hour", "in 30 minutes": how far ahead the reminder was meant to be. */
+/**
+ * "in 24 hours", "in 3 hours", "in 1 hour", "in 50 minutes", "in 2 days": a span of minutes in words,
+ * whole hours from two hours up, whole days from two days up.
+ */
 export function leadText(minutes: number): string {
-  if (minutes % (24 * 60) === 0) {
-    const d = minutes / (24 * 60);
-    return d === 1 ? 'in 24 hours' : `in ${d} days`;
-  }
-  if (minutes % 60 === 0) return minutes === 60 ? 'in 1 hour' : `in ${minutes / 60} hours`;
-  return `in ${minutes} minutes`;
+  const m = Math.max(1, Math.round(minutes));
+  if (m >= 2 * 24 * 60) return `in ${Math.round(m / (24 * 60))} days`;
+  if (m >= 120) return `in ${Math.round(m / 60)} hours`;
+  if (m === 60) return 'in 1 hour';
+  return m === 1 ? 'in 1 minute' : `in ${m} minutes`;
+}
+
+/**
+ * How far ahead the visit really is, in words. Not the configured lead time: a reminder sent late
+ * (a booking made 3 h ahead gets its "24 h" reminder at once) must not say "in 24 hours".
+ */
+export function leadTextUntil(startsAt: Date, now: Date): string {
+  return leadText((startsAt.getTime() - now.getTime()) / 60_000);
 }
 
 /**
@@ -104,7 +114,7 @@ export class ReminderScheduler {
       if (inserted.length === 0) return false;
       const c = await loadAppointmentContext(tx, cand.id);
       if (!c) return false;
-      const mail = renderAppointmentEmail('reminder.patient', { ...appointmentVars(c, this.config, c.patient.name), lead: leadText(offset) });
+      const mail = renderAppointmentEmail('reminder.patient', { ...appointmentVars(c, this.config, c.patient.name), lead: leadTextUntil(cand.startsAt, now) });
       // an unusable stored address (old imported data) still gets the in-app reminder
       if (isMailAddress(c.patient.email)) await this.notifications.enqueueEmail(tx, { to: c.patient.email, ...mail, topic: 'appointment.reminder' });
       await this.notifications.notify(tx, {
