@@ -67,4 +67,19 @@ export const AppointmentIdBody = Type.Object(
 );
 
 export const Email = Type.String({ maxLength: 254 });
+/** A password being checked (login): up to 128 characters, so passwords set before the 72-byte cap still log in. */
 export const Password = Type.String({ maxLength: 128 });
+
+/**
+ * bcrypt reads only the first 72 bytes of a password: anything after them would be silently
+ * ignored, so a new password longer than that is refused. The schema caps characters; services
+ * call `assertPasswordFits` for the bytes (an accented letter takes 2, many emoji 4).
+ */
+export const PASSWORD_MAX_BYTES = 72;
+export const NewPassword = Type.String({ maxLength: PASSWORD_MAX_BYTES, description: `at most ${PASSWORD_MAX_BYTES} bytes in UTF-8` });
+
+export function assertPasswordFits(password: string): void {
+  if (Buffer.byteLength(password, 'utf8') > PASSWORD_MAX_BYTES) {
+    throw badRequest(`Password is too long: at most ${PASSWORD_MAX_BYTES} bytes (${PASSWORD_MAX_BYTES} plain letters; accented letters and emoji count 2–4 each)`);
+  }
+}

@@ -101,6 +101,10 @@ describe('admin and doctors', () => {
       ['negative fees', { fees: -5 }, /fees/],
       ['non-numeric fees', { fees: 'lots' }, /fees/],
       ['an unparseable address', { address: '{oops' }, /address/],
+      ['an address without its first line', { address: {} }, /^Missing Details: the address needs its first line \(line1\)$/],
+      ['an address with a blank first line', { address: { line1: '  ', line2: 'x' } }, /line1/],
+      ['a password bcrypt would cut (73 characters)', { password: 'p'.repeat(73) }, /^password must be at most 72 characters$/],
+      ['a password bcrypt would cut (40 characters, 80 bytes)', { password: 'é'.repeat(40) }, /^Password is too long: at most 72 bytes/],
     ] as const) {
       it(`refuses ${name}`, async () => {
         const fields = { ...doctorFields(), ...override };

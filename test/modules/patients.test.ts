@@ -37,6 +37,22 @@ describe('patients: /api/user', () => {
       assert.equal(json(res).message, 'Please enter a valid email');
     });
 
+    it('refuses a password longer than the 72 bytes bcrypt reads; older long ones still log in', async () => {
+      const chars = await post(t.app, '/api/user/register', { name: 'A', email: uniqueEmail(), password: 'p'.repeat(73) });
+      assert.equal(chars.statusCode, 400);
+      assert.equal(json(chars).message, 'password must be at most 72 characters');
+      const bytes = await post(t.app, '/api/user/register', { name: 'A', email: uniqueEmail(), password: '🔑'.repeat(19) }); // 38 characters, 76 bytes
+      assert.equal(bytes.statusCode, 400);
+      assert.equal(json(bytes).message, 'Password is too long: at most 72 bytes (72 plain letters; accented letters and emoji count 2–4 each)');
+      const fits = await post(t.app, '/api/user/register', { name: 'A', email: uniqueEmail(), password: 'é'.repeat(36) }); // 72 bytes
+      assert.equal(fits.statusCode, 201, fits.body);
+      // a hash made before the cap from a longer password: login still takes up to 128 characters
+      const p = await registerPatient(t.app);
+      const { hashPassword } = await import('../../src/modules/auth/passwords.js');
+      await t.app.ctx.database.query('UPDATE patients SET password_hash = $1 WHERE id = $2', [await hashPassword('x'.repeat(100)), p.id]);
+      assert.equal((await post(t.app, '/api/user/login', { email: p.email, password: 'x'.repeat(100) })).statusCode, 200);
+    });
+
     it('refuses a short password', async () => {
       const res = await post(t.app, '/api/user/register', { name: 'A', email: uniqueEmail(), password: 'short' });
       assert.equal(res.statusCode, 400);

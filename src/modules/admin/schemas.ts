@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { OtpField } from '../auth/schemas.js';
-import { AddressInput, Email, IdString, Password } from '../../lib/schemas.js';
+import { AddressInput, Email, IdString, NewPassword, Password } from '../../lib/schemas.js';
 
 export const AdminLoginBody = Type.Object({ email: Type.Optional(Email), password: Type.Optional(Password), otp: OtpField }, { additionalProperties: false });
 
@@ -9,7 +9,7 @@ export const AddDoctorBody = Type.Object(
   {
     name: Type.Optional(Type.String({ maxLength: 100 })),
     email: Type.Optional(Email),
-    password: Type.Optional(Password),
+    password: Type.Optional(NewPassword),
     speciality: Type.Optional(Type.String({ maxLength: 100 })),
     degree: Type.Optional(Type.String({ maxLength: 100 })),
     experience: Type.Optional(Type.String({ maxLength: 50 })),

@@ -2,6 +2,7 @@
 import type { Config } from '../../config.js';
 import type { Address, DoctorRow } from '../../db/schema.js';
 import { badRequest, conflict, notFound, sqlState, PG_UNIQUE_VIOLATION } from '../../lib/errors.js';
+import { assertPasswordFits } from '../../lib/schemas.js';
 import type { DomainEvents } from '../../lib/events.js';
 import { newId } from '../../lib/ids.js';
 import { toMajor, toMinor } from '../../lib/money.js';
@@ -128,9 +129,11 @@ export class DoctorService {
     if (!name || !email || !speciality || !degree || !experience || !about || input.fees === undefined || !input.address) {
       throw badRequest('Missing Details');
     }
+    if (!input.address.line1.trim()) throw badRequest('Missing Details: the address needs its first line (line1)');
     if (!image) throw badRequest('Missing Details: a profile image is required');
     if (!isEmail(email)) throw badRequest('Please enter a valid email');
     if (password !== undefined && !isStrongPassword(password)) throw badRequest('Please enter a strong password');
+    if (password !== undefined) assertPasswordFits(password);
     checkFees(input.fees);
     if (await this.repo.findByEmail(normalizeEmail(email))) throw conflict('A doctor with this email already exists');
     // No password: the hash of a long random secret nobody ever sees, so no password logs in until

@@ -1,8 +1,8 @@
 import { Type } from 'typebox';
-import { AddressInput, AddressOut, Email, Password } from '../../lib/schemas.js';
+import { AddressInput, AddressOut, Email, NewPassword, Password } from '../../lib/schemas.js';
 
 export const RegisterBody = Type.Object(
-  { name: Type.Optional(Type.String({ maxLength: 100 })), email: Type.Optional(Email), password: Type.Optional(Password) },
+  { name: Type.Optional(Type.String({ maxLength: 100 })), email: Type.Optional(Email), password: Type.Optional(NewPassword) },
   { additionalProperties: false },
 );
 

@@ -1,5 +1,6 @@
 // Patient accounts (spec: /api/user/*): registration, login, profile.
 import { AppError, badRequest, conflict, notFound, sqlState, PG_UNIQUE_VIOLATION } from '../../lib/errors.js';
+import { assertPasswordFits } from '../../lib/schemas.js';
 import { newId } from '../../lib/ids.js';
 import { isEmail, normalizeEmail } from '../../lib/validate.js';
 import type { Address, PatientRow } from '../../db/schema.js';
@@ -59,6 +60,7 @@ export class PatientService {
     if (!name || !email || !password) throw badRequest('Missing Details');
     if (!isEmail(email)) throw badRequest('Please enter a valid email');
     if (!isStrongPassword(password)) throw badRequest('Please enter a strong password');
+    assertPasswordFits(password);
     const id = newId();
     try {
       await this.repo.insert({ id, name, email: normalizeEmail(email), passwordHash: await hashPassword(password) });
