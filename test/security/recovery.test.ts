@@ -45,6 +45,12 @@ describe('security: account recovery', () => {
     const { mail } = await tokenMailedTo(p.email);
     assert.equal(smtp.received.length, before + 1);
     assert.equal(mail.mail.subject, 'Reset your Prescripto password');
+    // both parts, from templates/password-reset.txt|html
+    assert.match(mail.mail.text ?? '', /within 60 minutes/);
+    const html = String(mail.mail.html);
+    assert.match(html, /<h2[^>]*>Reset your password<\/h2>/);
+    assert.match(html, /href="https:\/\/app\.example\.test\/reset-password\?token=[A-Za-z0-9_-]+&amp;role=patient"/);
+    assert.match(html, /expires in 60 minutes/);
   });
 
   it('resets the password once with the mailed token and ends every session', async () => {

@@ -9,6 +9,7 @@ import type { Clock } from '../../lib/clock.js';
 import type { Database } from '../../db/client.js';
 import { badRequest, notFound } from '../../lib/errors.js';
 import { isEmail, normalizeEmail } from '../../lib/validate.js';
+import { renderEmail } from '../notifications/templates.js';
 import type { AccountRepo } from './accounts.repo.js';
 import { hashPassword, isStrongPassword } from './passwords.js';
 import { randomSecret, sha256 } from './secrets.js';
@@ -25,7 +26,7 @@ export class PasswordResetService {
     private readonly accounts: AccountRepo,
     private readonly sessions: SessionService,
     /** the notifications outbox (`ctx.notifications.enqueueEmail(undefined, msg)`) */
-    private readonly sendMail: (msg: { to: string; subject: string; text: string; topic: string }) => Promise<unknown>,
+    private readonly sendMail: (msg: { to: string; subject: string; text: string; html?: string; topic: string }) => Promise<unknown>,
     private readonly config: Config,
     private readonly clock: Clock,
   ) {}
@@ -56,16 +57,9 @@ export class PasswordResetService {
     const account = await this.accounts.findByEmail(role, email);
     if (!account) return;
     const { url } = await this.issue(role, account.id);
-    const minutes = this.config.security.passwordResetTtlMinutes;
-    await this.sendMail({
-      to: account.email,
-      subject: 'Reset your Prescripto password',
-      text:
-        `Someone asked to reset the password of your Prescripto ${role} account.\n\n` +
-        `Open this link within ${minutes} minutes to choose a new password (it works once):\n${url}\n\n` +
-        'If it was not you, ignore this message: your password stays as it is.',
-      topic: 'auth.password-reset',
-    });
+    // wording in notifications/templates/password-reset.txt|html, like every other email
+    const mail = renderEmail('password-reset', { role, minutes: this.config.security.passwordResetTtlMinutes, url });
+    await this.sendMail({ to: account.email, ...mail, topic: 'auth.password-reset' });
   }
 
   /** Sets a new password with a reset token, uses the token up and ends every session of the account. */
