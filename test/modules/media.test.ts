@@ -206,6 +206,85 @@ describe('media: profile pictures (local storage)', () => {
       await served(second);
     });
 
+    /** Holds every storeImage call until `n` have started, so concurrent uploads overlap for sure. */
+    function overlapStores(n: number): () => void {
+      const media = t.app.ctx.media;
+      const original = media.storeImage.bind(media);
+      const waiting: (() => void)[] = [];
+      media.storeImage = async (upload) => {
+        const url = await original(upload);
+        await new Promise<void>((resolve) => {
+          waiting.push(resolve);
+          if (waiting.length === n) waiting.forEach((go) => go());
+        });
+        return url;
+      };
+      return () => {
+        media.storeImage = original;
+      };
+    }
+    const basesOnDisk = () => new Set(storedFiles().map((f) => f.slice(0, 32)));
+
+    it('two concurrent replacements leave only the winning picture on disk', async () => {
+      const p = await registerPatient(t.app);
+      const first: string = json(await uploadAsPatient(p.token, await pngImage(120, 120, '#123456'))).userData.image;
+      const restore = overlapStores(2);
+      let results;
+      try {
+        results = await Promise.all([uploadAsPatient(p.token, await pngImage(120, 120, '#aa0000')), uploadAsPatient(p.token, await pngImage(120, 120, '#00aa00'))]);
+      } finally {
+        restore();
+      }
+      for (const r of results) assert.equal(r.statusCode, 200, r.body);
+      const bases = [first, ...results.map((r) => json(r).userData.image as string)].map((u) => UPLOAD_URL.exec(u)![1]);
+      const final = UPLOAD_URL.exec((await profileOf(p.token)).image)![1];
+      assert.ok(bases.slice(1).includes(final));
+      const onDisk = basesOnDisk();
+      assert.deepEqual(bases.filter((b) => onDisk.has(b)), [final], 'the replaced pictures are all deleted');
+      assert.ok(IMAGE_SIZES.every((size) => existsSync(path.join(uploadsDir, `${final}-${size}.webp`))));
+    });
+
+    it('a picture stored for an account removed meanwhile is deleted again (404)', async () => {
+      const p = await registerPatient(t.app);
+      const media = t.app.ctx.media;
+      const original = media.storeImage.bind(media);
+      let stored = '';
+      media.storeImage = async (upload) => {
+        stored = await original(upload);
+        await t.testDb.database.query('DELETE FROM patients WHERE id = $1', [p.id]);
+        return stored;
+      };
+      try {
+        const res = await uploadAsPatient(p.token, await pngImage(64, 64));
+        assert.equal(res.statusCode, 404, res.body);
+        assert.equal(json(res).message, 'User not found');
+      } finally {
+        media.storeImage = original;
+      }
+      const base = /\/uploads\/([a-f0-9]{32})-512\.webp$/.exec(stored)?.[1];
+      assert.ok(base, stored);
+      assert.equal(basesOnDisk().has(base), false);
+    });
+
+    it('two concurrent doctor picture replacements leave only the winning picture on disk', async () => {
+      const d = await createDoctor(t.app);
+      const first = json(await get(t.app, '/api/doctor/profile', bearer(d.token))).profileData.image as string;
+      const restore = overlapStores(2);
+      let results;
+      try {
+        results = await Promise.all(
+          ['#0000aa', '#aaaa00'].map(async (c) => post(t.app, '/api/doctor/update-profile', form({}, { bytes: await pngImage(100, 100, c), name: 'd.png', type: 'image/png' }), bearer(d.token))),
+        );
+      } finally {
+        restore();
+      }
+      for (const r of results) assert.equal(r.statusCode, 200, r.body);
+      const final = UPLOAD_URL.exec(json(await get(t.app, '/api/doctor/profile', bearer(d.token))).profileData.image)![1];
+      const bases = [first, ...results.map((r) => json(r).profileData.image as string)].map((u) => UPLOAD_URL.exec(u)![1]);
+      const onDisk = basesOnDisk();
+      assert.deepEqual(bases.filter((b) => onDisk.has(b)), [final]);
+    });
+
     it('a profile update without a file keeps the picture', async () => {
       const p = await registerPatient(t.app);
       const url: string = json(await uploadAsPatient(p.token, await pngImage(50, 50))).userData.image;

@@ -38,6 +38,20 @@ export class DoctorRepo {
     return (await db.update(doctors).set({ ...patch, updatedAt: sql`now()` }).where(eq(doctors.id, id)).returning())[0];
   }
 
+  /**
+   * Applies a change that sets a new picture and returns the picture it replaced, read from the
+   * row locked by this transaction: concurrent replacements queue, and each hands back exactly the
+   * picture it displaced. Undefined when the doctor does not exist.
+   */
+  async updateReplacingImage(id: string, patch: DoctorPatch): Promise<{ row: DoctorRow; previousImage: string | null } | undefined> {
+    return this.db.transaction(async (tx) => {
+      const [previous] = await tx.select({ image: doctors.image }).from(doctors).where(eq(doctors.id, id)).for('update');
+      if (!previous) return undefined;
+      const [row] = await tx.update(doctors).set({ ...patch, updatedAt: sql`now()` }).where(eq(doctors.id, id)).returning();
+      return { row, previousImage: previous.image };
+    });
+  }
+
   /** Flips `available` atomically (no read-modify-write race between two admins). */
   async toggleAvailability(id: string): Promise<DoctorRow | undefined> {
     return (

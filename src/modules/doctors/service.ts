@@ -206,12 +206,25 @@ export class DoctorService {
     }
     if (input.available !== undefined) patch.available = input.available;
     if (input.image) patch.image = await this.media.storeImage(input.image);
-    const updated = await this.applyPatch(id, patch).catch(async (err) => {
-      if (patch.image) await this.media.removeImage(patch.image);
+    const { row: updated, replaced } = await this.applyProfilePatch(id, patch).catch(async (err) => {
+      if (patch.image) await this.media.removeImage(patch.image); // includes a doctor removed meanwhile (404)
       throw err;
     });
-    if (patch.image && current.image !== patch.image) await this.media.removeImage(current.image);
+    if (patch.image && replaced && replaced !== patch.image) await this.media.removeImage(replaced);
     return this.profileView(updated, (await this.slotsBooked([id])).get(id));
+  }
+
+  /**
+   * applyPatch for a profile change that may set a new picture; also returns the picture it
+   * displaced, as found by the update itself (not `current`, read before the upload): of two
+   * concurrent replacements each then deletes exactly the picture it replaced.
+   */
+  private async applyProfilePatch(id: string, patch: DoctorPatch): Promise<{ row: DoctorRow; replaced: string | null }> {
+    if (!patch.image) return { row: await this.applyPatch(id, patch), replaced: null };
+    const result = await this.repo.updateReplacingImage(id, patch);
+    if (!result) throw notFound('Doctor not found');
+    await this.events.publish({ kind: 'doctor', type: 'updated', doctorId: id, at: new Date() });
+    return { row: result.row, replaced: result.previousImage };
   }
 
   async applyPatch(id: string, patch: DoctorPatch): Promise<DoctorRow> {

@@ -31,6 +31,20 @@ export class PatientRepo {
     return (await db.update(patients).set({ ...patch, updatedAt: sql`now()` }).where(eq(patients.id, id)).returning())[0];
   }
 
+  /**
+   * Applies a change that sets a new picture and returns the picture it replaced, read from the
+   * row locked by this transaction: concurrent replacements queue, and each hands back exactly the
+   * picture it displaced. Undefined when the patient does not exist.
+   */
+  async updateReplacingImage(id: string, patch: PatientPatch): Promise<{ row: PatientRow; previousImage: string | null } | undefined> {
+    return this.db.transaction(async (tx) => {
+      const [previous] = await tx.select({ image: patients.image }).from(patients).where(eq(patients.id, id)).for('update');
+      if (!previous) return undefined;
+      const [row] = await tx.update(patients).set({ ...patch, updatedAt: sql`now()` }).where(eq(patients.id, id)).returning();
+      return { row, previousImage: previous.image };
+    });
+  }
+
   async count(): Promise<number> {
     return rowCount(this.db, 'patients'); // trigger-kept: no count(*) scan on every dashboard
   }

@@ -116,14 +116,26 @@ export class PatientService {
     if (input.address !== undefined) patch.address = input.address;
     if (input.image) patch.image = await this.media.storeImage(input.image);
     let updated: PatientRow | undefined;
+    // The picture replaced is the one the update itself found (not `current`, read earlier): of two
+    // concurrent replacements each then deletes exactly the picture it displaced.
+    let replaced: string | null = null;
     try {
-      updated = await this.repo.update(id, patch);
+      if (patch.image) {
+        const result = await this.repo.updateReplacingImage(id, patch);
+        updated = result?.row;
+        replaced = result?.previousImage ?? null;
+      } else {
+        updated = await this.repo.update(id, patch);
+      }
     } catch (err) {
       if (patch.image) await this.media.removeImage(patch.image);
       throw err;
     }
-    if (!updated) throw new AppError(404, 'User not found');
-    if (patch.image && current.image) await this.media.removeImage(current.image);
+    if (!updated) {
+      if (patch.image) await this.media.removeImage(patch.image); // the account went meanwhile
+      throw new AppError(404, 'User not found');
+    }
+    if (patch.image && replaced && replaced !== patch.image) await this.media.removeImage(replaced);
     await this.events.publish({ kind: 'patient', type: 'updated', patientId: id, at: new Date() });
     return this.view(updated);
   }
