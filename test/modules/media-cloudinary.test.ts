@@ -217,4 +217,22 @@ describe('media: Cloudinary storage through the SDK', () => {
     await store.remove('https://example.com/other/photo.webp');
     assert.equal(cloud.received.length, 0);
   });
+
+  it('owns only this account’s delivery URLs, not look-alike paths on other hosts or clouds', async () => {
+    const store = new CloudinaryImageStore({ cloudName: CLOUD, apiKey: API_KEY, apiSecret: API_SECRET, apiBase: cloud.base });
+    const hex = '0123456789abcdef0123456789abcdef';
+    assert.equal(store.owns(`https://res.cloudinary.com/${CLOUD}/image/upload/v1732500000/prescripto/${hex}-512.webp`), true);
+    for (const foreign of [
+      `https://evil.example/prescripto/${hex}-512.webp`,
+      `https://evil.example/${CLOUD}/image/upload/v1/prescripto/${hex}-512.webp`,
+      `https://res.cloudinary.com.evil.example/${CLOUD}/image/upload/v1/prescripto/${hex}-512.webp`,
+      `https://res.cloudinary.com/another-cloud/image/upload/v1/prescripto/${hex}-512.webp`,
+      `https://res.cloudinary.com:8443/${CLOUD}/image/upload/v1/prescripto/${hex}-512.webp`,
+      'not a url',
+    ]) {
+      assert.equal(store.owns(foreign), false, foreign);
+      await store.remove(foreign);
+    }
+    assert.deepEqual(cloud.destroys(), [], 'nothing was destroyed for a URL this account did not hand out');
+  });
 });

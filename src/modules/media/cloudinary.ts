@@ -24,10 +24,15 @@ const DELIVERY_PATH = new RegExp(`/${CLOUDINARY_FOLDER}/([a-f0-9]{32})-(\\d{2,4}
 
 const REQUEST_TIMEOUT_MS = 20_000;
 
+/** Cloudinary's delivery host: a picture of this account is at https://res.cloudinary.com/<cloud name>/… */
+const DELIVERY_HOST = 'res.cloudinary.com';
+
 export class CloudinaryImageStore implements ImageStore {
   private readonly auth: Record<string, unknown>;
+  private readonly cloudName: string;
 
   constructor(settings: CloudinarySettings) {
+    this.cloudName = settings.cloudName;
     const apiBase = settings.apiBase?.replace(/\/$/, '');
     this.auth = {
       cloud_name: settings.cloudName,
@@ -58,8 +63,25 @@ export class CloudinaryImageStore implements ImageStore {
     return { url: main.value.secure_url };
   }
 
+  /**
+   * Only this account's delivery URLs, in our folder: a record holding another host's or another
+   * cloud's URL with a look-alike path (`…/prescripto/<hex>-512.webp`) must not make us destroy
+   * our own picture of that name.
+   */
   owns(url: string): boolean {
-    return /^https?:\/\//.test(url) && DELIVERY_PATH.test(new URL(url).pathname);
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      return false;
+    }
+    return (
+      (u.protocol === 'https:' || u.protocol === 'http:') &&
+      u.hostname === DELIVERY_HOST &&
+      u.port === '' &&
+      u.pathname.startsWith(`/${this.cloudName}/`) &&
+      DELIVERY_PATH.test(u.pathname)
+    );
   }
 
   async remove(url: string): Promise<void> {
