@@ -97,7 +97,7 @@ export function createContext(config: Config, database: Database, clock: Clock, 
     sendMail: (msg) => notify.service.enqueueEmail(undefined, msg),
   });
   admin.onPasswordChanged((id) => security.sessions.revokeAccount('admin', id, 'password-change'));
-  notify.service.welcome.useSetPasswordLinks(async (doctorId) => (await security.passwordResets.issue('doctor', doctorId)).url);
+  notify.service.welcome.useSetPasswordLinks(async (doctorId, ttlMinutes) => (await security.passwordResets.issue('doctor', doctorId, { ttlMinutes })).url);
   return { ctx: { config, database, db, clock, redis, events, metrics, tokens, media, patients, doctors, admin, appointments, reports, scheduling,
     notifications: notify.service, notificationWorker: notify.worker, live: notify.live, ...security, ...paymentsModule }, localStore };
 }

@@ -92,10 +92,12 @@ export interface NotificationSettings {
   backoffMs: number;
   /** reminder lead times before each live appointment, largest first */
   reminderMinutes: number[];
-}
-
   /** LIVE_PING_SECONDS: keep-alive of live streams; each one also re-checks the session (logout ends the stream) */
   livePingMs: number;
+  /** WELCOME_LINK_TTL_HOURS: lifetime of the "set your password" link in a new doctor's welcome email */
+  welcomeLinkTtlHours: number;
+}
+
 function minutesList(env: Env, key: string, def: number[]): number[] {
   const raw = str(env, key);
   if (raw === undefined) return def;
@@ -328,7 +330,8 @@ export function loadConfig(env: Env = process.env): Config {
       maxAttempts: int(env, 'NOTIFY_MAX_ATTEMPTS', 5, 1, 50),
       backoffMs: int(env, 'NOTIFY_BACKOFF_SECONDS', 30, 1, 3600) * 1000,
       reminderMinutes: minutesList(env, 'REMINDER_MINUTES', [24 * 60, 60]),
+      livePingMs: int(env, 'LIVE_PING_SECONDS', 25, 1, 300) * 1000,
+      welcomeLinkTtlHours: int(env, 'WELCOME_LINK_TTL_HOURS', 72, 1, 30 * 24),
     },
   };
 }
-      livePingMs: int(env, 'LIVE_PING_SECONDS', 25, 1, 300) * 1000,

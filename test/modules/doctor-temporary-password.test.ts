@@ -57,6 +57,50 @@ describe('doctor onboarding: optional and temporary passwords', () => {
     assert.equal((await get(t.app, '/api/doctor/profile', bearer(json(login).token))).statusCode, 200);
   });
 
+  it('the welcome link lives WELCOME_LINK_TTL_HOURS (72 h, not the 1 h of a reset link) and the email says so', async () => {
+    const { res } = await addDoctor({}, true);
+    const id = json(res).doctor._id as string;
+    const mail = await welcomeMail(id);
+    assert.match(mail.text_body, /expires in 3 days/);
+    assert.match(mail.html_body, /expires in 3 days/);
+    const rows = await t.testDb.database.query<{ hours: number }>(
+      "SELECT extract(epoch FROM expires_at - created_at)::int / 3600 AS hours FROM password_reset_tokens WHERE role = 'doctor' AND account_id = $1",
+      [id],
+    );
+    assert.deepEqual(rows.map((r) => Number(r.hours)), [72]);
+  });
+
+  it('POST /api/admin/doctors/:docId/welcome sends a fresh welcome email with a new working link (admin only, audited)', async () => {
+    const { res, email } = await addDoctor({}, true);
+    const id = json(res).doctor._id as string;
+    const first = /token=([A-Za-z0-9_-]+)/.exec((await welcomeMail(id)).text_body)![1];
+
+    const again = await post(t.app, `/api/admin/doctors/${id}/welcome`, undefined, bearer(atoken));
+    assert.equal(again.statusCode, 200, again.body);
+    assert.deepEqual(json(again), { success: true, message: `Welcome email sent to ${email}` });
+    const mails = await t.testDb.database.query<{ text_body: string }>(
+      "SELECT text_body FROM notification_outbox WHERE topic = 'doctor.welcome' AND recipient = $1 ORDER BY created_at, id",
+      [email],
+    );
+    assert.equal(mails.length, 2);
+    const fresh = /token=([A-Za-z0-9_-]+)/.exec(mails[1].text_body)![1];
+    assert.notEqual(fresh, first);
+    assert.match(mails[1].text_body, /expires in 3 days/);
+    assert.equal((await post(t.app, '/api/doctor/reset-password', { token: fresh, password: 'fresh-link-pass-1' })).statusCode, 200);
+    assert.equal((await post(t.app, '/api/doctor/login', { email, password: 'fresh-link-pass-1' })).statusCode, 200);
+
+    const audited = json(await get(t.app, `/api/admin/audit-log?targetId=${id}`, bearer(atoken)));
+    assert.ok(audited.logs.some((l: { action: string; targetType: string }) => /welcome/.test(l.action) && l.targetType === 'doctor'), JSON.stringify(audited.logs));
+
+    const doctorLogin = json(await post(t.app, '/api/doctor/login', { email, password: 'fresh-link-pass-1' }));
+    const denied = await post(t.app, `/api/admin/doctors/${id}/welcome`, undefined, bearer(doctorLogin.token));
+    assert.equal(denied.statusCode, 403);
+    const unknown = await post(t.app, '/api/admin/doctors/0123456789abcdef01234567/welcome', undefined, bearer(atoken));
+    assert.equal(unknown.statusCode, 404);
+    assert.deepEqual(json(unknown), { success: false, message: 'Doctor not found' });
+    assert.equal((await post(t.app, '/api/admin/doctors/nope/welcome', undefined, bearer(atoken))).statusCode, 400);
+  });
+
   it('marks a given password temporary: every doctor route but change-password answers 403 until it is changed', async () => {
     const { res, email } = await addDoctor({ password: 'admin-chosen-pw1' });
     assert.equal(res.statusCode, 201, res.body);

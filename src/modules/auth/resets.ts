@@ -1,9 +1,9 @@
 // Password reset and set-password links for patients and doctors.
 //
 // API for other modules (e.g. the doctor welcome email's "set your password" link):
-//   ctx.passwordResets.issue(role: 'patient' | 'doctor', accountId): Promise<{ token: string; url: string }>
-// The token is single-use, expires after PASSWORD_RESET_TTL_MINUTES and is stored only as a SHA-256
-// hash. `url` is `<first FRONTEND_URL or PUBLIC_URL>/reset-password?token=…&role=…`.
+//   ctx.passwordResets.issue(role: 'patient' | 'doctor', accountId, { ttlMinutes? }): Promise<{ token: string; url: string }>
+// The token is single-use, expires after `ttlMinutes` (default PASSWORD_RESET_TTL_MINUTES; welcome
+// links use WELCOME_LINK_TTL_HOURS) and is stored only as a SHA-256 hash. `url` is `<first FRONTEND_URL or PUBLIC_URL>/reset-password?token=…&role=…`.
 import type { Config } from '../../config.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Database } from '../../db/client.js';
@@ -35,13 +35,13 @@ export class PasswordResetService {
    * A fresh single-use link for an account. Earlier unused links stay valid until they expire or
    * until a reset or a password change succeeds, which uses up every link of the account.
    */
-  async issue(role: ResettableRole, accountId: string): Promise<{ token: string; url: string }> {
+  async issue(role: ResettableRole, accountId: string, opts: { ttlMinutes?: number } = {}): Promise<{ token: string; url: string }> {
     if (!(await this.accounts.findById(role, accountId))) throw notFound('Account not found');
     const token = randomSecret(32);
     const now = this.clock.now();
     await this.database.query(
       'INSERT INTO password_reset_tokens (token_hash, role, account_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)',
-      [sha256(token), role, accountId, now.toISOString(), new Date(now.getTime() + this.config.security.passwordResetTtlMinutes * 60_000).toISOString()],
+      [sha256(token), role, accountId, now.toISOString(), new Date(now.getTime() + (opts.ttlMinutes ?? this.config.security.passwordResetTtlMinutes) * 60_000).toISOString()],
     );
     const base = this.config.frontendUrls[0] ?? this.config.publicUrl ?? `http://localhost:${this.config.port}`;
     return { token, url: `${base}/reset-password?token=${encodeURIComponent(token)}&role=${role}` };

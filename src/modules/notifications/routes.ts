@@ -9,7 +9,7 @@ import { authenticate, authId, extractToken, requireRole } from '../auth/guards.
 import type { AccessClaims, Role } from '../auth/tokens.js';
 import type { LiveHub, LiveMessage } from './live.js';
 import {
-  FeedParams, FeedStatus, FeedUrl, ListQuery, MarkReadBody, MarkReadResult, NotificationList, OutboxIdParams, OutboxList, OutboxMessage, OutboxQuery, StreamQuery,
+  DoctorIdParams, FeedParams, FeedStatus, FeedUrl, ListQuery, MarkReadBody, MarkReadResult, NotificationList, OutboxIdParams, OutboxList, OutboxMessage, OutboxQuery, StreamQuery,
 } from './schemas.js';
 
 const tags = ['notifications'];
@@ -166,6 +166,14 @@ const adminOutboxRoutes: FastifyPluginAsyncTypebox = async (app) => {
     onRequest,
     schema: { tags, summary: 'Send a failed email again', security, params: OutboxIdParams, response: { 200: OutboxMessage, ...errorResponses } },
   }, async (request) => ({ success: true, message: await notifications.retry(request.params.id) }));
+
+  app.post('/doctors/:docId/welcome', {
+    onRequest,
+    schema: { tags, summary: 'Send a doctor a fresh welcome email with a new "set your password" link (WELCOME_LINK_TTL_HOURS)', security, params: DoctorIdParams, response: { 200: Message, ...errorResponses } },
+  }, async (request) => {
+    const to = await notifications.welcome.resend(request.params.docId);
+    return { success: true, message: `Welcome email sent to ${to}` };
+  });
 };
 
 export async function registerNotifications(app: App): Promise<void> {

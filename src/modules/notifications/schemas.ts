@@ -82,6 +82,7 @@ export const OutboxList = Type.Object({
 });
 
 export const OutboxIdParams = Type.Object({ id: IdString('outbox message id') }, { additionalProperties: false });
+export const DoctorIdParams = Type.Object({ docId: IdString('doctor id') }, { additionalProperties: false });
 export const OutboxMessage = Type.Object({ success: Type.Boolean(), message: OutboxOut });
 
 export const FeedUrl = Type.Object({ success: Type.Boolean(), url: Type.String() });

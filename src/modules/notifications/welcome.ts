@@ -8,15 +8,22 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { doctors } from '../../db/schema.js';
+import { notFound } from '../../lib/errors.js';
 import type { DomainEvent } from '../../lib/events.js';
 import type { NotificationService } from './service.js';
 import { notificationOutbox } from './tables.js';
-import { renderEmail } from './templates.js';
+import { renderEmail, type RenderedEmail } from './templates.js';
 
-/** Issues a one-time "set your password" link for a doctor (the security module's password resets). */
-export type SetPasswordLinkIssuer = (doctorId: string) => Promise<string | undefined>;
+/** Issues a one-time "set your password" link valid for `ttlMinutes` (the security module's password resets). */
+export type SetPasswordLinkIssuer = (doctorId: string, ttlMinutes: number) => Promise<string | undefined>;
 
 const SWEEP_WINDOW_MS = 24 * 3600_000;
+
+/** "72 hours", "1 hour", "7 days": the link's lifetime as the email says it. */
+export function linkLifetime(hours: number): string {
+  if (hours >= 48 && hours % 24 === 0) return `${hours / 24} days`;
+  return hours === 1 ? '1 hour' : `${hours} hours`;
+}
 
 export class WelcomeMailer {
   private issueLink: SetPasswordLinkIssuer | undefined;
@@ -40,20 +47,41 @@ export class WelcomeMailer {
     const key = `welcome:${doctorId}`;
     const [existing] = await this.db.select({ id: notificationOutbox.id }).from(notificationOutbox).where(eq(notificationOutbox.dedupeKey, key)).limit(1);
     if (existing) return false;
+    const composed = await this.compose(doctorId);
+    if (!composed) return false;
+    const id = await this.notifications.enqueueEmail(undefined, { to: composed.to, ...composed.mail, topic: 'doctor.welcome', dedupeKey: key });
+    return id !== undefined;
+  }
+
+  /**
+   * A fresh welcome email with a new link, on the admin's request (the first one expired or was
+   * lost). Earlier links stay valid until they expire or a password is set. Returns the address.
+   */
+  async resend(doctorId: string): Promise<string> {
+    const composed = await this.compose(doctorId);
+    if (!composed) throw notFound('Doctor not found');
+    await this.notifications.enqueueEmail(undefined, { to: composed.to, ...composed.mail, topic: 'doctor.welcome' });
+    return composed.to;
+  }
+
+  private async compose(doctorId: string): Promise<{ to: string; mail: RenderedEmail } | undefined> {
     const [doc] = await this.db.select({ id: doctors.id, name: doctors.name, email: doctors.email, passwordTemporary: doctors.passwordTemporary }).from(doctors).where(eq(doctors.id, doctorId)).limit(1);
-    if (!doc) return false;
+    if (!doc) return undefined;
     const base = this.config.frontendUrls[0] ?? this.config.publicUrl ?? `http://localhost:${this.config.port}`;
-    const setPasswordUrl = this.issueLink ? await this.issueLink(doc.id) : undefined;
+    const hours = this.config.notifications.welcomeLinkTtlHours;
+    // onboarding links get their own, longer lifetime than a reset link: a new doctor may not read
+    // the email within the hour
+    const setPasswordUrl = this.issueLink ? await this.issueLink(doc.id, hours * 60) : undefined;
     const mail = renderEmail('welcome', {
       doctorName: doc.name,
       email: doc.email,
       setPasswordUrl,
+      linkLifetime: linkLifetime(hours),
       // only a flag for the template's notice: the password itself never goes into an email
       temporaryPassword: doc.passwordTemporary ? 'yes' : '',
       loginUrl: `${base}/login`,
     });
-    const id = await this.notifications.enqueueEmail(undefined, { to: doc.email, ...mail, topic: 'doctor.welcome', dedupeKey: key });
-    return id !== undefined;
+    return { to: doc.email, mail };
   }
 
   /** Catches doctors whose welcome email was lost between their creation and the enqueue. */
