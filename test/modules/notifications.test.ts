@@ -418,6 +418,38 @@ describe('notifications: email, in-app, reminders, calendar', () => {
       }
     });
 
+    it('a reminder still waiting for a retry when its visit is cancelled is dropped, not sent', async () => {
+      const p = await registerPatient(t.app, { name: 'Retry Patient' });
+      const booked = json(await book(t.app, p.token, doctor.id, futureSlot(3, 8)));
+      await deliver();
+      fresh();
+      const saved = clock.now();
+      smtp.reject = (addr) => addr === p.email;
+      try {
+        clock.set(new Date(booked.appointment.startsAt).getTime() - 23 * HOUR);
+        const r = await deliver();
+        assert.equal(r.retrying, 1, 'the reminder failed once and waits for its retry');
+        const cancel = await post(t.app, '/api/user/cancel-appointment', { appointmentId: booked.appointment._id }, bearer(p.token));
+        assert.equal(cancel.statusCode, 200, cancel.body);
+        smtp.reject = () => false;
+        clock.advance(60_000);
+        const again = await deliver();
+        assert.equal(again.skipped, 1);
+        const mails = to(fresh(), p.email);
+        assert.equal(mails.some((m) => /^Reminder:/.test(m.mail.subject ?? '')), false, 'no reminder of a cancelled visit');
+        const [row] = await t.testDb.database.query<{ status: string; last_error: string }>(
+          "SELECT status, last_error FROM notification_outbox WHERE topic = 'appointment.reminder' AND recipient = $1",
+          [p.email],
+        );
+        assert.deepEqual(row, { status: 'skipped', last_error: 'appointment no longer live at the announced time' });
+        const list = json(await get(t.app, '/api/admin/notifications/outbox?status=skipped', bearer(atoken)));
+        assert.ok(list.counts.skipped >= 1);
+      } finally {
+        smtp.reject = () => false;
+        clock.set(saved);
+      }
+    });
+
     it('a periodic job that throws does not keep the worker from delivering', async () => {
       await t.app.ctx.notifications.enqueueEmail(undefined, { to: 'after-job@example.com', subject: 'After a failing job', text: 'x' });
       const warnings: string[] = [];
@@ -638,6 +670,32 @@ describe('notifications: email, in-app, reminders, calendar', () => {
       assert.equal(json(gone).message, 'Calendar feed not found');
       assert.equal((await get(t.app, '/api/calendar/short.ics')).statusCode, 400);
     });
+  });
+});
+
+describe('reminders with PAYMENT_REQUIRED', () => {
+  let t: TestApp;
+  const clock = new ManualClock(Date.now());
+  before(async () => {
+    t = await makeTestApp({ PAYMENT_REQUIRED: 'true', PAYMENT_WINDOW_MINUTES: '15' }, { clock });
+  });
+  after(async () => t.close());
+
+  it('none for an unpaid booking past its payment window; a paid one gets its reminder', async () => {
+    const doctor = await createDoctor(t.app);
+    const unpaid = await registerPatient(t.app);
+    const paid = await registerPatient(t.app);
+    const a = json(await book(t.app, unpaid.token, doctor.id, futureSlot(0, 2))).appointment;
+    const b = json(await book(t.app, paid.token, doctor.id, futureSlot(2, 2))).appointment;
+    assert.ok(a && b);
+    await t.testDb.database.query("UPDATE appointments SET status = 'confirmed', paid = true WHERE id = $1", [b._id]);
+    // both visits within their 24 h window, the unpaid booking long past its 15-minute payment window
+    clock.set(new Date(b.startsAt).getTime() - 23 * HOUR);
+    await t.app.ctx.notificationWorker.runOnce();
+    const rows = await t.testDb.database.query<{ appointment_id: string }>('SELECT appointment_id FROM appointment_reminders');
+    assert.deepEqual(rows.map((r) => r.appointment_id), [b._id]);
+    const outbox = await t.testDb.database.query<{ recipient: string }>("SELECT recipient FROM notification_outbox WHERE topic = 'appointment.reminder'");
+    assert.deepEqual(outbox.map((r) => r.recipient), [paid.email]);
   });
 });
 

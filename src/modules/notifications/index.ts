@@ -41,6 +41,11 @@ export function createNotifications(config: Config, db: Db, clock: Clock, events
   const mailer = config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.mailFrom) : undefined;
   const worker = new DeliveryWorker(outbox, mailer, clock, { backoffMs: config.notifications.backoffMs, intervalMs: config.notifications.intervalMs }, log);
   worker.addJob((now) => service.reminders.runOnce(now));
+  worker.useRelevanceCheck(async (msg, now) =>
+    msg.appointmentId && msg.appointmentStartsAt && !(await service.reminders.stillLive(msg.appointmentId, msg.appointmentStartsAt, now))
+      ? 'appointment no longer live at the announced time'
+      : undefined,
+  );
   worker.addJob(() => service.welcome.sweep());
 
   const notifier = new AppointmentNotifier(service, config, domain);

@@ -22,6 +22,8 @@ export interface OutgoingEmail {
   topic?: string;
   /** a message with a key already in the outbox is not enqueued again */
   dedupeKey?: string;
+  /** send only while this appointment is live and still starts at `startsAt` (reminders) */
+  onlyWhileLive?: { appointmentId: string; startsAt: Date };
 }
 
 export class OutboxRepo {
@@ -66,6 +68,8 @@ export class OutboxRepo {
         // stable across retries, so a receiver can drop a copy re-sent after a crash
         messageId: `<${id}@${this.mailDomain}>`,
         createdAt: now,
+        appointmentId: msg.onlyWhileLive?.appointmentId ?? null,
+        appointmentStartsAt: msg.onlyWhileLive?.startsAt ?? null,
       })
       .onConflictDoNothing()
       .returning({ id: notificationOutbox.id });
@@ -127,6 +131,14 @@ export class OutboxRepo {
     await this.db
       .update(notificationOutbox)
       .set({ status: 'logged', lockedUntil: null })
+      .where(and(eq(notificationOutbox.id, id), eq(notificationOutbox.status, 'sending'), eq(notificationOutbox.lockedUntil, leaseUntil)));
+  }
+
+  /** Drops a message unsent: what it announced no longer holds. */
+  async markSkipped(id: string, leaseUntil: Date, reason: string): Promise<void> {
+    await this.db
+      .update(notificationOutbox)
+      .set({ status: 'skipped', lockedUntil: null, lastError: reason })
       .where(and(eq(notificationOutbox.id, id), eq(notificationOutbox.status, 'sending'), eq(notificationOutbox.lockedUntil, leaseUntil)));
   }
 

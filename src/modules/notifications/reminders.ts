@@ -3,8 +3,10 @@
 // appointment_reminders in the same transaction as the outbox email. A restart therefore neither
 // loses a reminder (the next pass finds it) nor repeats one (the primary key refuses it), several
 // instances cannot both send it, a cancelled appointment is no longer live, and a moved one has a
-// new start time and so gets its own reminders.
-import { and, eq, gt, inArray, lte, sql } from 'drizzle-orm';
+// new start time and so gets its own reminders. With PAYMENT_REQUIRED an unpaid booking past its
+// payment window is not live either (its slot is released). The email names its appointment and start
+// time, so the worker drops it if that stops holding before it goes out (a retry after a cancellation).
+import { and, eq, gt, inArray, lte, not, sql, type SQL } from 'drizzle-orm';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { appointments } from '../../db/schema.js';
@@ -53,6 +55,25 @@ export class ReminderScheduler {
     private readonly warn: (msg: string) => void = () => undefined,
   ) {}
 
+  /** Appointments that still take place: pending or confirmed, and not an unpaid booking past its payment window. */
+  private live(now: Date): SQL {
+    const status = inArray(appointments.status, ['pending', 'confirmed']);
+    if (!this.config.paymentRequired) return status;
+    const cutoff = new Date(now.getTime() - this.config.paymentWindowMinutes * 60_000);
+    const expired = and(eq(appointments.status, 'pending'), eq(appointments.paid, false), lte(appointments.createdAt, cutoff));
+    return and(status, not(expired!))!;
+  }
+
+  /** Whether a reminder for (appointment, start time) may still go out at `now`. */
+  async stillLive(appointmentId: string, startsAt: Date, now: Date): Promise<boolean> {
+    const [row] = await this.db
+      .select({ id: appointments.id })
+      .from(appointments)
+      .where(and(eq(appointments.id, appointmentId), eq(appointments.startsAt, startsAt), gt(appointments.startsAt, now), this.live(now)))
+      .limit(1);
+    return !!row;
+  }
+
   /**
    * Enqueues every reminder due at `now`; returns how many. Each reminder is its own transaction and
    * a failing one is logged and skipped (tried again next pass), so one bad record never holds up
@@ -73,7 +94,7 @@ export class ReminderScheduler {
       .from(appointments)
       .where(
         and(
-          inArray(appointments.status, ['pending', 'confirmed']),
+          this.live(now),
           gt(appointments.startsAt, now),
           lte(appointments.startsAt, horizon),
           sql`NOT EXISTS (SELECT 1 FROM appointment_reminders r WHERE r.appointment_id = ${appointments.id} AND r.starts_at = ${appointments.startsAt} AND r.offset_minutes <= ${dueNow})`,
@@ -103,7 +124,7 @@ export class ReminderScheduler {
       const [live] = await tx
         .select({ id: appointments.id })
         .from(appointments)
-        .where(and(eq(appointments.id, cand.id), eq(appointments.startsAt, cand.startsAt), inArray(appointments.status, ['pending', 'confirmed'])))
+        .where(and(eq(appointments.id, cand.id), eq(appointments.startsAt, cand.startsAt), this.live(now)))
         .for('update');
       if (!live) return false;
       const inserted = await tx
@@ -116,7 +137,14 @@ export class ReminderScheduler {
       if (!c) return false;
       const mail = renderAppointmentEmail('reminder.patient', { ...appointmentVars(c, this.config, c.patient.name), lead: leadTextUntil(cand.startsAt, now) });
       // an unusable stored address (old imported data) still gets the in-app reminder
-      if (isMailAddress(c.patient.email)) await this.notifications.enqueueEmail(tx, { to: c.patient.email, ...mail, topic: 'appointment.reminder' });
+      if (isMailAddress(c.patient.email)) {
+        await this.notifications.enqueueEmail(tx, {
+          to: c.patient.email,
+          ...mail,
+          topic: 'appointment.reminder',
+          onlyWhileLive: { appointmentId: cand.id, startsAt: cand.startsAt },
+        });
+      }
       await this.notifications.notify(tx, {
         role: 'patient',
         recipientId: c.patient.id,

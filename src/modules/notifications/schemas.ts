@@ -47,6 +47,7 @@ export const OutboxStatusEnum = Type.Union([
   Type.Literal('sent'),
   Type.Literal('failed'),
   Type.Literal('logged'),
+  Type.Literal('skipped'),
 ]);
 
 export const OutboxQuery = Type.Object(

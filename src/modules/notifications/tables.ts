@@ -4,7 +4,8 @@ import { integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
-export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'logged';
+/** `skipped`: dropped unsent because what it announced no longer holds (a reminder of a cancelled visit) */
+export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'logged' | 'skipped';
 export type IcsMethod = 'REQUEST' | 'CANCEL';
 export type RecipientRole = 'patient' | 'doctor' | 'admin';
 
@@ -27,6 +28,9 @@ export const notificationOutbox = pgTable('notification_outbox', {
   messageId: text('message_id').notNull(),
   createdAt: ts('created_at').notNull().defaultNow(),
   sentAt: ts('sent_at'),
+  /** a reminder: sent only while this appointment is live and starts at `appointmentStartsAt` (migration 1100) */
+  appointmentId: text('appointment_id'),
+  appointmentStartsAt: ts('appointment_starts_at'),
 });
 
 export const notifications = pgTable('notifications', {

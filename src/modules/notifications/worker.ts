@@ -4,6 +4,7 @@
 import type { Clock } from '../../lib/clock.js';
 import type { Mailer } from './mailer.js';
 import type { OutboxRepo } from './outbox.js';
+import type { OutboxRow } from './tables.js';
 
 export interface WorkerOptions {
   batchSize?: number;
@@ -13,6 +14,9 @@ export interface WorkerOptions {
   intervalMs: number;
 }
 
+/** Whether a claimed message is still worth sending; a reason to drop it otherwise. */
+export type RelevanceCheck = (msg: OutboxRow, now: Date) => Promise<string | undefined>;
+
 export interface TickResult {
   sent: number;
   logged: number;
@@ -20,6 +24,8 @@ export interface TickResult {
   failed: number;
   /** claimed, but the lease ran out before their turn and another worker took them over */
   lost: number;
+  /** dropped unsent: what they announced no longer holds (a reminder of a cancelled visit) */
+  skipped: number;
 }
 
 const MAX_BACKOFF_MS = 3600_000;
@@ -32,6 +38,7 @@ export class DeliveryWorker {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
   private readonly jobs: Array<(now: Date) => Promise<unknown>> = [];
+  private relevance: RelevanceCheck = async () => undefined;
 
   constructor(
     private readonly outbox: OutboxRepo,
@@ -40,6 +47,11 @@ export class DeliveryWorker {
     private readonly opts: WorkerOptions,
     private readonly log: { info(msg: string): void; warn(msg: string): void },
   ) {}
+
+  /** Checked right before each send (a reminder retried after its appointment was cancelled must not go). */
+  useRelevanceCheck(check: RelevanceCheck): void {
+    this.relevance = check;
+  }
 
   /** Adds a periodic job run before each delivery pass (it may enqueue messages). */
   addJob(job: (now: Date) => Promise<unknown>): void {
@@ -56,7 +68,7 @@ export class DeliveryWorker {
         this.log.warn(`notification job failed: ${(err as Error).message}`);
       }
     }
-    const result: TickResult = { sent: 0, logged: 0, retrying: 0, failed: 0, lost: 0 };
+    const result: TickResult = { sent: 0, logged: 0, retrying: 0, failed: 0, lost: 0, skipped: 0 };
     const leaseMs = this.opts.leaseMs ?? 120_000;
     for (;;) {
       const batch = await this.outbox.claim(this.clock.now(), leaseMs, this.opts.batchSize ?? 20);
@@ -68,6 +80,12 @@ export class DeliveryWorker {
         const leaseUntil = msg.lockedUntil ? await this.outbox.renew(msg.id, msg.lockedUntil, leaseMs) : undefined;
         if (!leaseUntil) {
           result.lost++;
+          continue;
+        }
+        const stale = await this.relevance(msg, this.clock.now());
+        if (stale) {
+          await this.outbox.markSkipped(msg.id, leaseUntil, stale);
+          result.skipped++;
           continue;
         }
         if (!this.mailer) {
