@@ -98,6 +98,14 @@ describe('notifications: email, in-app, reminders, calendar', () => {
     let uid: string;
     const slot = futureSlot(0, 3);
     const moved = futureSlot(2, 3);
+    /** every appointment email has a plain-text and an HTML part */
+    const bothParts = (mails: ReceivedMail[]) => {
+      for (const m of mails) {
+        assert.ok((m.mail.text ?? '').trim().length > 0, `text part of "${m.mail.subject}"`);
+        assert.match(String(m.mail.html), /<h2[^>]*>[^<]+<\/h2>/, `HTML part of "${m.mail.subject}"`);
+      }
+      return mails;
+    };
 
     it('booking writes the emails to the outbox only; the worker sends patient and doctor an invitation', async () => {
       const before = await outboxCount();
@@ -110,7 +118,7 @@ describe('notifications: email, in-app, reminders, calendar', () => {
 
       const r = await deliver();
       assert.equal(r.sent, 2);
-      const mails = fresh();
+      const mails = bothParts(fresh());
       const [p] = to(mails, patient.email);
       const [d] = to(mails, doctor.email);
       assert.ok(p && d, 'patient and doctor each get one');
@@ -153,7 +161,7 @@ describe('notifications: email, in-app, reminders, calendar', () => {
       const res = await post(t.app, '/api/user/reschedule-appointment', { appointmentId, ...moved }, bearer(patient.token));
       assert.equal(res.statusCode, 200, res.body);
       await deliver();
-      const mails = fresh();
+      const mails = bothParts(fresh());
       assert.equal(mails.length, 2);
       for (const m of mails) {
         const ev = cal0(m);
@@ -166,10 +174,11 @@ describe('notifications: email, in-app, reminders, calendar', () => {
     });
 
     it('payment confirmation notifies both with a CONFIRMED invitation', async () => {
-      const row = await t.app.ctx.appointments.get(appointmentId);
-      await t.app.ctx.appointments.transition(row, { status: 'confirmed', paid: true, paidAt: clock.now() }, 'confirmed', 'system');
+      // the confirmation every verified gateway payment goes through (PaymentService.settle)
+      const confirmed = await t.app.ctx.appointments.confirmPayment(appointmentId, { gateway: 'razorpay', ref: 'order_notify_1', paymentId: 'pay_notify_1' });
+      assert.ok(confirmed);
       await deliver();
-      const mails = fresh();
+      const mails = bothParts(fresh());
       assert.equal(mails.length, 2);
       assert.match(to(mails, patient.email)[0].mail.subject ?? '', /^Appointment confirmed with Dr\. Ravi Kumar/);
       for (const m of mails) {
@@ -182,7 +191,7 @@ describe('notifications: email, in-app, reminders, calendar', () => {
       const res = await post(t.app, '/api/doctor/cancel-appointment', { appointmentId, reason: 'Emergency surgery' }, bearer(doctor.token));
       assert.equal(res.statusCode, 200, res.body);
       await deliver();
-      const mails = fresh();
+      const mails = bothParts(fresh());
       const [p] = to(mails, patient.email);
       const [d] = to(mails, doctor.email);
       const [a] = to(mails, ADMIN_EMAIL);
@@ -207,9 +216,35 @@ describe('notifications: email, in-app, reminders, calendar', () => {
       fresh();
       await post(t.app, '/api/user/cancel-appointment', { appointmentId: id }, bearer(patient.token));
       await deliver();
-      const mails = fresh();
+      const mails = bothParts(fresh());
       assert.deepEqual(mails.map((m) => m.rcpt[0]).sort(), [doctor.email, patient.email].sort());
       assert.match(to(mails, doctor.email)[0].mail.text ?? '', /cancelled by the patient/);
+      for (const m of mails) {
+        const cal = calendarOf(m.mail)!;
+        assert.equal(cal.props.METHOD, 'CANCEL');
+        assert.equal(cal.events[0].UID, `appointment-${id}@clinic.test`);
+        assert.equal(cal.events[0].STATUS, 'CANCELLED');
+        assert.equal(cal.events[0].SEQUENCE, '1');
+      }
+      assert.match(to(mails, patient.email)[0].mail.subject ?? '', /^Appointment cancelled: Dr\. Ravi Kumar/);
+    });
+
+    it('cancellation by the admin: both hear it was the clinic, with METHOD CANCEL', async () => {
+      const res = await book(t.app, patient.token, doctor.id, futureSlot(5, 3));
+      const id = json(res).appointment._id;
+      await deliver();
+      fresh();
+      const cancelled = await post(t.app, '/api/admin/cancel-appointment', { appointmentId: id }, bearer(atoken));
+      assert.equal(cancelled.statusCode, 200, cancelled.body);
+      await deliver();
+      const mails = bothParts(fresh());
+      assert.deepEqual(mails.map((m) => m.rcpt[0]).sort(), [doctor.email, patient.email].sort(), 'unpaid: no refund email to the admin');
+      for (const m of mails) {
+        assert.match(m.mail.text ?? '', /cancelled by the clinic/);
+        assert.equal(calendarOf(m.mail)!.props.METHOD, 'CANCEL');
+        assert.equal(cal0(m).UID, `appointment-${id}@clinic.test`);
+      }
+      assert.match(to(mails, doctor.email)[0].mail.subject ?? '', /^Cancelled: Asha Patient on /);
     });
 
     it('completion thanks the patient, without an invitation', async () => {
@@ -220,7 +255,7 @@ describe('notifications: email, in-app, reminders, calendar', () => {
       const done = await post(t.app, '/api/doctor/complete-appointment', { appointmentId: id }, bearer(doctor.token));
       assert.equal(done.statusCode, 200, done.body);
       await deliver();
-      const mails = fresh();
+      const mails = bothParts(fresh());
       assert.equal(mails.length, 1);
       assert.equal(mails[0].rcpt[0], patient.email);
       assert.equal(mails[0].mail.subject, 'Thank you for visiting Dr. Ravi Kumar');
@@ -235,7 +270,7 @@ describe('notifications: email, in-app, reminders, calendar', () => {
       const row = await t.app.ctx.appointments.get(id);
       await t.app.ctx.appointments.transition(row, { status: 'cancelled', cancelledBy: 'system', cancelledAt: clock.now() }, 'expired', 'system');
       await deliver();
-      const mails = fresh();
+      const mails = bothParts(fresh());
       assert.equal(mails.length, 2);
       assert.match(to(mails, patient.email)[0].mail.subject ?? '', /^Appointment released: Dr\. Ravi Kumar/);
       for (const m of mails) {
