@@ -1,6 +1,5 @@
 // Demo data so a new user sees a working system at once: doctors across the spec's specialities,
 // each with a generated portrait. Runs on an empty database only (or via `npm run seed`).
-import sharp from 'sharp';
 import type { AppContext } from '../../context.js';
 
 const SPECIALITIES = [
@@ -23,6 +22,7 @@ const COLOURS = ['#5f6fff', '#22c55e', '#f59e0b', '#ef4444', '#06b6d4', '#a855f7
 
 async function portrait(initials: string, colour: string): Promise<Buffer> {
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="256" height="256"><rect width="256" height="256" fill="${colour}"/><text x="128" y="150" font-size="96" text-anchor="middle" fill="#fff" font-family="sans-serif">${initials}</text></svg>`;
+  const sharp = (await import('sharp')).default; // only on an empty database: not a cost of every start
   return sharp(Buffer.from(svg)).png().toBuffer();
 }
 

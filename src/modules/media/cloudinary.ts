@@ -5,7 +5,8 @@
 // Credentials go with every call rather than into the SDK's process-wide `cloudinary.config()`, so
 // several apps (tests, or two deployments in one process) never see each other's account.
 import http from 'node:http';
-import { v2 as cloudinary, type UploadApiOptions, type UploadApiResponse } from 'cloudinary';
+import type { UploadApiOptions, UploadApiResponse } from 'cloudinary';
+import { lazy } from '../../lib/lazy.js';
 import { DEFAULT_IMAGE_SIZE, IMAGE_SIZES, type ImageVariant } from './pipeline.js';
 import { newImageBase, type ImageStore, type StoredImage } from './storage.js';
 
@@ -23,6 +24,8 @@ export interface CloudinarySettings {
 const DELIVERY_PATH = new RegExp(`/${CLOUDINARY_FOLDER}/([a-f0-9]{32})-(\\d{2,4})\\.[a-z]+$`);
 
 const REQUEST_TIMEOUT_MS = 20_000;
+
+const loadCloudinary = lazy(async () => (await import('cloudinary')).v2);
 
 /** Cloudinary's delivery host: a picture of this account is at https://res.cloudinary.com/<cloud name>/… */
 const DELIVERY_HOST = 'res.cloudinary.com';
@@ -92,7 +95,8 @@ export class CloudinaryImageStore implements ImageStore {
     await Promise.all(IMAGE_SIZES.map((size) => this.destroy(`${CLOUDINARY_FOLDER}/${base}-${size}`)));
   }
 
-  private upload(publicId: string, webp: Buffer): Promise<UploadApiResponse> {
+  private async upload(publicId: string, webp: Buffer): Promise<UploadApiResponse> {
+    const cloudinary = await loadCloudinary();
     const options: UploadApiOptions = {
       ...this.auth,
       folder: CLOUDINARY_FOLDER,
@@ -112,7 +116,7 @@ export class CloudinaryImageStore implements ImageStore {
   private async destroy(publicId: string): Promise<void> {
     // The typings list only a few options; the SDK reads credentials and transport from the same object.
     const options = { ...this.auth, resource_type: 'image', invalidate: true } as { invalidate?: boolean };
-    const res: unknown = await cloudinary.uploader.destroy(publicId, options);
+    const res: unknown = await (await loadCloudinary()).uploader.destroy(publicId, options);
     const result = (res as { result?: unknown } | undefined)?.result;
     // 'not found' is fine: the rendition is gone either way.
     if (result !== 'ok' && result !== 'not found') throw new Error(`Cloudinary destroy of ${publicId} answered ${String(result)}`);

@@ -2,7 +2,8 @@
 // plain JPEG, PNG or WebP (SVG and other scriptable or exotic formats never reach a decoder), and
 // re-encode what is accepted into clean WebP renditions. Re-encoding drops every metadata block
 // (EXIF, GPS, XMP, ICC, comments), so nothing a camera wrote about the patient leaves the server.
-import sharp, { type Metadata } from 'sharp';
+import type { Metadata } from 'sharp';
+import { lazy } from '../../lib/lazy.js';
 import { AppError } from '../../lib/errors.js';
 
 export type ImageKind = 'jpeg' | 'png' | 'webp';
@@ -48,9 +49,12 @@ const tooManyPixels = (maxPixels: number) =>
  * Validates an upload and renders it as WebP in every size of IMAGE_SIZES: auto-rotated from the
  * EXIF orientation, then stripped of all metadata. Throws AppError 415 for anything unacceptable.
  */
+const loadSharp = lazy(async () => (await import('sharp')).default);
+
 export async function processImage(buffer: Buffer, maxPixels = MAX_INPUT_PIXELS): Promise<ImageVariant[]> {
   const kind = sniffImageType(buffer);
   if (!kind) throw unsupportedType();
+  const sharp = await loadSharp();
   // Every decode refuses truncated/corrupt data and oversized canvases outright.
   const decodeOptions = { limitInputPixels: maxPixels, failOn: 'error' } as const;
 

@@ -1,6 +1,7 @@
 // Razorpay adapter over the official SDK. RAZORPAY_API_BASE re-points the SDK's own axios client
 // (`api.rq`, whose baseURL the SDK sets to https://api.razorpay.com) without forking the SDK.
-import Razorpay from 'razorpay';
+import type Razorpay from 'razorpay';
+import { lazy } from '../../lib/lazy.js';
 import { GatewayError, hmacHex, sameHex, type IssuedRefund, type RefundState } from './gateway.js';
 
 export interface RazorpayOrder {
@@ -41,21 +42,26 @@ function wrap(err: unknown): GatewayError {
 export const refundState = (status: string | undefined): RefundState =>
   status === 'processed' ? 'processed' : status === 'failed' ? 'failed' : 'pending';
 
+const loadRazorpay = lazy(async () => (await import('razorpay')).default);
+
 export class RazorpayGateway {
-  private readonly sdk: Razorpay;
+  /** the SDK client, made on first use (see lib/lazy.ts) */
+  private readonly client: () => Promise<Razorpay>;
 
   constructor(
     private readonly keys: { keyId: string; keySecret: string },
     apiBase?: string,
   ) {
-    this.sdk = new Razorpay({ key_id: keys.keyId, key_secret: keys.keySecret });
-    if (apiBase) {
-      const api = (this.sdk as unknown as { api?: { rq?: { defaults: { baseURL?: string; timeout?: number } } } }).api;
-      if (!api?.rq) throw new Error('razorpay SDK layout changed: cannot apply RAZORPAY_API_BASE');
-      api.rq.defaults.baseURL = apiBase.replace(/\/$/, '');
-    }
-    const rq = (this.sdk as unknown as { api?: { rq?: { defaults: { timeout?: number } } } }).api?.rq;
-    if (rq) rq.defaults.timeout = 20_000; // the SDK sets none; a hung gateway must not hang the request
+    this.client = lazy(async () => {
+      const sdk = new (await loadRazorpay())({ key_id: keys.keyId, key_secret: keys.keySecret });
+      const rq = (sdk as unknown as { api?: { rq?: { defaults: { baseURL?: string; timeout?: number } } } }).api?.rq;
+      if (apiBase) {
+        if (!rq) throw new Error('razorpay SDK layout changed: cannot apply RAZORPAY_API_BASE');
+        rq.defaults.baseURL = apiBase.replace(/\/$/, '');
+      }
+      if (rq) rq.defaults.timeout = 20_000; // the SDK sets none; a hung gateway must not hang the request
+      return sdk;
+    });
   }
 
   get keyId(): string {
@@ -64,7 +70,8 @@ export class RazorpayGateway {
 
   async createOrder(input: { amountMinor: number; currency: string; receipt: string; notes: Record<string, string> }): Promise<RazorpayOrder> {
     try {
-      const order = await this.sdk.orders.create({ amount: input.amountMinor, currency: input.currency, receipt: input.receipt, notes: input.notes });
+      const sdk = await this.client();
+      const order = await sdk.orders.create({ amount: input.amountMinor, currency: input.currency, receipt: input.receipt, notes: input.notes });
       return order as unknown as RazorpayOrder;
     } catch (err) {
       throw wrap(err);
@@ -73,7 +80,8 @@ export class RazorpayGateway {
 
   async fetchOrder(orderId: string): Promise<RazorpayOrder> {
     try {
-      return (await this.sdk.orders.fetch(orderId)) as unknown as RazorpayOrder;
+      const sdk = await this.client();
+      return (await sdk.orders.fetch(orderId)) as unknown as RazorpayOrder;
     } catch (err) {
       throw wrap(err);
     }
@@ -81,7 +89,8 @@ export class RazorpayGateway {
 
   async orderPayments(orderId: string): Promise<RazorpayPayment[]> {
     try {
-      const res = await this.sdk.orders.fetchPayments(orderId);
+      const sdk = await this.client();
+      const res = await sdk.orders.fetchPayments(orderId);
       return (res.items ?? []) as unknown as RazorpayPayment[];
     } catch (err) {
       throw wrap(err);
@@ -90,7 +99,8 @@ export class RazorpayGateway {
 
   async refund(paymentId: string, amountMinor: number, appointmentId: string): Promise<IssuedRefund> {
     try {
-      const r = await this.sdk.payments.refund(paymentId, {
+      const sdk = await this.client();
+      const r = await sdk.payments.refund(paymentId, {
         amount: amountMinor,
         receipt: `refund-${appointmentId}`,
         notes: { reason: 'Appointment cancellation', appointmentId },
@@ -104,7 +114,8 @@ export class RazorpayGateway {
   /** A refund this app already issued for the appointment (Razorpay has no idempotency keys). */
   async findRefund(paymentId: string, appointmentId: string): Promise<IssuedRefund | undefined> {
     try {
-      const res = await this.sdk.payments.fetchMultipleRefund(paymentId, { count: 100 });
+      const sdk = await this.client();
+      const res = await sdk.payments.fetchMultipleRefund(paymentId, { count: 100 });
       const found = (res.items ?? []).find((r) => (r.notes as Record<string, unknown> | undefined)?.appointmentId === appointmentId);
       return found ? { id: found.id, state: refundState(found.status) } : undefined;
     } catch (err) {

@@ -1,6 +1,6 @@
 // PDF receipts for paid appointments, drawn with pdfkit. Streams are left uncompressed: receipts
 // are one small page, and plain text inside keeps them searchable and testable.
-import PDFDocument from 'pdfkit';
+import { lazy } from '../../lib/lazy.js';
 import type { AppointmentRow } from '../../db/schema.js';
 import { conflict, notFound } from '../../lib/errors.js';
 import { toMajor } from '../../lib/money.js';
@@ -48,7 +48,10 @@ export function receiptData(a: AppointmentRow): ReceiptData {
   };
 }
 
-export function renderReceipt(r: ReceiptData): Promise<Buffer> {
+const loadPdfKit = lazy(async () => (await import('pdfkit')).default);
+
+export async function renderReceipt(r: ReceiptData): Promise<Buffer> {
+  const PDFDocument = await loadPdfKit();
   return new Promise((resolve, reject) => {
     const doc = new PDFDocument({ size: 'A4', margin: 56, compress: false, info: { Title: `Prescripto receipt ${r.receiptNo}`, Author: 'Prescripto' } });
     const chunks: Buffer[] = [];

@@ -1,7 +1,8 @@
 // Stripe adapter over the official SDK. STRIPE_API_BASE becomes the SDK's host/port/protocol
 // options (stripe-mock, a proxy, or the tests' stand-in); unset, the SDK talks to api.stripe.com.
 // The SDK has no path option, so config.ts refuses a base with a path.
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
+import { lazy } from '../../lib/lazy.js';
 import { GatewayError, type IssuedRefund, type RefundState } from './gateway.js';
 
 export interface CheckoutSession {
@@ -25,8 +26,10 @@ export interface CheckoutInput {
   customerEmail?: string;
 }
 
-function wrap(err: unknown): GatewayError {
-  if (err instanceof Stripe.errors.StripeError) {
+const loadStripe = lazy(async () => (await import('stripe')).default);
+
+function wrap(err: unknown, sdk: typeof Stripe): GatewayError {
+  if (err instanceof sdk.errors.StripeError) {
     const status = err.statusCode;
     const retryable = status === undefined || status >= 500 || status === 429 || err.type === 'StripeConnectionError';
     return new GatewayError('stripe', `${err.type}: ${err.message}`, retryable, status);
@@ -55,7 +58,7 @@ export function sessionView(s: Stripe.Checkout.Session): CheckoutSession {
 }
 
 export class StripeGateway {
-  private readonly sdk: Stripe;
+  private readonly client: () => Promise<Stripe>;
 
   constructor(secretKey: string, apiBase?: string) {
     const opts: ConstructorParameters<typeof Stripe>[1] = { timeout: 20_000, maxNetworkRetries: 1 };
@@ -66,12 +69,22 @@ export class StripeGateway {
       opts.protocol = u.protocol === 'http:' ? 'http' : 'https';
       if (u.port) opts.port = Number(u.port);
     }
-    this.sdk = new Stripe(secretKey, opts);
+    this.client = lazy(async () => new (await loadStripe())(secretKey, opts));
+  }
+
+  /** Runs one SDK call; its errors become GatewayErrors (retryable or not). */
+  private async call<T>(fn: (sdk: Stripe) => Promise<T>): Promise<T> {
+    const [Sdk, sdk] = await Promise.all([loadStripe(), this.client()]);
+    try {
+      return await fn(sdk);
+    } catch (err) {
+      throw wrap(err, Sdk);
+    }
   }
 
   async createCheckoutSession(input: CheckoutInput): Promise<CheckoutSession> {
-    try {
-      const session = await this.sdk.checkout.sessions.create(
+    return this.call(async (sdk) => {
+      const session = await sdk.checkout.sessions.create(
         {
           mode: 'payment',
           line_items: [
@@ -93,17 +106,11 @@ export class StripeGateway {
         },
       ); // the SDK adds an idempotency key to its own network retries, so a blip opens one session
       return sessionView(session);
-    } catch (err) {
-      throw wrap(err);
-    }
+    });
   }
 
   async retrieveSession(id: string): Promise<CheckoutSession> {
-    try {
-      return sessionView(await this.sdk.checkout.sessions.retrieve(id));
-    } catch (err) {
-      throw wrap(err);
-    }
+    return this.call(async (sdk) => sessionView(await sdk.checkout.sessions.retrieve(id)));
   }
 
   /**
@@ -111,34 +118,35 @@ export class StripeGateway {
    * known, else among the PaymentIntent's refunds by the appointment id put in its metadata.
    */
   async findRefund(paymentIntentId: string, appointmentId: string, refundId?: string | null): Promise<IssuedRefund | undefined> {
-    try {
+    return this.call(async (sdk) => {
       if (refundId) {
-        const r = await this.sdk.refunds.retrieve(refundId);
+        const r = await sdk.refunds.retrieve(refundId);
         return { id: r.id, state: stripeRefundState(r.status) };
       }
-      const list = await this.sdk.refunds.list({ payment_intent: paymentIntentId, limit: 100 });
+      const list = await sdk.refunds.list({ payment_intent: paymentIntentId, limit: 100 });
       const r = list.data.find((x) => x.metadata?.appointmentId === appointmentId);
       return r ? { id: r.id, state: stripeRefundState(r.status) } : undefined;
-    } catch (err) {
-      throw wrap(err);
-    }
+    });
   }
 
   /** Refunds part or all of a PaymentIntent; the idempotency key makes a retried call return the same refund. */
   async refund(paymentIntentId: string, amountMinor: number, appointmentId: string, idempotencyKey: string): Promise<IssuedRefund> {
-    try {
-      const r = await this.sdk.refunds.create(
+    return this.call(async (sdk) => {
+      const r = await sdk.refunds.create(
         { payment_intent: paymentIntentId, amount: amountMinor, reason: 'requested_by_customer', metadata: { appointmentId } },
         { idempotencyKey },
       );
       return { id: r.id, state: stripeRefundState(r.status) };
-    } catch (err) {
-      throw wrap(err);
-    }
+    });
   }
 }
 
-/** Verifies a webhook's Stripe-Signature over the raw body; throws when it does not match. */
-export function stripeWebhookEvent(raw: Buffer, signature: string, secret: string): Stripe.Event {
-  return Stripe.webhooks.constructEvent(raw, signature, secret);
+/** Verifies a webhook's Stripe-Signature over the raw body: the event, or undefined when it does not verify. */
+export async function stripeWebhookEvent(raw: Buffer, signature: string, secret: string): Promise<Stripe.Event | undefined> {
+  const sdk = await loadStripe();
+  try {
+    return sdk.webhooks.constructEvent(raw, signature, secret);
+  } catch {
+    return undefined; // a bad or stale signature, or a body that is not the signed JSON
+  }
 }

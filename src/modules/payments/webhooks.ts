@@ -70,12 +70,8 @@ export class WebhookService {
     const secret = this.config.stripeWebhookSecret;
     if (!secret) throw serviceUnavailable('Stripe webhook is not configured');
     if (!signature) throw badRequest('Missing Stripe-Signature header');
-    let event;
-    try {
-      event = stripeWebhookEvent(raw, signature, secret);
-    } catch {
-      throw badRequest('Invalid Stripe signature');
-    }
+    const event = await stripeWebhookEvent(raw, signature, secret);
+    if (!event) throw badRequest('Invalid Stripe signature');
     const data = obj(obj(event.data).object);
     // the event id is inside the signed body, so it alone identifies a delivery
     return this.once('stripe', [event.id], event.type, async () => {
