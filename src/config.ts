@@ -96,6 +96,8 @@ export interface NotificationSettings {
   livePingMs: number;
   /** WELCOME_LINK_TTL_HOURS: lifetime of the "set your password" link in a new doctor's welcome email */
   welcomeLinkTtlHours: number;
+  /** NOTIFY_LEASE_SECONDS: how long a claimed message belongs to its worker (a dead worker's messages wait this long) */
+  leaseMs: number;
 }
 
 function minutesList(env: Env, key: string, def: number[]): number[] {
@@ -332,6 +334,7 @@ export function loadConfig(env: Env = process.env): Config {
       reminderMinutes: minutesList(env, 'REMINDER_MINUTES', [24 * 60, 60]),
       livePingMs: int(env, 'LIVE_PING_SECONDS', 25, 1, 300) * 1000,
       welcomeLinkTtlHours: int(env, 'WELCOME_LINK_TTL_HOURS', 72, 1, 30 * 24),
+      leaseMs: int(env, 'NOTIFY_LEASE_SECONDS', 120, 1, 3600) * 1000,
     },
   };
 }

@@ -39,7 +39,7 @@ export function createNotifications(config: Config, db: Db, clock: Clock, events
   const outbox = new OutboxRepo(db, domain, clock === systemClock ? undefined : clock);
   const service = new NotificationService(db, outbox, clock, config, domain, log.info, log.warn);
   const mailer = config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.mailFrom) : undefined;
-  const worker = new DeliveryWorker(outbox, mailer, clock, { backoffMs: config.notifications.backoffMs, intervalMs: config.notifications.intervalMs }, log);
+  const worker = new DeliveryWorker(outbox, mailer, clock, { backoffMs: config.notifications.backoffMs, intervalMs: config.notifications.intervalMs, leaseMs: config.notifications.leaseMs }, log);
   worker.addJob((now) => service.reminders.runOnce(now));
   worker.useRelevanceCheck(async (msg, now) =>
     msg.appointmentId && msg.appointmentStartsAt && !(await service.reminders.stillLive(msg.appointmentId, msg.appointmentStartsAt, now))
