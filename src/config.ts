@@ -56,6 +56,8 @@ export interface Config {
   opsPort?: number;
   /** SHUTDOWN_TIMEOUT_MS: how long SIGTERM waits for requests in flight before exiting 1 */
   shutdownTimeoutMs: number;
+  /** DB_QUERY_TIMEOUT_MS: longest statement on a PostgreSQL server before a 503 (0: no limit) */
+  dbQueryTimeoutMs: number;
   bodyLimit: number;
   uploadMaxBytes: number;
   paymentRequired: boolean;
@@ -293,6 +295,7 @@ export function loadConfig(env: Env = process.env): Config {
     opsToken: str(env, 'OPS_TOKEN'),
     opsPort: str(env, 'OPS_PORT') === undefined ? undefined : int(env, 'OPS_PORT', 0, 1, 65535),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
+    dbQueryTimeoutMs: int(env, 'DB_QUERY_TIMEOUT_MS', 5_000, 0, 600_000),
     bodyLimit: int(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1024),
     uploadMaxBytes: int(env, 'UPLOAD_MAX_BYTES', 5 * 1024 * 1024, 1024),
     paymentRequired: bool(env, 'PAYMENT_REQUIRED', false),

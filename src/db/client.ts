@@ -35,6 +35,13 @@ export interface OpenOptions {
   loadDataDir?: Blob;
   /** pool size for a PostgreSQL server */
   poolSize?: number;
+  /**
+   * PostgreSQL server only: the longest a statement may run (ms). The server cancels it
+   * (statement_timeout, SQLSTATE 57014) and, for a server that stopped answering altogether (a
+   * frozen network keeps the socket open), the client gives up a second later; both answer 503.
+   * Unset: no limit (migrations, seeding and bulk loads open their databases without one).
+   */
+  queryTimeoutMs?: number;
   migrate?: boolean;
 }
 
@@ -45,12 +52,64 @@ export const pgliteExtensions = { btree_gist, citext };
 pg.types.setTypeParser(20, (v) => Number(v));
 
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
-  const database = opts.databaseUrl ? openServer(opts.databaseUrl, opts.poolSize) : await openEmbedded(opts);
+  if (opts.databaseUrl && opts.queryTimeoutMs && opts.migrate !== false) {
+    // Migrations wait on an advisory lock while another instance migrates and may build indexes for
+    // minutes: they run on a connection of their own, without the serving pool's timeouts.
+    const migrator = openServer(opts.databaseUrl, 1);
+    try {
+      await runMigrations(migrator);
+    } finally {
+      await migrator.close();
+    }
+    return openServer(opts.databaseUrl, opts.poolSize, opts.queryTimeoutMs);
+  }
+  const database = opts.databaseUrl ? openServer(opts.databaseUrl, opts.poolSize, opts.queryTimeoutMs) : await openEmbedded(opts);
   if (opts.migrate !== false) await runMigrations(database);
   return database;
 }
 
-function openServer(url: string, poolSize = 10): Database {
+/** A client handed back to the pool while its query still waits for an answer (pg internals: no public accessor). */
+function hasQueryInFlight(client: pg.PoolClient): boolean {
+  return Boolean((client as unknown as { _activeQuery?: unknown })._activeQuery);
+}
+
+type PoolCallback = (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: Error | boolean) => void) => void;
+
+const isBegin = (q: unknown) => /^\s*begin\b/i.test(typeof q === 'string' ? q : String((q as { text?: unknown } | undefined)?.text ?? ''));
+
+/**
+ * Drizzle's transaction() checks a client out and sends BEGIN *before* its try/finally, so a BEGIN
+ * that fails (timed out, connection dropped) never gives the client back: a few of those and the
+ * pool has nothing left to lend, and the service stays down after the database returns. This pool
+ * releases such a client itself, with the error, so the pool drops it.
+ */
+class TransactionSafePool extends pg.Pool {
+  connect(): Promise<pg.PoolClient>;
+  connect(callback: PoolCallback): void;
+  connect(callback?: PoolCallback): Promise<pg.PoolClient> | void {
+    if (callback) return super.connect(callback); // pool.query's own checkout releases on error already
+    return super.connect().then((client) => {
+      const query = client.query;
+      client.query = ((...args: unknown[]) => {
+        client.query = query; // only the first statement is watched
+        const result = (query as (...a: unknown[]) => unknown).apply(client, args);
+        if (isBegin(args[0]) && result instanceof Promise) {
+          result.catch((err: Error) => {
+            try {
+              client.release(err);
+            } catch {
+              /* already released */
+            }
+          });
+        }
+        return result;
+      }) as typeof client.query;
+      return client;
+    });
+  }
+}
+
+function openServer(url: string, poolSize = 10, queryTimeoutMs?: number): Database {
   // A small pool: PostgreSQL does best with few busy connections; 10 per process keeps N workers
   // well under max_connections (100) while letting bookings wait on row locks in parallel.
   // connectionTimeoutMillis: a server that accepts TCP but never answers (network cut, proxy) must
@@ -58,7 +117,10 @@ function openServer(url: string, poolSize = 10): Database {
   // No named prepared statements: node-postgres needs a name per statement text and Drizzle's text
   // varies with filters; the hot statements are short index lookups whose planning costs far less
   // than their round trip (measured by `npm run bench`, README "Performance").
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000, keepAlive: true });
+  // statement_timeout / query_timeout: a server that accepts the connection but stops answering
+  // (a frozen network, a stuck lock) must also give a 503 within seconds (see OpenOptions).
+  const timeouts = queryTimeoutMs ? { statement_timeout: queryTimeoutMs, query_timeout: queryTimeoutMs + 1000 } : {};
+  const pool = new TransactionSafePool({ connectionString: url, max: poolSize, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000, keepAlive: true, ...timeouts });
   pool.on('error', () => {
     /* idle client errors (server restart) are surfaced on the next query instead */
   });
@@ -67,6 +129,13 @@ function openServer(url: string, poolSize = 10): Database {
   // ECONNRESET. The query in flight still rejects (→ 503), and the pool discards the dead client.
   pool.on('connect', (client) => {
     client.on('error', () => undefined);
+  });
+  // After a client-side timeout the statement is still on the wire: node-postgres keeps the
+  // connection and would answer the next caller's query after it, or run it inside a transaction
+  // whose BEGIN arrived late. A connection released in that state is closed instead (end() marks it
+  // ending, so the pool drops it rather than lending it out again).
+  pool.on('release', (_err, client) => {
+    if (hasQueryInFlight(client)) void client.end().catch(() => undefined);
   });
   const db = drizzlePg(pool, { schema }) as unknown as Db;
   return {

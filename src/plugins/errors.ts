@@ -64,18 +64,20 @@ export function validationMessage(issues: ValidationIssue[], context: string | u
   }
 }
 
-// Node socket errors, and SQLSTATE classes 08 (connection exception) and 57P (operator intervention:
-// server shutting down or restarting).
+// Node socket errors, SQLSTATE classes 08 (connection exception) and 57P (operator intervention:
+// server shutting down or restarting), and 57014 (statement cancelled: DB_QUERY_TIMEOUT_MS reached).
 const SOCKET_DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH']);
+const DB_DOWN_SQLSTATE = /^(08|57P|57014$)/;
 // What node-postgres says when a connection dies mid-query or mid-transaction (the ROLLBACK after a
-// dead connection fails with "not queryable", hiding the first error) or a pool cannot connect.
-const DB_DOWN_MESSAGE = /Connection terminated|not queryable|connection error|connect ECONNREFUSED|timeout exceeded when trying to connect/i;
+// dead connection fails with "not queryable", hiding the first error), a pool cannot connect, or a
+// server stops answering (the client-side read timeout).
+const DB_DOWN_MESSAGE = /Connection terminated|not queryable|connection error|connect ECONNREFUSED|timeout exceeded when trying to connect|Query read timeout/i;
 
 export function isDatabaseDown(err: unknown): boolean {
   let e: unknown = err;
   for (let i = 0; i < 4 && e && typeof e === 'object'; i++) {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && (SOCKET_DOWN_CODES.has(code) || /^(08|57P)/.test(code))) return true;
+    if (typeof code === 'string' && (SOCKET_DOWN_CODES.has(code) || DB_DOWN_SQLSTATE.test(code))) return true;
     const msg = (e as { message?: unknown }).message;
     if (typeof msg === 'string' && DB_DOWN_MESSAGE.test(msg)) return true;
     e = (e as { cause?: unknown }).cause;

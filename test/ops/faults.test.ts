@@ -3,6 +3,7 @@
 // recovery by itself), Redis cut off (degraded, not down).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { sql } from 'drizzle-orm';
 import { openDatabase, type Database } from '../../src/db/client.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { bearer, book, createDoctor, doctorFields, form, futureSlot, get, json, makeTestApp, pngBytes, post, registerPatient, type TestApp } from '../helpers/app.js';
@@ -194,6 +195,104 @@ describe('PostgreSQL cut off under load', { skip: process.env.DATABASE_URL ? fal
     const res = await book(t.app, patient.token, doctor.id, futureSlot(60));
     assert.equal(res.statusCode, 201, res.body);
     assert.equal((await get(t.app, '/api/user/appointments', bearer(patient.token))).statusCode, 200);
+  });
+});
+
+describe('PostgreSQL frozen: connections stay open, nothing answers', { skip: process.env.DATABASE_URL ? false : 'needs DATABASE_URL: the embedded database lives inside the process' }, () => {
+  let testDb: TestDatabase;
+  let proxy: TcpProxy;
+  let database: Database;
+  let t: TestApp;
+  before(async () => {
+    testDb = await freshDatabase();
+    const url = new URL(testDb.url!);
+    proxy = await startTcpProxy(url.hostname, Number(url.port || 5432));
+    url.port = String(proxy.port);
+    // a short DB_QUERY_TIMEOUT_MS keeps the test quick; production's default is 5 s
+    database = await openDatabase({ databaseUrl: url.toString(), migrate: false, poolSize: 3, queryTimeoutMs: 1000 });
+    t = await makeTestApp({}, { testDb: { database, url: url.toString(), drop: async () => undefined } });
+  });
+  after(async () => {
+    proxy.restore();
+    await t.close();
+    await database.close().catch(() => undefined);
+    await proxy.close();
+    await testDb.drop();
+  });
+
+  it('answers 503 with Retry-After within bounded time (no hang), then recovers after the network thaws', async () => {
+    const doctor = await createDoctor(t.app);
+    const patient = await registerPatient(t.app);
+    proxy.freeze();
+    // more transactions than the pool has connections: a client lost on a timed-out BEGIN would
+    // leave the pool empty for good, and the service would never come back
+    const odd: string[] = [];
+    for (let round = 0; round < 3; round++) {
+      const results = await answered(Promise.all([
+        book(t.app, patient.token, doctor.id, futureSlot(round)),
+        book(t.app, patient.token, doctor.id, futureSlot(10 + round)),
+        get(t.app, '/api/user/appointments', bearer(patient.token)),
+        get(t.app, '/api/doctor/profile', bearer(doctor.token)),
+      ]), 20_000);
+      for (const res of results) {
+        if (res.statusCode !== 503) odd.push(`${res.statusCode} ${res.body}`);
+        else {
+          assert.equal(res.headers['retry-after'], '5');
+          assert.deepEqual(json(res), { success: false, message: 'Service temporarily unavailable, please retry shortly' });
+        }
+      }
+    }
+    assert.deepEqual(odd, [], 'every request met the frozen database with a 503');
+    const ready = await answered(get(t.app, '/ready'));
+    assert.equal(ready.statusCode, 503);
+
+    proxy.restore();
+    let back = false;
+    for (let i = 0; i < 60 && !back; i++) {
+      back = (await answered(get(t.app, '/ready'))).statusCode === 200;
+      if (!back) await sleep(500);
+    }
+    assert.ok(back, 'ready again once the network thaws');
+    for (let k = 0; k < 2; k++) {
+      const res = await answered(book(t.app, patient.token, doctor.id, futureSlot(30 + k)));
+      assert.equal(res.statusCode, 201, res.body);
+    }
+    const list = await answered(get(t.app, '/api/user/appointments', bearer(patient.token)));
+    assert.equal(list.statusCode, 200);
+    // nothing a 503 answered was written after all (the connections it used were closed, not reused)
+    assert.equal(json(list).appointments.length, 2, list.body);
+  });
+
+  it('never lends out a connection a timed-out statement left behind, nor loses one to a timed-out BEGIN', async () => {
+    // one connection, so any reuse is the same connection
+    const url = new URL(testDb.url!);
+    url.port = String(proxy.port);
+    const one = await openDatabase({ databaseUrl: url.toString(), migrate: false, poolSize: 1, queryTimeoutMs: 500 });
+    try {
+      await one.exec('CREATE TABLE freeze_probe (v int)');
+      // the network freezes inside a transaction: INSERT and ROLLBACK time out on the client, the
+      // INSERT is still on the wire; reused, the connection would carry the next caller into that
+      // open transaction (its writes never committed)
+      const stuck = one.db.transaction(async (tx) => {
+        await tx.execute(sql`select 1`);
+        proxy.freeze();
+        await tx.execute(sql`insert into freeze_probe values (1)`);
+      });
+      await assert.rejects(answered(stuck, 15_000));
+      proxy.restore();
+      await answered(one.query('INSERT INTO freeze_probe VALUES (2)'), 15_000);
+      assert.deepEqual(await testDb.database.query('SELECT v FROM freeze_probe ORDER BY v'), [{ v: 2 }], 'the insert committed, the frozen one rolled back');
+
+      // BEGIN itself times out: the client must go back to the pool (Drizzle sends BEGIN outside its try/finally)
+      proxy.freeze();
+      for (let i = 0; i < 2; i++) await assert.rejects(answered(one.db.transaction(async (tx) => void (await tx.execute(sql`select 1`))), 15_000));
+      proxy.restore();
+      const ok = await answered(one.db.transaction(async (tx) => ((await tx.execute(sql`select 42 as n`)) as unknown as { rows: unknown[] }).rows), 15_000);
+      assert.deepEqual(ok, [{ n: 42 }]);
+    } finally {
+      proxy.restore();
+      await one.close().catch(() => undefined);
+    }
   });
 });
 

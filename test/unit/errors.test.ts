@@ -13,6 +13,10 @@ describe('database-down classification', () => {
       new Error('timeout exceeded when trying to connect'),
       Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
       Object.assign(new Error('connection failure'), { code: '08006' }),
+      // DB_QUERY_TIMEOUT_MS: the server cancelled the statement, or the client stopped waiting for a silent server
+      Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' }),
+      new Error('Query read timeout'),
+      new Error('Connection terminated due to connection timeout'),
     ]) {
       assert.equal(isDatabaseDown(err), true, err.message);
       assert.equal(isDatabaseDown(wrap(err)), true, `wrapped: ${err.message}`);
