@@ -81,7 +81,7 @@ export function addRouteOnSend(route: RouteOptions, hook: onSendHookHandler): vo
 
 export async function registerSecurity(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const { config } = ctx;
-  const headers = securityHeaders();
+  const headers = routerErrorHeaders();
   app.addHook('onRequest', (_request, reply, done) => {
     reply.headers(headers);
     done();
@@ -140,9 +140,16 @@ export async function registerSecurity(app: FastifyInstance, ctx: AppContext): P
 /**
  * Errors the router raises before any hook or handler runs (a malformed URL, a path parameter
  * longer than maxParamLength): Fastify would answer them in its own format, echoing the URL.
- * Passed as the `frameworkErrors` option so they leave in the envelope like every other refusal.
+ * Passed as the `frameworkErrors` option so they leave in the envelope like every other refusal,
+ * with the request id and security headers the skipped hooks would have added.
  */
-export function frameworkErrors(error: { code?: string; statusCode?: number }, _request: FastifyRequest, reply: FastifyReply): void {
+export function frameworkErrors(error: { code?: string; statusCode?: number }, request: FastifyRequest, reply: FastifyReply): void {
   const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+  request.refused = true;
+  reply.headers(routerErrorHeaders()).header('x-request-id', request.id);
   void reply.code(tooLong ? 414 : 400).send({ success: false, message: tooLong ? 'The URL is too long' : 'The URL is not valid' });
 }
+
+let sharedHeaders: Record<string, string> | undefined;
+/** The helmet headers for frameworkErrors, computed once (it runs outside any app's hooks). */
+const routerErrorHeaders = () => (sharedHeaders ??= securityHeaders());

@@ -195,6 +195,21 @@ describe('security: rate limits, headers, CORS, body size, production errors', (
     assert.equal(simple.headers['access-control-allow-origin'], undefined);
   });
 
+  it('answers router errors (over-long parameter, malformed URL) in the envelope with a request id and security headers', async () => {
+    const long = await t.app.inject({ method: 'GET', url: `/api/doctor/reports/patients/${'a'.repeat(500)}`, remoteAddress: '10.0.13.1' });
+    const bad = await t.app.inject({ method: 'GET', url: '/api/doctor/reports/patients/%E0%A4%A', remoteAddress: '10.0.13.1', headers: { 'x-request-id': 'lb-req-42' } });
+    assert.equal(long.statusCode, 414);
+    assert.deepEqual(json(long), { success: false, message: 'The URL is too long' });
+    assert.equal(bad.statusCode, 400);
+    assert.deepEqual(json(bad), { success: false, message: 'The URL is not valid' });
+    assert.match(String(long.headers['x-request-id']), /^[0-9a-f-]{36}$/);
+    assert.equal(bad.headers['x-request-id'], 'lb-req-42');
+    for (const res of [long, bad]) {
+      assert.equal(res.headers['x-content-type-options'], 'nosniff');
+      assert.match(String(res.headers['content-security-policy']), /frame-ancestors 'none'/);
+    }
+  });
+
   it('refuses oversized bodies with 413 in the envelope', async () => {
     const res = await post(t.app, '/api/user/register', { name: 'x'.repeat(4096), email: 'big@example.com', password: 'long-enough-1' });
     assert.equal(res.statusCode, 413);
