@@ -141,6 +141,34 @@ describe('security: sessions', () => {
     assert.equal((await post(t.app, '/api/user/logout', {}, bearer(s.token))).statusCode, 401);
   });
 
+  it('logout with the refresh token alone works once the access token has expired', async () => {
+    const p = await registerPatient(t.app);
+    const s = await login(t, p.email, p.password);
+    const now = Math.floor(Date.now() / 1000);
+    const claims = claimsOf(s.token);
+    // the same session's access token, expired
+    const expired = createSigner({ key: SECRET, algorithm: 'HS256' })({ id: p.id, role: 'patient', jti: claims.jti, iat: now - 7200, exp: now - 60 });
+    const out = await post(t.app, '/api/user/logout', { refreshToken: s.refreshToken }, bearer(expired));
+    assert.equal(out.statusCode, 200, out.body);
+    assert.deepEqual(json(out), { success: true, message: 'Logged out' });
+    assert.equal((await post(t2.app, '/api/user/refresh', { refreshToken: s.refreshToken })).statusCode, 401);
+    assert.equal((await get(t2.app, '/api/user/get-profile', bearer(s.token))).statusCode, 401);
+
+    // no access token at all, too
+    const s2 = await login(t, p.email, p.password);
+    assert.equal((await post(t.app, '/api/user/logout', { refreshToken: s2.refreshToken })).statusCode, 200);
+    assert.equal((await get(t.app, '/api/user/get-profile', bearer(s2.token))).statusCode, 401);
+
+    // a refresh token of another role, or an unknown one, ends nothing
+    const d = await createDoctor(t.app);
+    const dl = json(await post(t.app, '/api/doctor/login', { email: d.email, password: d.password }));
+    const wrongRole = await post(t.app, '/api/user/logout', { refreshToken: dl.refreshToken });
+    assert.equal(wrongRole.statusCode, 401);
+    assert.deepEqual(json(wrongRole), { success: false, message: 'Invalid refresh token, please login again' });
+    assert.equal((await get(t.app, '/api/doctor/profile', bearer(dl.token))).statusCode, 200);
+    assert.equal((await post(t.app, '/api/user/logout', { refreshToken: 'x'.repeat(43) })).statusCode, 401);
+  });
+
   it('logout needs a token of its own role', async () => {
     const p = await registerPatient(t.app);
     const res = await post(t.app, '/api/doctor/logout', {}, bearer(p.token));

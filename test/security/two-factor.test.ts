@@ -87,6 +87,23 @@ describe('security: two-factor login', () => {
     assert.equal((await post(t.app, '/api/doctor/login', { email: d.email, password: d.password })).statusCode, 200);
   });
 
+  it('turning it on ends every other session of the account (they logged in with the password alone)', async () => {
+    const d = await createDoctor(t.app);
+    const other = json(await post(t.app, '/api/doctor/login', { email: d.email, password: d.password }));
+    assert.equal((await get(t.app, '/api/doctor/profile', bearer(other.token))).statusCode, 200);
+    const { secret } = await enrol('/api/doctor', d.token);
+    // the session that turned it on carries on
+    assert.equal((await get(t.app, '/api/doctor/profile', bearer(d.token))).statusCode, 200);
+    const ended = await get(t.app, '/api/doctor/profile', bearer(other.token));
+    assert.equal(ended.statusCode, 401);
+    assert.deepEqual(json(ended), { success: false, message: 'Session ended, please login again' });
+    assert.equal((await post(t.app, '/api/doctor/refresh', { refreshToken: other.refreshToken })).statusCode, 401);
+    clock.advance(30_000);
+    const back = await post(t.app, '/api/doctor/login', { email: d.email, password: d.password, otp: totpCode(secret, clock.now()) });
+    assert.equal(back.statusCode, 200);
+    assert.equal((await get(t.app, '/api/doctor/profile', bearer(json(back).token))).statusCode, 200);
+  });
+
   it('works for the admin too, and is not offered to patients', async () => {
     const login = json(await post(t.app, '/api/admin/login', { email: ADMIN_EMAIL, password: ADMIN_PASSWORD }));
     const { secret } = await enrol('/api/admin', login.token);

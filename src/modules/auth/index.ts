@@ -40,7 +40,8 @@ export function createSecurityServices(deps: {
     sessions,
     passwordResets,
     passwords: new PasswordChangeService(accounts, sessions, (role, id) => passwordResets.useUpLinks(role, id)),
-    twoFactor: new TwoFactorService(database, accounts, clock, config.security.totpIssuer),
+    twoFactor: new TwoFactorService(database, accounts, clock, config.security.totpIssuer, (role, id, keep) =>
+      sessions.revokeAccount(role, id, '2fa-enabled', { keep })),
     audit: new AuditService(new AuditRepo(database), warn),
   };
 }

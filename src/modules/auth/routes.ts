@@ -5,8 +5,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { unauthorized } from '../../lib/errors.js';
 import { errorResponses, Message } from '../../lib/schemas.js';
-import { authId, requireRole } from './guards.js';
+import { authenticate, authId, requireRole } from './guards.js';
 import { FORGOT_PASSWORD_MESSAGE } from './resets.js';
+import { sessionIdOf } from './sessions.js';
 import {
   ChangePasswordBody,
   ForgotPasswordBody,
@@ -37,13 +38,28 @@ export function sessionRoutes(role: Role): FastifyPluginAsyncTypebox {
       schema: { tags, summary: 'Swap a refresh token for a new access token and refresh token (rotation)', body: RefreshBody, response: { 200: SessionTokensResponse, ...errorResponses } },
     }, async (request) => ({ success: true, ...(await sessions.refresh(role, request.body.refreshToken)) }));
 
+    // Logout takes the access token, or the refresh token alone: a client whose access token has
+    // already expired must still be able to end its session.
     app.post('/logout', {
-      onRequest: guard,
       config: { audit: true },
-      schema: { tags, summary: 'End this session (its access and refresh tokens stop working)', security, body: LogoutBody, response: { 200: Message, ...errorResponses } },
+      schema: {
+        tags,
+        summary: 'End this session (its access and refresh tokens stop working); with an expired access token, send { refreshToken }',
+        security,
+        body: LogoutBody,
+        response: { 200: Message, ...errorResponses },
+      },
     }, async (request) => {
-      if (!request.auth) throw unauthorized();
-      await sessions.logout(request.auth, request.body?.refreshToken);
+      const refreshToken = request.body?.refreshToken;
+      let refused: unknown;
+      try {
+        request.auth = await authenticate(tokens, request, role, { allowTemporaryPassword: true });
+      } catch (err) {
+        refused = err;
+      }
+      if (request.auth) await sessions.logout(request.auth, refreshToken);
+      else if (refreshToken) request.auditActor = { role, id: (await sessions.logoutWithRefresh(role, refreshToken)).accountId };
+      else throw refused ?? unauthorized();
       return { success: true, message: 'Logged out' };
     });
 
@@ -93,7 +109,7 @@ export function sessionRoutes(role: Role): FastifyPluginAsyncTypebox {
       }, async (request) => ({
         success: true,
         message: 'Two-factor authentication is on',
-        recoveryCodes: await twoFactor.confirm(role, authId(request), request.body.code),
+        recoveryCodes: await twoFactor.confirm(role, authId(request), request.body.code, request.auth && sessionIdOf(request.auth).id),
       }));
 
       app.post('/2fa/disable', {

@@ -20,12 +20,16 @@ interface TwoFactorRow {
 
 const normalizeRecovery = (code: string) => code.trim().toLowerCase().replace(/[^a-z0-9]/g, '');
 
+/** Ends every session of an account but `keep` (sessions.revokeAccount). */
+export type EndOtherSessions = (role: SecondFactorRole, accountId: string, keep: string | undefined) => Promise<void>;
+
 export class TwoFactorService {
   constructor(
     private readonly database: Database,
     private readonly accounts: AccountRepo,
     private readonly clock: Clock,
     private readonly issuer: string,
+    private readonly endOtherSessions: EndOtherSessions = async () => {},
   ) {}
 
   private async row(role: SecondFactorRole, accountId: string): Promise<TwoFactorRow | undefined> {
@@ -57,8 +61,12 @@ export class TwoFactorService {
     return { secret, otpauthUrl: otpauthUrl(this.issuer, account.email, secret) };
   }
 
-  /** Confirms enrolment with a first code; returns the recovery codes (shown once, stored hashed). */
-  async confirm(role: SecondFactorRole, accountId: string, code: string): Promise<string[]> {
+  /**
+   * Confirms enrolment with a first code; returns the recovery codes (shown once, stored hashed).
+   * Every other session of the account ends: whoever logged in with the password alone (perhaps
+   * the reason for turning the factor on) must now come back with a code. `currentSession` stays.
+   */
+  async confirm(role: SecondFactorRole, accountId: string, code: string, currentSession?: string): Promise<string[]> {
     const row = await this.row(role, accountId);
     if (!row) throw badRequest('Start two-factor setup first');
     if (row.confirmed_at) throw conflict('Two-factor authentication is already on');
@@ -70,6 +78,7 @@ export class TwoFactorService {
         WHERE role = $1 AND account_id = $2 AND confirmed_at IS NULL`,
       [role, accountId, this.clock.now().toISOString(), step, codes.map((c) => sha256(c))],
     );
+    await this.endOtherSessions(role, accountId, currentSession);
     return codes;
   }
 
