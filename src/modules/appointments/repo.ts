@@ -87,9 +87,15 @@ export class AppointmentRepo {
     await db.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${'schedule:' + doctorId}))`);
   }
 
-  /** Queues one patient's bookings for the rest of the transaction, so their live count cannot race. */
-  async lockPatientBookings(patientId: string, db: Db): Promise<void> {
-    await db.execute(sql`SELECT pg_advisory_xact_lock(${PATIENT_LOCK_SPACE}, hashtext(${patientId}))`);
+  /**
+   * A booking's two locks in one round trip: the doctor's schedule (as lockDoctorSchedule), then the
+   * patient's bookings, so the patient's live count cannot race. Always in this order (a SELECT list is
+   * evaluated left to right), so two bookings never wait on each other crosswise.
+   */
+  async lockBooking(doctorId: string, patientId: string, db: Db): Promise<void> {
+    await db.execute(
+      sql`SELECT pg_advisory_xact_lock(hashtext(${'schedule:' + doctorId})), pg_advisory_xact_lock(${PATIENT_LOCK_SPACE}, hashtext(${patientId}))`,
+    );
   }
 
   /**

@@ -134,10 +134,10 @@ export class AppointmentService {
     if (!slotDate) throw badRequest('slotDate must be a date like 2024-12-25 (or 25_12_2024)');
     const minutes = parseSlotTime(input.slotTime);
     if (minutes === null) throw badRequest('slotTime must be a time like 10:30 AM');
-    const doctor = await this.doctors.find(input.docId);
+    // independent reads, side by side: each is a round trip to the database
+    const [doctor, patient] = await Promise.all([this.doctors.find(input.docId), this.patients.get(patientId)]);
     if (!doctor) throw notFound('Doctor not found');
     if (!doctor.available) throw conflict('Doctor not available');
-    const patient = await this.patients.get(patientId);
     const startsAt = zonedInstant(slotDate, minutes, doctor.timeZone);
     if (!startsAt) throw badRequest(`${formatSlotTime(minutes)} does not exist on ${slotDate} in ${doctor.timeZone} (daylight-saving change)`);
     const now = this.clock.now();
@@ -155,7 +155,7 @@ export class AppointmentService {
     let released: DomainEvent[] = [];
     try {
       row = await retryDeadlocks(() => this.db.transaction(async (tx) => {
-        await this.repo.lockDoctorSchedule(doctor.id, tx);
+        await this.repo.lockBooking(doctor.id, patientId, tx);
         released = await this.rules.releaseExpired(tx, doctor.id, startsAt, holdUntil, now);
         await this.assertWithinBookingCaps(tx, patientId, doctor.id, now);
         const created = await this.repo.insert(
@@ -192,12 +192,12 @@ export class AppointmentService {
 
   /**
    * Slot hoarding (one patient booking a doctor's whole week): a patient holds at most a configured
-   * number of upcoming appointments, overall and with one doctor. Counted under a per-patient lock
-   * in the booking transaction, so concurrent bookings cannot pass the cap together.
+   * number of upcoming appointments, overall and with one doctor. Counted under the per-patient lock
+   * (repo.lockBooking) taken first in the booking transaction, so concurrent bookings cannot pass the
+   * cap together.
    */
   private async assertWithinBookingCaps(tx: Db, patientId: string, doctorId: string, now: Date): Promise<void> {
     const { maxLiveBookingsPerPatient: overall, maxLiveBookingsPerPatientPerDoctor: perDoctor } = this.config.scheduling;
-    await this.repo.lockPatientBookings(patientId, tx);
     const held = await this.repo.countLiveForPatient(patientId, doctorId, now, this.rules.expiredCutoff(now), tx);
     if (held.withDoctor >= perDoctor) {
       throw conflict(`You already have ${perDoctor} upcoming ${perDoctor === 1 ? 'appointment' : 'appointments'} with this doctor: cancel one, or book again after one has taken place`);

@@ -9,7 +9,7 @@ import { appointments, doctors, patients, type AppointmentRow } from '../../db/s
 import type { DomainEvent } from '../../lib/events.js';
 import { toMajor } from '../../lib/money.js';
 import { invitation, type IcsEvent } from './ical.js';
-import { isMailAddress, type NotificationService } from './service.js';
+import { isMailAddress, type InAppNotice, type NotificationService, type OutgoingEmail } from './service.js';
 import { appointmentIcs } from './tables.js';
 import { formatWhen, renderAppointmentEmail, type Vars } from './templates.js';
 
@@ -113,26 +113,30 @@ export class AppointmentNotifier {
     const c = await loadAppointmentContext(tx, event.appointmentId);
     if (!c) return;
     const ics = plan.ics ? invitation(plan.ics, icsEventOf(c, await nextSequence(tx, c.row.id), event.at, this.mailDomain)) : undefined;
+    // Collected, then written with one statement per table: these run inside the booking (or
+    // cancel, …) transaction, where every round trip holds that transaction open.
+    const emails: OutgoingEmail[] = [];
+    const notices: InAppNotice[] = [];
     for (const audience of plan.audiences) {
       if (audience === 'admin') {
         // the admin hears about cancellations only when money has to go back
         if (!c.row.refundMinor || c.row.refundMinor <= 0) continue;
         const mail = renderAppointmentEmail(`${event.type}.admin`, appointmentVars(c, this.config, 'Admin'));
-        await this.notifications.enqueueEmail(tx, { to: this.config.adminEmail, ...mail, topic: `appointment.${event.type}` });
+        emails.push({ to: this.config.adminEmail, ...mail, topic: `appointment.${event.type}` });
         continue;
       }
       const person = audience === 'patient' ? c.patient : c.doctor;
       const mail = renderAppointmentEmail(`${event.type}.${audience}`, appointmentVars(c, this.config, person.name));
       // an unusable stored address (old imported data) must not make the change itself fail
       if (isMailAddress(person.email)) {
-        await this.notifications.enqueueEmail(tx, {
+        emails.push({
           to: person.email,
           ...mail,
           ...(ics ? { ics, icsMethod: plan.ics ?? undefined } : {}),
           topic: `appointment.${event.type}`,
         });
       }
-      await this.notifications.notify(tx, {
+      notices.push({
         role: audience,
         recipientId: person.id,
         type: `appointment.${event.type}`,
@@ -141,6 +145,8 @@ export class AppointmentNotifier {
         appointmentId: c.row.id,
       });
     }
+    await this.notifications.enqueueEmails(tx, emails);
+    await this.notifications.notifyAll(tx, notices);
   }
 }
 

@@ -48,10 +48,20 @@ export class OutboxRepo {
 
   /** Inserts a pending message; returns its id, or undefined when its dedupe key was already used. */
   async insert(tx: Db | undefined, msg: OutgoingEmail, maxAttempts: number, now: Date): Promise<string | undefined> {
-    const id = newId(now);
-    const rows = await (tx ?? this.db)
-      .insert(notificationOutbox)
-      .values({
+    const [r] = await this.insertMany(tx, [msg], maxAttempts, now);
+    return r?.id;
+  }
+
+  /**
+   * Inserts pending messages in one statement (an appointment event writes two or three in its
+   * booking transaction: one round trip, not one each); returns the inserted ones, without those
+   * whose dedupe key was already used.
+   */
+  async insertMany(tx: Db | undefined, msgs: OutgoingEmail[], maxAttempts: number, now: Date): Promise<{ id: string; to: string; subject: string }[]> {
+    if (msgs.length === 0) return [];
+    const rows = msgs.map((msg) => {
+      const id = newId(now);
+      return {
         id,
         recipient: msg.to,
         subject: msg.subject,
@@ -61,7 +71,7 @@ export class OutboxRepo {
         icsMethod: msg.ics ? (msg.icsMethod ?? 'REQUEST') : null,
         topic: msg.topic ?? 'email',
         dedupeKey: msg.dedupeKey ?? null,
-        status: 'pending',
+        status: 'pending' as const,
         attempts: 0,
         maxAttempts,
         nextAttemptAt: now,
@@ -70,10 +80,13 @@ export class OutboxRepo {
         createdAt: now,
         appointmentId: msg.onlyWhileLive?.appointmentId ?? null,
         appointmentStartsAt: msg.onlyWhileLive?.startsAt ?? null,
-      })
+      };
+    });
+    return (tx ?? this.db)
+      .insert(notificationOutbox)
+      .values(rows)
       .onConflictDoNothing()
-      .returning({ id: notificationOutbox.id });
-    return rows[0]?.id;
+      .returning({ id: notificationOutbox.id, to: notificationOutbox.recipient, subject: notificationOutbox.subject });
   }
 
   /**

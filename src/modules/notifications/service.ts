@@ -10,6 +10,8 @@
 //   ctx.notifications.notify(tx, { role, recipientId, type, title, body, appointmentId? })
 //     Writes an in-app notification (GET /api/{user|doctor}/notifications).
 //
+//   enqueueEmails(tx, [...]) and notifyAll(tx, [...]) write several in one statement each.
+//
 // Appointment events, reminders, welcome emails and calendar invitations are produced inside this
 // module (appointment-notifier.ts, reminders.ts, welcome.ts); other modules only call the two above.
 import { and, count, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
@@ -113,25 +115,42 @@ export class NotificationService {
   }
 
   async enqueueEmail(tx: Db | undefined, msg: OutgoingEmail): Promise<string | undefined> {
-    if (!EMAIL_RE.test(msg.to)) throw badRequest(`cannot email "${msg.to}": not an email address`);
-    if (!msg.subject.trim() || !msg.text.trim()) throw badRequest('an email needs a subject and a text part');
-    const id = await this.outbox.insert(tx, msg, this.maxAttempts, this.clock.now());
+    const [queued] = await this.enqueueEmails(tx, [msg]);
+    return queued;
+  }
+
+  /** Several emails in one statement; the ids of those enqueued (a used dedupe key is skipped). */
+  async enqueueEmails(tx: Db | undefined, msgs: OutgoingEmail[]): Promise<string[]> {
+    for (const msg of msgs) {
+      if (!EMAIL_RE.test(msg.to)) throw badRequest(`cannot email "${msg.to}": not an email address`);
+      if (!msg.subject.trim() || !msg.text.trim()) throw badRequest('an email needs a subject and a text part');
+    }
+    const queued = await this.outbox.insertMany(tx, msgs, this.maxAttempts, this.clock.now());
     // recipient and subject only: bodies may carry one-time links
-    if (id) this.log(`email queued ${id} to ${msg.to}: ${msg.subject}`);
-    return id;
+    for (const q of queued) this.log(`email queued ${q.id} to ${q.to}: ${q.subject}`);
+    return queued.map((q) => q.id);
   }
 
   async notify(tx: Db | undefined, n: InAppNotice): Promise<void> {
-    await (tx ?? this.db).insert(notifications).values({
-      id: newId(this.clock.now()),
-      recipientRole: n.role,
-      recipientId: n.recipientId,
-      type: n.type,
-      title: n.title,
-      body: n.body,
-      appointmentId: n.appointmentId ?? null,
-      createdAt: this.clock.now(),
-    });
+    await this.notifyAll(tx, [n]);
+  }
+
+  /** Several in-app notifications in one statement. */
+  async notifyAll(tx: Db | undefined, notices: InAppNotice[]): Promise<void> {
+    if (notices.length === 0) return;
+    const now = this.clock.now();
+    await (tx ?? this.db).insert(notifications).values(
+      notices.map((n) => ({
+        id: newId(now),
+        recipientRole: n.role,
+        recipientId: n.recipientId,
+        type: n.type,
+        title: n.title,
+        body: n.body,
+        appointmentId: n.appointmentId ?? null,
+        createdAt: now,
+      })),
+    );
   }
 
   async list(role: RecipientRole, recipientId: string, page: number, limit: number, unreadOnly: boolean) {
