@@ -89,9 +89,9 @@ export function createContext(config: Config, database: Database, clock: Clock, 
   const rules: BookingRules = schedulingRules;
   const scheduling = new SchedulingService(db, scheduleRepo, schedulingRules, doctors, events, clock, config);
   const appointments = new AppointmentService(db, new AppointmentRepo(db), patients, doctors, rules, events, clock, config);
-  const paymentsModule = createPayments(config, db, clock, events, appointments, { isExpired: (row, now) => schedulingRules.isExpired(row, now), metrics });
+  const paymentsModule = createPayments(config, db, clock, events, appointments, { isExpired: (row, now) => schedulingRules.isExpired(row, now), metrics, log });
   const reports = new ReportService(new ReportRepo(database), clock, config);
-  const notify = createNotifications(config, db, clock, events, redis);
+  const notify = createNotifications(config, db, clock, events, redis, log);
   const security = createSecurityServices({
     config, database, clock, tokens, redis, warn: (m) => log.warn(m),
     sendMail: (msg) => notify.service.enqueueEmail(undefined, msg),

@@ -8,13 +8,14 @@ import { createContext } from './app.js';
 import type { Config } from './config.js';
 import { openDatabase } from './db/client.js';
 import { systemClock } from './lib/clock.js';
+import { createLogger, type AppLogger } from './lib/logger.js';
 import { seedDemoDoctors } from './modules/admin/demo.js';
 
 /** True when this process should become the primary of a worker cluster. */
 export function wantsCluster(config: Config): boolean {
   if (!cluster.isPrimary || config.webConcurrency <= 1) return false;
   if (!config.databaseUrl) {
-    console.warn(`WEB_CONCURRENCY=${config.webConcurrency} ignored: the embedded database runs in one process (set DATABASE_URL to use workers)`);
+    createLogger(config).warn(`WEB_CONCURRENCY=${config.webConcurrency} ignored: the embedded database runs in one process (set DATABASE_URL to use workers)`);
     return false;
   }
   return true;
@@ -23,20 +24,22 @@ export function wantsCluster(config: Config): boolean {
 /** Workers skip the one-time preparation the primary already did. */
 export const isClusterWorker = (): boolean => cluster.isWorker;
 
-async function prepareOnce(config: Config): Promise<void> {
+async function prepareOnce(config: Config, log: AppLogger): Promise<void> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
-    const { ctx } = createContext(config, database, systemClock);
+    const { ctx } = createContext(config, database, systemClock, log);
     ctx.redis?.disconnect();
     await ctx.admin.bootstrap();
-    if (config.seedDemo && (await ctx.doctors.count()) === 0) console.log(`empty database: added ${await seedDemoDoctors(ctx)} demo doctors`);
+    if (config.seedDemo && (await ctx.doctors.count()) === 0) log.info(`empty database: added ${await seedDemoDoctors(ctx)} demo doctors`);
   } finally {
     await database.close();
   }
 }
 
 export async function runPrimary(config: Config): Promise<void> {
-  await prepareOnce(config);
+  // the primary's lines are pino JSON like the workers', marked so they can be told apart
+  const log = createLogger(config).child({ role: 'primary' });
+  await prepareOnce(config, log);
   let closing = false;
   const fork = () => cluster.fork();
   const recentCrashes: number[] = [];
@@ -50,10 +53,10 @@ export async function runPrimary(config: Config): Promise<void> {
     recentCrashes.push(now);
     while (recentCrashes.length && now - recentCrashes[0] > 60_000) recentCrashes.shift();
     if (recentCrashes.length > config.webConcurrency * 3) {
-      console.error('workers keep crashing: giving up');
+      log.error('workers keep crashing: giving up');
       process.exit(1);
     }
-    console.error(`worker ${worker.process.pid} exited (${signal ?? code}); starting another`);
+    log.error({ worker: worker.process.pid, code, signal }, 'worker exited; starting another');
     fork();
   });
   const stop = (signal: NodeJS.Signals) => {
@@ -66,5 +69,5 @@ export async function runPrimary(config: Config): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGTERM'));
   for (let i = 0; i < config.webConcurrency; i++) fork();
-  console.log(`primary ${process.pid}: ${config.webConcurrency} workers on port ${config.port}`);
+  log.info(`primary ${process.pid}: ${config.webConcurrency} workers on port ${config.port}`);
 }

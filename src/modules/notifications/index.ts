@@ -5,6 +5,7 @@ import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { systemClock, type Clock } from '../../lib/clock.js';
 import type { DomainEvents } from '../../lib/events.js';
+import type { AppLogger } from '../../lib/logger.js';
 import type { RedisClient } from '../../lib/redis.js';
 import { AppointmentNotifier } from './appointment-notifier.js';
 import { LiveHub } from './live.js';
@@ -24,14 +25,14 @@ export function mailDomain(from: string): string {
   return /@([^>\s]+)>?\s*$/.exec(from)?.[1] ?? 'prescripto.local';
 }
 
-export function createNotifications(config: Config, db: Db, clock: Clock, events: DomainEvents, redis: RedisClient | undefined): NotificationsModule {
+export function createNotifications(config: Config, db: Db, clock: Clock, events: DomainEvents, redis: RedisClient | undefined, logger: Pick<AppLogger, 'info' | 'warn'>): NotificationsModule {
   const quiet = config.logLevel === 'silent';
   const log = {
     info: (m: string) => {
-      if (!quiet) console.info(m);
+      if (!quiet) logger.info(m);
     },
     warn: (m: string) => {
-      if (!quiet) console.warn(m);
+      if (!quiet) logger.warn(m);
     },
   };
   const domain = mailDomain(config.mailFrom);

@@ -4,6 +4,7 @@ import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import type { Clock } from '../../lib/clock.js';
 import type { DomainEvents } from '../../lib/events.js';
+import type { AppLogger } from '../../lib/logger.js';
 import type { AppointmentService } from '../appointments/service.js';
 import { RefundProcessor } from './refunds.js';
 import { PaymentRepo } from './repo.js';
@@ -21,10 +22,12 @@ export interface PaymentsDeps {
   isExpired?: PaymentWindowCheck;
   /** prescripto_payments_total, counted where payments and refunds commit */
   metrics?: PaymentMetrics;
+  /** the app's pino logger (lib/logger.ts); without it warnings are dropped */
+  log?: Pick<AppLogger, 'warn'>;
 }
 
 export function createPayments(config: Config, db: Db, clock: Clock, events: DomainEvents, appointments: AppointmentService, deps: PaymentsDeps = {}): PaymentsModule {
-  const warn: Warn = config.logLevel === 'silent' ? () => {} : (message, detail) => console.warn(JSON.stringify({ msg: message, ...detail }));
+  const warn: Warn = (message, detail) => deps.log?.warn({ ...detail }, message);
   const repo = new PaymentRepo(db);
   const metrics: PaymentMetrics = deps.metrics ?? { payment: () => {} };
   const payments = new PaymentService(repo, appointments, config, warn, clock, deps.isExpired, metrics);
