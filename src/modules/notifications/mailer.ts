@@ -1,6 +1,7 @@
 // SMTP delivery through nodemailer (SMTP_URL). Without SMTP_URL there is no mailer: the worker
 // marks messages `logged` and they stay readable in the outbox (admin endpoint) for development.
-import nodemailer, { type TransportOptions } from 'nodemailer';
+import type { Transporter, TransportOptions } from 'nodemailer';
+import { lazy } from '../../lib/lazy.js';
 import type { OutboxRow } from './tables.js';
 
 export interface Mailer {
@@ -10,15 +11,21 @@ export interface Mailer {
 }
 
 export function createSmtpMailer(smtpUrl: string, from: string, timeoutMs = 10_000): Mailer {
-  const transport = nodemailer.createTransport(smtpUrl, {
-    from,
-    connectionTimeout: timeoutMs,
-    greetingTimeout: timeoutMs,
-    socketTimeout: timeoutMs,
-  } as TransportOptions);
+  // nodemailer is loaded with the first message, not at start (see lib/lazy.ts)
+  let made: Transporter | undefined;
+  const transport = lazy(async () => {
+    const nodemailer = (await import('nodemailer')).default;
+    made = nodemailer.createTransport(smtpUrl, {
+      from,
+      connectionTimeout: timeoutMs,
+      greetingTimeout: timeoutMs,
+      socketTimeout: timeoutMs,
+    } as TransportOptions);
+    return made;
+  });
   return {
     async send(msg) {
-      await transport.sendMail({
+      await (await transport()).sendMail({
         from,
         to: msg.recipient,
         subject: msg.subject,
@@ -36,7 +43,7 @@ export function createSmtpMailer(smtpUrl: string, from: string, timeoutMs = 10_0
       });
     },
     close() {
-      transport.close();
+      made?.close();
     },
   };
 }
