@@ -1,9 +1,15 @@
-// The hostile-input suite: walks the OpenAPI document and sends every operation generated bad
-// input (fast-check): wrong types, huge strings, deep objects, operator objects, SQL fragments,
-// unicode edge cases, missing and extra fields, other users' ids, and tampered, expired,
-// other-role and missing tokens. Pass: no 5xx (except a gateway's documented 503 "not configured"),
-// the process keeps answering, every refusal is exactly `{ success: false, message }`, and a
-// refused request changes nothing in the database.
+// The hostile-input suite: walks the OpenAPI document and attacks every operation on two axes.
+//   1. Inputs: HOSTILE_RUNS (default 12) fast-check-generated bad bodies, queries and path values
+//      per operation (wrong types, huge strings, deep objects, operator objects, SQL fragments,
+//      unicode edge cases, missing and extra fields, other users' ids), each sent WITH a valid
+//      token of the operation's role, so the input reaches the handler instead of bouncing off
+//      authentication. The suite asserts that every secured operation got at least one such
+//      authenticated hostile request.
+//   2. Tokens: every secured operation also gets each bad token (none, tampered, expired, other
+//      role, garbage, alg none) on a well-formed request, and must refuse it with 401/403.
+// Pass: no 5xx (except a gateway's documented 503 "not configured"), the process keeps answering,
+// every refusal is exactly `{ success: false, message }`, and a refused request changes nothing in
+// the database. HOSTILE_SEED replays a run (every failure message carries the seed).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
@@ -13,7 +19,9 @@ import { adminToken, book, createDoctor, futureSlot, json, makeTestApp, register
 import { operationsOf, type Operation } from './openapi-walk.js';
 
 const SECRET = 'test-secret-that-is-long-enough-123';
-const RUNS = Number(process.env.HOSTILE_RUNS ?? 4);
+const RUNS = Number(process.env.HOSTILE_RUNS ?? 12);
+const SEED = process.env.HOSTILE_SEED ? Number(process.env.HOSTILE_SEED) : Math.floor(Math.random() * 2 ** 31);
+const TOKEN_ATTACKS = ['none', 'tampered', 'expired', 'other-role', 'garbage', 'alg-none'] as const;
 
 const SQL = ["' OR '1'='1", "'; DROP TABLE patients; --", '1 OR 1=1', "1'); SELECT pg_sleep(10); --", "' UNION SELECT password_hash FROM admins --", '%', '\\'];
 const UNICODE = ['\u0000', 'a\u0000b', '\ud800', '\udfff\ud800', '\u202eevil', '\ufeff', 'e\u0301', '🙂'.repeat(50), 'İı', '\r\n\r\nX-Injected: 1', '../../../etc/passwd', '<script>alert(1)</script>', '${7*7}{{7*7}}'];
@@ -117,17 +125,26 @@ function requestArb(op: Operation, ids: string[]) {
     : fc.constant({ kind: 'none' as const });
   const text = hostileText(ids);
   return fc.record({
-    token: fc.constantFrom<TokenKind>(...(op.streaming ? (['none', 'tampered', 'expired', 'other-role', 'garbage', 'alg-none'] as const) : (['valid', 'valid', 'none', 'tampered', 'expired', 'other-role', 'garbage', 'alg-none'] as const))),
     path: fc.record(Object.fromEntries(op.pathParams.map((p) => [p, text]))),
     query: fc.record(Object.fromEntries([...op.queryParams, '$where', 'page[$gt]'].map((p) => [p, text])), { requiredKeys: [] }),
     body,
   });
 }
 
+type HostileRequest = { path: Record<string, unknown>; query: Record<string, unknown>; body: { kind: 'json'; value: unknown } | { kind: 'raw'; value: string; type: string } | { kind: 'none' } };
+
+interface Answer {
+  statusCode: number;
+  body: string;
+}
+
 describe('security: hostile input on every operation of the OpenAPI document', () => {
   let t: TestApp;
   let fx: Fixture;
   let digest: () => Promise<string>;
+  let base: string;
+  /** the role whose token authentication accepted during the current request */
+  let authenticatedAs: Operation['role'];
 
   before(async () => {
     t = await makeTestApp({ NOTIFY_WORKER: 'false' });
@@ -140,7 +157,7 @@ describe('security: hostile input on every operation of the OpenAPI document', (
     const appointmentId = json(booked).appointment._id as string;
     const atoken = await adminToken(t.app);
     const adminId = JSON.parse(Buffer.from(atoken.split('.')[1], 'base64url').toString()).id as string;
-    const { sessions } = t.app.ctx;
+    const { sessions, tokens } = t.app.ctx;
     // a fresh session per request, so a hostile call to /logout cannot spoil the next one
     fx = {
       tokens: {
@@ -153,6 +170,16 @@ describe('security: hostile input on every operation of the OpenAPI document', (
       accountIds: { patient: attacker.id, doctor: d2.id, admin: adminId },
       patientIds: [victim.id, attacker.id],
     };
+    // Every guard (and the SSE route) asks tokens.verify: note which role got through, to prove
+    // that the hostile inputs reached past authentication.
+    const verify = tokens.verify.bind(tokens);
+    tokens.verify = async (token) => {
+      const result = await verify(token);
+      if (!('error' in result)) authenticatedAs = result.role;
+      return result;
+    };
+    // Live streams never end: they are attacked over a real socket and dropped once answered.
+    base = await t.app.listen({ port: 0, host: '127.0.0.1' });
     // Everything a refused request must leave alone: every table except the audit log (which
     // records refusals on purpose) and the session tables (the suite itself opens sessions).
     const tables = (
@@ -171,6 +198,61 @@ describe('security: hostile input on every operation of the OpenAPI document', (
   });
   after(async () => t.close());
 
+  /**
+   * Sends one request. `mayOpen`: a live stream could open (valid token), so it goes over a real
+   * socket and is dropped once answered; refused ones never open and go through inject (which can
+   * carry header values fetch refuses, such as NUL).
+   */
+  async function send(op: Operation, r: HostileRequest, headers: Record<string, string>, mayOpen: boolean): Promise<Answer> {
+    const query = Object.entries(r.query)
+      .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v as string)}`)
+      .join('&');
+    const url = fillPath(op.path, r.path as Record<string, string>) + (query ? `?${query}` : '');
+    let payload: string | undefined;
+    if (r.body.kind === 'json') {
+      payload = JSON.stringify(r.body.value);
+      headers['content-type'] = 'application/json';
+    } else if (r.body.kind === 'raw') {
+      payload = r.body.value;
+      headers['content-type'] = r.body.type;
+    }
+    if (!(op.streaming && mayOpen)) {
+      const inject: InjectOptions = { method: op.method, url, headers, ...(payload === undefined ? {} : { payload }) };
+      const res = await t.app.inject(inject);
+      return { statusCode: res.statusCode, body: res.body };
+    }
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), 10_000);
+    try {
+      const res = await fetch(base + url, { method: op.method, headers, signal: abort.signal });
+      if (res.status === 200 && /event-stream/.test(res.headers.get('content-type') ?? '')) {
+        abort.abort();
+        return { statusCode: 200, body: '' };
+      }
+      return { statusCode: res.status, body: await res.text() };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The checks every answer passes; throws with `where` in the message. */
+  function check(res: Answer, where: string, before: string, after: string): void {
+    const gatewayOff = res.statusCode === 503 && /not configured/i.test(res.body);
+    assert.ok(res.statusCode < 500 || gatewayOff, `5xx: ${where}`);
+    if (res.statusCode < 400) return;
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(res.body) as Record<string, unknown>;
+    } catch {
+      throw new Error(`refusal is not JSON: ${where}`);
+    }
+    assert.deepEqual(Object.keys(body).sort(), ['message', 'success'], `envelope: ${where}`);
+    assert.equal(body.success, false, where);
+    assert.equal(typeof body.message, 'string', where);
+    assert.ok((body.message as string).length > 0 && !/at .+\.ts:\d+|SELECT |relation "/.test(body.message as string), `internals in message: ${where}`);
+    assert.equal(after, before, `a refused request changed data: ${where}`);
+  }
+
   it('finds the operations to attack', () => {
     const ops = operationsOf(t.app);
     assert.ok(ops.length >= 40, `only ${ops.length} operations`);
@@ -178,59 +260,66 @@ describe('security: hostile input on every operation of the OpenAPI document', (
     assert.ok(ops.some((o) => o.path === '/api/admin/add-doctor' && o.role === 'admin'));
   });
 
-  it('survives every operation with generated bad input', async () => {
+  it(`survives generated bad input on every operation, sent with a valid token of its role (seed ${SEED})`, async () => {
     const failures: string[] = [];
+    const authenticated = new Set<string>();
     let requests = 0;
     let current = await digest();
-    for (const op of operationsOf(t.app)) {
+    const ops = operationsOf(t.app);
+    for (const op of ops) {
+      const key = `${op.method} ${op.path}`;
       const out = await fc.check(
         fc.asyncProperty(requestArb(op, fx.ids), async (r) => {
-          const headers: Record<string, string> = { ...(await tokenFor(r.token, op.role, fx)) };
-          const query = Object.entries(r.query)
-            .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v as string)}`)
-            .join('&');
-          const inject: InjectOptions = { method: op.method, url: fillPath(op.path, r.path as Record<string, string>) + (query ? `?${query}` : ''), headers };
-          if (r.body.kind === 'json') {
-            inject.payload = JSON.stringify(r.body.value);
-            headers['content-type'] = 'application/json';
-          } else if (r.body.kind === 'raw') {
-            inject.payload = r.body.value;
-            headers['content-type'] = r.body.type;
-          }
+          const headers: Record<string, string> = op.role ? await tokenFor('valid', op.role, fx) : {};
           // one digest per request: the state after the previous request is the state before this one
           const before = current;
-          const res = await t.app.inject(inject);
+          authenticatedAs = undefined;
+          const res = await send(op, r, headers, true);
+          if (op.role && authenticatedAs === op.role) authenticated.add(key);
           current = await digest();
           requests++;
-          const where = `${op.method} ${op.path} token=${r.token} → ${res.statusCode} ${res.body.slice(0, 200)}`;
-          const gatewayOff = res.statusCode === 503 && /not configured/i.test(res.body);
-          assert.ok(res.statusCode < 500 || gatewayOff, `5xx: ${where}`);
-          if (res.statusCode >= 400) {
-            let body: Record<string, unknown>;
-            try {
-              body = JSON.parse(res.body) as Record<string, unknown>;
-            } catch {
-              throw new Error(`refusal is not JSON: ${where}`);
-            }
-            assert.deepEqual(Object.keys(body).sort(), ['message', 'success'], `envelope: ${where}`);
-            assert.equal(body.success, false, where);
-            assert.equal(typeof body.message, 'string', where);
-            assert.ok((body.message as string).length > 0 && !/at .+\.ts:\d+|SELECT |relation "/.test(body.message as string), `internals in message: ${where}`);
-            assert.equal(current, before, `a refused request changed data: ${where}`);
-          }
+          check(res, `${key} (valid ${op.role ?? 'no'} token) → ${res.statusCode} ${res.body.slice(0, 200)}`, before, current);
         }),
-        { numRuns: RUNS, endOnFailure: true },
+        { numRuns: RUNS, seed: SEED, endOnFailure: true },
       );
       if (out.failed) {
         // the counterexample can hold megabytes: keep the assertion and shorten repeats
         const why = out.errorInstance instanceof Error ? out.errorInstance.message : String(out.errorInstance);
-        failures.push(`${op.method} ${op.path}: ${why.replace(/(.)\1{20,}/gu, '$1$1$1…').slice(0, 600)}`);
+        failures.push(`${key}: ${why.replace(/(.)\1{20,}/gu, '$1$1$1…').slice(0, 600)} [replay: HOSTILE_SEED=${out.seed}, path ${out.counterexamplePath}]`);
       }
     }
     // the process is still healthy after all of it
     const res = await t.app.inject({ method: 'GET', url: '/api/doctor/list' });
     assert.equal(res.statusCode, 200);
-    assert.ok(requests > 100, `only ${requests} requests`);
+    assert.ok(requests >= ops.length * RUNS, `only ${requests} requests`);
+    assert.deepEqual(failures, [], `HOSTILE_SEED=${SEED}`);
+    // coverage: no secured operation was only ever attacked from outside the door
+    const secured = ops.filter((o) => o.role).map((o) => `${o.method} ${o.path}`);
+    assert.ok(secured.length >= 40, `only ${secured.length} secured operations`);
+    assert.deepEqual(secured.filter((k) => !authenticated.has(k)), [], `secured operations no authenticated hostile request reached (HOSTILE_SEED=${SEED})`);
+  });
+
+  it('refuses every bad token on every secured operation with 401/403, changing nothing', async () => {
+    const failures: string[] = [];
+    let current = await digest();
+    for (const op of operationsOf(t.app).filter((o) => o.role)) {
+      // a well-formed request (real ids in the path, no body), so only the token can be refused
+      const path = Object.fromEntries(op.pathParams.map((p) => [p, fx.ids[0]]));
+      for (const kind of TOKEN_ATTACKS) {
+        const before = current;
+        authenticatedAs = undefined;
+        const res = await send(op, { path, query: {}, body: { kind: 'none' } }, await tokenFor(kind, op.role, fx), false);
+        current = await digest();
+        const where = `${op.method} ${op.path} token=${kind} → ${res.statusCode} ${res.body.slice(0, 200)}`;
+        try {
+          assert.ok(kind === 'other-role' ? res.statusCode === 403 : res.statusCode === 401, `not refused for its token: ${where}`);
+          assert.notEqual(authenticatedAs, op.role, `authenticated: ${where}`);
+          check(res, where, before, current);
+        } catch (err) {
+          failures.push((err as Error).message);
+        }
+      }
+    }
     assert.deepEqual(failures, []);
   });
 

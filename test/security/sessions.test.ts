@@ -176,6 +176,13 @@ describe('security: sessions', () => {
     assert.equal(json(res).success, false);
     const none = await post(t.app, '/api/doctor/logout', {});
     assert.equal(none.statusCode, 401);
+    // without any body too: the token is judged first
+    assert.equal((await post(t.app, '/api/doctor/logout')).statusCode, 401);
+    assert.equal((await post(t.app, '/api/doctor/logout', undefined, bearer(p.token))).statusCode, 403);
+    // and a body-less logout with a good token works (most clients send no body)
+    const mine = await post(t.app, '/api/user/logout', undefined, bearer(p.token));
+    assert.equal(mine.statusCode, 200, mine.body);
+    assert.equal((await get(t.app, '/api/user/get-profile', bearer(p.token))).statusCode, 401);
   });
 
   it('changing the password ends every session of the account', async () => {

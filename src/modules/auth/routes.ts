@@ -39,8 +39,18 @@ export function sessionRoutes(role: Role): FastifyPluginAsyncTypebox {
     }, async (request) => ({ success: true, ...(await sessions.refresh(role, request.body.refreshToken)) }));
 
     // Logout takes the access token, or the refresh token alone: a client whose access token has
-    // already expired must still be able to end its session.
+    // already expired must still be able to end its session. Checked before the body is validated,
+    // so a bad token without a refresh token to fall back on is refused as on every guarded route.
     app.post('/logout', {
+      preValidation: async (request) => {
+        // most clients send no body at all: that is a logout without a refresh token
+        if (request.body === undefined || request.body === null) request.body = {};
+        try {
+          request.auth = await authenticate(tokens, request, role, { allowTemporaryPassword: true });
+        } catch (err) {
+          if (typeof (request.body as { refreshToken?: unknown }).refreshToken !== 'string') throw err;
+        }
+      },
       config: { audit: true },
       schema: {
         tags,
@@ -51,15 +61,9 @@ export function sessionRoutes(role: Role): FastifyPluginAsyncTypebox {
       },
     }, async (request) => {
       const refreshToken = request.body?.refreshToken;
-      let refused: unknown;
-      try {
-        request.auth = await authenticate(tokens, request, role, { allowTemporaryPassword: true });
-      } catch (err) {
-        refused = err;
-      }
       if (request.auth) await sessions.logout(request.auth, refreshToken);
       else if (refreshToken) request.auditActor = { role, id: (await sessions.logoutWithRefresh(role, refreshToken)).accountId };
-      else throw refused ?? unauthorized();
+      else throw unauthorized();
       return { success: true, message: 'Logged out' };
     });
 
