@@ -12,6 +12,10 @@ import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+// These tests stream many bookings from one patient to one doctor: lift the anti-hoarding caps
+// (MAX_LIVE_BOOKINGS_PER_PATIENT…), which are not what is under test here.
+const NO_BOOKING_CAPS = { MAX_LIVE_BOOKINGS_PER_PATIENT: '1000', MAX_LIVE_BOOKINGS_PER_PATIENT_PER_DOCTOR: '1000' };
+
 /** Fails instead of hanging: a request must be answered within `ms`. */
 async function answered<T>(p: Promise<T>, ms = 20_000): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -47,7 +51,7 @@ describe(`kill -9 during a stream of bookings (${process.env.DATABASE_URL ? 'Pos
   });
 
   it('keeps every acknowledged booking and nothing half-written', async () => {
-    server = await startServer(db.env);
+    server = await startServer({ ...db.env, ...NO_BOOKING_CAPS });
     const admin = await call(server.base, '/api/admin/login', { body: CHILD_ADMIN });
     assert.equal(admin.status, 200, JSON.stringify(admin.body));
     const fields = doctorFields();
@@ -84,7 +88,7 @@ describe(`kill -9 during a stream of bookings (${process.env.DATABASE_URL ? 'Pos
     assert.ok(acked.length >= 12);
 
     // restart on the same data: every acknowledged booking is there, complete
-    server = await startServer(db.env);
+    server = await startServer({ ...db.env, ...NO_BOOKING_CAPS });
     const login = await call(server.base, '/api/user/login', { body: { email: patient.email, password: patient.password } });
     assert.equal(login.status, 200);
     const list = await call(server.base, '/api/user/appointments', { token: login.body.token });
@@ -134,7 +138,7 @@ describe('PostgreSQL cut off under load', { skip: process.env.DATABASE_URL ? fal
     proxy = await startTcpProxy(url.hostname, Number(url.port || 5432));
     url.port = String(proxy.port);
     database = await openDatabase({ databaseUrl: url.toString(), migrate: false, poolSize: 5 });
-    t = await makeTestApp({}, { testDb: { database, url: url.toString(), drop: async () => undefined } });
+    t = await makeTestApp(NO_BOOKING_CAPS, { testDb: { database, url: url.toString(), drop: async () => undefined } });
   });
   after(async () => {
     await t.close();
@@ -210,7 +214,7 @@ describe('PostgreSQL frozen: connections stay open, nothing answers', { skip: pr
     url.port = String(proxy.port);
     // a short DB_QUERY_TIMEOUT_MS keeps the test quick; production's default is 5 s
     database = await openDatabase({ databaseUrl: url.toString(), migrate: false, poolSize: 3, queryTimeoutMs: 1000 });
-    t = await makeTestApp({}, { testDb: { database, url: url.toString(), drop: async () => undefined } });
+    t = await makeTestApp(NO_BOOKING_CAPS, { testDb: { database, url: url.toString(), drop: async () => undefined } });
   });
   after(async () => {
     proxy.restore();
