@@ -81,7 +81,7 @@ export function createContext(config: Config, database: Database, clock: Clock, 
     { publicUrl: config.publicUrl ?? `http://localhost:${config.port}`, maxBytes: config.uploadMaxBytes, warn: (m) => log.warn(m) },
     [localStore],
   );
-  const patients = new PatientService(new PatientRepo(db), tokens, media, events);
+  const patients = new PatientService(new PatientRepo(db), media, events);
   const doctors = new DoctorService(new DoctorRepo(db), media, events, config);
   const admin = new AdminService(new AdminRepo(db), config);
   const scheduleRepo = new ScheduleRepo(db);

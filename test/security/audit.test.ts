@@ -112,4 +112,20 @@ describe('security: audit log', () => {
     assert.equal((await get(t.app, '/api/admin/audit-log', bearer(d.token))).statusCode, 403);
     assert.equal((await get(t.app, '/api/admin/audit-log')).statusCode, 401);
   });
+
+  it('records a refusal as a failure even when LEGACY_ERROR_STATUS=200 sends it as 200', async () => {
+    const legacy = await makeTestApp({ LEGACY_ERROR_STATUS: '200' });
+    try {
+      const token = await adminToken(legacy.app);
+      const refused = await post(legacy.app, '/api/admin/change-availability', { docId: 'a'.repeat(24) }, bearer(token));
+      assert.equal(refused.statusCode, 200);
+      assert.equal(json(refused).success, false);
+      const res = await get(legacy.app, '/api/admin/audit-log?action=admin.change-availability', bearer(token));
+      const entries = json<{ logs: Entry[] }>(res).logs;
+      assert.equal(entries.length, 1);
+      assert.equal(entries[0].outcome, 'failure');
+    } finally {
+      await legacy.close();
+    }
+  });
 });

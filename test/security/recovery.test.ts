@@ -61,6 +61,10 @@ describe('security: account recovery', () => {
     const weak = await post(t.app, '/api/user/reset-password', { token, password: 'short' });
     assert.equal(weak.statusCode, 400);
     assert.equal(json(weak).message, 'Please enter a strong password');
+    // 41 characters but 82 bytes: bcrypt would silently ignore everything past byte 72
+    const long = await post(t.app, '/api/user/reset-password', { token, password: `${'é'.repeat(40)}1` });
+    assert.equal(long.statusCode, 400);
+    assert.match(json(long).message, /^Password is too long/);
 
     const ok = await post(t.app, '/api/user/reset-password', { token, password: 'reset-new-pass-1' });
     assert.equal(ok.statusCode, 200);
@@ -120,6 +124,9 @@ describe('security: account recovery', () => {
     const d = await createDoctor(t.app);
     await post(t.app, '/api/doctor/forgot-password', { email: d.email });
     const { token } = await tokenMailedTo(d.email);
+    const tooLong = await post(t.app, '/api/doctor/change-password', { oldPassword: d.password, newPassword: `${'é'.repeat(40)}1` }, bearer(d.token));
+    assert.equal(tooLong.statusCode, 400);
+    assert.match(json(tooLong).message, /^Password is too long/);
     const changed = await post(t.app, '/api/doctor/change-password', { oldPassword: d.password, newPassword: 'changed-doc-pass-1' }, bearer(d.token));
     assert.equal(changed.statusCode, 200, changed.body);
     const stale = await post(t.app, '/api/doctor/reset-password', { token, password: 'attacker-pass-123' });

@@ -70,7 +70,8 @@ export function registerAuditHook(app: FastifyInstance, audit: AuditService): vo
     const privileged = request.auth?.role === 'doctor' || request.auth?.role === 'admin';
     if (!(request.routeOptions.config?.audit || isLogin || (mutating && privileged))) return payload;
 
-    const ok = reply.statusCode < 400;
+    // with LEGACY_ERROR_STATUS=200 a refusal leaves as 200: the error handler marks it refused
+    const ok = reply.statusCode < 400 && !request.refused;
     const body = request.body && typeof request.body === 'object' ? (request.body as Record<string, unknown>) : {};
     const detail: Record<string, string | number | boolean> = { method: request.method };
     const email = str(body.email);

@@ -3,6 +3,7 @@
 // the account's unused reset links.
 import { badRequest, unauthorized } from '../../lib/errors.js';
 import type { AccountRepo } from './accounts.repo.js';
+import { assertPasswordFits } from '../../lib/schemas.js';
 import { hashPassword, isStrongPassword, verifyPassword } from './passwords.js';
 import type { SessionService } from './sessions.js';
 import type { Role } from './tokens.js';
@@ -22,6 +23,7 @@ export class PasswordChangeService {
     // "changing" a temporary password to itself would lift the flag and keep the admin's password
     if (newPassword === oldPassword) throw badRequest('The new password must be different from the current one');
     if (!isStrongPassword(newPassword)) throw badRequest('Please enter a strong password');
+    assertPasswordFits(newPassword);
     await this.accounts.setPasswordHash(role, accountId, await hashPassword(newPassword));
     // a reset link mailed before the change must not undo it
     await this.useUpResetLinks(role, accountId);

@@ -11,6 +11,7 @@ import { badRequest, notFound } from '../../lib/errors.js';
 import { isEmail, normalizeEmail } from '../../lib/validate.js';
 import { renderEmail } from '../notifications/templates.js';
 import type { AccountRepo } from './accounts.repo.js';
+import { assertPasswordFits } from '../../lib/schemas.js';
 import { hashPassword, isStrongPassword } from './passwords.js';
 import { randomSecret, sha256 } from './secrets.js';
 import type { SessionService } from './sessions.js';
@@ -65,6 +66,7 @@ export class PasswordResetService {
   /** Sets a new password with a reset token, uses the token up and ends every session of the account. */
   async reset(role: ResettableRole, token: string, password: string): Promise<void> {
     if (!isStrongPassword(password)) throw badRequest('Please enter a strong password');
+    assertPasswordFits(password);
     const now = this.clock.now();
     // Used up in the same statement that checks it, so a token can never be used twice.
     const rows = await this.database.query<{ account_id: string }>(

@@ -6,7 +6,6 @@ import { isEmail, normalizeEmail } from '../../lib/validate.js';
 import type { Address, PatientRow } from '../../db/schema.js';
 import type { DomainEvents } from '../../lib/events.js';
 import { checkCredentials, hashPassword, isStrongPassword } from '../auth/passwords.js';
-import type { TokenService } from '../auth/tokens.js';
 import type { MediaService, Upload } from '../media/service.js';
 import type { PatientPatch, PatientRepo } from './repo.js';
 
@@ -35,7 +34,6 @@ export const GENDERS = ['Male', 'Female', 'Other', 'Not Selected'];
 export class PatientService {
   constructor(
     private readonly repo: PatientRepo,
-    private readonly tokens: TokenService,
     private readonly media: MediaService,
     private readonly events: DomainEvents,
   ) {}
@@ -53,7 +51,7 @@ export class PatientService {
     };
   }
 
-  async register(input: { name?: string; email?: string; password?: string }): Promise<{ token: string; id: string }> {
+  async register(input: { name?: string; email?: string; password?: string }): Promise<{ id: string }> {
     const name = input.name?.trim();
     const email = input.email?.trim();
     const password = input.password;
@@ -70,7 +68,7 @@ export class PatientService {
       throw err;
     }
     await this.events.publish({ kind: 'patient', type: 'created', patientId: id, at: new Date() });
-    return { token: this.tokens.sign(id, 'patient'), id };
+    return { id }; // the route opens the session (auth/login.ts), as for a login
   }
 
   /** Checks the credentials; the route opens the session (auth/login.ts). */
