@@ -86,43 +86,37 @@ export class HitCounter {
 
   /** Counts one call against `key` and answers the count so far in its window. Never fails. */
   async hit(key: string, windowMs: number): Promise<Hits> {
-    if (this.redis) {
-      try {
-        const [current, ttlMs] = await this.redis.prescriptoHit(this.prefix + key, windowMs);
-        this.redisUp();
-        return { current, ttlMs };
-      } catch (err) {
-        this.redisFailed(err);
-      }
-    }
-    return this.local.hit(key, windowMs, this.now());
+    const shared = await this.onRedis(async (redis) => {
+      const [current, ttlMs] = await redis.prescriptoHit(this.prefix + key, windowMs);
+      return { current, ttlMs };
+    });
+    return shared ?? this.local.hit(key, windowMs, this.now());
   }
 
   /** Gives back a hit counted by `hit` (a reserved attempt that turned out not to count). */
   async giveBack(key: string): Promise<void> {
-    if (this.redis) {
-      try {
-        await this.redis.prescriptoGiveBack(this.prefix + key);
-        this.redisUp();
-      } catch (err) {
-        this.redisFailed(err);
-      }
-    }
+    await this.onRedis((redis) => redis.prescriptoGiveBack(this.prefix + key));
     // The hit may have been counted here while Redis was down; a missing key is left alone.
     this.local.giveBack(key);
   }
 
   /** Forgets every hit of `key` (a successful login clears the account's failures). */
   async reset(key: string): Promise<void> {
-    if (this.redis) {
-      try {
-        await this.redis.del(this.prefix + key);
-        this.redisUp();
-      } catch (err) {
-        this.redisFailed(err);
-      }
-    }
+    await this.onRedis((redis) => redis.del(this.prefix + key));
     this.local.reset(key);
+  }
+
+  /** Runs `fn` on Redis when there is one: its answer, or undefined without Redis or when it failed (warned once per outage). */
+  private async onRedis<T>(fn: (redis: CounterRedis) => Promise<T>): Promise<T | undefined> {
+    if (!this.redis) return undefined;
+    try {
+      const result = await fn(this.redis);
+      this.redisUp();
+      return result;
+    } catch (err) {
+      this.redisFailed(err);
+      return undefined;
+    }
   }
 
   private redisUp(): void {

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { adminToken, bearer, get, json, post, type TestApp } from '../../helpers/app.js';
-import { GatewayStub, paymentFixture, pdfText, razorpayCheckoutSignature, razorpaySignature, RZP_KEY_ID } from './stub.js';
+import { assertReceipt, GatewayStub, paymentFixture, razorpayCheckoutSignature, razorpaySignature, RZP_KEY_ID } from './stub.js';
 
 describe('payments: Razorpay', () => {
   const stub = new GatewayStub();
@@ -312,14 +312,7 @@ describe('payments: Razorpay', () => {
       const pay = stub.payRazorpayOrder(o.id);
       await verify({ razorpay_order_id: o.id, razorpay_payment_id: pay.id, razorpay_signature: razorpayCheckoutSignature(o.id, pay.id) });
       const a = await appointment(id);
-      const res = await get(t.app, `/api/user/appointments/${id}/receipt`, bearer(patient.token));
-      assert.equal(res.statusCode, 200);
-      assert.equal(res.headers['content-type'], 'application/pdf');
-      assert.equal(res.rawPayload.subarray(0, 5).toString('latin1'), '%PDF-');
-      const text = pdfText(res.rawPayload);
-      for (const expected of ['Payment receipt', id, 'Rita Payer', a.userData.email, 'Dr. Test Doctor', `${a.slotDate} at ${a.slotTime}`, '500.00 INR', 'Razorpay', pay.id, o.id]) {
-        assert.ok(text.includes(expected), `receipt lacks "${expected}":\n${text}`);
-      }
+      await assertReceipt(t.app, patient.token, id, ['Payment receipt', id, 'Rita Payer', a.userData.email, 'Dr. Test Doctor', `${a.slotDate} at ${a.slotTime}`, '500.00 INR', 'Razorpay', pay.id, o.id]);
     });
 
     it('refuses an unpaid appointment, another patient’s and a doctor’s token', async () => {

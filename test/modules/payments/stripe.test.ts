@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { bearer, get, json, post, type TestApp } from '../../helpers/app.js';
-import { GatewayStub, paymentFixture, pdfText, STRIPE_KEY, stripeSignature } from './stub.js';
+import { assertReceipt, GatewayStub, paymentFixture, STRIPE_KEY, stripeSignature } from './stub.js';
 
 describe('payments: Stripe', () => {
   const stub = new GatewayStub();
@@ -364,19 +364,13 @@ describe('payments: Stripe', () => {
       const s = stub.payStripeSession(sid);
       assert.equal((await verify({ appointmentId: id, session_id: sid })).statusCode, 200);
       const a = await appointment(id);
-      const res = await get(t.app, `/api/user/appointments/${id}/receipt`, bearer(patient.token));
-      assert.equal(res.statusCode, 200);
-      assert.equal(res.headers['content-type'], 'application/pdf');
-      assert.equal(res.rawPayload.subarray(0, 5).toString('latin1'), '%PDF-');
-      const text = pdfText(res.rawPayload);
-      for (const expected of ['Payment receipt', id, 'Sam Stripe', a.userData.email, `${a.slotDate} at ${a.slotTime}`, '750.00 INR', 'Stripe', s.payment_intent, sid]) {
-        assert.ok(text.includes(expected), `receipt lacks "${expected}":\n${text}`);
-      }
+      await assertReceipt(t.app, patient.token, id, ['Payment receipt', id, 'Sam Stripe', a.userData.email, `${a.slotDate} at ${a.slotTime}`, '750.00 INR', 'Stripe', s.payment_intent, sid]);
     });
   });
 
   describe('refunds', () => {
-    it('finishes a pending refund from charge.refunded without an embedded refunds list (asks Stripe)', async () => {
+    /** A Stripe-paid appointment the doctor cancelled, whose refund Stripe still reports as pending. */
+    async function paidThenCancelledWithPendingRefund() {
       const id = await booked();
       const s = stub.payStripeSession(await session(id));
       assert.equal((await verify({ appointmentId: id })).statusCode, 200);
@@ -387,6 +381,11 @@ describe('payments: Stripe', () => {
       } finally {
         stub.stripeRefundStatus = 'succeeded';
       }
+      return { id, s };
+    }
+
+    it('finishes a pending refund from charge.refunded without an embedded refunds list (asks Stripe)', async () => {
+      const { id, s } = await paidThenCancelledWithPendingRefund();
       const refundId = (await appointment(id)).refundRef!;
       assert.equal((await appointment(id)).refundStatus, 'pending');
       stub.refunds.get(refundId)!.status = 'succeeded';
@@ -443,16 +442,7 @@ describe('payments: Stripe', () => {
     });
 
     it('follows a pending refund to processed through a signed refund.updated webhook', async () => {
-      const id = await booked();
-      const s = stub.payStripeSession(await session(id));
-      assert.equal((await verify({ appointmentId: id })).statusCode, 200);
-      stub.stripeRefundStatus = 'pending';
-      try {
-        assert.equal((await post(t.app, '/api/doctor/cancel-appointment', { appointmentId: id }, bearer(doctor.token))).statusCode, 200);
-        await t.app.ctx.refunds.idle();
-      } finally {
-        stub.stripeRefundStatus = 'succeeded';
-      }
+      const { id, s } = await paidThenCancelledWithPendingRefund();
       let a = await appointment(id);
       assert.equal(a.refundStatus, 'pending');
       const refund = { ...stub.refunds.get(a.refundRef!)!, status: 'succeeded', payment_intent: s.payment_intent };

@@ -7,7 +7,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DomainEvent } from '../../../src/lib/events.js';
-import { book, createDoctor, futureSlot, json, makeTestApp, registerPatient } from '../../helpers/app.js';
+import { bearer, book, createDoctor, futureSlot, get, json, makeTestApp, registerPatient, type TestApp } from '../../helpers/app.js';
 
 export const RZP_KEY_ID = 'rzp_test_standin';
 export const RZP_KEY_SECRET = 'rzp_secret_standin_123';
@@ -224,6 +224,16 @@ export function pdfText(pdf: Buffer): string {
     out.push(line);
   }
   return out.join('\n');
+}
+
+/** Fetches the patient's receipt of appointment `id` and checks it is a PDF holding every `expected` text. */
+export async function assertReceipt(app: TestApp['app'], token: string, id: string, expected: string[]): Promise<void> {
+  const res = await get(app, `/api/user/appointments/${id}/receipt`, bearer(token));
+  assert.equal(res.statusCode, 200);
+  assert.equal(res.headers['content-type'], 'application/pdf');
+  assert.equal(res.rawPayload.subarray(0, 5).toString('latin1'), '%PDF-');
+  const text = pdfText(res.rawPayload);
+  for (const e of expected) assert.ok(text.includes(e), `receipt lacks "${e}":\n${text}`);
 }
 
 /**
