@@ -127,25 +127,45 @@ describe(`kill -9 during a stream of bookings (${process.env.DATABASE_URL ? 'Pos
   });
 });
 
+/** A test app on a fresh PostgreSQL database reached through a TCP proxy the test cuts or freezes. */
+interface ProxiedApp {
+  t: TestApp;
+  proxy: TcpProxy;
+  /** the database's address through the proxy */
+  proxiedUrl: string;
+  /** the same database, straight (not through the proxy) */
+  direct: Database;
+  close(): Promise<void>;
+}
+
+async function proxiedApp(opts: { poolSize: number; queryTimeoutMs?: number }): Promise<ProxiedApp> {
+  const testDb: TestDatabase = await freshDatabase();
+  const url = new URL(testDb.url!);
+  const proxy = await startTcpProxy(url.hostname, Number(url.port || 5432));
+  url.port = String(proxy.port);
+  const database: Database = await openDatabase({ databaseUrl: url.toString(), migrate: false, ...opts });
+  const t = await makeTestApp(NO_BOOKING_CAPS, { testDb: { database, url: url.toString(), drop: async () => undefined } });
+  return {
+    t,
+    proxy,
+    proxiedUrl: url.toString(),
+    direct: testDb.database,
+    async close() {
+      proxy.restore();
+      await t.close();
+      await database.close().catch(() => undefined);
+      await proxy.close();
+      await testDb.drop();
+    },
+  };
+}
+
 describe('PostgreSQL cut off under load', { skip: process.env.DATABASE_URL ? false : 'needs DATABASE_URL: the embedded database lives inside the process, so it cannot go away without the process (the kill -9 test covers that)' }, () => {
-  let testDb: TestDatabase;
-  let proxy: TcpProxy;
-  let database: Database;
   let t: TestApp;
-  before(async () => {
-    testDb = await freshDatabase();
-    const url = new URL(testDb.url!);
-    proxy = await startTcpProxy(url.hostname, Number(url.port || 5432));
-    url.port = String(proxy.port);
-    database = await openDatabase({ databaseUrl: url.toString(), migrate: false, poolSize: 5 });
-    t = await makeTestApp(NO_BOOKING_CAPS, { testDb: { database, url: url.toString(), drop: async () => undefined } });
-  });
-  after(async () => {
-    await t.close();
-    await database.close().catch(() => undefined);
-    await proxy.close();
-    await testDb.drop();
-  });
+  let proxy: TcpProxy;
+  let close: () => Promise<void>;
+  before(async () => ({ t, proxy, close } = await proxiedApp({ poolSize: 5 })));
+  after(async () => close());
 
   it('answers 503 with Retry-After while it is gone, then recovers by itself', async () => {
     const doctor = await createDoctor(t.app);
@@ -203,26 +223,14 @@ describe('PostgreSQL cut off under load', { skip: process.env.DATABASE_URL ? fal
 });
 
 describe('PostgreSQL frozen: connections stay open, nothing answers', { skip: process.env.DATABASE_URL ? false : 'needs DATABASE_URL: the embedded database lives inside the process' }, () => {
-  let testDb: TestDatabase;
-  let proxy: TcpProxy;
-  let database: Database;
   let t: TestApp;
-  before(async () => {
-    testDb = await freshDatabase();
-    const url = new URL(testDb.url!);
-    proxy = await startTcpProxy(url.hostname, Number(url.port || 5432));
-    url.port = String(proxy.port);
-    // a short DB_QUERY_TIMEOUT_MS keeps the test quick; production's default is 5 s
-    database = await openDatabase({ databaseUrl: url.toString(), migrate: false, poolSize: 3, queryTimeoutMs: 1000 });
-    t = await makeTestApp(NO_BOOKING_CAPS, { testDb: { database, url: url.toString(), drop: async () => undefined } });
-  });
-  after(async () => {
-    proxy.restore();
-    await t.close();
-    await database.close().catch(() => undefined);
-    await proxy.close();
-    await testDb.drop();
-  });
+  let proxy: TcpProxy;
+  let proxiedUrl: string;
+  let direct: Database;
+  let close: () => Promise<void>;
+  // a short DB_QUERY_TIMEOUT_MS keeps the test quick; production's default is 5 s
+  before(async () => ({ t, proxy, proxiedUrl, direct, close } = await proxiedApp({ poolSize: 3, queryTimeoutMs: 1000 })));
+  after(async () => close());
 
   it('answers 503 with Retry-After within bounded time (no hang), then recovers after the network thaws', async () => {
     const doctor = await createDoctor(t.app);
@@ -269,9 +277,7 @@ describe('PostgreSQL frozen: connections stay open, nothing answers', { skip: pr
 
   it('never lends out a connection a timed-out statement left behind, nor loses one to a timed-out BEGIN', async () => {
     // one connection, so any reuse is the same connection
-    const url = new URL(testDb.url!);
-    url.port = String(proxy.port);
-    const one = await openDatabase({ databaseUrl: url.toString(), migrate: false, poolSize: 1, queryTimeoutMs: 500 });
+    const one = await openDatabase({ databaseUrl: proxiedUrl, migrate: false, poolSize: 1, queryTimeoutMs: 500 });
     try {
       await one.exec('CREATE TABLE freeze_probe (v int)');
       // the network freezes inside a transaction: INSERT and ROLLBACK time out on the client, the
@@ -285,7 +291,7 @@ describe('PostgreSQL frozen: connections stay open, nothing answers', { skip: pr
       await assert.rejects(answered(stuck, 15_000));
       proxy.restore();
       await answered(one.query('INSERT INTO freeze_probe VALUES (2)'), 15_000);
-      assert.deepEqual(await testDb.database.query('SELECT v FROM freeze_probe ORDER BY v'), [{ v: 2 }], 'the insert committed, the frozen one rolled back');
+      assert.deepEqual(await direct.query('SELECT v FROM freeze_probe ORDER BY v'), [{ v: 2 }], 'the insert committed, the frozen one rolled back');
 
       // BEGIN itself times out: the client must go back to the pool (Drizzle sends BEGIN outside its try/finally)
       proxy.freeze();
