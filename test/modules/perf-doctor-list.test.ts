@@ -192,6 +192,60 @@ describe('performance: DoctorListCache', () => {
     assert.ok(all.every((e) => e.body.toString() === 'body' && e.etag === all[0].etag));
   });
 
+  it('subscribes to other instances\' invalidations at start, and hears them', { skip: process.env.REDIS_URL ? false : 'needs REDIS_URL' }, async () => {
+    const { Redis } = await import('ioredis');
+    const redis = new Redis(REDIS_URL, { enableOfflineQueue: false, lazyConnect: false });
+    const errors: unknown[] = [];
+    const key = `test:${Date.now()}:doctor-list`;
+    const a = new DoctorListCache(new DomainEvents(), { redis, redisKey: key, maxAgeMs: 60_000, onError: (e) => errors.push(e) });
+    const b = new DoctorListCache(new DomainEvents(), { redis, redisKey: key, maxAgeMs: 60_000, onError: (e) => errors.push(e) });
+    try {
+      let builds = 0;
+      const build = async () => `list ${++builds}`;
+      // b caches once its reader is connected (before, it builds from the database every time)
+      for (let i = 0; i < 50 && (await b.get(build)).body.toString() !== (await b.get(build)).body.toString(); i++) await new Promise((r) => setTimeout(r, 20));
+      const cached = (await b.get(build)).body.toString();
+      const heard = new Promise<void>((resolve) => {
+        const sub = (b as unknown as { subscriber: { on(e: string, f: () => void): void } }).subscriber;
+        sub.on('message', () => resolve());
+      });
+      await a.invalidate();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([heard, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('b never heard a\'s invalidation: not subscribed')), 5000)))]);
+      clearTimeout(timer);
+      assert.notEqual((await b.get(build)).body.toString(), cached);
+      assert.deepEqual(errors, [], 'no Redis errors at start, while connecting');
+    } finally {
+      a.close();
+      b.close();
+      redis.disconnect();
+    }
+  });
+
+  it('shares generation reads between requests, never one sent before a request arrived', async () => {
+    // a stand-in Redis whose GETs the test answers by hand
+    const gets: ((v: string) => void)[] = [];
+    const fake = { status: 'ready', get: () => new Promise<string>((resolve) => gets.push(resolve)), on: () => fake, subscribe: async () => 1, disconnect: () => undefined };
+    const redis = { duplicate: () => fake } as unknown as ConstructorParameters<typeof DoctorListCache>[1]['redis'];
+    const cache = new DoctorListCache(new DomainEvents(), { redis, redisKey: 'k', maxAgeMs: 60_000 });
+    const first = cache.get(async () => 'built at 1');
+    await new Promise((r) => setImmediate(r));
+    assert.equal(gets.length, 1);
+    // five requests arrive while that GET is on the wire: they must not use its answer
+    const later = Array.from({ length: 5 }, (_, i) => cache.get(async () => `built at 2 (${i})`));
+    await new Promise((r) => setImmediate(r));
+    assert.equal(gets.length, 1, 'nothing more is sent while a GET is in flight');
+    gets[0]('1'); // answered before another instance moved the generation to 2
+    assert.equal((await first).body.toString(), 'built at 1');
+    await new Promise((r) => setImmediate(r));
+    assert.equal(gets.length, 2, 'one GET, sent after the first returned, serves all five');
+    gets[1]('2');
+    const bodies = (await Promise.all(later)).map((e) => e.body.toString());
+    assert.ok(bodies.every((b) => b.startsWith('built at 2')), `a request saw the older generation: ${bodies.join(', ')}`);
+    assert.equal(gets.length, 2);
+    cache.close();
+  });
+
   it('matches If-None-Match lists, weak tags and *', () => {
     assert.equal(matchesEtag('"a"', '"a"'), true);
     assert.equal(matchesEtag('W/"a"', '"a"'), true);

@@ -54,6 +54,9 @@ export class DoctorListCache {
   private readonly reader?: Redis;
   private readonly subscriber?: Redis;
   private readonly instanceId = Math.random().toString(36).slice(2);
+  /** the generation GET on the wire, and the one queued behind it (see remoteGeneration) */
+  private inFlight?: Promise<string | null | undefined>;
+  private queued?: Promise<string | null | undefined>;
 
   constructor(
     events: DomainEvents,
@@ -66,7 +69,9 @@ export class DoctorListCache {
     });
     if (opts.redis) {
       this.reader = opts.redis.duplicate({ enableAutoPipelining: true });
-      this.subscriber = opts.redis.duplicate();
+      // queued until connected: without an offline queue the SUBSCRIBE sent at start was refused
+      // ("Stream isn't writeable") and this instance never heard of other instances' changes early
+      this.subscriber = opts.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
       this.reader.on('error', () => undefined);
       this.subscriber.on('error', () => undefined);
       this.subscriber.on('message', (_channel: string, from: string) => {
@@ -90,15 +95,33 @@ export class DoctorListCache {
     await this.opts.redis.multi().incr(this.opts.redisKey).publish(this.opts.redisKey, this.instanceId).exec();
   }
 
-  /** The shared generation, or undefined when Redis cannot answer (then nothing cached is trusted). */
-  private async remoteGeneration(): Promise<string | null | undefined> {
-    if (!this.reader) return null;
-    try {
-      return await this.reader.get(this.opts.redisKey);
-    } catch (err) {
-      this.opts.onError?.(err);
-      return undefined;
+  /**
+   * The shared generation, or undefined when Redis cannot answer (then nothing cached is trusted).
+   * One GET per request was a fifth of the list's CPU (ioredis, one socket write each), so requests
+   * share GETs, but only ones sent after they arrived: a GET already on the wire may have been answered
+   * before a change another instance has acknowledged since, so a request that finds one in flight
+   * waits for the next, sent the moment the current one returns, together with every other request
+   * that arrived meanwhile. At most one GET is in flight; none is ever older than its request.
+   */
+  private remoteGeneration(): Promise<string | null | undefined> {
+    const reader = this.reader;
+    if (!reader) return Promise.resolve(null);
+    // not connected (yet, or any more): nothing cached is trusted, and nothing to warn about here
+    // (the shared client reports Redis outages once)
+    if (reader.status !== 'ready') return Promise.resolve(undefined);
+    if (!this.inFlight) {
+      const sent = reader.get(this.opts.redisKey).catch((err: unknown) => {
+        this.opts.onError?.(err);
+        return undefined;
+      });
+      this.inFlight = sent.finally(() => (this.inFlight = undefined));
+      return this.inFlight;
     }
+    this.queued ??= this.inFlight.then(() => {
+      this.queued = undefined;
+      return this.remoteGeneration();
+    });
+    return this.queued;
   }
 
   /** The serialised list, from the cache when still valid, otherwise built with `build`. */
