@@ -44,8 +44,25 @@ export function wallClock(instant: Date | number, tz: string): WallClock {
   };
 }
 
+// formatToParts costs microseconds, and a booking asks for the same few instants dozens of times
+// (every slot of the day is checked, each through up to four offsets): it was the hottest function
+// of the booking path in a CPU profile. The answer for a (zone, instant) never changes, so it is kept;
+// the map is emptied when it grows past a bound, never unbounded.
+const offsets = new Map<string, number>();
+const MAX_CACHED_OFFSETS = 100_000;
+
 /** Offset of the zone from UTC at an instant, in milliseconds (local − UTC). */
 function offsetMs(instantMs: number, tz: string): number {
+  const key = `${tz} ${instantMs}`;
+  const known = offsets.get(key);
+  if (known !== undefined) return known;
+  const off = computeOffsetMs(instantMs, tz);
+  if (offsets.size >= MAX_CACHED_OFFSETS) offsets.clear();
+  offsets.set(key, off);
+  return off;
+}
+
+function computeOffsetMs(instantMs: number, tz: string): number {
   const parts: Record<string, string> = {};
   for (const p of formatter(tz).formatToParts(new Date(instantMs))) parts[p.type] = p.value;
   const asUtc = Date.UTC(
