@@ -27,3 +27,24 @@ export function createRedis(config: Config, onError: (err: Error) => void): Redi
 
 /** Key or channel name under this deployment's prefix. */
 export const redisKey = (config: Config, ...parts: string[]) => config.redisPrefix + parts.join(':');
+
+/**
+ * Warns once per Redis outage: the first failure is reported, later ones are quiet until a command
+ * succeeds again (callers fall back on every request while Redis is down; one line each would flood the log).
+ */
+export class RedisOutageWarning {
+  private down = false;
+
+  constructor(private readonly warn: (msg: string) => void) {}
+
+  /** A command succeeded: the next failure is a new outage. */
+  up(): void {
+    this.down = false;
+  }
+
+  failed(what: string, err: unknown): void {
+    if (this.down) return;
+    this.down = true;
+    this.warn(`${what}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}

@@ -3,7 +3,7 @@
 // Redis outage weakens the limits to one instance's view instead of switching them off.
 // Keys: <REDIS_PREFIX>ratelimit:<limit name>:<subject>, e.g. `prescripto:ratelimit:global:10.0.0.1`.
 import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
-import type { RedisClient } from '../lib/redis.js';
+import { RedisOutageWarning, type RedisClient } from '../lib/redis.js';
 
 export interface Hits {
   /** calls counted in the current window, this one included */
@@ -66,14 +66,15 @@ class LocalWindows {
 export class HitCounter {
   private readonly local = new LocalWindows();
   private readonly redis?: CounterRedis;
-  private redisDown = false;
+  private readonly redisOutage: RedisOutageWarning;
 
   constructor(
     redis: RedisClient | undefined,
     private readonly prefix: string,
-    private readonly warn: (msg: string) => void,
+    warn: (msg: string) => void,
     private readonly now: () => number = Date.now,
   ) {
+    this.redisOutage = new RedisOutageWarning(warn);
     if (redis) {
       // defineCommand sends EVALSHA (EVAL on a cache miss): one round trip per hit
       if (!('prescriptoHit' in redis)) {
@@ -111,22 +112,12 @@ export class HitCounter {
     if (!this.redis) return undefined;
     try {
       const result = await fn(this.redis);
-      this.redisUp();
+      this.redisOutage.up();
       return result;
     } catch (err) {
-      this.redisFailed(err);
+      this.redisOutage.failed('rate limits: Redis failed, counting in this process until it is back', err);
       return undefined;
     }
-  }
-
-  private redisUp(): void {
-    this.redisDown = false;
-  }
-
-  private redisFailed(err: unknown): void {
-    if (this.redisDown) return;
-    this.redisDown = true;
-    this.warn(`rate limits: Redis failed, counting in this process until it is back: ${(err as Error).message}`);
   }
 }
 

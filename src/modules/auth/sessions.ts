@@ -10,7 +10,7 @@ import type { Config } from '../../config.js';
 import type { Clock } from '../../lib/clock.js';
 import { unauthorized } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
-import { redisKey, type RedisClient } from '../../lib/redis.js';
+import { RedisOutageWarning, redisKey, type RedisClient } from '../../lib/redis.js';
 import { RevocationCache } from './revocation-cache.js';
 import { randomSecret, sha256 } from './secrets.js';
 import type { SessionRepo } from './sessions.repo.js';
@@ -29,8 +29,7 @@ export function sessionIdOf(claims: Pick<AccessClaims, 'jti'>): { id: string; bo
 
 export class SessionService {
   private readonly cache: RevocationCache;
-  /** Redis failed on the last call: warn once per outage, not on every request. */
-  private redisDown = false;
+  private readonly redisOutage: RedisOutageWarning;
 
   constructor(
     private readonly repo: SessionRepo,
@@ -38,12 +37,13 @@ export class SessionService {
     private readonly config: Config,
     private readonly clock: Clock,
     private readonly redis?: RedisClient,
-    private readonly warn: (msg: string) => void = () => {},
+    warn: (msg: string) => void = () => {},
   ) {
     // "Live" answers are only worth keeping beside Redis: without it the database is the one channel
     // between instances, so every check reads it (a cached answer would hide other instances' logouts).
     const liveMs = redis ? config.security.revocationCacheSeconds * 1000 : 0;
     this.cache = new RevocationCache(liveMs, config.jwtExpiresIn * 1000);
+    this.redisOutage = new RedisOutageWarning(warn);
   }
 
   /** Opens a session after a successful login (or registration). */
@@ -140,13 +140,13 @@ export class SessionService {
     if (this.redis) {
       try {
         const hit = bound ? (await this.redis.exists(this.sessionKey(id))) === 1 : await this.redisRevokedUnbound(claims, id);
-        this.redisUp();
+        this.redisOutage.up();
         if (hit) {
           this.cache.markRevoked(key, now);
           return true;
         }
       } catch (err) {
-        this.redisFailed('revocation check via Redis failed, using the database', err);
+        this.redisOutage.failed('revocation check via Redis failed, using the database', err);
       }
       // A miss is not a "no": a revocation written while Redis was unreachable is only in the database.
       if (this.cache.isKnownLive(key, now)) return false;
@@ -195,19 +195,9 @@ export class SessionService {
     if (!this.redis) return;
     try {
       await write(this.redis);
-      this.redisUp();
+      this.redisOutage.up();
     } catch (err) {
-      this.redisFailed('could not share a revocation through Redis (other instances read it from the database)', err);
+      this.redisOutage.failed('could not share a revocation through Redis (other instances read it from the database)', err);
     }
-  }
-
-  private redisUp(): void {
-    this.redisDown = false;
-  }
-
-  private redisFailed(what: string, err: unknown): void {
-    if (this.redisDown) return;
-    this.redisDown = true;
-    this.warn(`${what}: ${(err as Error).message}`);
   }
 }
