@@ -20,16 +20,28 @@ export const serviceUnavailable = (message: string, retryAfterSeconds?: number) 
   new AppError(503, message, retryAfterSeconds ? { 'retry-after': String(retryAfterSeconds) } : {});
 export const badGateway = (message: string) => new AppError(502, message);
 
-/** Drizzle wraps driver errors; the SQLSTATE lives on the error or its cause. */
-export function sqlState(err: unknown): string | undefined {
+/** What the database driver reports beside its message (node-postgres and PGlite alike). */
+export interface DriverError {
+  message?: unknown;
+  code: string;
+  constraint?: unknown;
+  table?: unknown;
+  column?: unknown;
+}
+
+/** Drizzle wraps driver errors: the driver's own error (the one carrying a SQLSTATE), on `err` or a cause. */
+export function driverErrorOf(err: unknown): DriverError | undefined {
   let e: unknown = err;
   for (let depth = 0; depth < 4 && e && typeof e === 'object'; depth++) {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return e as DriverError;
     e = (e as { cause?: unknown }).cause;
   }
   return undefined;
 }
+
+/** The SQLSTATE of a database error, wrapped by Drizzle or not. */
+export const sqlState = (err: unknown): string | undefined => driverErrorOf(err)?.code;
 
 export const PG_UNIQUE_VIOLATION = '23505';
 export const PG_EXCLUSION_VIOLATION = '23P01';

@@ -5,31 +5,10 @@
 // its error message and `params`).
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import type { Config } from '../config.js';
+import { driverErrorOf, type DriverError } from './errors.js';
 
 export type AppLogger = Logger;
 export type LogStream = DestinationStream;
-
-/** SQLSTATE: five digits or capitals, on the error or (wrapped by Drizzle) its cause. */
-const SQLSTATE = /^[0-9A-Z]{5}$/;
-
-interface DriverError {
-  message?: unknown;
-  code?: unknown;
-  constraint?: unknown;
-  table?: unknown;
-  column?: unknown;
-}
-
-/** The database driver's own error inside a Drizzle wrapper, when `err` came from a query. */
-function driverError(err: unknown): DriverError | undefined {
-  let e: unknown = err;
-  for (let depth = 0; depth < 4 && e && typeof e === 'object'; depth++) {
-    const code = (e as DriverError).code;
-    if (typeof code === 'string' && SQLSTATE.test(code)) return e as DriverError;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
 
 /** Drizzle's wrapper, whose message is "Failed query: <sql>\nparams: <values>". */
 const isQueryMessage = (message: unknown) => typeof message === 'string' && message.startsWith('Failed query:');
@@ -54,14 +33,14 @@ function framesOf(err: object): string | undefined {
 
 /** True when `err` came from a query: a Drizzle wrapper, or a driver error (SQLSTATE) itself or as a cause. */
 export function isDatabaseError(err: unknown): boolean {
-  return Boolean(err && typeof err === 'object' && (isQueryMessage((err as { message?: unknown }).message) || driverError(err)));
+  return Boolean(err && typeof err === 'object' && (isQueryMessage((err as { message?: unknown }).message) || driverErrorOf(err)));
 }
 
 /** A message safe to show a developer or write to a log: for database errors, never SQL or parameters. */
 export function safeErrorMessage(err: unknown): string {
   if (!err || typeof err !== 'object') return String(err);
   if (isDatabaseError(err)) {
-    const driver = driverError(err);
+    const driver = driverErrorOf(err);
     // No driver error inside (a lost connection): the wrapper's cause says what happened.
     const source = driver ?? (err as { cause?: unknown }).cause;
     const message = source && typeof source === 'object' ? (source as DriverError).message : undefined;
@@ -82,7 +61,7 @@ export function serializeError(err: unknown): Record<string, unknown> {
   if (!err || typeof err !== 'object') return { message: String(err) };
   const type = (err as { name?: unknown }).name ?? err.constructor?.name;
   if (isDatabaseError(err)) {
-    const driver = driverError(err);
+    const driver = driverErrorOf(err);
     const pick = (v: unknown) => (typeof v === 'string' ? v : undefined);
     return {
       type: isQueryMessage((err as { message?: unknown }).message) ? 'DrizzleQueryError' : type,
