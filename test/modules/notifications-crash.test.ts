@@ -73,7 +73,8 @@ describe(`notification worker killed mid-delivery (${process.env.DATABASE_URL ? 
     });
     const database = await db.open();
     const outbox = new OutboxRepo(database.db, 'crash.test');
-    for (let i = 0; i < N; i++) await outbox.insert(undefined, { to: `crash${i}@example.com`, subject: `Crash ${i}`, text: 'x' }, 5, new Date());
+    const msgs = Array.from({ length: N }, (_, i) => ({ to: `crash${i}@example.com`, subject: `Crash ${i}`, text: 'x' }));
+    await outbox.insertMany(undefined, msgs, 5, new Date());
     await database.close();
   });
   after(async () => {

@@ -46,12 +46,6 @@ export class OutboxRepo {
     return sql`(${this.leaseNow()} + ${Math.trunc(leaseMs)} * interval '1 millisecond')`;
   }
 
-  /** Inserts a pending message; returns its id, or undefined when its dedupe key was already used. */
-  async insert(tx: Db | undefined, msg: OutgoingEmail, maxAttempts: number, now: Date): Promise<string | undefined> {
-    const [r] = await this.insertMany(tx, [msg], maxAttempts, now);
-    return r?.id;
-  }
-
   /**
    * Inserts pending messages in one statement (an appointment event writes two or three in its
    * booking transaction: one round trip, not one each); returns the inserted ones, without those
