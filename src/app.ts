@@ -34,7 +34,7 @@ import { createSecurityServices } from './modules/auth/index.js';
 import { sessionRoutes } from './modules/auth/routes.js';
 import { registerAuditHook } from './modules/audit/hook.js';
 import { auditRoutes } from './modules/audit/routes.js';
-import { frameworkErrors, registerSecurity } from './plugins/security.js';
+import { frameworkErrorsFor, registerSecurity } from './plugins/security.js';
 import { DoctorRepo } from './modules/doctors/repo.js';
 import { doctorRoutes } from './modules/doctors/routes.js';
 import { DoctorService } from './modules/doctors/service.js';
@@ -89,6 +89,9 @@ export function createContext(config: Config, database: Database, clock: Clock, 
   const rules: BookingRules = schedulingRules;
   const scheduling = new SchedulingService(db, scheduleRepo, schedulingRules, doctors, events, clock, config);
   const appointments = new AppointmentService(db, new AppointmentRepo(db), patients, doctors, rules, events, clock, config);
+  // The original Prescripto apps hide only the times slots_booked lists: under LEGACY_CLIENTS it also
+  // lists every time of their grid that would be refused (scheduling/legacy-grid.ts).
+  if (config.legacyClients) doctors.useSlotsBookedSource(scheduling.legacySlotsBooked((ids) => appointments.slotsBooked(ids)));
   const paymentsModule = createPayments(config, db, clock, events, appointments, { isExpired: (row, now) => schedulingRules.isExpired(row, now), metrics, log });
   const reports = new ReportService(new ReportRepo(database), clock, config);
   const notify = createNotifications(config, db, clock, events, redis, log);
@@ -121,7 +124,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     requestIdHeader: false,
     genReqId: requestIdFrom,
     trustProxy: config.security.trustProxy,
-    frameworkErrors,
+    frameworkErrors: frameworkErrorsFor(config.legacyErrorStatus),
     // Operator objects such as {"$ne": null} and wrong types must be refused, not coerced away:
     // JSON bodies are validated strictly, text parts (query, params, form fields) coerced (plugins/validation.ts).
     ajv: ajvOptions,

@@ -48,7 +48,13 @@ export interface Config {
   currency: string;
   frontendUrls: string[];
   timezone: string;
-  /** 200 answers errors with HTTP 200 for legacy clients that only read the body */
+  /**
+   * LEGACY_CLIENTS=true: answers shaped for the original Prescripto React apps (docs/legacy-clients.md):
+   * errors as HTTP 200, `slotDate` as `d_m_yyyy`, lists in booking order, `slots_booked` listing every
+   * time of their grid the server would refuse, admin-given doctor passwords not temporary.
+   */
+  legacyClients: boolean;
+  /** 200 answers errors with HTTP 200 for legacy clients that only read the body (LEGACY_CLIENTS, or its alias LEGACY_ERROR_STATUS=200) */
   legacyErrorStatus?: number;
   /** OPS_TOKEN: when set, /ready and /metrics need `Authorization: Bearer <token>` */
   opsToken?: string;
@@ -250,6 +256,7 @@ export function loadConfig(env: Env = process.env): Config {
 
   const legacy = str(env, 'LEGACY_ERROR_STATUS');
   if (legacy !== undefined && legacy !== '200') throw new ConfigError('LEGACY_ERROR_STATUS can only be 200');
+  const legacyClients = bool(env, 'LEGACY_CLIENTS', false);
 
   const cloudName = str(env, 'CLOUDINARY_NAME');
   const cloudKey = str(env, 'CLOUDINARY_API_KEY');
@@ -291,7 +298,9 @@ export function loadConfig(env: Env = process.env): Config {
     currency,
     frontendUrls: (str(env, 'FRONTEND_URL') ?? '').split(',').map((s) => s.trim().replace(/\/$/, '')).filter(Boolean),
     timezone,
-    legacyErrorStatus: legacy ? 200 : undefined,
+    legacyClients,
+    // LEGACY_ERROR_STATUS=200 is the older name of this one part of LEGACY_CLIENTS
+    legacyErrorStatus: legacy || legacyClients ? 200 : undefined,
     opsToken: str(env, 'OPS_TOKEN'),
     opsPort: str(env, 'OPS_PORT') === undefined ? undefined : int(env, 'OPS_PORT', 0, 1, 65535),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),

@@ -141,13 +141,16 @@ export async function registerSecurity(app: FastifyInstance, ctx: AppContext): P
  * Errors the router raises before any hook or handler runs (a malformed URL, a path parameter
  * longer than maxParamLength): Fastify would answer them in its own format, echoing the URL.
  * Passed as the `frameworkErrors` option so they leave in the envelope like every other refusal,
- * with the request id and security headers the skipped hooks would have added.
+ * with the request id and security headers the skipped hooks would have added, and with the same
+ * status as every other refusal (200 under LEGACY_CLIENTS / LEGACY_ERROR_STATUS=200).
  */
-export function frameworkErrors(error: { code?: string; statusCode?: number }, request: FastifyRequest, reply: FastifyReply): void {
-  const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
-  request.refused = true;
-  reply.headers(routerErrorHeaders()).header('x-request-id', request.id);
-  void reply.code(tooLong ? 414 : 400).send({ success: false, message: tooLong ? 'The URL is too long' : 'The URL is not valid' });
+export function frameworkErrorsFor(legacyStatus?: number) {
+  return (error: { code?: string; statusCode?: number }, request: FastifyRequest, reply: FastifyReply): void => {
+    const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+    request.refused = true;
+    reply.headers(routerErrorHeaders()).header('x-request-id', request.id);
+    void reply.code(legacyStatus ?? (tooLong ? 414 : 400)).send({ success: false, message: tooLong ? 'The URL is too long' : 'The URL is not valid' });
+  };
 }
 
 let sharedHeaders: Record<string, string> | undefined;

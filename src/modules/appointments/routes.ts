@@ -22,7 +22,7 @@ export const patientAppointmentRoutes: FastifyPluginAsyncTypebox = async (app) =
 
   app.get('/appointments', {
     onRequest,
-    schema: { tags, summary: 'The patient’s appointments, newest first', security, response: { 200: AppointmentList, ...errorResponses } },
+    schema: { tags, summary: 'The patient’s appointments, newest first (booking order under LEGACY_CLIENTS)', security, response: { 200: AppointmentList, ...errorResponses } },
   }, async (request) => ({ success: true, appointments: await appointments.listForPatient(authId(request)) }));
 
   app.post('/reschedule-appointment', {

@@ -26,8 +26,8 @@ export const Appointment = Type.Object({
   _id: Type.String(),
   userId: Type.String(),
   docId: Type.String(),
-  slotDate: Type.String(),
-  slotTime: Type.String(),
+  slotDate: Type.String({ description: '`YYYY-MM-DD`; `d_m_yyyy` (day and month not padded) under LEGACY_CLIENTS' }),
+  slotTime: Type.String({ description: '`hh:mm AM`' }),
   startsAt: Type.String({ description: 'UTC instant' }),
   endsAt: Type.String(),
   userData: UserSnapshot,
@@ -101,7 +101,7 @@ export const AppointmentListQuery = Type.Object(
     userId: Type.Optional(IdString('patient id')),
     sort: Type.Optional(
       Type.Union([Type.Literal('startsAt'), Type.Literal('-startsAt'), Type.Literal('createdAt'), Type.Literal('-createdAt')], {
-        description: 'field to sort by; a leading `-` sorts descending (default `-createdAt`, newest booking first)',
+        description: 'field to sort by; a leading `-` sorts descending (default `-createdAt`, newest booking first; `createdAt`, booking order, under LEGACY_CLIENTS)',
       }),
     ),
     page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, description: 'page number from 1; paginates the answer (adds `total`)' })),

@@ -115,6 +115,15 @@ export class AppointmentService {
     doctors.useSlotsBookedSource((ids) => this.slotsBooked(ids));
   }
 
+  /**
+   * The API shape of an appointment. Under LEGACY_CLIENTS `slotDate` is `d_m_yyyy` (day and month
+   * not padded): the original Prescripto apps split it on `_` to show the date.
+   */
+  view(r: AppointmentRow): AppointmentView {
+    const v = appointmentView(r);
+    return this.config.legacyClients ? { ...v, slotDate: legacyDateKey(v.slotDate) } : v;
+  }
+
   async get(id: string): Promise<AppointmentRow> {
     const row = await this.repo.findById(id);
     if (!row) throw notFound('Appointment not found');
@@ -187,7 +196,7 @@ export class AppointmentService {
     }
     await this.publishAll(released);
     await this.publish(row, 'booked', 'patient');
-    return appointmentView(row);
+    return this.view(row);
   }
 
   /**
@@ -253,7 +262,7 @@ export class AppointmentService {
     });
     if (!row) return null;
     await this.publish(row, 'confirmed', 'system');
-    return appointmentView(row);
+    return this.view(row);
   }
 
   /** Stores the gateway's answer to the refund of a cancelled appointment. */
@@ -285,7 +294,7 @@ export class AppointmentService {
       throw conflict('Appointment changed meanwhile, please retry');
     }
     await this.publish(row, event, actor);
-    return appointmentView(row);
+    return this.view(row);
   }
 
   private assertLive(row: AppointmentRow, wanted: string): void {
@@ -367,7 +376,7 @@ export class AppointmentService {
       throw conflict('Appointment changed meanwhile, please retry');
     }
     await this.publish(row, 'rescheduled', 'patient');
-    return appointmentView(row);
+    return this.view(row);
   }
 
   /** A doctor's own listing: asking for another doctor's is refused, not silently narrowed. */
@@ -378,10 +387,14 @@ export class AppointmentService {
 
   /** Filtered, sorted listing; paginated (with `total`) when `page` or `limit` is given. */
   async search(query: AppointmentQuery): Promise<AppointmentPage> {
-    const { page, limit, cursor, sort = '-createdAt', ...filter } = query;
+    const legacy = this.config.legacyClients;
+    // Without a sort asked: newest booking first; under LEGACY_CLIENTS booking order (oldest first),
+    // as the original server answered: the original apps reverse the list to show the newest on top.
+    const { page, limit, cursor, sort = legacy ? 'createdAt' : '-createdAt', ...filter } = query;
     if (filter.from && filter.to && filter.to < filter.from) throw badRequest('to must not be before from');
     if (page === undefined && limit === undefined && cursor === undefined) {
-      return { appointments: (await this.repo.search(filter, sort, 1000, 0)).map(appointmentView) };
+      if (legacy && query.sort === undefined) return { appointments: this.bookingOrder(await this.repo.search(filter, '-createdAt', 1000, 0)) };
+      return { appointments: (await this.repo.search(filter, sort, 1000, 0)).map((r) => this.view(r)) };
     }
     const size = limit ?? 20;
     // A cursor (keyset) costs the same at any depth; an OFFSET reads and drops every row before the page.
@@ -392,11 +405,20 @@ export class AppointmentService {
       this.repo.countMatching(filter),
     ]);
     const nextCursor = rows.length === size ? rows[rows.length - 1].id : undefined;
-    return { appointments: rows.map(appointmentView), total, page: p, limit: size, nextCursor };
+    return { appointments: rows.map((r) => this.view(r)), total, page: p, limit: size, nextCursor };
   }
 
   async listForPatient(patientId: string): Promise<AppointmentView[]> {
-    return (await this.repo.listForPatient(patientId)).map(appointmentView);
+    const rows = await this.repo.listForPatient(patientId);
+    return this.config.legacyClients ? this.bookingOrder(rows) : rows.map((r) => this.view(r));
+  }
+
+  /**
+   * The newest bookings of an unpaginated list (at most its 1000 newest), in booking order: the
+   * order the original Prescripto apps expect (they reverse it), keeping the newest in the answer.
+   */
+  private bookingOrder(newestFirst: AppointmentRow[]): AppointmentView[] {
+    return newestFirst.map((r) => this.view(r)).reverse();
   }
 
   async doctorDashboard(doctorId: string) {
@@ -405,7 +427,7 @@ export class AppointmentService {
       earnings: toMajor(agg.earnings),
       appointments: agg.appointments,
       patients: agg.patients,
-      latestAppointments: latest.map(appointmentView),
+      latestAppointments: latest.map((r) => this.view(r)),
     };
   }
 
@@ -420,7 +442,7 @@ export class AppointmentService {
       doctors,
       appointments: agg.appointments,
       patients,
-      latestAppointments: latest.map(appointmentView),
+      latestAppointments: latest.map((r) => this.view(r)),
       totalDoctors: doctors,
       totalAppointments: agg.appointments,
       totalPatients: patients,

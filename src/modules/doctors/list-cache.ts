@@ -31,6 +31,13 @@ export interface DoctorListCacheOptions {
   redisKey: string;
   /** rebuild at least this often: slots_booked also changes with the passing of days */
   maxAgeMs: number;
+  /**
+   * rebuild at the next whole minute too (LEGACY_CLIENTS: slots_booked then lists times too soon to
+   * book, which change as the minutes pass; every booking rule is in whole minutes)
+   */
+  minuteBound?: boolean;
+  /** the time in ms (the app's clock, so tests that move it see the list move); default Date.now */
+  now?: () => number;
   onError?: (err: unknown) => void;
 }
 
@@ -132,7 +139,7 @@ export class DoctorListCache {
     };
     const remote = await this.remoteGeneration();
     const e = this.entry;
-    if (e && remote !== undefined && e.remote === remote && e.local === this.generation && Date.now() - e.builtAt < this.opts.maxAgeMs) {
+    if (e && remote !== undefined && e.remote === remote && e.local === this.generation && this.now() < this.expiry(e.builtAt)) {
       return e;
     }
     if (remote === undefined) return encoded();
@@ -140,8 +147,9 @@ export class DoctorListCache {
     const b = this.building;
     if (b && b.generation === this.generation && b.remote === remote) return b.promise;
     const local = this.generation;
+    const builtAt = this.now(); // before the build reads: what it saw is at least this fresh
     const promise = encoded().then((built) => {
-      if (this.generation === local) this.entry = { ...built, local, remote, builtAt: Date.now() };
+      if (this.generation === local) this.entry = { ...built, local, remote, builtAt };
       return built;
     });
     this.building = { generation: local, remote, promise };
@@ -150,6 +158,18 @@ export class DoctorListCache {
     } finally {
       if (this.building?.promise === promise) this.building = undefined;
     }
+  }
+
+  private now(): number {
+    return this.opts.now ? this.opts.now() : Date.now();
+  }
+
+  private expiry(builtAt: number): number {
+    const byAge = builtAt + this.opts.maxAgeMs;
+    if (!this.opts.minuteBound) return byAge;
+    // built exactly on a minute: the rules may change a moment later, at that same minute
+    const nextMinute = builtAt % 60_000 === 0 ? builtAt + 1 : Math.ceil(builtAt / 60_000) * 60_000;
+    return Math.min(byAge, nextMinute);
   }
 
   close(): void {

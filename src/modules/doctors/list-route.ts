@@ -13,11 +13,13 @@ const PublicList = Type.Object({ success: Type.Boolean(), doctors: Type.Array(Pu
 const MAX_AGE_MS = 60_000;
 
 export const publicListRoute: FastifyPluginAsyncTypebox = async (app) => {
-  const { doctors, events, redis, config } = app.ctx;
+  const { doctors, events, redis, config, clock } = app.ctx;
   const cache = new DoctorListCache(events, {
     redis,
     redisKey: redisKey(config, 'doctor-list', 'generation'),
     maxAgeMs: MAX_AGE_MS,
+    minuteBound: config.legacyClients,
+    now: () => clock.now().getTime(),
     onError: (err) => app.log.warn({ err }, 'doctor list cache: redis unavailable, serving from the database'),
   });
   app.addHook('onClose', async () => cache.close());

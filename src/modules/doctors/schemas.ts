@@ -15,7 +15,7 @@ export const DoctorTokenResponse = Type.Object(
 export const DoctorLoginBody = Type.Object({ email: Type.Optional(Email), password: Type.Optional(Password), otp: OtpField }, { additionalProperties: false });
 
 const SlotsBooked = Type.Record(Type.String(), Type.Array(Type.String()), {
-  description: 'live booked slots by date: `YYYY-MM-DD` and legacy `d_m_yyyy` keys → `hh:mm AM` times',
+  description: 'live booked slots by date: `YYYY-MM-DD` and legacy `d_m_yyyy` keys → `hh:mm AM` times; under LEGACY_CLIENTS the `d_m_yyyy` keys of the next 7 days also list every time of the original apps’ grid (10:00–20:30, every 30 minutes) that cannot be booked, as `10:00 AM`, `10:00 am` and `10:00`',
 });
 
 const publicFields = {

@@ -138,9 +138,11 @@ export class DoctorService {
     if (await this.repo.findByEmail(normalizeEmail(email))) throw conflict('A doctor with this email already exists');
     // No password: the hash of a long random secret nobody ever sees, so no password logs in until
     // the doctor sets theirs through the welcome email's link. A given password is the admin's
-    // choice, so it is temporary unless the caller says otherwise (the demo seed).
+    // choice, so it is temporary unless the caller says otherwise (the demo seed), or the original
+    // Prescripto admin panel is in use (LEGACY_CLIENTS): it has no screen to change a password, so a
+    // temporary one would lock the doctor out; the welcome email's link still lets them choose their own.
     const passwordHash = await hashPassword(password ?? randomSecret(32));
-    const passwordTemporary = password !== undefined && (input.passwordTemporary ?? true);
+    const passwordTemporary = password !== undefined && (input.passwordTemporary ?? !this.config.legacyClients);
     const imageUrl = await this.media.storeImage(image);
     const s = this.config.scheduling;
     try {
@@ -178,11 +180,16 @@ export class DoctorService {
   /** Checks the credentials; the route opens the session (auth/login.ts). */
   async login(input: { email?: string; password?: string }): Promise<{ id: string; mustChangePassword: boolean }> {
     const row = await checkCredentials(input, (email) => this.repo.findByEmail(email));
-    return { id: row.id, mustChangePassword: row.passwordTemporary };
+    return { id: row.id, mustChangePassword: row.passwordTemporary && !this.config.legacyClients };
   }
 
-  /** Whether the doctor still has the admin's temporary password (read fresh: no cache to go stale). */
+  /**
+   * Whether the doctor still has the admin's temporary password and must change it before anything
+   * else (read fresh: no cache to go stale). Never under LEGACY_CLIENTS, also for doctors onboarded
+   * before it was turned on: the original panel cannot change a password.
+   */
   async hasTemporaryPassword(id: string): Promise<boolean> {
+    if (this.config.legacyClients) return false;
     return this.repo.passwordTemporary(id);
   }
 
@@ -251,6 +258,11 @@ export class DoctorService {
   async adminList(): Promise<DoctorProfile[]> {
     const [rows, slots] = await Promise.all([this.repo.list(), this.slotsBooked()]);
     return rows.map((r) => this.profileView(r, slots.get(r.id)));
+  }
+
+  /** Doctor rows, all of them or those of `ids` (the scheduling module reads their settings). */
+  rows(ids?: string[]): Promise<DoctorRow[]> {
+    return this.repo.list(ids);
   }
 
   count(): Promise<number> {

@@ -1,5 +1,5 @@
 // SQL for working hours, time off, the intervals live bookings hold, and payment-window expiry.
-import { and, asc, eq, gt, lt, ne, not, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, lt, ne, not, sql, type SQL } from 'drizzle-orm';
 import type { WorkingRange } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { appointments, doctorHours, doctorTimeOff, type AppointmentRow } from '../../db/schema.js';
@@ -79,6 +79,35 @@ export class ScheduleRepo {
       .from(appointments)
       .where(and(...conds));
     return rows.map((r) => ({ start: toDate(r.start), end: toDate(r.end) }));
+  }
+
+  /**
+   * For many doctors at once (the public list under LEGACY_CLIENTS): their weekly hours, time off
+   * overlapping [from, to), and the intervals their live bookings hold there (as `busy`). Three
+   * queries whatever the number of doctors.
+   */
+  async scheduleData(doctorIds: string[], from: Date, to: Date, expiredCutoff?: Date): Promise<Map<string, { hours: WorkingRange[]; timeOff: Interval[]; busy: Interval[] }>> {
+    const out = new Map<string, { hours: WorkingRange[]; timeOff: Interval[]; busy: Interval[] }>();
+    if (!doctorIds.length) return out;
+    for (const id of doctorIds) out.set(id, { hours: [], timeOff: [], busy: [] });
+    const range = sql`tstzrange(${from.toISOString()}::timestamptz, ${to.toISOString()}::timestamptz)`;
+    const busyConds = [inArray(appointments.doctorId, doctorIds), ne(appointments.status, 'cancelled'), sql`${appointments.blocks} && ${range}`];
+    if (expiredCutoff) busyConds.push(not(expiredUnpaid(expiredCutoff)));
+    const [hours, timeOff, busy] = await Promise.all([
+      this.db.select().from(doctorHours).where(inArray(doctorHours.doctorId, doctorIds)),
+      this.db
+        .select({ doctorId: doctorTimeOff.doctorId, start: doctorTimeOff.startsAt, end: doctorTimeOff.endsAt })
+        .from(doctorTimeOff)
+        .where(and(inArray(doctorTimeOff.doctorId, doctorIds), gt(doctorTimeOff.endsAt, from), lt(doctorTimeOff.startsAt, to))),
+      this.db
+        .select({ doctorId: appointments.doctorId, start: sql<unknown>`lower(${appointments.blocks})`, end: sql<unknown>`upper(${appointments.blocks})` })
+        .from(appointments)
+        .where(and(...busyConds)),
+    ]);
+    for (const h of hours) out.get(h.doctorId)?.hours.push({ weekday: h.weekday, start: h.startMinute, end: h.endMinute });
+    for (const t of timeOff) out.get(t.doctorId)?.timeOff.push({ start: toDate(t.start), end: toDate(t.end) });
+    for (const b of busy) out.get(b.doctorId)?.busy.push({ start: toDate(b.start), end: toDate(b.end) });
+    return out;
   }
 
   /**

@@ -8,8 +8,9 @@ import { badRequest, conflict, notFound, PG_EXCLUSION_VIOLATION, sqlState } from
 import type { DomainEvents } from '../../lib/events.js';
 import { newId } from '../../lib/ids.js';
 import { addDays, canonicalTimeZone, MAX_YEAR, MIN_YEAR, parseInstant, parseSlotDate, wallClock, zonedInstant } from '../../lib/time.js';
-import type { DoctorService } from '../doctors/service.js';
+import type { DoctorService, SlotsBookedSource } from '../doctors/service.js';
 import { daysBetween, formatClock, freeSlots, parseClock } from './engine.js';
+import { LEGACY_GRID_DAYS, mergeSlotsBooked, refusedGridTimes } from './legacy-grid.js';
 import type { ScheduleRepo, TimeOffRow } from './repo.js';
 import { expiredEvent, scheduleOf, type SchedulingRules } from './rules.js';
 
@@ -114,6 +115,7 @@ export class SchedulingService {
       }
     }
     await this.repo.replaceHours(doctorId, sorted);
+    await this.published(doctorId);
     return this.schedule(doctorId);
   }
 
@@ -131,6 +133,7 @@ export class SchedulingService {
     const { startsAt, endsAt } = this.timeOffInterval(input, doctor.timeZone);
     try {
       const row = await this.repo.insertTimeOff({ id: newId(), doctorId, startsAt, endsAt, reason: input.reason?.trim() || null });
+      await this.published(doctorId);
       return timeOffView(row);
     } catch (err) {
       if (sqlState(err) === PG_EXCLUSION_VIOLATION) throw conflict('This time off overlaps time off already recorded');
@@ -140,6 +143,12 @@ export class SchedulingService {
 
   async removeTimeOff(doctorId: string, id: string): Promise<void> {
     if (!(await this.repo.deleteTimeOff(doctorId, id))) throw notFound('Time off not found');
+    await this.published(doctorId);
+  }
+
+  /** The doctor's published schedule changed: cached doctor lists (their slots_booked under LEGACY_CLIENTS) are dropped. */
+  private async published(doctorId: string): Promise<void> {
+    await this.events.publish({ kind: 'doctor', type: 'updated', doctorId, at: this.clock.now() });
   }
 
   private timeOffInterval(input: TimeOffInput, tz: string): { startsAt: Date; endsAt: Date } {
@@ -199,6 +208,40 @@ export class SchedulingService {
       busy,
       now,
     }).map((s) => ({ slotDate: s.slotDate, slotTime: s.slotTime, startsAt: s.startsAt.toISOString(), endsAt: s.endsAt.toISOString() }));
+  }
+
+  /**
+   * `slots_booked` for the original Prescripto apps (LEGACY_CLIENTS): the booked times of `booked`,
+   * plus, under each `d_m_yyyy` key of the next LEGACY_GRID_DAYS days (the doctor's today first),
+   * every time of the apps' grid that a booking would be refused at now (legacy-grid.ts). The apps
+   * compute their grid in the browser's zone: this assumes it is the doctor's.
+   */
+  legacySlotsBooked(booked: SlotsBookedSource): SlotsBookedSource {
+    return async (ids) => {
+      const now = this.clock.now();
+      const [rows, bookedMap] = await Promise.all([this.doctors.rows(ids), booked(ids)]);
+      // wide enough for every zone's "today … today + 6" and the slots' buffers around it
+      const from = new Date(now.getTime() - 3 * DAY);
+      const to = new Date(now.getTime() + (LEGACY_GRID_DAYS + 3) * DAY);
+      const data = await this.repo.scheduleData(rows.map((r) => r.id), from, to, this.rules.expiredCutoff(now));
+      const out = new Map(bookedMap);
+      for (const doctor of rows) {
+        const d = data.get(doctor.id) ?? { hours: [], timeOff: [], busy: [] };
+        const today = wallClock(now, doctor.timeZone).date;
+        const days = Array.from({ length: LEGACY_GRID_DAYS }, (_, i) => addDays(today, i));
+        const free = freeSlots({
+          from: days[0],
+          to: days[days.length - 1],
+          schedule: scheduleOf(doctor, d.hours),
+          policy: this.rules.policy,
+          timeOff: d.timeOff,
+          busy: d.busy,
+          now,
+        });
+        out.set(doctor.id, mergeSlotsBooked(bookedMap.get(doctor.id), refusedGridTimes(days, free)));
+      }
+      return out;
+    };
   }
 
   /** Cancels every unpaid booking whose payment window ended (PAYMENT_REQUIRED only). */
