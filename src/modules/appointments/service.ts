@@ -119,7 +119,7 @@ export class AppointmentService {
    * The API shape of an appointment. Under LEGACY_CLIENTS `slotDate` is `d_m_yyyy` (day and month
    * not padded): the original Prescripto apps split it on `_` to show the date.
    */
-  view(r: AppointmentRow): AppointmentView {
+  private view(r: AppointmentRow): AppointmentView {
     const v = appointmentView(r);
     return this.config.legacyClients ? { ...v, slotDate: legacyDateKey(v.slotDate) } : v;
   }

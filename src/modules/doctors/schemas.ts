@@ -7,7 +7,7 @@ import { TokenResponse } from '../patients/schemas.js';
 export const DoctorTokenResponse = Type.Object(
   {
     ...TokenResponse.properties,
-    mustChangePassword: Type.Optional(Type.Boolean({ description: 'true: change the temporary password (POST /api/doctor/change-password) before using other doctor routes' })),
+    mustChangePassword: Type.Optional(Type.Boolean({ description: 'true: change the temporary password (POST /api/doctor/change-password) before using other doctor routes; never sent under LEGACY_CLIENTS, where admin-given passwords are not temporary' })),
   },
   { additionalProperties: true },
 );
