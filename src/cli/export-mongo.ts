@@ -1,0 +1,68 @@
+// `npm run export:mongo -- <folder> [--canonical] [--json]`
+// Writes users.json, doctors.json and appointments.json in the original Prescripto's shape
+// (mongoexport's Extended JSON lines), from the configured database. docs/migration.md has the details.
+import 'dotenv/config';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config.js';
+import { openDatabase } from '../db/client.js';
+import { exportMongo, type ExportSummary } from '../modules/migration/mongo-export.js';
+import { memoryWatch } from './memory.js';
+
+const USAGE = 'usage: npm run export:mongo -- <folder> [--canonical] [--json]';
+
+function fail(message: string): never {
+  console.error(`export:mongo: ${message}\n${USAGE}`);
+  process.exit(2);
+}
+
+let parsed;
+try {
+  parsed = parseArgs({
+    allowPositionals: true,
+    options: {
+      canonical: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+} catch (err) {
+  fail((err as Error).message);
+}
+const { values: flags, positionals } = parsed;
+if (flags.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+if (positionals.length !== 1) fail('give exactly one folder');
+
+const config = loadConfig();
+const memory = memoryWatch();
+const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+let summary: ExportSummary | undefined;
+const reported = new Map<string, number>();
+try {
+  summary = await exportMongo(database, {
+    folder: positionals[0],
+    canonical: flags.canonical,
+    onProgress: (collection, written) => {
+      memory.sample();
+      if (written - (reported.get(collection) ?? 0) >= 50_000) {
+        console.error(`${collection}: ${written.toLocaleString('en')} written`);
+        reported.set(collection, written);
+      }
+    },
+  });
+} catch (err) {
+  console.error(`export:mongo: ${(err as Error).message}`);
+  process.exitCode = 1;
+} finally {
+  await database.close();
+}
+const peak = memory.stop();
+if (summary) {
+  if (flags.json) console.log(JSON.stringify({ collections: summary, memory: peak }));
+  else {
+    for (const [c, r] of Object.entries(summary)) console.log(`${c.padEnd(12)} ${r.written.toLocaleString('en').padStart(10)}  ${r.file}`);
+    console.log(`peak memory: heap ${peak.heapUsedMb} MB, RSS ${peak.rssMb} MB`);
+  }
+}
