@@ -78,7 +78,13 @@ export function createContext(config: Config, database: Database, clock: Clock, 
   const imageStore = config.cloudinary ? new CloudinaryImageStore(config.cloudinary) : localStore;
   const media = new MediaService(
     imageStore,
-    { publicUrl: config.publicUrl ?? `http://localhost:${config.port}`, maxBytes: config.uploadMaxBytes, warn: (m) => log.warn(m) },
+    {
+      publicUrl: config.publicUrl ?? `http://localhost:${config.port}`,
+      maxBytes: config.uploadMaxBytes,
+      warn: (m) => log.warn(m),
+      limits: { maxSide: config.images.maxSide, maxPixels: config.images.maxPixels, timeoutSeconds: config.images.timeoutSeconds },
+      queue: { concurrency: config.images.concurrency, maxWaiting: config.images.queueMax },
+    },
     [localStore],
   );
   const patients = new PatientService(new PatientRepo(db), media, events);
