@@ -189,10 +189,11 @@ describe('Idempotency-Key', () => {
     });
 
     it('a malformed key answers 400 naming the header', async () => {
-      for (const key of ['', 'has space', 'x'.repeat(256), 'é']) {
-        const res = await bookWith({ docId: doctorId, ...slot() }, withKey(patient.token, key));
+      const invalid = 'idempotency-key is not valid in headers';
+      for (const [key, message] of [['', invalid], ['has space', invalid], ['é', invalid], ['x'.repeat(256), 'idempotency-key must be at most 255 characters in headers']]) {
+        const res = await bookWith({ docId: doctorId, ...slot() }, withKey(patient.token, key!));
         assert.equal(res.statusCode, 400, `${JSON.stringify(key)}: ${res.body}`);
-        assert.match(json(res).message, /idempotency-key/i);
+        assert.equal(json(res).message, message);
       }
     });
 
