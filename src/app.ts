@@ -52,6 +52,8 @@ import { registerOpsRoutes, registerRequestTracking, requestIdFrom } from './plu
 import { ReportRepo } from './modules/reports/repo.js';
 import { adminReportRoutes, doctorReportRoutes } from './modules/reports/routes.js';
 import { ReportService } from './modules/reports/service.js';
+import { IdempotencyRepo } from './modules/idempotency/repo.js';
+import { IdempotencyService } from './modules/idempotency/service.js';
 import { Metrics } from './lib/metrics.js';
 
 export interface BuildOptions {
@@ -78,7 +80,13 @@ export function createContext(config: Config, database: Database, clock: Clock, 
   const imageStore = config.cloudinary ? new CloudinaryImageStore(config.cloudinary) : localStore;
   const media = new MediaService(
     imageStore,
-    { publicUrl: config.publicUrl ?? `http://localhost:${config.port}`, maxBytes: config.uploadMaxBytes, warn: (m) => log.warn(m) },
+    {
+      publicUrl: config.publicUrl ?? `http://localhost:${config.port}`,
+      maxBytes: config.uploadMaxBytes,
+      warn: (m) => log.warn(m),
+      limits: { maxSide: config.images.maxSide, maxPixels: config.images.maxPixels, timeoutSeconds: config.images.timeoutSeconds },
+      queue: { concurrency: config.images.concurrency, maxWaiting: config.images.queueMax },
+    },
     [localStore],
   );
   const patients = new PatientService(new PatientRepo(db), media, events);
@@ -99,10 +107,11 @@ export function createContext(config: Config, database: Database, clock: Clock, 
     config, database, clock, tokens, redis, warn: (m) => log.warn(m),
     sendMail: (msg) => notify.service.enqueueEmail(undefined, msg),
   });
+  const idempotency = new IdempotencyService(new IdempotencyRepo(db), clock, (m, detail) => log.warn(detail ?? {}, m));
   admin.onPasswordChanged((id) => security.sessions.revokeAccount('admin', id, 'password-change'));
   notify.service.welcome.useSetPasswordLinks(async (doctorId, ttlMinutes) => (await security.passwordResets.issue('doctor', doctorId, { ttlMinutes })).url);
   return { ctx: { config, database, db, clock, redis, events, metrics, tokens, media, patients, doctors, admin, appointments, reports, scheduling,
-    notifications: notify.service, notificationWorker: notify.worker, live: notify.live, ...security, ...paymentsModule }, localStore };
+    notifications: notify.service, notificationWorker: notify.worker, live: notify.live, idempotency, ...security, ...paymentsModule }, localStore };
 }
 
 export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<App> {

@@ -66,6 +66,7 @@ export interface Config {
   dbQueryTimeoutMs: number;
   bodyLimit: number;
   uploadMaxBytes: number;
+  images: ImageSettings;
   paymentRequired: boolean;
   paymentWindowMinutes: number;
   /** EXPIRY_SWEEP_SECONDS: how often unpaid bookings past the payment window are cancelled */
@@ -106,6 +107,20 @@ export interface NotificationSettings {
   welcomeLinkTtlHours: number;
   /** NOTIFY_LEASE_SECONDS: how long a claimed message belongs to its worker (a dead worker's messages wait this long) */
   leaseMs: number;
+}
+
+/** Limits of image uploads (modules/media/pipeline.ts and queue.ts). */
+export interface ImageSettings {
+  /** IMAGE_MAX_SIDE: longest width or height accepted, read from the header before decoding */
+  maxSide: number;
+  /** IMAGE_MAX_PIXELS: largest width × height accepted, likewise */
+  maxPixels: number;
+  /** IMAGE_TIMEOUT_SECONDS: longest one picture may be processed */
+  timeoutSeconds: number;
+  /** IMAGE_CONCURRENCY: pictures processed at once (each holds one of libuv's threads, which bcrypt needs too) */
+  concurrency: number;
+  /** IMAGE_QUEUE_MAX: pictures waiting for a turn; more are refused with 503 and Retry-After */
+  queueMax: number;
 }
 
 function minutesList(env: Env, key: string, def: number[]): number[] {
@@ -307,6 +322,14 @@ export function loadConfig(env: Env = process.env): Config {
     dbQueryTimeoutMs: int(env, 'DB_QUERY_TIMEOUT_MS', 5_000, 0, 600_000),
     bodyLimit: int(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1024),
     uploadMaxBytes: int(env, 'UPLOAD_MAX_BYTES', 5 * 1024 * 1024, 1024),
+    images: {
+      maxSide: int(env, 'IMAGE_MAX_SIDE', 6000, 512, 16383),
+      maxPixels: int(env, 'IMAGE_MAX_PIXELS', 25_000_000, 262_144, 268_402_689),
+      timeoutSeconds: int(env, 'IMAGE_TIMEOUT_SECONDS', 10, 1, 600),
+      // libuv has 4 threads unless UV_THREADPOOL_SIZE says otherwise: keep at least two for bcrypt
+      concurrency: int(env, 'IMAGE_CONCURRENCY', 1, 1, 16),
+      queueMax: int(env, 'IMAGE_QUEUE_MAX', 4, 0, 1000),
+    },
     paymentRequired: bool(env, 'PAYMENT_REQUIRED', false),
     paymentWindowMinutes: int(env, 'PAYMENT_WINDOW_MINUTES', 15, 1, 24 * 60),
     expirySweepSeconds: int(env, 'EXPIRY_SWEEP_SECONDS', 60, 1, 24 * 3600),

@@ -18,6 +18,7 @@ import type { SchedulingService } from './modules/scheduling/service.js';
 import type { NotificationService } from './modules/notifications/service.js';
 import type { DeliveryWorker } from './modules/notifications/worker.js';
 import type { LiveHub } from './modules/notifications/live.js';
+import type { IdempotencyService } from './modules/idempotency/service.js';
 
 export interface AppContext {
   config: Config;
@@ -56,6 +57,8 @@ export interface AppContext {
   notificationWorker: DeliveryWorker;
   /** live appointment updates (SSE), fanned out across instances through Redis when present */
   live: LiveHub;
+  /** Idempotency-Key handling of booking and payment creation (modules/idempotency) */
+  idempotency: IdempotencyService;
 }
 
 declare module 'fastify' {

@@ -81,12 +81,17 @@ function pngChunk(type: string, data: Buffer): Buffer {
  * 768 MB once decoded to RGB) in a file of a few tens of KB.
  */
 export function pngBomb(side = 16000): Buffer {
+  return pngZeros(side, side);
+}
+
+/** The same for any canvas: 1 × 49,000,000 is about 95 KB. */
+export function pngZeros(width: number, height: number): Buffer {
   const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(side, 0);
-  ihdr.writeUInt32BE(side, 4);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
   ihdr[8] = 1; // bit depth
   ihdr[9] = 0; // greyscale
-  const raw = Buffer.alloc((1 + Math.ceil(side / 8)) * side); // filter byte 0 + packed row, all zero
+  const raw = Buffer.alloc((1 + Math.ceil(width / 8)) * height); // filter byte 0 + packed row, all zero
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     pngChunk('IHDR', ihdr),

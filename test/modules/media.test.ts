@@ -9,17 +9,17 @@ import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import sharp from 'sharp';
 import { patients } from '../../src/db/schema.js';
-import { IMAGE_SIZES, MAX_INPUT_PIXELS, processImage, sniffImageType, type ImageVariant } from '../../src/modules/media/pipeline.js';
+import { DEFAULT_IMAGE_LIMITS, IMAGE_SIZES, processImage, sniffImageType, type ImageVariant } from '../../src/modules/media/pipeline.js';
 import { MediaService } from '../../src/modules/media/service.js';
 import type { ImageStore } from '../../src/modules/media/storage.js';
 import { adminToken, bearer, createDoctor, doctorFields, form, get, json, makeTestApp, post, registerPatient, type TestApp } from '../helpers/app.js';
-import { assertCleanWebp, GPS, gifImage, jpegWithGps, pngBomb, pngImage, SVG_WITH_SCRIPT, truncated, webpImage } from '../helpers/images.js';
+import { assertCleanWebp, GPS, gifImage, jpegWithGps, pngBomb, pngImage, pngZeros, SVG_WITH_SCRIPT, truncated, webpImage } from '../helpers/images.js';
 
 const UPLOAD_URL = /^http:\/\/localhost:4000\/uploads\/([a-f0-9]{32})-512\.webp$/;
 const TOO_LARGE = 'File too large: the limit is 5 MB';
 const BAD_TYPE = 'Invalid file type: upload a JPEG, PNG or WebP image';
 const CORRUPT = 'The image could not be read: it is corrupt, truncated or not a supported image';
-const TOO_MANY_PIXELS = 'The image has too many pixels: the limit is 50 megapixels';
+const TOO_LARGE_SIDE = (w: number, h: number) => `The image is too large: ${w} × ${h} pixels, the limit is 6000 pixels on each side`;
 
 describe('media: profile pictures (local storage)', () => {
   let t: TestApp;
@@ -136,7 +136,7 @@ describe('media: profile pictures (local storage)', () => {
       ['a truncated PNG', async () => truncated(await pngImage(400, 300)), 'photo.png', 'image/png', 415, CORRUPT],
       ['a truncated JPEG', async () => truncated(await jpegWithGps()), 'photo.jpg', 'image/jpeg', 415, CORRUPT],
       ['PNG magic bytes followed by garbage', async () => Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(2000, 7)]), 'photo.png', 'image/png', 415, CORRUPT],
-      ['a decompression bomb (16000×16000 px in ~30 KB)', async () => pngBomb(16000), 'bomb.png', 'image/png', 415, TOO_MANY_PIXELS],
+      ['a decompression bomb (16000×16000 px in ~30 KB)', async () => pngBomb(16000), 'bomb.png', 'image/png', 413, TOO_LARGE_SIDE(16000, 16000)],
       ['a 6 MB file', async () => Buffer.concat([await pngImage(64, 64), Buffer.alloc(6 * 1024 * 1024, 1)]), 'big.png', 'image/png', 413, TOO_LARGE],
     ];
     for (const [what, bytes, name, type, status, message] of cases) {
@@ -412,16 +412,18 @@ describe('media: pipeline rules', () => {
   });
 
   it('allows up to the pixel limit and refuses one row more', async () => {
-    assert.equal(MAX_INPUT_PIXELS, 50_000_000);
-    // Same rule with a small limit (decoding 50 real megapixels would only make the test slow).
-    const atLimit = await processImage(await pngImage(500, 1000), 500_000);
+    assert.deepEqual(DEFAULT_IMAGE_LIMITS, { maxSide: 6000, maxPixels: 25_000_000, timeoutSeconds: 10 });
+    // Same rule with a small limit (decoding 25 real megapixels would only make the test slow).
+    const small = { maxSide: 2000, maxPixels: 500_000, timeoutSeconds: 10 };
+    const atLimit = await processImage(await pngImage(500, 1000), small);
     assert.deepEqual(atLimit.map((v) => [v.size, v.width, v.height]), [[96, 48, 96], [256, 128, 256], [512, 256, 512]]);
-    await assert.rejects(processImage(await pngImage(500, 1001), 500_000), {
-      statusCode: 415,
-      message: 'The image has too many pixels: the limit is 0.5 megapixels',
+    await assert.rejects(processImage(await pngImage(500, 1001), small), {
+      statusCode: 413,
+      message: 'The image has too many pixels: 500 × 1001, the limit is 0.5 megapixels',
     });
-    // the real limit, from the header alone: a 7072×7072 canvas (50.01 MP) is refused without decoding
-    await assert.rejects(processImage(pngBomb(7072)), { statusCode: 415, message: TOO_MANY_PIXELS });
+    // the real limits, from the header alone
+    await assert.rejects(processImage(pngZeros(5000, 5001)), { statusCode: 413, message: 'The image has too many pixels: 5000 × 5001, the limit is 25 megapixels' });
+    await assert.rejects(processImage(pngBomb(7000)), { statusCode: 413, message: TOO_LARGE_SIDE(7000, 7000) });
   });
 
   it('the service enforces the size limit for direct callers and reports clean-up failures without throwing', async () => {

@@ -1,7 +1,9 @@
 // Appointment routes for each role, registered under /api/user, /api/doctor and /api/admin.
 // Legacy aliases used by existing Prescripto clients share the same handlers.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { AppointmentIdBody, errorResponses } from '../../lib/schemas.js';
+import { AppointmentIdBody, ErrorEnvelope, errorResponses } from '../../lib/schemas.js';
+import { IdempotencyHeaders, idempotent } from '../idempotency/routes.js';
+import type { AppointmentView } from './service.js';
 import { authId, requireRole } from '../auth/guards.js';
 import { AdminDash, AppointmentList, AppointmentListQuery, AppointmentMessage, AppointmentPageOut, BookBody, DoctorDash, RescheduleBody } from './schemas.js';
 
@@ -12,13 +14,20 @@ export const patientAppointmentRoutes: FastifyPluginAsyncTypebox = async (app) =
   const { appointments, tokens } = app.ctx;
   const onRequest = requireRole(tokens, 'patient');
 
+  const booked = (appointment: AppointmentView) => ({ success: true, message: 'Appointment Booked', appointment });
   app.post('/book-appointment', {
     onRequest,
-    schema: { tags, summary: 'Book a slot with a doctor', security, body: BookBody, response: { 201: AppointmentMessage, ...errorResponses } },
-  }, async (request, reply) => {
-    const appointment = await appointments.book(authId(request), request.body);
-    return reply.code(201).send({ success: true, message: 'Appointment Booked', appointment });
-  });
+    schema: {
+      tags, summary: 'Book a slot with a doctor', security, headers: IdempotencyHeaders, body: BookBody,
+      response: { 201: AppointmentMessage, ...errorResponses, 422: ErrorEnvelope },
+    },
+  }, async (request, reply) =>
+    // with an Idempotency-Key the answer is stored in the booking's own transaction: a booking
+    // whose answer was lost is found again by the retry, never refused as someone else's slot
+    idempotent(request, reply, { role: 'patient', operation: 'book-appointment', statusCode: 201 }, async (claim) =>
+      booked(await appointments.book(authId(request), request.body, {
+        inTransaction: claim && ((tx, view) => claim.complete(201, booked(view), tx)),
+      }))));
 
   app.get('/appointments', {
     onRequest,

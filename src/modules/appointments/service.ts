@@ -138,7 +138,11 @@ export class AppointmentService {
     return row;
   }
 
-  async book(patientId: string, input: BookInput): Promise<AppointmentView> {
+  /**
+   * @param opts.inTransaction runs inside the booking's transaction once the appointment is written,
+   *   so what it records (an idempotency key's answer) commits or rolls back with the booking
+   */
+  async book(patientId: string, input: BookInput, opts: { inTransaction?: (tx: Db, booked: AppointmentView) => Promise<void> } = {}): Promise<AppointmentView> {
     const slotDate = parseSlotDate(input.slotDate);
     if (!slotDate) throw badRequest('slotDate must be a date like 2024-12-25 (or 25_12_2024)');
     const minutes = parseSlotTime(input.slotTime);
@@ -188,6 +192,7 @@ export class AppointmentService {
           tx,
         );
         await this.record(tx, created, 'booked', 'patient');
+        await opts.inTransaction?.(tx, appointmentView(created));
         return created;
       }));
     } catch (err) {

@@ -5,6 +5,7 @@
 import type { Metadata } from 'sharp';
 import { lazy } from '../../lib/lazy.js';
 import { AppError } from '../../lib/errors.js';
+import { declaredSize } from './header.js';
 
 export type ImageKind = 'jpeg' | 'png' | 'webp';
 
@@ -15,11 +16,24 @@ export type ImageSize = (typeof IMAGE_SIZES)[number];
 export const DEFAULT_IMAGE_SIZE: ImageSize = 512;
 
 /**
- * Decompression-bomb guard: a few KB of PNG can declare billions of pixels. 50 megapixels covers
- * every phone camera photo that fits under the upload size limit; more is refused from the header,
- * before any pixel is decoded.
+ * What one picture may cost. A few KB of PNG can declare billions of pixels, and decoding costs
+ * time and memory in proportion to the canvas, so both sides and the total are checked from the
+ * header (header.ts) before any decoder runs, and again by sharp's own `limitInputPixels`.
  */
-export const MAX_INPUT_PIXELS = 50_000_000;
+export interface ImageLimits {
+  /** IMAGE_MAX_SIDE: longest allowed width or height, in pixels */
+  maxSide: number;
+  /** IMAGE_MAX_PIXELS: largest allowed width × height */
+  maxPixels: number;
+  /** IMAGE_TIMEOUT_SECONDS: longest one decode-and-resize may run before it is abandoned (sharp `timeout`) */
+  timeoutSeconds: number;
+}
+
+/**
+ * 6000 px per side and 25 megapixels take every phone photo that fits under the 5 MB upload limit
+ * (a 24 MP camera writes 6000 × 4000); a profile picture is shown at 512 px at most.
+ */
+export const DEFAULT_IMAGE_LIMITS: ImageLimits = { maxSide: 6000, maxPixels: 25_000_000, timeoutSeconds: 10 };
 
 const WEBP_QUALITY = 82;
 
@@ -42,53 +56,92 @@ export function sniffImageType(buf: Buffer): ImageKind | null {
 
 export const unsupportedType = () => new AppError(415, 'Invalid file type: upload a JPEG, PNG or WebP image');
 const unreadable = () => new AppError(415, 'The image could not be read: it is corrupt, truncated or not a supported image');
-const tooManyPixels = (maxPixels: number) =>
-  new AppError(415, `The image has too many pixels: the limit is ${maxPixels / 1_000_000} megapixels`);
+const megapixels = (pixels: number) => `${Math.round(pixels / 10_000) / 100} megapixels`;
+const tooLarge = (size: { width: number; height: number }, limits: ImageLimits): AppError =>
+  size.width > limits.maxSide || size.height > limits.maxSide
+    ? new AppError(413, `The image is too large: ${size.width} × ${size.height} pixels, the limit is ${limits.maxSide} pixels on each side`)
+    : new AppError(413, `The image has too many pixels: ${size.width} × ${size.height}, the limit is ${megapixels(limits.maxPixels)}`);
+const tooManyPixels = (limits: ImageLimits) => new AppError(413, `The image has too many pixels: the limit is ${megapixels(limits.maxPixels)}`);
+const tooSlow = (limits: ImageLimits) =>
+  new AppError(422, `The image could not be processed within ${limits.timeoutSeconds} seconds: upload a smaller or simpler picture`);
+
+/**
+ * sharp set up once for a server that also hashes passwords: libvips' operation cache off (memory
+ * stays bounded by the image being processed) and one libvips worker thread per image, so a picture
+ * takes one core at most; how many pictures run at once is the media queue's business (queue.ts).
+ */
+const loadSharp = lazy(async () => {
+  const sharp = (await import('sharp')).default;
+  sharp.cache(false);
+  sharp.concurrency(1);
+  return sharp;
+});
+
+/** The canvas size an upload declares, checked against the limits without decoding anything. */
+export function checkDeclaredSize(buffer: Buffer, limits: ImageLimits = DEFAULT_IMAGE_LIMITS): ImageKind {
+  const kind = sniffImageType(buffer);
+  if (!kind) throw unsupportedType();
+  const size = declaredSize(buffer, kind);
+  if (!size) throw unreadable();
+  if (size.width > limits.maxSide || size.height > limits.maxSide || size.width * size.height > limits.maxPixels) throw tooLarge(size, limits);
+  return kind;
+}
 
 /**
  * Validates an upload and renders it as WebP in every size of IMAGE_SIZES: auto-rotated from the
- * EXIF orientation, then stripped of all metadata. Throws AppError 415 for anything unacceptable.
+ * EXIF orientation, then stripped of all metadata. Throws AppError 413 for a canvas over the limits,
+ * 415 for anything that is not a readable JPEG, PNG or WebP, 422 when it takes too long.
  */
-const loadSharp = lazy(async () => (await import('sharp')).default);
-
-export async function processImage(buffer: Buffer, maxPixels = MAX_INPUT_PIXELS): Promise<ImageVariant[]> {
-  const kind = sniffImageType(buffer);
-  if (!kind) throw unsupportedType();
+export async function processImage(buffer: Buffer, limits: ImageLimits = DEFAULT_IMAGE_LIMITS): Promise<ImageVariant[]> {
+  const kind = checkDeclaredSize(buffer, limits);
   const sharp = await loadSharp();
   // Every decode refuses truncated/corrupt data and oversized canvases outright.
-  const decodeOptions = { limitInputPixels: maxPixels, failOn: 'error' } as const;
+  const decodeOptions = { limitInputPixels: limits.maxPixels, failOn: 'error' } as const;
+  const fail = (err: unknown): AppError => (isPixelLimit(err) ? tooManyPixels(limits) : isTimeout(err) ? tooSlow(limits) : unreadable());
 
   // The header alone tells the format and the canvas size; nothing is decoded yet.
   let meta: Metadata;
   try {
     meta = await sharp(buffer, decodeOptions).metadata();
   } catch (err) {
-    throw isPixelLimit(err) ? tooManyPixels(maxPixels) : unreadable();
+    throw fail(err);
   }
   // The decoder must agree with the magic bytes (no polyglots handed to another loader).
   if (meta.format !== kind) throw unsupportedType();
   const width = meta.width ?? 0;
   const height = meta.pageHeight ?? meta.height ?? 0;
   if (width <= 0 || height <= 0) throw unreadable();
-  if (width * height > maxPixels) throw tooManyPixels(maxPixels);
+  if (width > limits.maxSide || height > limits.maxSide || width * height > limits.maxPixels) throw tooLarge({ width, height }, limits);
 
+  const timeout = { seconds: limits.timeoutSeconds };
   try {
-    // Every size is a clone of one pipeline: same input, same options, same upright rotation.
-    const base = sharp(buffer, decodeOptions).rotate();
-    return await Promise.all(
-      IMAGE_SIZES.map(async (size) => {
-        const { data, info } = await base
-          .clone()
-          .resize(size, size, { fit: 'inside', withoutEnlargement: true })
-          .webp({ quality: WEBP_QUALITY })
-          .toBuffer({ resolveWithObject: true });
-        return { size, webp: data, width: info.width, height: info.height };
-      }),
-    );
+    // The large input is decoded once, upright, down to the largest rendition (raw pixels); every
+    // rendition is then encoded from that small copy, one after the other, so a picture holds one
+    // thread of the pool at a time and the big canvas is gone after the first step.
+    const largest = Math.max(...IMAGE_SIZES);
+    const { data: pixels, info } = await sharp(buffer, decodeOptions)
+      .rotate()
+      .resize(largest, largest, { fit: 'inside', withoutEnlargement: true })
+      .raw({ depth: 'uchar' })
+      .timeout(timeout)
+      .toBuffer({ resolveWithObject: true });
+    const raw = { raw: { width: info.width, height: info.height, channels: info.channels } };
+    const variants: ImageVariant[] = [];
+    for (const size of IMAGE_SIZES) {
+      const out = await sharp(pixels, raw)
+        .resize(size, size, { fit: 'inside', withoutEnlargement: true })
+        .webp({ quality: WEBP_QUALITY })
+        .timeout(timeout)
+        .toBuffer({ resolveWithObject: true });
+      variants.push({ size, webp: out.data, width: out.info.width, height: out.info.height });
+    }
+    return variants;
   } catch (err) {
-    throw isPixelLimit(err) ? tooManyPixels(maxPixels) : unreadable();
+    throw fail(err);
   }
 }
 
 /** sharp's own guard (limitInputPixels) says "Input image exceeds pixel limit". */
 const isPixelLimit = (err: unknown): boolean => err instanceof Error && /pixel limit/i.test(err.message);
+/** sharp's `timeout` says "timeout: 42% complete". */
+const isTimeout = (err: unknown): boolean => err instanceof Error && /^timeout:/i.test(err.message);

@@ -1,7 +1,8 @@
 // Image intake for profile pictures: check what the bytes really are, re-encode into WebP
 // renditions (pipeline.ts), store them (storage.ts / cloudinary.ts), and resolve stored URLs for the API.
 import { AppError } from '../../lib/errors.js';
-import { processImage } from './pipeline.js';
+import { checkDeclaredSize, DEFAULT_IMAGE_LIMITS, processImage, type ImageLimits } from './pipeline.js';
+import { WorkQueue, type QueueLimits } from './queue.js';
 import type { ImageStore } from './storage.js';
 
 export { sniffImageType } from './pipeline.js';
@@ -23,10 +24,19 @@ export interface MediaOptions {
   maxBytes: number;
   /** where best-effort clean-up failures are reported */
   warn?: (message: string) => void;
+  /** size and time limits of one picture (default DEFAULT_IMAGE_LIMITS) */
+  limits?: ImageLimits;
+  /** how many pictures are processed and wait at once (default DEFAULT_IMAGE_QUEUE) */
+  queue?: Omit<QueueLimits, 'retryAfterSeconds'>;
 }
+
+/** One picture at a time, four waiting: image work never holds more than one thread of the pool. */
+export const DEFAULT_IMAGE_QUEUE = { concurrency: 1, maxWaiting: 4 } as const;
 
 export class MediaService {
   private readonly stores: ImageStore[];
+  private readonly limits: ImageLimits;
+  readonly queue: WorkQueue;
 
   /**
    * @param store    where new pictures go (local disk or Cloudinary)
@@ -39,12 +49,17 @@ export class MediaService {
     previous: ImageStore[] = [],
   ) {
     this.stores = [store, ...previous.filter((s) => s !== store)];
+    this.limits = options.limits ?? DEFAULT_IMAGE_LIMITS;
+    // a refused client comes back after about one picture's worst case
+    this.queue = new WorkQueue({ ...(options.queue ?? DEFAULT_IMAGE_QUEUE), retryAfterSeconds: Math.max(1, Math.ceil(this.limits.timeoutSeconds / 2)) });
   }
 
   /** Validates, re-encodes and stores an image, returning the URL to keep on the record. */
   async storeImage(upload: Upload): Promise<string> {
     if (upload.buffer.length > this.options.maxBytes) throw new AppError(413, fileTooLargeMessage(this.options.maxBytes));
-    const variants = await processImage(upload.buffer);
+    // what the header declares is checked before the queue: an oversized canvas never waits for a turn
+    checkDeclaredSize(upload.buffer, this.limits);
+    const variants = await this.queue.run(() => processImage(upload.buffer, this.limits));
     try {
       return (await this.store.save(variants)).url;
     } catch (err) {

@@ -2,19 +2,44 @@
 // (`api.rq`, whose baseURL the SDK sets to https://api.razorpay.com) without forking the SDK.
 import type Razorpay from 'razorpay';
 import { lazy } from '../../lib/lazy.js';
-import { GatewayError, hmacHex, sameHex, type IssuedRefund, type RefundState } from './gateway.js';
+import { AnswerReader, GatewayError, hmacHex, sameHex, type IssuedRefund, type RefundState } from './gateway.js';
 
+/**
+ * The order fields this app reads, checked (AnswerReader): `id`, `amount` and `currency` always
+ * (what Razorpay Checkout needs), the rest only when the gateway sent them with the right type.
+ */
 export interface RazorpayOrder {
   id: string;
-  entity: string;
+  entity?: string;
   amount: number;
-  amount_paid: number;
-  amount_due: number;
+  amount_paid?: number;
+  amount_due?: number;
   currency: string;
-  receipt: string | null;
-  status: string;
-  attempts: number;
-  created_at: number;
+  receipt?: string | null;
+  status?: string;
+  attempts?: number;
+  created_at?: number;
+}
+
+/** An order answer, with `require` naming what the caller cannot do without (beyond id, amount and currency). */
+function readOrder(raw: unknown, require: Array<'status' | 'amount_paid'> = []): RazorpayOrder {
+  const r = new AnswerReader('razorpay', 'order', raw);
+  const receipt = r.raw('receipt');
+  const order: RazorpayOrder = {
+    id: r.string('id', true),
+    entity: r.string('entity'),
+    amount: r.integer('amount', true),
+    amount_paid: r.integer('amount_paid', require.includes('amount_paid')),
+    amount_due: r.integer('amount_due'),
+    currency: r.string('currency', true),
+    receipt: typeof receipt === 'string' || receipt === null ? receipt : undefined,
+    status: r.string('status', require.includes('status')),
+    attempts: r.integer('attempts'),
+    created_at: r.integer('created_at'),
+  };
+  r.done();
+  // fields left undefined are dropped, so the answer carries only what the gateway really said
+  return Object.fromEntries(Object.entries(order).filter(([, v]) => v !== undefined)) as unknown as RazorpayOrder;
 }
 
 export interface RazorpayPayment {
@@ -32,6 +57,7 @@ interface SdkError {
 }
 
 function wrap(err: unknown): GatewayError {
+  if (err instanceof GatewayError) return err;
   const e = (err ?? {}) as SdkError;
   const status = typeof e.statusCode === 'number' ? e.statusCode : undefined;
   // The SDK's error normaliser itself throws a TypeError when there was no HTTP response at all.
@@ -71,8 +97,8 @@ export class RazorpayGateway {
   async createOrder(input: { amountMinor: number; currency: string; receipt: string; notes: Record<string, string> }): Promise<RazorpayOrder> {
     try {
       const sdk = await this.client();
-      const order = await sdk.orders.create({ amount: input.amountMinor, currency: input.currency, receipt: input.receipt, notes: input.notes });
-      return order as unknown as RazorpayOrder;
+      const raw = await sdk.orders.create({ amount: input.amountMinor, currency: input.currency, receipt: input.receipt, notes: input.notes });
+      return readOrder(raw);
     } catch (err) {
       throw wrap(err);
     }
@@ -81,7 +107,7 @@ export class RazorpayGateway {
   async fetchOrder(orderId: string): Promise<RazorpayOrder> {
     try {
       const sdk = await this.client();
-      return (await sdk.orders.fetch(orderId)) as unknown as RazorpayOrder;
+      return readOrder(await sdk.orders.fetch(orderId), ['status', 'amount_paid']);
     } catch (err) {
       throw wrap(err);
     }
@@ -90,8 +116,17 @@ export class RazorpayGateway {
   async orderPayments(orderId: string): Promise<RazorpayPayment[]> {
     try {
       const sdk = await this.client();
-      const res = await sdk.orders.fetchPayments(orderId);
-      return (res.items ?? []) as unknown as RazorpayPayment[];
+      const res: unknown = await sdk.orders.fetchPayments(orderId);
+      const items = new AnswerReader('razorpay', 'payment list', res).raw('items');
+      if (!Array.isArray(items)) throw new GatewayError('razorpay', 'payment list answer lacks items', false, undefined, ['items']);
+      // a payment without an id or status cannot prove anything: it is left out
+      return items.flatMap((item): RazorpayPayment[] => {
+        const r = new AnswerReader('razorpay', 'payment', item);
+        const id = r.string('id');
+        const status = r.string('status');
+        const orderId = r.string('order_id');
+        return id && status ? [{ id, status, order_id: orderId ?? null, amount: r.integer('amount') ?? 0, currency: r.string('currency') ?? '' }] : [];
+      });
     } catch (err) {
       throw wrap(err);
     }

@@ -1,6 +1,7 @@
 // Patient payment routes under /api/user. Legacy camelCase aliases share the handlers.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { errorResponses, Message } from '../../lib/schemas.js';
+import { ErrorEnvelope, errorResponses, Message } from '../../lib/schemas.js';
+import { IdempotencyHeaders, idempotent } from '../idempotency/routes.js';
 import { authId, requireRole } from '../auth/guards.js';
 import { patientReceipt } from './receipts.js';
 import { PayBody, RazorpayOrderOut, ReceiptParams, StripeSessionOut, VerifyRazorpayBody, VerifyStripeBody } from './schemas.js';
@@ -14,11 +15,15 @@ export const patientPaymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/payment-razorpay', {
     onRequest,
-    schema: { tags, summary: 'Create a Razorpay order for an appointment (amount from the database)', security, body: PayBody, response: { 200: RazorpayOrderOut, ...errorResponses } },
-  }, async (request) => {
-    const order = await payments.createRazorpayOrder(authId(request), request.body.appointmentId);
-    return { success: true, order, key: payments.razorpay().keyId };
-  });
+    schema: {
+      tags, summary: 'Create a Razorpay order for an appointment (amount from the database)', security, headers: IdempotencyHeaders, body: PayBody,
+      response: { 200: RazorpayOrderOut, ...errorResponses, 422: ErrorEnvelope },
+    },
+  }, async (request, reply) =>
+    idempotent(request, reply, { role: 'patient', operation: 'payment-razorpay', statusCode: 200 }, async () => {
+      const order = await payments.createRazorpayOrder(authId(request), request.body.appointmentId);
+      return { success: true, order, key: payments.razorpay().keyId };
+    }));
 
   for (const url of ['/verify-razorpay', '/verifyRazorpay']) {
     app.post(url, {
@@ -33,12 +38,16 @@ export const patientPaymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/payment-stripe', {
     onRequest,
-    schema: { tags, summary: 'Create a Stripe Checkout Session for an appointment', security, body: PayBody, response: { 200: StripeSessionOut, ...errorResponses } },
-  }, async (request) => {
-    const origin = typeof request.headers.origin === 'string' ? request.headers.origin : undefined;
-    const session = await payments.createStripeSession(authId(request), request.body.appointmentId, origin);
-    return { success: true, session: { id: session.id, url: session.url }, session_url: session.url };
-  });
+    schema: {
+      tags, summary: 'Create a Stripe Checkout Session for an appointment', security, headers: IdempotencyHeaders, body: PayBody,
+      response: { 200: StripeSessionOut, ...errorResponses, 422: ErrorEnvelope },
+    },
+  }, async (request, reply) =>
+    idempotent(request, reply, { role: 'patient', operation: 'payment-stripe', statusCode: 200 }, async () => {
+      const origin = typeof request.headers.origin === 'string' ? request.headers.origin : undefined;
+      const session = await payments.createStripeSession(authId(request), request.body.appointmentId, origin);
+      return { success: true, session: { id: session.id, url: session.url }, session_url: session.url };
+    }));
 
   for (const url of ['/verify-stripe', '/verifyStripe']) {
     app.post(url, {

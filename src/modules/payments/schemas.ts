@@ -27,25 +27,27 @@ export const VerifyStripeBody = Type.Object(
 
 export const RazorpayOrderOut = Type.Object({
   success: Type.Boolean(),
+  // built from the gateway's answer (payments/razorpay.ts): id, amount and currency always, the
+  // others when Razorpay sent them
   order: Type.Object({
     id: Type.String(),
-    entity: Type.String(),
+    entity: Type.Optional(Type.String()),
     amount: Type.Number({ description: 'minor units (paise)' }),
-    amount_paid: Type.Number(),
-    amount_due: Type.Number(),
+    amount_paid: Type.Optional(Type.Number()),
+    amount_due: Type.Optional(Type.Number()),
     currency: Type.String(),
-    receipt: Type.Union([Type.String(), Type.Null()]),
-    status: Type.String(),
-    attempts: Type.Number(),
-    created_at: Type.Number(),
+    receipt: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    status: Type.Optional(Type.String()),
+    attempts: Type.Optional(Type.Number()),
+    created_at: Type.Optional(Type.Number()),
   }),
   key: Type.String({ description: 'the public key id Razorpay Checkout needs' }),
 });
 
 export const StripeSessionOut = Type.Object({
   success: Type.Boolean(),
-  session: Type.Object({ id: Type.String(), url: Type.Union([Type.String(), Type.Null()]) }),
-  session_url: Type.Union([Type.String(), Type.Null()]),
+  session: Type.Object({ id: Type.String(), url: Type.String() }),
+  session_url: Type.String(),
 });
 
 export const ReceiptParams = Type.Object({ id: IdString('appointment id') }, { additionalProperties: false });

@@ -37,6 +37,9 @@ const GATEWAY_NAME: Record<Gateway, string> = { razorpay: 'Razorpay', stripe: 'S
 export function gatewayFailure(err: unknown, warn: Warn): AppError {
   if (err instanceof GatewayError) {
     warn('payment gateway error', { gateway: err.gateway, status: err.statusCode, detail: err.detail });
+    if (err.malformed.length > 0) {
+      return badGateway(`${GATEWAY_NAME[err.gateway]} sent an incomplete answer (no valid ${err.malformed.join(', ')}), please try again later`);
+    }
     return badGateway(`${GATEWAY_NAME[err.gateway]} could not process the request, please try again`);
   }
   throw err;
@@ -107,6 +110,9 @@ export class PaymentService {
     let order: RazorpayOrder;
     try {
       order = await gateway.createOrder({ amountMinor: a.amountMinor, currency: a.currency, receipt: a.id, notes: { appointmentId: a.id } });
+      // Checkout charges what the order says: an order for another sum must not reach the patient
+      const wrong = [order.amount !== a.amountMinor && 'amount', order.currency.toUpperCase() !== a.currency.toUpperCase() && 'currency'].filter((f): f is string => Boolean(f));
+      if (wrong.length > 0) throw new GatewayError('razorpay', `order answer differs from the request in ${wrong.join(', ')}`, false, undefined, wrong);
     } catch (err) {
       throw gatewayFailure(err, this.warn);
     }
@@ -144,7 +150,7 @@ export class PaymentService {
         throw gatewayFailure(err, this.warn);
       }
       if (!paymentId) throw paymentRequired('Payment not completed');
-      proven = { order, paymentId, amountMinor: remote.amount_paid, currency: remote.currency };
+      proven = { order, paymentId, amountMinor: remote.amount_paid ?? 0, currency: remote.currency }; // amount_paid is checked present by fetchOrder
     }
     return this.answer(await this.settle('razorpay', proven));
   }
@@ -164,11 +170,11 @@ export class PaymentService {
     throw badRequest('Cannot build the return address: set FRONTEND_URL or send an Origin header');
   }
 
-  async createStripeSession(patientId: string, appointmentId: string, origin?: string): Promise<CheckoutSession> {
+  async createStripeSession(patientId: string, appointmentId: string, origin?: string): Promise<CheckoutSession & { url: string }> {
     const gateway = this.stripe();
     const a = await this.payable(patientId, appointmentId);
     const base = this.returnBase(origin);
-    let session: CheckoutSession;
+    let session: CheckoutSession & { url: string };
     try {
       session = await gateway.createCheckoutSession({
         appointmentId: a.id,

@@ -3,7 +3,7 @@
 // The SDK has no path option, so config.ts refuses a base with a path.
 import type Stripe from 'stripe';
 import { lazy } from '../../lib/lazy.js';
-import { GatewayError, type IssuedRefund, type RefundState } from './gateway.js';
+import { AnswerReader, GatewayError, type IssuedRefund, type RefundState } from './gateway.js';
 
 export interface CheckoutSession {
   id: string;
@@ -29,6 +29,7 @@ export interface CheckoutInput {
 const loadStripe = lazy(async () => (await import('stripe')).default);
 
 function wrap(err: unknown, sdk: typeof Stripe): GatewayError {
+  if (err instanceof GatewayError) return err;
   if (err instanceof sdk.errors.StripeError) {
     const status = err.statusCode;
     const retryable = status === undefined || status >= 500 || status === 429 || err.type === 'StripeConnectionError';
@@ -45,16 +46,29 @@ function idOf(v: string | { id: string } | null | undefined): string | null {
   return typeof v === 'string' ? v : v.id;
 }
 
-export function sessionView(s: Stripe.Checkout.Session): CheckoutSession {
-  return {
-    id: s.id,
-    url: s.url ?? null,
-    paymentStatus: s.payment_status,
-    amountTotal: s.amount_total ?? null,
-    currency: s.currency ?? null,
-    appointmentId: s.client_reference_id ?? s.metadata?.appointmentId ?? null,
-    paymentIntentId: idOf(s.payment_intent),
+/**
+ * The session fields this app reads, checked (AnswerReader): `id` always, `url` for a session just
+ * created (the patient is sent there), `payment_status` for one asked about.
+ */
+export function sessionView(raw: unknown, require: 'url' | 'payment_status'): CheckoutSession {
+  const r = new AnswerReader('stripe', 'checkout session', raw);
+  const metadata = r.raw('metadata');
+  const intent = r.raw('payment_intent');
+  const view: CheckoutSession = {
+    id: r.string('id', true),
+    url: r.string('url', require === 'url') ?? null,
+    paymentStatus: r.string('payment_status', require === 'payment_status') ?? '',
+    amountTotal: r.integer('amount_total') ?? null,
+    currency: r.string('currency') ?? null,
+    appointmentId:
+      r.string('client_reference_id') ??
+      (metadata && typeof metadata === 'object' && typeof (metadata as Record<string, unknown>).appointmentId === 'string'
+        ? ((metadata as Record<string, string>).appointmentId ?? null)
+        : null),
+    paymentIntentId: typeof intent === 'string' || (intent && typeof intent === 'object' && typeof (intent as { id?: unknown }).id === 'string') ? idOf(intent as string | { id: string }) : null,
   };
+  r.done();
+  return view;
 }
 
 export class StripeGateway {
@@ -82,7 +96,7 @@ export class StripeGateway {
     }
   }
 
-  async createCheckoutSession(input: CheckoutInput): Promise<CheckoutSession> {
+  async createCheckoutSession(input: CheckoutInput): Promise<CheckoutSession & { url: string }> {
     return this.call(async (sdk) => {
       const session = await sdk.checkout.sessions.create(
         {
@@ -105,12 +119,13 @@ export class StripeGateway {
           ...(input.customerEmail ? { customer_email: input.customerEmail } : {}),
         },
       ); // the SDK adds an idempotency key to its own network retries, so a blip opens one session
-      return sessionView(session);
+      const view = sessionView(session, 'url');
+      return { ...view, url: view.url ?? '' }; // sessionView refused an answer without a url
     });
   }
 
   async retrieveSession(id: string): Promise<CheckoutSession> {
-    return this.call(async (sdk) => sessionView(await sdk.checkout.sessions.retrieve(id)));
+    return this.call(async (sdk) => sessionView(await sdk.checkout.sessions.retrieve(id), 'payment_status'));
   }
 
   /**

@@ -37,6 +37,8 @@ export class GatewayStub {
   razorpayRefundStatus = 'processed';
   stripeRefundStatus = 'succeeded';
   private readonly failures = new Map<string, { status: number; times: number }>();
+  private readonly reshapes = new Map<string, (body: Json) => unknown>();
+  private currentRoute = '';
   private server?: http.Server;
   base = '';
 
@@ -63,6 +65,16 @@ export class GatewayStub {
 
   clearFailures(): void {
     this.failures.clear();
+    this.reshapes.clear();
+  }
+
+  /**
+   * Successful answers to requests whose `METHOD /path` starts with `route` go out as `reshape`
+   * makes them (a gateway whose answer changed shape); the stand-in's own records stay whole.
+   * Cleared by clearFailures().
+   */
+  reshape(route: string, reshape: (body: Json) => unknown): void {
+    this.reshapes.set(route, reshape);
   }
 
   find(method: string, pathPrefix: string): RecordedRequest[] {
@@ -88,6 +100,9 @@ export class GatewayStub {
   }
 
   private send(res: http.ServerResponse, status: number, body: unknown): void {
+    for (const [route, reshape] of this.reshapes) {
+      if (status === 200 && this.currentRoute.startsWith(route)) body = reshape(structuredClone(body) as Json);
+    }
     res.writeHead(status, { 'content-type': 'application/json', 'request-id': rid('req') });
     res.end(JSON.stringify(body));
   }
@@ -105,6 +120,7 @@ export class GatewayStub {
     this.requests.push({ method, path, auth, body, idempotencyKey: idem });
 
     const key = `${method} ${path}`;
+    this.currentRoute = key; // every handler answers synchronously, so send() sees its own request's route
     for (const [route, f] of this.failures) {
       if (key.startsWith(route) && f.times > 0) {
         f.times--;
