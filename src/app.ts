@@ -199,6 +199,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   // refunds owed by cancellations: due ones now, then every REFUND_RETRY_SECONDS
   app.addHook('onReady', async () => ctx.refunds.start());
   app.addHook('onClose', async () => {
+    // reset links answered before the close are still written to the outbox
+    await ctx.passwordResets.settled();
     ctx.scheduling.stopSweep();
     await ctx.refunds.stop();
     await ctx.live.close();

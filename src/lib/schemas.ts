@@ -2,6 +2,38 @@
 import { Type, type Static } from 'typebox';
 import { badRequest } from './errors.js';
 import type { Address } from '../db/schema.js';
+import { MAX_YEAR, MIN_YEAR } from './time.js';
+
+// Date formats, checked by the validator (plugins/validation.ts) with the parsers of lib/time.ts:
+// every endpoint that takes a date uses one of these, so one rule decides what a date is.
+export const CALENDAR_DATE = 'calendar-date';
+export const INSTANT = 'instant';
+export const SLOT_DATE = 'slot-date';
+export const DAY_OR_INSTANT = 'day-or-instant';
+
+/** A real calendar day `YYYY-MM-DD`, years MIN_YEAR–MAX_YEAR. */
+export const CalendarDate = (description: string) =>
+  Type.String({ format: CALENDAR_DATE, maxLength: 10, description: `${description}; YYYY-MM-DD, a real day in ${MIN_YEAR}–${MAX_YEAR}` });
+
+/** An ISO 8601 instant with its zone (`2025-01-01T10:00:00Z`, `…+05:30`), years MIN_YEAR–MAX_YEAR. */
+export const Instant = (description: string) =>
+  Type.String({ format: INSTANT, maxLength: 40, description: `${description}; ISO 8601 with a zone, e.g. 2025-01-01T10:00:00Z, years ${MIN_YEAR}–${MAX_YEAR}` });
+
+/** A booking's day: `YYYY-MM-DD` or the legacy `d_m_yyyy` old clients send, a real day in MIN_YEAR–MAX_YEAR. */
+export const SlotDate = (description = '`YYYY-MM-DD` or legacy `d_m_yyyy`') =>
+  Type.String({ format: SLOT_DATE, maxLength: 20, description: `${description}, a real day in ${MIN_YEAR}–${MAX_YEAR}` });
+
+/** A day (from its midnight UTC) or an instant, where either makes sense (audit log filters). */
+export const DayOrInstant = (description: string) =>
+  Type.String({ format: DAY_OR_INSTANT, maxLength: 40, description: `${description}; 2025-01-31 or 2025-01-31T10:00:00Z, years ${MIN_YEAR}–${MAX_YEAR}` });
+
+/** What a refused date is told, per format (plugins/errors.ts). */
+export const DATE_FORMAT_MESSAGES: Record<string, string> = {
+  [CALENDAR_DATE]: `must be a real date like 2025-01-31, years ${MIN_YEAR}–${MAX_YEAR}`,
+  [INSTANT]: `must be an ISO 8601 instant like 2025-01-01T10:00:00Z or 2025-01-01T15:30:00+05:30, years ${MIN_YEAR}–${MAX_YEAR}`,
+  [SLOT_DATE]: `must be a real date like 2024-12-25 (or 25_12_2024), years ${MIN_YEAR}–${MAX_YEAR}`,
+  [DAY_OR_INSTANT]: `must be a real date like 2025-01-31 or an instant like 2025-01-31T10:00:00Z, years ${MIN_YEAR}–${MAX_YEAR}`,
+};
 
 export const IdString = (description = 'record id (24 hex characters)') =>
   Type.String({ pattern: '^[0-9a-fA-F]{24}$', description });

@@ -137,6 +137,21 @@ export function parseInstant(input: string): Date | null {
 const pad = (n: number) => String(n).padStart(2, '0');
 
 /**
+ * The API's one rule for a calendar date: `YYYY-MM-DD`, a day that exists (no February 30), in
+ * years MIN_YEAR–MAX_YEAR. Returns the date, or null.
+ */
+export function parseCalendarDate(input: string): string | null {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(input);
+  if (!match) return null;
+  return isRealDate(Number(match[1]), Number(match[2]), Number(match[3])) ? input : null;
+}
+
+/** A calendar date (its midnight UTC) or an ISO 8601 instant, by the rules above; or null. */
+export function parseDayOrInstant(input: string): Date | null {
+  return parseCalendarDate(input) !== null ? new Date(`${input}T00:00:00Z`) : parseInstant(input);
+}
+
+/**
  * Accepts `YYYY-MM-DD` and the legacy `d_m_yyyy` key that old clients send (day and month not
  * zero-padded). Returns `YYYY-MM-DD`, or null when the input is not a real date.
  */

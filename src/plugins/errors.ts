@@ -5,6 +5,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, sqlState } from '../lib/errors.js';
 import { safeErrorMessage } from '../lib/logger.js';
+import { DATE_FORMAT_MESSAGES } from '../lib/schemas.js';
+import { UNSTORABLE_TEXT } from './validation.js';
 import type { Config } from '../config.js';
 
 interface ValidationIssue {
@@ -37,9 +39,15 @@ export function validationMessage(issues: ValidationIssue[], context: string | u
       return issue.params.limit === 1 ? 'Missing Details' : `${field} must be at least ${issue.params.limit} characters${where}`;
     case 'maxLength':
       return `${field} must be at most ${issue.params.limit} characters${where}`;
+    case 'format': {
+      // the one date rule (lib/schemas.ts) words its refusals the same wherever a date is taken
+      const date = DATE_FORMAT_MESSAGES[String(issue.params.format)];
+      return date ? `${field} ${date}` : `${field} is not valid${where}`;
+    }
     case 'pattern':
-    case 'format':
       return `${field} is not valid${where}`;
+    case UNSTORABLE_TEXT:
+      return `${field} contains a character that is not allowed (NUL or an unpaired UTF-16 surrogate)${where}`;
     case 'minimum':
     case 'exclusiveMinimum':
       return `${field} must be ${issue.keyword === 'minimum' ? 'at least' : 'more than'} ${issue.params.limit}${where}`;

@@ -237,7 +237,7 @@ describe('appointment lifecycle with scheduling', () => {
         ['2030-01-12', '10:00 AM', 400, 'Weekend bookings are not available'],
         ['2030-01-11', '10:10 AM', 400, '10:10 AM is not a published slot: slots start every 30 minutes from 10:00 AM'],
         ['2030-01-11', '10:00 AM', 409, 'The appointment is already at that time'],
-        ['2030-13-01', '10:00 AM', 400, 'slotDate must be a date like 2024-12-25 (or 25_12_2024)'],
+        ['2030-13-01', '10:00 AM', 400, 'slotDate must be a real date like 2024-12-25 (or 25_12_2024), years 1970–2100'],
         ['2030-01-11', 'noon', 400, 'slotTime must be a time like 10:30 AM'],
       ] as const) {
         const res = await move(patient.token, a._id, slotDate, slotTime);

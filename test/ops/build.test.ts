@@ -47,9 +47,15 @@ describe('the bundled server (npm start)', () => {
     assert.equal((await post('/api/user/register', { name: 'Bundle Test', email, password: 'bundle-password-1' })).status, 201);
     assert.equal((await post('/api/user/forgot-password', { email })).status, 200);
     const admin = (await (await post('/api/admin/login', CHILD_ADMIN)).json()) as { token: string };
-    const res = await fetch(`${server.base}/api/admin/notifications/outbox`, { headers: { authorization: `Bearer ${admin.token}` } });
-    const body = (await res.json()) as { messages: { to: string; subject: string }[] };
-    assert.equal(res.status, 200, JSON.stringify(body));
+    // the reset mail is written just after the answer (auth/resets.ts): wait for it to appear
+    let body: { messages: { to: string; subject: string }[] } = { messages: [] };
+    for (let tries = 0; tries < 100; tries++) {
+      const res = await fetch(`${server.base}/api/admin/notifications/outbox`, { headers: { authorization: `Bearer ${admin.token}` } });
+      body = (await res.json()) as typeof body;
+      assert.equal(res.status, 200, JSON.stringify(body));
+      if (body.messages.some((m) => m.to === email && /password/i.test(m.subject))) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     assert.ok(body.messages.some((m) => m.to === email && /password/i.test(m.subject)), JSON.stringify(body.messages));
   });
 });

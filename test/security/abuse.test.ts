@@ -84,6 +84,7 @@ describe('security: rate limits, headers, CORS, body size, production errors', (
       codes.push(res.statusCode);
     }
     assert.deepEqual(codes, [200, 200, 200, ...Array(17).fill(429)]);
+    await t.app.ctx.passwordResets.settled();
     const [{ n }] = await t.testDb.database.query<{ n: number }>(
       "SELECT count(*)::int AS n FROM notification_outbox WHERE recipient = $1 AND topic = 'auth.password-reset'",
       [victim.email],

@@ -10,6 +10,8 @@ export interface Operation {
   queryParams: string[];
   /** declared JSON body properties, when the operation takes a body */
   bodyProps?: string[];
+  /** the media types its body may be sent as (`application/json`, `multipart/form-data`) */
+  bodyTypes: string[];
   /** server-sent event streams never end: only refused calls are safe to inject */
   streaming: boolean;
 }
@@ -40,6 +42,7 @@ export function operationsOf(app: App): Operation[] {
         pathParams: (op.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name),
         queryParams: (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name),
         bodyProps: content ? Object.keys(schema?.properties ?? {}) : undefined,
+        bodyTypes: Object.keys(content ?? {}),
         streaming: /\/events$/.test(path),
       });
     }

@@ -24,6 +24,8 @@ describe('security: account recovery', () => {
 
   /** Delivers the outbox and returns the reset token of the newest message to `to`. */
   async function tokenMailedTo(to: string): Promise<{ token: string; mail: ReceivedMail }> {
+    // forgot-password answers first and writes the mail after (auth/resets.ts)
+    await t.app.ctx.passwordResets.settled();
     await t.app.ctx.notificationWorker.runOnce();
     const mail = smtp.received.filter((m) => m.rcpt.includes(to.toLowerCase())).at(-1);
     assert.ok(mail, `no mail to ${to}`);

@@ -1,10 +1,10 @@
 import { Type } from 'typebox';
-import { AddressOut, IdString } from '../../lib/schemas.js';
+import { AddressOut, CalendarDate, IdString, SlotDate } from '../../lib/schemas.js';
 
 export const BookBody = Type.Object(
   {
     docId: IdString('doctor id'),
-    slotDate: Type.String({ maxLength: 20, description: '`YYYY-MM-DD` or legacy `d_m_yyyy`' }),
+    slotDate: SlotDate(),
     slotTime: Type.String({ maxLength: 20, description: '`10:30 AM`, `10:30 am` or `14:30`' }),
   },
   { additionalProperties: false },
@@ -84,13 +84,13 @@ export const AdminDash = Type.Object({
 export const RescheduleBody = Type.Object(
   {
     appointmentId: IdString('appointment id'),
-    slotDate: Type.String({ maxLength: 20, description: '`YYYY-MM-DD` or legacy `d_m_yyyy`' }),
+    slotDate: SlotDate(),
     slotTime: Type.String({ maxLength: 20, description: '`10:30 AM`, `10:30 am` or `14:30`' }),
   },
   { additionalProperties: false },
 );
 
-const IsoDate = (description: string) => Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description });
+const IsoDate = CalendarDate;
 
 export const AppointmentListQuery = Type.Object(
   {

@@ -8,6 +8,7 @@ import type { Clock } from '../../lib/clock.js';
 import { badRequest, conflict, forbidden, notFound, PG_EXCLUSION_VIOLATION, sqlState } from '../../lib/errors.js';
 import type { AppointmentEventType, DomainEvent, DomainEvents } from '../../lib/events.js';
 import { newId } from '../../lib/ids.js';
+import { DATE_FORMAT_MESSAGES, SLOT_DATE } from '../../lib/schemas.js';
 import { toMajor } from '../../lib/money.js';
 import { formatSlotTime, legacyDateKey, parseSlotDate, parseSlotTime, zonedInstant } from '../../lib/time.js';
 import type { DoctorService, SlotsBooked } from '../doctors/service.js';
@@ -144,7 +145,7 @@ export class AppointmentService {
    */
   async book(patientId: string, input: BookInput, opts: { inTransaction?: (tx: Db, booked: AppointmentView) => Promise<void> } = {}): Promise<AppointmentView> {
     const slotDate = parseSlotDate(input.slotDate);
-    if (!slotDate) throw badRequest('slotDate must be a date like 2024-12-25 (or 25_12_2024)');
+    if (!slotDate) throw badRequest(`slotDate ${DATE_FORMAT_MESSAGES[SLOT_DATE]}`);
     const minutes = parseSlotTime(input.slotTime);
     if (minutes === null) throw badRequest('slotTime must be a time like 10:30 AM');
     // independent reads, side by side: each is a round trip to the database
@@ -346,7 +347,7 @@ export class AppointmentService {
     const refusal = rescheduleRefusal(current, now);
     if (refusal) throw conflict(refusal);
     const slotDate = parseSlotDate(input.slotDate);
-    if (!slotDate) throw badRequest('slotDate must be a date like 2024-12-25 (or 25_12_2024)');
+    if (!slotDate) throw badRequest(`slotDate ${DATE_FORMAT_MESSAGES[SLOT_DATE]}`);
     const minutes = parseSlotTime(input.slotTime);
     if (minutes === null) throw badRequest('slotTime must be a time like 10:30 AM');
     const doctor = await this.doctors.get(current.doctorId);

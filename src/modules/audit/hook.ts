@@ -6,6 +6,7 @@
 // from the body or params (`docId`, `appointmentId`, `id`) or, on success, from the answer.
 import type { FastifyInstance, FastifyRequest, onSendHookHandler, RouteOptions } from 'fastify';
 import { addRouteOnSend } from '../../plugins/security.js';
+import { isUnstorableText } from '../../plugins/validation.js';
 import type { AuditService } from './service.js';
 
 declare module 'fastify' {
@@ -22,8 +23,11 @@ const TARGET_KEYS: [string, string][] = [
   ['id', 'record'],
 ];
 
+/** A text value worth recording; text PostgreSQL cannot store (the refused request's NUL) is left out. */
 function str(v: unknown, max = 254): string | undefined {
-  return typeof v === 'string' && v.length > 0 ? v.slice(0, max) : undefined;
+  if (typeof v !== 'string' || v.length === 0 || isUnstorableText(v)) return undefined;
+  // never cut an emoji's surrogate pair in two (the half left would not be storable either)
+  return isUnstorableText(v.slice(0, max)) ? v.slice(0, max - 1) : v.slice(0, max);
 }
 
 function targetOf(request: FastifyRequest, payload: unknown, ok: boolean): { type?: string; id?: string } {

@@ -1,11 +1,10 @@
 // GET /api/admin/audit-log: the audit trail, newest first, filterable and paginated.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { errorResponses, IdString } from '../../lib/schemas.js';
+import { DayOrInstant, errorResponses, IdString } from '../../lib/schemas.js';
 import { requireRole } from '../auth/guards.js';
 
 const Role = Type.Union([Type.Literal('patient'), Type.Literal('doctor'), Type.Literal('admin')]);
-const Instant = (description: string) => Type.String({ maxLength: 40, description });
 
 const AuditQuery = Type.Object(
   {
@@ -14,8 +13,8 @@ const AuditQuery = Type.Object(
     actorId: Type.Optional(IdString('who acted')),
     targetId: Type.Optional(Type.String({ maxLength: 64, description: 'the record acted on' })),
     outcome: Type.Optional(Type.Union([Type.Literal('success'), Type.Literal('failure')])),
-    from: Type.Optional(Instant('entries at or after this instant (ISO 8601)')),
-    to: Type.Optional(Instant('entries before this instant (ISO 8601)')),
+    from: Type.Optional(DayOrInstant('entries at or after this day or instant')),
+    to: Type.Optional(DayOrInstant('entries before this day or instant')),
     page: Type.Integer({ minimum: 1, maximum: 100000, default: 1 }),
     limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
   },

@@ -1,6 +1,8 @@
 // The audit log: who changed what, when, from where, and every login attempt. Entries come from
 // one place, the response hook in hook.ts; this service stores and lists them.
 import { badRequest } from '../../lib/errors.js';
+import { DATE_FORMAT_MESSAGES, DAY_OR_INSTANT } from '../../lib/schemas.js';
+import { parseDayOrInstant } from '../../lib/time.js';
 import type { AuditEntry, AuditFilter, AuditRecord, AuditRepo } from './repo.js';
 
 export class AuditService {
@@ -28,7 +30,7 @@ export class AuditService {
 
 function parseInstant(v: string | undefined, name: string): Date | undefined {
   if (v === undefined) return undefined;
-  const d = new Date(v);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(v) || Number.isNaN(d.getTime())) throw badRequest(`${name} must be a date like 2025-01-31 or 2025-01-31T10:00:00Z`);
+  const d = parseDayOrInstant(v);
+  if (!d) throw badRequest(`${name} ${DATE_FORMAT_MESSAGES[DAY_OR_INSTANT]}`);
   return d;
 }

@@ -35,7 +35,7 @@ export function createSecurityServices(deps: {
   const accounts = new AccountRepo(database);
   const sessions = new SessionService(new SessionRepo(database), tokens, config, clock, redis, warn);
   tokens.setRevocationCheck((claims) => sessions.isRevoked(claims));
-  const passwordResets = new PasswordResetService(database, accounts, sessions, deps.sendMail, config, clock);
+  const passwordResets = new PasswordResetService(database, accounts, sessions, deps.sendMail, config, clock, warn);
   return {
     sessions,
     passwordResets,

@@ -21,7 +21,12 @@ export type ResettableRole = 'patient' | 'doctor';
 
 export const FORGOT_PASSWORD_MESSAGE = 'If an account exists for this email, a password reset link has been sent';
 
+/** Forgot-password requests whose look-up and mail still run after their answer; past this, new ones run before it. */
+const MAX_PENDING_FORGOTS = 200;
+
 export class PasswordResetService {
+  private readonly pending = new Set<Promise<void>>();
+
   constructor(
     private readonly database: Database,
     private readonly accounts: AccountRepo,
@@ -30,6 +35,7 @@ export class PasswordResetService {
     private readonly sendMail: (msg: { to: string; subject: string; text: string; html?: string; topic: string }) => Promise<unknown>,
     private readonly config: Config,
     private readonly clock: Clock,
+    private readonly warn: (msg: string) => void = () => {},
   ) {}
 
   /**
@@ -49,12 +55,43 @@ export class PasswordResetService {
   }
 
   /**
-   * Emails a reset link when the address belongs to an account. Always resolves the same way, so
-   * the answer does not tell whether an email is registered.
+   * Emails a reset link when the address belongs to an account. Checks the address's shape and
+   * returns the rest of the work (the look-up, the link, the mail) as `start`, for the caller to run
+   * once its answer has left: the answer neither says nor takes longer when the email is registered
+   * (a registered one cost a link and a mail first, about twice the time, which told who has an
+   * account). The work runs in the background; its failures are logged without the address.
    */
-  async forgot(role: ResettableRole, emailInput: string): Promise<void> {
+  async forgot(role: ResettableRole, emailInput: string): Promise<{ start: () => void }> {
     const email = normalizeEmail(emailInput);
     if (!isEmail(email)) throw badRequest('Please enter a valid email');
+    // a flood past the per-address limits is served in turn rather than queued without bound
+    if (this.pending.size >= MAX_PENDING_FORGOTS) {
+      await this.sendResetLink(role, email);
+      return { start: () => {} };
+    }
+    let started = false;
+    const start = () => {
+      if (started) return;
+      started = true;
+      // on a later turn of the event loop: the answer's last bytes are written out first, before
+      // the look-up's queries take the thread (PGlite runs them on it)
+      const job: Promise<void> = new Promise((resolve) => setTimeout(resolve, 0))
+        .then(() => this.sendResetLink(role, email))
+        .catch((err: unknown) => this.warn(`password reset link not sent (${role}): ${err instanceof Error ? err.name : 'error'}`))
+        .finally(() => this.pending.delete(job));
+      this.pending.add(job);
+    };
+    return { start };
+  }
+
+  /** Resolves once every forgot-password request answered so far has done its work (tests, shutdown). */
+  async settled(): Promise<void> {
+    // an answer may be out while its route's onResponse hook (which starts the work) has yet to run
+    await new Promise((resolve) => setImmediate(resolve));
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
+  private async sendResetLink(role: ResettableRole, email: string): Promise<void> {
     const account = await this.accounts.findByEmail(role, email);
     if (!account) return;
     const { url } = await this.issue(role, account.id);

@@ -23,6 +23,9 @@ import {
 import type { Role } from './tokens.js';
 
 const security = [{ bearer: [] }];
+
+/** The forgot-password work of each answered request, started by the route's onResponse hook. */
+const forgotWork = new WeakMap<object, () => void>();
 const tagOf: Record<Role, string> = { patient: 'patients', doctor: 'doctors', admin: 'admin' };
 
 export function sessionRoutes(role: Role): FastifyPluginAsyncTypebox {
@@ -70,9 +73,11 @@ export function sessionRoutes(role: Role): FastifyPluginAsyncTypebox {
     if (role !== 'admin') {
       app.post('/forgot-password', {
         config: { audit: true },
+        // the look-up and the mail start once the answer has left (auth/resets.ts)
+        onResponse: async (request) => forgotWork.get(request)?.(),
         schema: { tags, summary: 'Email a single-use password reset link (same answer whether or not the email is registered)', body: ForgotPasswordBody, response: { 200: Message, ...errorResponses } },
       }, async (request) => {
-        await passwordResets.forgot(role, request.body.email);
+        forgotWork.set(request, (await passwordResets.forgot(role, request.body.email)).start);
         return { success: true, message: FORGOT_PASSWORD_MESSAGE };
       });
 

@@ -102,6 +102,12 @@ export class SessionRepo {
     return rows.length > 0;
   }
 
+  /** A session's token is good only while its row exists and is not revoked (a missing row is a forged or purged session). */
+  async isSessionLive(id: string): Promise<boolean> {
+    const rows = await this.database.query('SELECT 1 FROM auth_sessions WHERE id = $1 AND revoked_at IS NULL', [id]);
+    return rows.length > 0;
+  }
+
   async accountCutoff(role: Role, accountId: string): Promise<Date | undefined> {
     const rows = await this.database.query<{ revoked_before: string | Date }>(
       'SELECT revoked_before FROM account_revocations WHERE role = $1 AND account_id = $2',

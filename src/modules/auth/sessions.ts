@@ -164,8 +164,10 @@ export class SessionService {
   }
 
   private async databaseRevoked(claims: AccessClaims, id: string, bound: boolean): Promise<boolean> {
+    // A bound token names its session: no live row (revoked, or the account deleted, which revokes
+    // its sessions in the database: migration 1200) is a refusal.
+    if (bound) return !(await this.repo.isSessionLive(id));
     if (await this.repo.isSessionRevoked(id)) return true;
-    if (bound) return false;
     // A token signed outside a session: refused when issued at or before the account's cut-off
     // (second resolution, so a token from the same second as a password change is refused too).
     const cutoff = await this.repo.accountCutoff(claims.role, claims.id);

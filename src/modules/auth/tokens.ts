@@ -22,7 +22,10 @@ export interface TokenService {
   setRevocationCheck(check: RevocationCheck): void;
 }
 
-export function createTokenService(secret: string, expiresInSeconds: number): TokenService {
+/** How far a signer's clock may run ahead of ours before its `iat` counts as "in the future". */
+export const CLOCK_SKEW_SECONDS = 60;
+
+export function createTokenService(secret: string, expiresInSeconds: number, nowMs: () => number = Date.now): TokenService {
   // HS256 pinned on both sides: a token with alg "none" or an RSA/EC header is refused (no key confusion).
   const signer = createSigner({ key: secret, algorithm: 'HS256', expiresIn: expiresInSeconds * 1000 });
   const verifier = createVerifier({ key: secret, algorithms: ['HS256'], cache: 1000 });
@@ -40,6 +43,12 @@ export function createTokenService(secret: string, expiresInSeconds: number): To
         return { error: 'invalid' };
       }
       if (typeof claims.id !== 'string' || !['patient', 'doctor', 'admin'].includes(claims.role)) return { error: 'invalid' };
+      // Every token we sign has an id, a start and an end no further than the configured lifetime:
+      // one without `exp` would never end, one with `iat` ahead of now would outlive a password
+      // change or an account's cut-off (they compare `iat`). Such a token was not signed here.
+      const now = Math.floor(nowMs() / 1000);
+      if (typeof claims.jti !== 'string' || !Number.isFinite(claims.iat) || !Number.isFinite(claims.exp)) return { error: 'invalid' };
+      if (claims.iat > now + CLOCK_SKEW_SECONDS || claims.exp - claims.iat > expiresInSeconds + CLOCK_SKEW_SECONDS) return { error: 'invalid' };
       if (await revoked(claims)) return { error: 'revoked' };
       return claims;
     },

@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
+import { CalendarDate } from '../../lib/schemas.js';
 
-const Day = (description: string) => Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description });
+const Day = CalendarDate;
 
 const rangeFields = {
   from: Type.Optional(Day('first local day, YYYY-MM-DD (default: 29 days before `to`)')),

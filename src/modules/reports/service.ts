@@ -5,7 +5,8 @@ import type { Config } from '../../config.js';
 import type { Clock } from '../../lib/clock.js';
 import { badRequest, notFound } from '../../lib/errors.js';
 import { toMajor } from '../../lib/money.js';
-import { addDays, isValidTimeZone, wallClock } from '../../lib/time.js';
+import { CALENDAR_DATE, DATE_FORMAT_MESSAGES } from '../../lib/schemas.js';
+import { addDays, isValidTimeZone, parseCalendarDate, wallClock } from '../../lib/time.js';
 import type { Column } from './csv.js';
 import type { Interval, Range, ReportRepo } from './repo.js';
 
@@ -34,7 +35,6 @@ export const MAX_RANGE_DAYS = 1096;
 const DEFAULT_DAYS = 30;
 
 const dayNumber = (date: string) => Date.parse(`${date}T00:00:00Z`) / 86_400_000;
-const isRealDate = (s: string) => /^\d{4}-\d{2}-\d{2}$/.test(s) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s);
 /** a share in percent with two decimals; 0 when there is nothing to divide by */
 export const percent = (part: number, whole: number) => (whole === 0 ? 0 : Math.round((part / whole) * 10_000) / 100);
 
@@ -53,8 +53,8 @@ export class ReportService {
     if (!isValidTimeZone(tz)) throw badRequest(`tz "${tz}" is not a valid IANA time zone`);
     const to = input.to ?? wallClock(this.clock.now(), tz).date;
     const from = input.from ?? addDays(to, -(DEFAULT_DAYS - 1));
-    if (!isRealDate(from)) throw badRequest('from must be a real date like 2024-01-31');
-    if (!isRealDate(to)) throw badRequest('to must be a real date like 2024-01-31');
+    if (parseCalendarDate(from) === null) throw badRequest(`from ${DATE_FORMAT_MESSAGES[CALENDAR_DATE]}`);
+    if (parseCalendarDate(to) === null) throw badRequest(`to ${DATE_FORMAT_MESSAGES[CALENDAR_DATE]}`);
     if (from > to) throw badRequest('from must not be after to');
     if (dayNumber(to) - dayNumber(from) + 1 > MAX_RANGE_DAYS) throw badRequest(`A report covers at most ${MAX_RANGE_DAYS} days`);
     const interval = (input.interval ?? 'day') as Interval;

@@ -1,8 +1,8 @@
 import { Type } from 'typebox';
-import { IdString } from '../../lib/schemas.js';
+import { CalendarDate, IdString, Instant } from '../../lib/schemas.js';
 
 const Clock = (description: string) => Type.String({ pattern: '^\\d{2}:\\d{2}$', description });
-const IsoDate = (description: string) => Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description });
+const IsoDate = CalendarDate;
 
 export const DocIdParams = Type.Object({ docId: IdString('doctor id') }, { additionalProperties: false });
 export const TimeOffParams = Type.Object({ id: IdString('time-off id') }, { additionalProperties: false });
@@ -45,8 +45,8 @@ export const TimeOffBody = Type.Object(
     date: Type.Optional(IsoDate('one whole local day')),
     fromDate: Type.Optional(IsoDate('first whole local day')),
     toDate: Type.Optional(IsoDate('last whole local day, inclusive')),
-    startsAt: Type.Optional(Type.String({ maxLength: 40, description: 'ISO instant' })),
-    endsAt: Type.Optional(Type.String({ maxLength: 40, description: 'ISO instant' })),
+    startsAt: Type.Optional(Instant('start of the time off')),
+    endsAt: Type.Optional(Instant('end of the time off')),
     reason: Type.Optional(Type.String({ maxLength: 200 })),
   },
   { additionalProperties: false },
