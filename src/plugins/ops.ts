@@ -3,11 +3,13 @@
 // reachable), GET /metrics (Prometheus text). /ready and /metrics can sit behind OPS_TOKEN or on a
 // separate OPS_PORT (then the public port serves only /health).
 import { randomUUID, timingSafeEqual } from 'node:crypto';
+import type { AsyncResource } from 'node:async_hooks';
 import type { IncomingMessage } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { AppError, unauthorized } from '../lib/errors.js';
 import type { LoginRole } from '../lib/metrics.js';
+import { enterRequest } from '../lib/request-scope.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -34,8 +36,37 @@ const PAYMENT_ROUTES: Record<string, string> = {
 // not payment outcomes: no session, wrong account, rate limited, gateway not configured or down
 const NOT_AN_OUTCOME = new Set([401, 403, 429, 503]);
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** re-enters this request's scope (lib/request-scope.ts) */
+    scope?: AsyncResource;
+  }
+}
+
+/** Probes a load balancer or a watcher calls every few seconds: not worth a line in a person's log. */
+const PROBES = new Set(['/health', '/ready']);
+
+export interface TrackingOptions {
+  /**
+   * One line per request, `GET /api/doctor/list 200 12 ms`, written when the answer is sent,
+   * probes left out (development: Fastify's own request lines are turned off there). `url`
+   * masks what must not be logged (a token in the query).
+   */
+  summaryLine?: { url: (raw: string) => string };
+}
+
 /** Root hooks (register before any route): echo the request id, time and count every response. */
-export function registerRequestTracking(app: FastifyInstance, ctx: AppContext): void {
+export function registerRequestTracking(app: FastifyInstance, ctx: AppContext, opts: TrackingOptions = {}): void {
+  // Everything that runs for a request (services, repos, their log lines) sees its scope.
+  app.addHook('onRequest', (request, _reply, done) =>
+    enterRequest(request.id, (scope) => {
+      request.scope = scope;
+      done();
+    }),
+  );
+  // the body was read from socket events, outside the scope: the rest runs inside it again
+  app.addHook('preValidation', (request, _reply, done) => (request.scope ? request.scope.runInAsyncScope(done) : done()));
+
   // While closing, a request that was in flight gets `connection: close`: otherwise its keep-alive
   // connection stays open after the response and the server would wait on it until the timeout.
   let closing = false;
@@ -60,6 +91,9 @@ export function registerRequestTracking(app: FastifyInstance, ctx: AppContext): 
     if (role && reply.statusCode === 401) ctx.metrics.failedLogin(role);
     const gateway = PAYMENT_ROUTES[route];
     if (gateway && reply.statusCode >= 400 && !NOT_AN_OUTCOME.has(reply.statusCode)) ctx.metrics.payment(gateway, 'failed');
+    if (opts.summaryLine && !PROBES.has(route)) {
+      request.log.info(`${request.method} ${opts.summaryLine.url(request.url)} ${reply.statusCode} ${reply.elapsedTime.toFixed(0)} ms`);
+    }
     done();
   });
 }

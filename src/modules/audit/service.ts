@@ -1,12 +1,13 @@
 // The audit log: who changed what, when, from where, and every login attempt. Entries come from
 // one place, the response hook in hook.ts; this service stores and lists them.
 import { badRequest } from '../../lib/errors.js';
+import type { Warn } from '../../lib/logger.js';
 import type { AuditEntry, AuditFilter, AuditRecord, AuditRepo } from './repo.js';
 
 export class AuditService {
   constructor(
     private readonly repo: AuditRepo,
-    private readonly warn: (msg: string) => void,
+    private readonly warn: Warn,
   ) {}
 
   /** Stores an entry. A failure is logged, never thrown: auditing must not break the request it records. */
@@ -14,7 +15,7 @@ export class AuditService {
     try {
       await this.repo.insert(entry);
     } catch (err) {
-      this.warn(`audit entry ${entry.action} not stored: ${(err as Error).message}`);
+      this.warn(`audit entry ${entry.action} not stored`, err);
     }
   }
 

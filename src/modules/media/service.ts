@@ -3,6 +3,7 @@
 import { AppError } from '../../lib/errors.js';
 import { processImage } from './pipeline.js';
 import type { ImageStore } from './storage.js';
+import type { Warn } from '../../lib/logger.js';
 
 export { sniffImageType } from './pipeline.js';
 
@@ -22,7 +23,7 @@ export interface MediaOptions {
   /** UPLOAD_MAX_BYTES; multipart intake enforces it while streaming, this guards direct callers */
   maxBytes: number;
   /** where best-effort clean-up failures are reported */
-  warn?: (message: string) => void;
+  warn?: Warn;
 }
 
 export class MediaService {
@@ -48,7 +49,7 @@ export class MediaService {
     try {
       return (await this.store.save(variants)).url;
     } catch (err) {
-      this.options.warn?.(`image storage failed: ${err instanceof Error ? err.message : String(err)}`);
+      this.options.warn?.('image storage failed', err);
       throw new AppError(502, 'The image could not be stored, please try again');
     }
   }
@@ -61,7 +62,7 @@ export class MediaService {
     try {
       await owner.remove(url);
     } catch (err) {
-      this.options.warn?.(`image clean-up failed (the old files stay): ${err instanceof Error ? err.message : String(err)}`);
+      this.options.warn?.('image clean-up failed (the old files stay)', err);
     }
   }
 
