@@ -1,7 +1,6 @@
 // buildApp(config): the whole API as a Fastify instance, without listening. Tests inject into it;
 // server.ts puts it on the network.
 import path from 'node:path';
-import cors from '@fastify/cors';
 import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -45,6 +44,7 @@ import { PatientRepo } from './modules/patients/repo.js';
 import { patientRoutes } from './modules/patients/routes.js';
 import { PatientService } from './modules/patients/service.js';
 import { registerAssets } from './plugins/assets.js';
+import { registerCors } from './plugins/cors.js';
 import { registerDocs } from './plugins/docs.js';
 import { registerErrorHandling } from './plugins/errors.js';
 import { ajvOptions, schemaController } from './plugins/validation.js';
@@ -139,16 +139,13 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   registerAuditHook(app, ctx.audit);
   registerRequestTracking(app, ctx, config.nodeEnv === 'development' ? { summaryLine: { url: redactUrlToken } } : {});
 
-  await app.register(cors, {
-    origin: config.frontendUrls.length ? config.frontendUrls : true,
-    credentials: true,
-  });
+  await registerCors(app, config);
   await app.register(multipart, {
     limits: { fileSize: config.uploadMaxBytes, files: 1, fields: 30, fieldSize: 64 * 1024, parts: 40 },
   });
   await registerDocs(app);
   registerAssets(app, localStore);
-  registerOpsRoutes(app, ctx, config.opsPort === undefined);
+  registerOpsRoutes(app, ctx, 'public');
 
   app.get('/', { schema: { tags: ['system'], summary: 'Is the API up?' } }, async () => ({ success: true, message: 'API Working' }));
 

@@ -6,6 +6,7 @@ import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { AsyncResource } from 'node:async_hooks';
 import type { IncomingMessage } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Config } from '../config.js';
 import type { AppContext } from '../context.js';
 import { AppError, unauthorized } from '../lib/errors.js';
 import type { LoginRole } from '../lib/metrics.js';
@@ -135,14 +136,43 @@ export async function checkReadiness(ctx: AppContext, timeoutMs = 2000): Promise
 
 const health = async () => ({ status: 'ok', uptime: Math.round(process.uptime()) });
 
-/** GET /health everywhere; /ready and /metrics too when `withProbes`. */
-export function registerOpsRoutes(app: FastifyInstance, ctx: AppContext, withProbes: boolean): void {
+/**
+ * Where /metrics is served. Its counters (routes, failed logins per role) tell an attacker what
+ * works, so production serves it only on OPS_PORT or behind OPS_TOKEN; development and tests keep
+ * it on the public port.
+ */
+export function metricsExposure(config: Config): 'ops-port' | 'token' | 'public' | 'off' {
+  if (config.opsPort !== undefined) return 'ops-port';
+  if (config.opsToken) return 'token';
+  return config.nodeEnv === 'production' ? 'off' : 'public';
+}
+
+/** The line the server logs at start, saying where /metrics and /ready are. */
+export function describeOpsEndpoints(config: Config): string {
+  switch (metricsExposure(config)) {
+    case 'ops-port':
+      return `/ready and /metrics are served on OPS_PORT ${config.opsPort} only${config.opsToken ? ', with OPS_TOKEN' : ''}`;
+    case 'token':
+      return '/ready and /metrics need "Authorization: Bearer <OPS_TOKEN>"';
+    case 'off':
+      return '/metrics is not served: set OPS_PORT (a private port) or OPS_TOKEN to expose it';
+    default:
+      return '/ready and /metrics are public (development; production serves /metrics only on OPS_PORT or with OPS_TOKEN)';
+  }
+}
+
+/**
+ * GET /health everywhere. On the public port (`where: 'public'`): /ready unless OPS_PORT moves it,
+ * /metrics as metricsExposure says. On OPS_PORT: both.
+ */
+export function registerOpsRoutes(app: FastifyInstance, ctx: AppContext, where: 'public' | 'ops-port'): void {
   const tags = ['operations'];
   // Probes and scrapes are never rate limited: a load balancer checking every second from one
   // address must not take the instance out of rotation.
   const config = { rateLimit: false as const };
   app.get('/health', { config, schema: { tags, summary: 'Liveness: the process is up and serving' } }, health);
-  if (!withProbes) return;
+  const exposure = metricsExposure(ctx.config);
+  if (where === 'public' && exposure === 'ops-port') return;
   const onRequest = tokenGuard(ctx.config.opsToken);
   app.get('/ready', {
     ...(onRequest ? { onRequest } : {}),
@@ -153,6 +183,7 @@ export function registerOpsRoutes(app: FastifyInstance, ctx: AppContext, withPro
     if (!r.ready) reply.code(503).header('retry-after', '5');
     return { status: r.ready ? (r.redis === 'down' ? 'degraded' : 'ready') : 'unavailable', database: r.database, redis: r.redis };
   });
+  if (where === 'public' && exposure === 'off') return;
   app.get('/metrics', {
     ...(onRequest ? { onRequest } : {}),
     config,
@@ -170,7 +201,7 @@ export async function buildOpsApp(ctx: AppContext): Promise<FastifyInstance> {
     const status = err instanceof AppError ? err.statusCode : 500;
     reply.code(status).send({ success: false, message: status === 500 ? 'Something went wrong' : err.message });
   });
-  registerOpsRoutes(ops, ctx, true);
+  registerOpsRoutes(ops, ctx, 'ops-port');
   await ops.ready();
   return ops;
 }
