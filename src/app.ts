@@ -1,16 +1,15 @@
 // buildApp(config): the whole API as a Fastify instance, without listening. Tests inject into it;
 // server.ts puts it on the network.
 import path from 'node:path';
-import cors from '@fastify/cors';
 import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
 import { openDatabase, type Database } from './db/client.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { DomainEvents } from './lib/events.js';
-import { createLogger, type AppLogger, type LogStream } from './lib/logger.js';
+import { createLogger, requestChildLogger, warnTo, type AppLogger, type LogStream } from './lib/logger.js';
 import { createRedis } from './lib/redis.js';
 import { AdminRepo } from './modules/admin/repo.js';
 import { adminRoutes } from './modules/admin/routes.js';
@@ -45,6 +44,7 @@ import { PatientRepo } from './modules/patients/repo.js';
 import { patientRoutes } from './modules/patients/routes.js';
 import { PatientService } from './modules/patients/service.js';
 import { registerAssets } from './plugins/assets.js';
+import { registerCors } from './plugins/cors.js';
 import { registerDocs } from './plugins/docs.js';
 import { registerErrorHandling } from './plugins/errors.js';
 import { ajvOptions, schemaController } from './plugins/validation.js';
@@ -70,7 +70,7 @@ export type App = FastifyInstance;
 
 export function createContext(config: Config, database: Database, clock: Clock, log: AppLogger = createLogger(config)): { ctx: AppContext; localStore: LocalImageStore } {
   const db = database.db;
-  const redis = createRedis(config, (err) => log.warn(`redis unavailable, falling back to in-process state: ${err.message}`));
+  const redis = createRedis(config, (err) => log.warn({ err }, 'redis unavailable, falling back to in-process state'));
   const events = new DomainEvents();
   const metrics = new Metrics({ database, redis });
   metrics.observeEvents(events);
@@ -83,7 +83,7 @@ export function createContext(config: Config, database: Database, clock: Clock, 
     {
       publicUrl: config.publicUrl ?? `http://localhost:${config.port}`,
       maxBytes: config.uploadMaxBytes,
-      warn: (m) => log.warn(m),
+      warn: warnTo(log),
       limits: { maxSide: config.images.maxSide, maxPixels: config.images.maxPixels, timeoutSeconds: config.images.timeoutSeconds },
       queue: { concurrency: config.images.concurrency, maxWaiting: config.images.queueMax },
     },
@@ -104,7 +104,7 @@ export function createContext(config: Config, database: Database, clock: Clock, 
   const reports = new ReportService(new ReportRepo(database), clock, config);
   const notify = createNotifications(config, db, clock, events, redis, log);
   const security = createSecurityServices({
-    config, database, clock, tokens, redis, warn: (m) => log.warn(m),
+    config, database, clock, tokens, redis, warn: warnTo(log),
     sendMail: (msg) => notify.service.enqueueEmail(undefined, msg),
   });
   const idempotency = new IdempotencyService(new IdempotencyRepo(db), clock, (m, detail) => log.warn(detail ?? {}, m));
@@ -128,6 +128,10 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
 
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
+    // request loggers bind reqId; marked so the logger's mixin does not add it a second time
+    childLoggerFactory: (logger, bindings, childOptions) => requestChildLogger(logger as AppLogger, bindings, childOptions) as FastifyBaseLogger,
+    // development: one summary line per request (registerRequestTracking) instead of two full objects
+    logController: new LogController({ disableRequestLogging: config.nodeEnv === 'development' }),
     bodyLimit: config.bodyLimit,
     // x-request-id from the caller (when sane) or a new UUID; echoed on every response (plugins/ops.ts)
     requestIdHeader: false,
@@ -145,18 +149,15 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   // before any route: rate limits and the audit log attach to routes as they are added
   await registerSecurity(app, ctx);
   registerAuditHook(app, ctx.audit);
-  registerRequestTracking(app, ctx);
+  registerRequestTracking(app, ctx, config.nodeEnv === 'development' ? { summaryLine: { url: redactUrlToken } } : {});
 
-  await app.register(cors, {
-    origin: config.frontendUrls.length ? config.frontendUrls : true,
-    credentials: true,
-  });
+  await registerCors(app, config);
   await app.register(multipart, {
     limits: { fileSize: config.uploadMaxBytes, files: 1, fields: 30, fieldSize: 64 * 1024, parts: 40 },
   });
   await registerDocs(app);
   registerAssets(app, localStore);
-  registerOpsRoutes(app, ctx, config.opsPort === undefined);
+  registerOpsRoutes(app, ctx, 'public');
 
   app.get('/', { schema: { tags: ['system'], summary: 'Is the API up?' } }, async () => ({ success: true, message: 'API Working' }));
 

@@ -1,7 +1,9 @@
 // The ONLY module that reads process.env. Everything else receives a typed Config.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
+import { makeDirectory } from './lib/dirs.js';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 
@@ -44,6 +46,9 @@ export interface Config {
   security: SecuritySettings;
   adminEmail: string;
   adminPassword: string;
+  /** ADMIN_PASSWORD was not set: the public default is in use (refused in production) */
+  adminPasswordIsDefault: boolean;
+  /** SEED_DEMO: demo doctors in an empty database (default: yes, except in production) */
   seedDemo: boolean;
   currency: string;
   frontendUrls: string[];
@@ -137,7 +142,78 @@ function minutesList(env: Env, key: string, def: number[]): number[] {
 function trustProxy(raw: string | undefined): boolean | string[] {
   if (raw === undefined || ['false', '0', 'no', 'off'].includes(raw.toLowerCase())) return false;
   if (['true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
-  return raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const entry of list) {
+    if (!isAddressOrRange(entry)) {
+      throw new ConfigError(`TRUST_PROXY must be true, false, or a comma-separated list of proxy addresses or CIDR ranges (got "${entry}")`);
+    }
+  }
+  return list;
+}
+
+/** An IP address, a CIDR range, or one of proxy-addr's named ranges. */
+function isAddressOrRange(entry: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
+  const [address, bits, extra] = entry.split('/');
+  const family = isIP(address);
+  if (!family || extra !== undefined) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return /^\d{1,3}$/.test(bits) && n <= (family === 4 ? 32 : 128);
+}
+
+/** The public default of ADMIN_PASSWORD: fine on a laptop, refused in production. */
+export const DEFAULT_ADMIN_PASSWORD = 'admin-password-change-me';
+/** Shortest ADMIN_PASSWORD production accepts. */
+export const MIN_ADMIN_PASSWORD_LENGTH = 12;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+// the address part of "Name <a@b.example>" or of a bare address
+const ADDRESS = /^[^\s@<>,;"]+@[^\s@<>,;"]+\.[^\s@<>,;"]+$/;
+
+/**
+ * A URL with one of `protocols`. `secret`: the value may carry credentials (a database or SMTP
+ * password), so the message does not repeat it.
+ */
+function url(env: Env, key: string, protocols: string[], example: string, secret = false): string | undefined {
+  const raw = str(env, key);
+  if (raw === undefined) return undefined;
+  const got = secret ? '' : ` (got "${raw}")`;
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new ConfigError(`${key} must be a URL like ${example}${got}`);
+  }
+  if (!protocols.includes(u.protocol)) throw new ConfigError(`${key} must start with ${protocols.map((p) => `${p}//`).join(' or ')}${got}`);
+  if (!u.hostname) throw new ConfigError(`${key} must name a host, like ${example}${got}`);
+  return raw;
+}
+
+function emailAddress(key: string, raw: string, withName: boolean): string {
+  const address = withName ? (/^[^<>]*<([^<>]+)>\s*$/.exec(raw)?.[1] ?? raw) : raw;
+  if (!ADDRESS.test(address.trim())) {
+    throw new ConfigError(`${key} must be an email address${withName ? ' (optionally "Name <address>")' : ''} (got "${raw}")`);
+  }
+  return raw;
+}
+
+/** HOST: an IP address or a host name; "999.1.1.1" is neither. */
+function host(raw: string | undefined): string {
+  if (raw === undefined) return '0.0.0.0';
+  if (isIP(raw)) return raw;
+  const hostname = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+  if (/^[\d.]+$/.test(raw) || !hostname.test(raw)) throw new ConfigError(`HOST must be an IP address or a host name (got "${raw}")`);
+  return raw;
+}
+
+/** Settings that only work together: all of them, or none. */
+function allOrNone(env: Env, keys: string[]): void {
+  const set = keys.filter((k) => str(env, k) !== undefined);
+  if (set.length > 0 && set.length < keys.length) {
+    const missing = keys.filter((k) => !set.includes(k));
+    throw new ConfigError(`${missing.join(' and ')} must be set too: ${set.join(' and ')} ${set.length === 1 ? 'is' : 'are'} set, and they work only together`);
+  }
 }
 
 /** Issue 7: rate limits, password resets, second factor (README "Security"). */
@@ -205,10 +281,18 @@ export function parseWorkingHours(spec: string): WorkingRange[] {
     for (const r of ranges.split(',')) {
       const m = /^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$/.exec(r);
       if (!m) throw new ConfigError(`WORKING_HOURS range "${r}" must look like 10:00-21:00`);
+      if (Number(m[2]) > 59 || Number(m[4]) > 59 || Number(m[1]) > 24 || Number(m[3]) > 24) {
+        throw new ConfigError(`WORKING_HOURS range "${r}" is not a time of day (hours 0-24, minutes 0-59)`);
+      }
       const start = Number(m[1]) * 60 + Number(m[2]);
       const end = Number(m[3]) * 60 + Number(m[4]);
       if (end <= start || end > 24 * 60) throw new ConfigError(`WORKING_HOURS range "${r}" must end after it starts`);
-      for (const weekday of dayList) out.push({ weekday, start, end });
+      for (const weekday of dayList) {
+        // overlapping ranges would give the same slot twice (and the seed's table refuses them)
+        const clash = out.find((o) => o.weekday === weekday && o.start < end && start < o.end);
+        if (clash) throw new ConfigError(`WORKING_HOURS range "${r}" overlaps another range of weekday ${weekday}`);
+        out.push({ weekday, start, end });
+      }
     }
   }
   return out;
@@ -245,11 +329,15 @@ function isValidTimeZone(tz: string): boolean {
 /** In development a JWT secret is generated once and kept under DATA_DIR so tokens survive restarts. */
 function devJwtSecret(dataDir: string): string {
   const file = path.join(dataDir, '.jwt-secret');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(dataDir, { recursive: true });
-  const secret = randomBytes(48).toString('base64url');
-  writeFileSync(file, secret, { mode: 0o600 });
-  return secret;
+  try {
+    if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+    makeDirectory(dataDir);
+    const secret = randomBytes(48).toString('base64url');
+    writeFileSync(file, secret, { mode: 0o600 });
+    return secret;
+  } catch (err) {
+    throw new ConfigError(`DATA_DIR ${dataDir} cannot be used: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -273,6 +361,8 @@ export function loadConfig(env: Env = process.env): Config {
   if (legacy !== undefined && legacy !== '200') throw new ConfigError('LEGACY_ERROR_STATUS can only be 200');
   const legacyClients = bool(env, 'LEGACY_CLIENTS', false);
 
+  allOrNone(env, ['CLOUDINARY_NAME', 'CLOUDINARY_API_KEY', 'CLOUDINARY_SECRET_KEY']);
+  allOrNone(env, ['RAZORPAY_KEY_ID', 'RAZORPAY_KEY_SECRET']);
   const cloudName = str(env, 'CLOUDINARY_NAME');
   const cloudKey = str(env, 'CLOUDINARY_API_KEY');
   const cloudSecret = str(env, 'CLOUDINARY_SECRET_KEY');
@@ -281,16 +371,36 @@ export function loadConfig(env: Env = process.env): Config {
   const stripeKey = str(env, 'STRIPE_SECRET_KEY');
 
   const currency = (str(env, 'CURRENCY') ?? 'INR').toUpperCase();
-  if (!/^[A-Z]{3}$/.test(currency)) throw new ConfigError(`CURRENCY must be a 3-letter ISO code (got "${currency}")`);
+  if (!/^[A-Z]{3}$/.test(currency) || !Intl.supportedValuesOf('currency').includes(currency)) {
+    throw new ConfigError(`CURRENCY must be an ISO 4217 currency code such as INR, USD or EUR (got "${currency}")`);
+  }
+
+  const logLevel = str(env, 'LOG_LEVEL') ?? (nodeEnv === 'test' ? 'silent' : 'info');
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
+
+  const port = int(env, 'PORT', 4000, 0, 65535);
+  const opsPort = str(env, 'OPS_PORT') === undefined ? undefined : int(env, 'OPS_PORT', 0, 1, 65535);
+  if (opsPort !== undefined && opsPort === port) throw new ConfigError(`OPS_PORT must differ from PORT (both are ${port}): it is the private port of /ready and /metrics`);
+
+  const adminPasswordSet = str(env, 'ADMIN_PASSWORD');
+  const adminPassword = adminPasswordSet ?? DEFAULT_ADMIN_PASSWORD;
+  if (nodeEnv === 'production' && (adminPassword === DEFAULT_ADMIN_PASSWORD || adminPassword.length < MIN_ADMIN_PASSWORD_LENGTH)) {
+    throw new ConfigError(
+      `ADMIN_PASSWORD must be set to a password of at least ${MIN_ADMIN_PASSWORD_LENGTH} characters other than the default when NODE_ENV=production`,
+    );
+  }
+
+  const frontendUrls = (str(env, 'FRONTEND_URL') ?? '').split(',').map((s) => s.trim().replace(/\/$/, '')).filter(Boolean);
+  for (const u of frontendUrls) url({ FRONTEND_URL: u }, 'FRONTEND_URL', ['http:', 'https:'], 'https://app.example.com');
 
   return {
     nodeEnv,
-    host: str(env, 'HOST') ?? '0.0.0.0',
-    port: int(env, 'PORT', 4000, 0, 65535),
-    logLevel: str(env, 'LOG_LEVEL') ?? (nodeEnv === 'test' ? 'silent' : 'info'),
-    databaseUrl: str(env, 'DATABASE_URL'),
+    host: host(str(env, 'HOST')),
+    port,
+    logLevel,
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:'], 'postgres://user:password@host:5432/prescripto', true),
     dataDir,
-    redisUrl: str(env, 'REDIS_URL'),
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:'], 'redis://127.0.0.1:6379', true),
     redisPrefix: str(env, 'REDIS_PREFIX') ?? 'prescripto:',
     jwtSecret,
     jwtExpiresIn: int(env, 'JWT_EXPIRES_IN_SECONDS', 24 * 3600, 60),
@@ -307,17 +417,19 @@ export function loadConfig(env: Env = process.env): Config {
       trustProxy: trustProxy(str(env, 'TRUST_PROXY')),
       revocationCacheSeconds: int(env, 'REVOCATION_CACHE_SECONDS', 5, 0, 300),
     },
-    adminEmail: (str(env, 'ADMIN_EMAIL') ?? 'admin@prescripto.com').toLowerCase(),
-    adminPassword: str(env, 'ADMIN_PASSWORD') ?? 'admin-password-change-me',
-    seedDemo: bool(env, 'SEED_DEMO', true),
+    adminEmail: emailAddress('ADMIN_EMAIL', str(env, 'ADMIN_EMAIL') ?? 'admin@prescripto.com', false).toLowerCase(),
+    adminPassword,
+    adminPasswordIsDefault: adminPasswordSet === undefined,
+    // production seeds demo doctors (with a known password) only when asked to in so many words
+    seedDemo: bool(env, 'SEED_DEMO', nodeEnv !== 'production'),
     currency,
-    frontendUrls: (str(env, 'FRONTEND_URL') ?? '').split(',').map((s) => s.trim().replace(/\/$/, '')).filter(Boolean),
+    frontendUrls,
     timezone,
     legacyClients,
     // LEGACY_ERROR_STATUS=200 is the older name of this one part of LEGACY_CLIENTS
     legacyErrorStatus: legacy || legacyClients ? 200 : undefined,
     opsToken: str(env, 'OPS_TOKEN'),
-    opsPort: str(env, 'OPS_PORT') === undefined ? undefined : int(env, 'OPS_PORT', 0, 1, 65535),
+    opsPort,
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
     dbQueryTimeoutMs: int(env, 'DB_QUERY_TIMEOUT_MS', 5_000, 0, 600_000),
     bodyLimit: int(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1024),
@@ -345,21 +457,21 @@ export function loadConfig(env: Env = process.env): Config {
       maxLiveBookingsPerPatient: int(env, 'MAX_LIVE_BOOKINGS_PER_PATIENT', 10, 1, 1_000_000),
       maxLiveBookingsPerPatientPerDoctor: int(env, 'MAX_LIVE_BOOKINGS_PER_PATIENT_PER_DOCTOR', 3, 1, 1_000_000),
     },
-    publicUrl: str(env, 'PUBLIC_URL')?.replace(/\/$/, ''),
+    publicUrl: url(env, 'PUBLIC_URL', ['http:', 'https:'], 'https://api.example.com')?.replace(/\/$/, ''),
     cloudinary:
       cloudName && cloudKey && cloudSecret
-        ? { cloudName, apiKey: cloudKey, apiSecret: cloudSecret, apiBase: str(env, 'CLOUDINARY_API_BASE') }
+        ? { cloudName, apiKey: cloudKey, apiSecret: cloudSecret, apiBase: url(env, 'CLOUDINARY_API_BASE', ['http:', 'https:'], 'https://api.cloudinary.com') }
         : undefined,
     razorpay: rzpId && rzpSecret ? { keyId: rzpId, keySecret: rzpSecret } : undefined,
     razorpayWebhookSecret: str(env, 'RAZORPAY_WEBHOOK_SECRET'),
-    razorpayApiBase: str(env, 'RAZORPAY_API_BASE'),
+    razorpayApiBase: url(env, 'RAZORPAY_API_BASE', ['http:', 'https:'], 'https://api.razorpay.com'),
     stripe: stripeKey ? { secretKey: stripeKey } : undefined,
     stripeWebhookSecret: str(env, 'STRIPE_WEBHOOK_SECRET'),
     stripeApiBase: stripeApiBase(str(env, 'STRIPE_API_BASE')),
     refundRetrySeconds: int(env, 'REFUND_RETRY_SECONDS', 60, 0, 24 * 3600),
     refundMaxAttempts: int(env, 'REFUND_MAX_ATTEMPTS', 6, 1, 100),
-    smtpUrl: str(env, 'SMTP_URL'),
-    mailFrom: str(env, 'MAIL_FROM') ?? 'Prescripto <no-reply@prescripto.local>',
+    smtpUrl: url(env, 'SMTP_URL', ['smtp:', 'smtps:'], 'smtp://user:password@smtp.example.com:587', true),
+    mailFrom: emailAddress('MAIL_FROM', str(env, 'MAIL_FROM') ?? 'Prescripto <no-reply@prescripto.local>', true),
     webConcurrency: int(env, 'WEB_CONCURRENCY', 1, 1, 64),
     notifications: {
       worker: bool(env, 'NOTIFY_WORKER', nodeEnv !== 'test'),

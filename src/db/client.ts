@@ -11,6 +11,7 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import * as schema from './schema.js';
 import { runMigrations } from './migrate.js';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 
@@ -152,12 +153,20 @@ function openServer(url: string, poolSize = 10, queryTimeoutMs?: number): Databa
 
 async function openEmbedded(opts: OpenOptions): Promise<Database> {
   let client: PGlite;
+  let lock: DataDirLock | undefined;
   if (opts.loadDataDir) {
     client = await PGlite.create({ loadDataDir: opts.loadDataDir, extensions: pgliteExtensions });
   } else if (opts.dataDir) {
+    // before anything is read: a second process on these files would lose the first one's writes
+    lock = lockDataDir(opts.dataDir);
     const dir = path.join(opts.dataDir, 'pgdata');
-    mkdirSync(dir, { recursive: true });
-    client = await PGlite.create(dir, { extensions: pgliteExtensions });
+    try {
+      mkdirSync(dir, { recursive: true });
+      client = await PGlite.create(dir, { extensions: pgliteExtensions });
+    } catch (err) {
+      lock.release();
+      throw err;
+    }
   } else {
     client = await PGlite.create({ extensions: pgliteExtensions });
   }
@@ -170,6 +179,12 @@ async function openEmbedded(opts: OpenOptions): Promise<Database> {
       await client.exec(text);
     },
     query: async <T>(text: string, params: unknown[] = []) => (await client.query<T>(text, params)).rows,
-    close: () => client.close(),
+    close: async () => {
+      try {
+        await client.close();
+      } finally {
+        lock?.release();
+      }
+    },
   };
 }

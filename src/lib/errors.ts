@@ -47,3 +47,14 @@ export const PG_UNIQUE_VIOLATION = '23505';
 export const PG_EXCLUSION_VIOLATION = '23P01';
 export const PG_FOREIGN_KEY_VIOLATION = '23503';
 export const PG_CHECK_VIOLATION = '23514';
+
+/**
+ * Something at start-up that a person must fix (a busy port, a data directory in use, a database
+ * that cannot be reached): printed as one line, without a stack, and the process exits 1.
+ */
+export class StartupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StartupError';
+  }
+}

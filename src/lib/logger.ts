@@ -4,8 +4,10 @@
 // SQL text and parameters of a failed query (Drizzle puts both, password hashes included, into
 // its error message and `params`).
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { prettyFactory } from 'pino-pretty';
 import type { Config } from '../config.js';
 import { driverErrorOf, type DriverError } from './errors.js';
+import { currentRequest } from './request-scope.js';
 
 export type AppLogger = Logger;
 export type LogStream = DestinationStream;
@@ -83,6 +85,32 @@ export function serializeError(err: unknown): Record<string, unknown> {
   };
 }
 
+/**
+ * How a service reports a problem: a message of ids only, and the error, which the logger's
+ * serializer reduces to what is safe (never the SQL text or parameters of a failed query).
+ */
+export type Warn = (message: string, err?: unknown) => void;
+
+/** A Warn writing to `log`. */
+export const warnTo = (log: Pick<AppLogger, 'warn'>): Warn => (message, err) => (err === undefined ? log.warn(message) : log.warn({ err }, message));
+
+/**
+ * The lines a service writes. `info` and `warn` carry ids only; personal data (names, email
+ * addresses, phone numbers, subjects that name a doctor or a visit) goes in `debug`'s fields,
+ * which only an explicit LOG_LEVEL=debug (or trace) writes.
+ */
+export interface ServiceLog {
+  debug?(message: string, fields: Record<string, unknown>): void;
+  info(message: string): void;
+  warn: Warn;
+}
+
+export const serviceLog = (log: AppLogger): ServiceLog => ({
+  debug: (message, fields) => log.debug(fields, message),
+  info: (message) => log.info(message),
+  warn: warnTo(log),
+});
+
 export interface LoggerExtras {
   /** where lines go instead of stdout (tests read them) */
   stream?: DestinationStream;
@@ -90,16 +118,55 @@ export interface LoggerExtras {
   serializers?: LoggerOptions['serializers'];
 }
 
+/** Marks Fastify's per-request loggers, which bind `reqId` themselves (children inherit the mark). */
+const BINDS_REQ_ID = Symbol('bindsReqId');
+
+/** Fastify's childLoggerFactory: the request's logger, marked so the mixin does not add `reqId` twice. */
+export function requestChildLogger(logger: AppLogger, bindings: pino.Bindings, opts: pino.ChildLoggerOptions): AppLogger {
+  const child = logger.child(bindings, opts);
+  (child as unknown as Record<symbol, boolean>)[BINDS_REQ_ID] = true;
+  return child;
+}
+
+/**
+ * Standard output, through Node's own stream rather than pino's default SonicBoom: at exit,
+ * SonicBoom flushes synchronously and retries a write to a closed pipe (EPIPE) forever, so a
+ * server whose log reader went away (`npm start | tee`, a log shipper stopped with it) never
+ * exited. Writes to a pipe whose reader is gone are dropped instead.
+ */
+function stdoutDestination(format: (line: string) => string = (line) => line): DestinationStream {
+  const out = process.stdout;
+  let broken = false;
+  out.on('error', (err: NodeJS.ErrnoException) => {
+    // nobody reads any more: stop writing; anything else would be an unhandled 'error' (a crash)
+    broken = true;
+    if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') process.stderr.write(`log output failed: ${err.code ?? err.message}\n`);
+  });
+  return {
+    write: (line: string) => {
+      if (!broken && !out.destroyed) out.write(format(line));
+    },
+  };
+}
+
 export function createLogger(config: Config, extras: LoggerExtras = {}): AppLogger {
   const options: LoggerOptions = {
     level: config.logLevel,
     serializers: { ...extras.serializers, err: serializeError },
+    // A line a service writes while serving a request carries that request's id.
+    mixin: (_obj, _level, logger) => {
+      const scope = currentRequest();
+      return scope && !(logger as unknown as Record<symbol, boolean>)[BINDS_REQ_ID] ? { reqId: scope.reqId } : {};
+    },
     redact: ['req.headers.authorization', 'req.headers.token', 'req.headers.dtoken', 'req.headers.atoken', 'req.headers.cookie',
       // anything that reaches a log object by accident: credentials, tokens, card data
       '*.password', '*.newPassword', '*.token', '*.refreshToken', '*.cardNumber', '*.card', '*.cvv', '*.cvc', 'res.headers["set-cookie"]'],
-    ...(config.nodeEnv === 'development' && !extras.stream && config.logLevel !== 'silent'
-      ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss' } } }
-      : {}),
   };
-  return extras.stream ? pino(options, extras.stream) : pino(options);
+  if (extras.stream) return pino(options, extras.stream);
+  if (config.nodeEnv === 'development' && config.logLevel !== 'silent') {
+    // One line per entry, formatted in this process (no worker thread to outlive the server).
+    const prettify = prettyFactory({ translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname', singleLine: true });
+    return pino(options, stdoutDestination((line) => prettify(line)));
+  }
+  return pino(options, stdoutDestination());
 }

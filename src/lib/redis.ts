@@ -2,6 +2,7 @@
 // (no offline queue, one retry) so callers can fall back to in-process behaviour instead of hanging.
 import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
+import type { Warn } from './logger.js';
 
 export type RedisClient = Redis;
 
@@ -35,7 +36,7 @@ export const redisKey = (config: Config, ...parts: string[]) => config.redisPref
 export class RedisOutageWarning {
   private down = false;
 
-  constructor(private readonly warn: (msg: string) => void) {}
+  constructor(private readonly warn: Warn) {}
 
   /** A command succeeded: the next failure is a new outage. */
   up(): void {
@@ -45,6 +46,6 @@ export class RedisOutageWarning {
   failed(what: string, err: unknown): void {
     if (this.down) return;
     this.down = true;
-    this.warn(`${what}: ${err instanceof Error ? err.message : String(err)}`);
+    this.warn(what, err);
   }
 }

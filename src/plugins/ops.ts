@@ -3,11 +3,14 @@
 // reachable), GET /metrics (Prometheus text). /ready and /metrics can sit behind OPS_TOKEN or on a
 // separate OPS_PORT (then the public port serves only /health).
 import { randomUUID, timingSafeEqual } from 'node:crypto';
+import type { AsyncResource } from 'node:async_hooks';
 import type { IncomingMessage } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Config } from '../config.js';
 import type { AppContext } from '../context.js';
 import { AppError, unauthorized } from '../lib/errors.js';
 import type { LoginRole } from '../lib/metrics.js';
+import { enterRequest } from '../lib/request-scope.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -34,8 +37,37 @@ const PAYMENT_ROUTES: Record<string, string> = {
 // not payment outcomes: no session, wrong account, rate limited, gateway not configured or down
 const NOT_AN_OUTCOME = new Set([401, 403, 429, 503]);
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** re-enters this request's scope (lib/request-scope.ts) */
+    scope?: AsyncResource;
+  }
+}
+
+/** Probes a load balancer or a watcher calls every few seconds: not worth a line in a person's log. */
+const PROBES = new Set(['/health', '/ready']);
+
+export interface TrackingOptions {
+  /**
+   * One line per request, `GET /api/doctor/list 200 12 ms`, written when the answer is sent,
+   * probes left out (development: Fastify's own request lines are turned off there). `url`
+   * masks what must not be logged (a token in the query).
+   */
+  summaryLine?: { url: (raw: string) => string };
+}
+
 /** Root hooks (register before any route): echo the request id, time and count every response. */
-export function registerRequestTracking(app: FastifyInstance, ctx: AppContext): void {
+export function registerRequestTracking(app: FastifyInstance, ctx: AppContext, opts: TrackingOptions = {}): void {
+  // Everything that runs for a request (services, repos, their log lines) sees its scope.
+  app.addHook('onRequest', (request, _reply, done) =>
+    enterRequest(request.id, (scope) => {
+      request.scope = scope;
+      done();
+    }),
+  );
+  // the body was read from socket events, outside the scope: the rest runs inside it again
+  app.addHook('preValidation', (request, _reply, done) => (request.scope ? request.scope.runInAsyncScope(done) : done()));
+
   // While closing, a request that was in flight gets `connection: close`: otherwise its keep-alive
   // connection stays open after the response and the server would wait on it until the timeout.
   let closing = false;
@@ -60,6 +92,9 @@ export function registerRequestTracking(app: FastifyInstance, ctx: AppContext): 
     if (role && reply.statusCode === 401) ctx.metrics.failedLogin(role);
     const gateway = PAYMENT_ROUTES[route];
     if (gateway && reply.statusCode >= 400 && !NOT_AN_OUTCOME.has(reply.statusCode)) ctx.metrics.payment(gateway, 'failed');
+    if (opts.summaryLine && !PROBES.has(route)) {
+      request.log.info(`${request.method} ${opts.summaryLine.url(request.url)} ${reply.statusCode} ${reply.elapsedTime.toFixed(0)} ms`);
+    }
     done();
   });
 }
@@ -101,14 +136,43 @@ export async function checkReadiness(ctx: AppContext, timeoutMs = 2000): Promise
 
 const health = async () => ({ status: 'ok', uptime: Math.round(process.uptime()) });
 
-/** GET /health everywhere; /ready and /metrics too when `withProbes`. */
-export function registerOpsRoutes(app: FastifyInstance, ctx: AppContext, withProbes: boolean): void {
+/**
+ * Where /metrics is served. Its counters (routes, failed logins per role) tell an attacker what
+ * works, so production serves it only on OPS_PORT or behind OPS_TOKEN; development and tests keep
+ * it on the public port.
+ */
+export function metricsExposure(config: Config): 'ops-port' | 'token' | 'public' | 'off' {
+  if (config.opsPort !== undefined) return 'ops-port';
+  if (config.opsToken) return 'token';
+  return config.nodeEnv === 'production' ? 'off' : 'public';
+}
+
+/** The line the server logs at start, saying where /metrics and /ready are. */
+export function describeOpsEndpoints(config: Config): string {
+  switch (metricsExposure(config)) {
+    case 'ops-port':
+      return `/ready and /metrics are served on OPS_PORT ${config.opsPort} only${config.opsToken ? ', with OPS_TOKEN' : ''}`;
+    case 'token':
+      return '/ready and /metrics need "Authorization: Bearer <OPS_TOKEN>"';
+    case 'off':
+      return '/metrics is not served: set OPS_PORT (a private port) or OPS_TOKEN to expose it';
+    default:
+      return '/ready and /metrics are public (development; production serves /metrics only on OPS_PORT or with OPS_TOKEN)';
+  }
+}
+
+/**
+ * GET /health everywhere. On the public port (`where: 'public'`): /ready unless OPS_PORT moves it,
+ * /metrics as metricsExposure says. On OPS_PORT: both.
+ */
+export function registerOpsRoutes(app: FastifyInstance, ctx: AppContext, where: 'public' | 'ops-port'): void {
   const tags = ['operations'];
   // Probes and scrapes are never rate limited: a load balancer checking every second from one
   // address must not take the instance out of rotation.
   const config = { rateLimit: false as const };
   app.get('/health', { config, schema: { tags, summary: 'Liveness: the process is up and serving' } }, health);
-  if (!withProbes) return;
+  const exposure = metricsExposure(ctx.config);
+  if (where === 'public' && exposure === 'ops-port') return;
   const onRequest = tokenGuard(ctx.config.opsToken);
   app.get('/ready', {
     ...(onRequest ? { onRequest } : {}),
@@ -119,6 +183,7 @@ export function registerOpsRoutes(app: FastifyInstance, ctx: AppContext, withPro
     if (!r.ready) reply.code(503).header('retry-after', '5');
     return { status: r.ready ? (r.redis === 'down' ? 'degraded' : 'ready') : 'unavailable', database: r.database, redis: r.redis };
   });
+  if (where === 'public' && exposure === 'off') return;
   app.get('/metrics', {
     ...(onRequest ? { onRequest } : {}),
     config,
@@ -136,7 +201,7 @@ export async function buildOpsApp(ctx: AppContext): Promise<FastifyInstance> {
     const status = err instanceof AppError ? err.statusCode : 500;
     reply.code(status).send({ success: false, message: status === 500 ? 'Something went wrong' : err.message });
   });
-  registerOpsRoutes(ops, ctx, true);
+  registerOpsRoutes(ops, ctx, 'ops-port');
   await ops.ready();
   return ops;
 }

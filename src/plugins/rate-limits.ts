@@ -4,6 +4,7 @@
 // Keys: <REDIS_PREFIX>ratelimit:<limit name>:<subject>, e.g. `prescripto:ratelimit:global:10.0.0.1`.
 import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import { RedisOutageWarning, type RedisClient } from '../lib/redis.js';
+import type { Warn } from '../lib/logger.js';
 
 export interface Hits {
   /** calls counted in the current window, this one included */
@@ -71,7 +72,7 @@ export class HitCounter {
   constructor(
     redis: RedisClient | undefined,
     private readonly prefix: string,
-    warn: (msg: string) => void,
+    warn: Warn,
     private readonly now: () => number = Date.now,
   ) {
     this.redisOutage = new RedisOutageWarning(warn);

@@ -69,26 +69,56 @@ export interface ServerProcess {
   waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
 }
 
+/** The environment of a child server on `port`: production, JSON logs, a known admin; `env` overrides. */
+function childEnv(port: number, env: Record<string, string>): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? os.tmpdir(),
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    LOG_LEVEL: 'info',
+    JWT_SECRET: 'child-process-secret-0123456789abcdef',
+    ADMIN_EMAIL: CHILD_ADMIN.email,
+    ADMIN_PASSWORD: CHILD_ADMIN.password,
+    SEED_DEMO: 'false',
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL, REDIS_PREFIX: `p${randomBytes(4).toString('hex')}:` } : {}),
+    ...env,
+  };
+}
+
+export interface FailedStart {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a server that is expected to refuse to start, until it exits (killed after `timeoutMs`:
+ * then `signal` is SIGKILL). `env` may say `{PORT}` for the port the child was given.
+ */
+export async function runToExit(env: Record<string, string>, opts: { port?: number; timeoutMs?: number } = {}): Promise<FailedStart> {
+  const port = opts.port ?? (await freePort());
+  const resolved = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replaceAll('{PORT}', String(port))]));
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: path.resolve('.'), env: childEnv(port, resolved), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  proc.stdout!.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+  proc.stderr!.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+  const timer = setTimeout(() => proc.kill('SIGKILL'), opts.timeoutMs ?? 90_000);
+  const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.on('close', (c, s) => resolve({ code: c, signal: s })));
+  clearTimeout(timer);
+  return { code, signal, stdout, stderr };
+}
+
 /** `entry`: the bundled server (dist/server.mjs from scripts/build.mjs) instead of the TypeScript source. */
 export async function startServer(env: Record<string, string>, opts: { entry?: string } = {}): Promise<ServerProcess> {
   const port = await freePort();
   const proc = spawn(process.execPath, opts.entry ? [opts.entry] : ['--import', 'tsx', 'src/server.ts'], {
     cwd: path.resolve('.'),
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? os.tmpdir(),
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      LOG_LEVEL: 'info',
-      JWT_SECRET: 'child-process-secret-0123456789abcdef',
-      ADMIN_EMAIL: CHILD_ADMIN.email,
-      ADMIN_PASSWORD: CHILD_ADMIN.password,
-      SEED_DEMO: 'false',
-      PUBLIC_URL: `http://127.0.0.1:${port}`,
-      ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL, REDIS_PREFIX: `p${randomBytes(4).toString('hex')}:` } : {}),
-      ...env,
-    },
+    env: childEnv(port, env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];

@@ -14,6 +14,7 @@ import { MediaService } from '../../src/modules/media/service.js';
 import type { ImageStore } from '../../src/modules/media/storage.js';
 import { adminToken, bearer, createDoctor, doctorFields, form, get, json, makeTestApp, post, registerPatient, type TestApp } from '../helpers/app.js';
 import { assertCleanWebp, GPS, gifImage, jpegWithGps, pngBomb, pngImage, pngZeros, SVG_WITH_SCRIPT, truncated, webpImage } from '../helpers/images.js';
+import { safeErrorMessage } from '../../src/lib/logger.js';
 
 const UPLOAD_URL = /^http:\/\/localhost:4000\/uploads\/([a-f0-9]{32})-512\.webp$/;
 const TOO_LARGE = 'File too large: the limit is 5 MB';
@@ -436,7 +437,7 @@ describe('media: pipeline rules', () => {
       owns: (url) => url.startsWith('/uploads/'),
     };
     const warnings: string[] = [];
-    const media = new MediaService(store, { publicUrl: 'https://api.example.com', maxBytes: 2048, warn: (m) => warnings.push(m) });
+    const media = new MediaService(store, { publicUrl: 'https://api.example.com', maxBytes: 2048, warn: (m, err) => warnings.push(`${m}: ${safeErrorMessage(err)}`) });
     const big = Buffer.concat([await pngImage(8, 8), Buffer.alloc(4096)]);
     await assert.rejects(media.storeImage({ buffer: big, filename: 'x.png', mimetype: 'image/png' }), { statusCode: 413, message: 'File too large: the limit is 2 KB' });
     assert.equal(saved.length, 0);

@@ -15,6 +15,7 @@ import {
   ADMIN_EMAIL, adminToken, bearer, book, createDoctor, futureSlot, get, json, makeTestApp, post, registerPatient, type TestApp,
 } from '../helpers/app.js';
 import { startSmtp, type ReceivedMail, type TestSmtp } from '../helpers/smtp.js';
+import { safeErrorMessage } from '../../src/lib/logger.js';
 
 const HOUR = 3600_000;
 
@@ -489,7 +490,7 @@ describe('notifications: email, in-app, reminders, calendar', () => {
       await t.app.ctx.notifications.enqueueEmail(undefined, { to: 'after-job@example.com', subject: 'After a failing job', text: 'x' });
       const warnings: string[] = [];
       const repo = new OutboxRepo(t.app.ctx.db, mailDomain(t.config.mailFrom), clock);
-      const worker = new DeliveryWorker(repo, createSmtpMailer(smtp.url, t.config.mailFrom), clock, { backoffMs: 60_000, intervalMs: 1000 }, { info: () => undefined, warn: (m) => warnings.push(m) });
+      const worker = new DeliveryWorker(repo, createSmtpMailer(smtp.url, t.config.mailFrom), clock, { backoffMs: 60_000, intervalMs: 1000 }, { info: () => undefined, warn: (m, err) => warnings.push(`${m}: ${safeErrorMessage(err)}`) });
       worker.addJob(async () => {
         throw new Error('reminder job broke');
       });

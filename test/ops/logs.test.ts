@@ -45,7 +45,11 @@ describe('logs are pino JSON, every line', () => {
     const kept = await server.waitForLine(/kept in the outbox/);
     const line = JSON.parse(kept) as { level: number; msg: string };
     assert.equal(line.level, 30);
-    assert.match(line.msg, /Reset your Prescripto password/);
+    // the message's id, never its recipient or subject (personal data: LOG_LEVEL=debug only)
+    assert.match(line.msg, /^email \w+ kept in the outbox \(no SMTP_URL\)$/);
+    for (const personal of [email, 'Json Logs', 'Reset your Prescripto password']) {
+      assert.ok(!server.lines.some((l) => l.includes(personal)), `"${personal}" is not logged`);
+    }
 
     server.proc.kill('SIGTERM');
     assert.equal((await server.exited).code, 0);
@@ -74,5 +78,34 @@ describe('cluster primary logs are pino JSON', { skip: process.env.DATABASE_URL 
     server.proc.kill('SIGTERM');
     await server.exited;
     assertAllJson(server.lines);
+  });
+});
+
+describe('development logs: one line per request, probes left out', () => {
+  let db: ServerDatabase;
+  let server: ServerProcess;
+  before(async () => {
+    db = await serverDatabase();
+    server = await startServer({ ...db.env, NODE_ENV: 'development', NOTIFY_WORKER: 'false' });
+  });
+  after(async () => {
+    if (server.proc.exitCode === null && server.proc.signalCode === null) server.proc.kill('SIGKILL');
+    await server.exited;
+    await db.cleanup();
+  });
+
+  it('prints method, path, status and time on one line, and nothing for /health', async () => {
+    assert.equal((await fetch(`${server.base}/health`)).status, 200);
+    assert.equal((await fetch(`${server.base}/api/doctor/list`, { headers: { 'x-request-id': 'dev-line-1' } })).status, 200);
+    assert.equal((await fetch(`${server.base}/api/nowhere`)).status, 404);
+    const line = await server.waitForLine(/GET \/api\/nowhere 404/);
+    assert.match(line, /INFO.*: GET \/api\/nowhere 404 \d+ ms/);
+    const list = server.lines.filter((l) => l.includes('/api/doctor/list'));
+    assert.equal(list.length, 1, list.join('\n'));
+    assert.match(list[0], /GET \/api\/doctor\/list 200 \d+ ms .*"reqId":"dev-line-1"/);
+    assert.ok(!server.lines.some((l) => l.includes('/health')), 'health checks are not logged');
+    assert.ok(!server.lines.some((l) => /incoming request|request completed/.test(l)), 'no two-part request blocks');
+    server.proc.kill('SIGTERM');
+    assert.equal((await server.exited).code, 0);
   });
 });

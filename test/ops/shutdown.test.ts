@@ -103,3 +103,36 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     });
   });
 }
+
+// `npm start | tee log`, a log shipper, a pager: the reader of stdout goes away at the moment the
+// server gets its signal. The server must still finish and exit within SHUTDOWN_TIMEOUT_MS.
+for (const nodeEnv of ['production', 'development'] as const) {
+  describe(`shutdown when the log reader goes away (${nodeEnv})`, () => {
+    let db: ServerDatabase;
+    let server: ServerProcess;
+    const shutdownTimeoutMs = 3000;
+    before(async () => {
+      db = await serverDatabase();
+      server = await startServer({ ...db.env, NODE_ENV: nodeEnv, SHUTDOWN_TIMEOUT_MS: String(shutdownTimeoutMs) });
+    });
+    after(async () => {
+      if (server.proc.exitCode === null && server.proc.signalCode === null) server.proc.kill('SIGKILL');
+      await db.cleanup();
+    });
+
+    it('exits within the shutdown timeout although stdout is a closed pipe', async () => {
+      // a request, so the server has lines to write while it closes
+      assert.equal((await fetch(`${server.base}/api/doctor/list`)).status, 200);
+      server.proc.stdout!.destroy();
+      server.proc.kill('SIGTERM');
+      let timer: NodeJS.Timeout | undefined;
+      const outcome = await Promise.race([
+        server.exited,
+        new Promise<'still running'>((resolve) => (timer = setTimeout(() => resolve('still running'), shutdownTimeoutMs + 5000))),
+      ]);
+      clearTimeout(timer);
+      assert.notEqual(outcome, 'still running', 'the server is left behind when its log reader goes away');
+      assert.deepEqual(outcome, { code: 0, signal: null });
+    });
+  });
+}

@@ -3,12 +3,13 @@
 import { badRequest } from '../../lib/errors.js';
 import { DATE_FORMAT_MESSAGES, DAY_OR_INSTANT } from '../../lib/schemas.js';
 import { parseDayOrInstant } from '../../lib/time.js';
+import type { Warn } from '../../lib/logger.js';
 import type { AuditEntry, AuditFilter, AuditRecord, AuditRepo } from './repo.js';
 
 export class AuditService {
   constructor(
     private readonly repo: AuditRepo,
-    private readonly warn: (msg: string) => void,
+    private readonly warn: Warn,
   ) {}
 
   /** Stores an entry. A failure is logged, never thrown: auditing must not break the request it records. */
@@ -16,7 +17,7 @@ export class AuditService {
     try {
       await this.repo.insert(entry);
     } catch (err) {
-      this.warn(`audit entry ${entry.action} not stored: ${(err as Error).message}`);
+      this.warn(`audit entry ${entry.action} not stored`, err);
     }
   }
 

@@ -13,6 +13,7 @@ import { SessionService } from './sessions.js';
 import { SessionRepo } from './sessions.repo.js';
 import type { TokenService } from './tokens.js';
 import { TwoFactorService } from './two-factor.js';
+import type { Warn } from '../../lib/logger.js';
 
 export interface SecurityServices {
   sessions: SessionService;
@@ -29,7 +30,7 @@ export function createSecurityServices(deps: {
   tokens: TokenService;
   redis?: RedisClient;
   sendMail: (msg: { to: string; subject: string; text: string; topic: string }) => Promise<unknown>;
-  warn: (msg: string) => void;
+  warn: Warn;
 }): SecurityServices {
   const { config, database, clock, tokens, redis, warn } = deps;
   const accounts = new AccountRepo(database);

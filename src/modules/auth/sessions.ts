@@ -15,6 +15,7 @@ import { RevocationCache } from './revocation-cache.js';
 import { randomSecret, sha256 } from './secrets.js';
 import type { SessionRepo } from './sessions.repo.js';
 import type { AccessClaims, Role, TokenService } from './tokens.js';
+import type { Warn } from '../../lib/logger.js';
 
 export interface SessionTokens {
   token: string;
@@ -37,7 +38,7 @@ export class SessionService {
     private readonly config: Config,
     private readonly clock: Clock,
     private readonly redis?: RedisClient,
-    warn: (msg: string) => void = () => {},
+    warn: Warn = () => {},
   ) {
     // "Live" answers are only worth keeping beside Redis: without it the database is the one channel
     // between instances, so every check reads it (a cached answer would hide other instances' logouts).

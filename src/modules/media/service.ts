@@ -4,6 +4,7 @@ import { AppError } from '../../lib/errors.js';
 import { checkDeclaredSize, DEFAULT_IMAGE_LIMITS, processImage, type ImageLimits } from './pipeline.js';
 import { WorkQueue, type QueueLimits } from './queue.js';
 import type { ImageStore } from './storage.js';
+import type { Warn } from '../../lib/logger.js';
 
 export { sniffImageType } from './pipeline.js';
 
@@ -23,7 +24,7 @@ export interface MediaOptions {
   /** UPLOAD_MAX_BYTES; multipart intake enforces it while streaming, this guards direct callers */
   maxBytes: number;
   /** where best-effort clean-up failures are reported */
-  warn?: (message: string) => void;
+  warn?: Warn;
   /** size and time limits of one picture (default DEFAULT_IMAGE_LIMITS) */
   limits?: ImageLimits;
   /** how many pictures are processed and wait at once (default DEFAULT_IMAGE_QUEUE) */
@@ -63,7 +64,7 @@ export class MediaService {
     try {
       return (await this.store.save(variants)).url;
     } catch (err) {
-      this.options.warn?.(`image storage failed: ${err instanceof Error ? err.message : String(err)}`);
+      this.options.warn?.('image storage failed', err);
       throw new AppError(502, 'The image could not be stored, please try again');
     }
   }
@@ -76,7 +77,7 @@ export class MediaService {
     try {
       await owner.remove(url);
     } catch (err) {
-      this.options.warn?.(`image clean-up failed (the old files stay): ${err instanceof Error ? err.message : String(err)}`);
+      this.options.warn?.('image clean-up failed (the old files stay)', err);
     }
   }
 

@@ -5,7 +5,7 @@ import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { systemClock, type Clock } from '../../lib/clock.js';
 import type { DomainEvents } from '../../lib/events.js';
-import type { AppLogger } from '../../lib/logger.js';
+import { serviceLog, type AppLogger } from '../../lib/logger.js';
 import type { RedisClient } from '../../lib/redis.js';
 import { AppointmentNotifier } from './appointment-notifier.js';
 import { LiveHub } from './live.js';
@@ -25,20 +25,12 @@ export function mailDomain(from: string): string {
   return /@([^>\s]+)>?\s*$/.exec(from)?.[1] ?? 'prescripto.local';
 }
 
-export function createNotifications(config: Config, db: Db, clock: Clock, events: DomainEvents, redis: RedisClient | undefined, logger: Pick<AppLogger, 'info' | 'warn'>): NotificationsModule {
-  const quiet = config.logLevel === 'silent';
-  const log = {
-    info: (m: string) => {
-      if (!quiet) logger.info(m);
-    },
-    warn: (m: string) => {
-      if (!quiet) logger.warn(m);
-    },
-  };
+export function createNotifications(config: Config, db: Db, clock: Clock, events: DomainEvents, redis: RedisClient | undefined, logger: AppLogger): NotificationsModule {
+  const log = serviceLog(logger);
   const domain = mailDomain(config.mailFrom);
   // leases on the database's clock, shared by every instance; a test's injected clock drives them instead
   const outbox = new OutboxRepo(db, domain, clock === systemClock ? undefined : clock);
-  const service = new NotificationService(db, outbox, clock, config, domain, log.info, log.warn);
+  const service = new NotificationService(db, outbox, clock, config, domain, log);
   const mailer = config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.mailFrom) : undefined;
   const worker = new DeliveryWorker(outbox, mailer, clock, { backoffMs: config.notifications.backoffMs, intervalMs: config.notifications.intervalMs, leaseMs: config.notifications.leaseMs }, log);
   worker.addJob((now) => service.reminders.runOnce(now));

@@ -6,6 +6,7 @@ import type { Config } from '../../config.js';
 import type { DomainEvent } from '../../lib/events.js';
 import { redisKey, type RedisClient } from '../../lib/redis.js';
 import type { RecipientRole } from './tables.js';
+import type { Warn } from '../../lib/logger.js';
 
 export interface LiveMessage {
   type: string;
@@ -40,7 +41,7 @@ export class LiveHub {
   constructor(
     config: Config,
     private readonly redis: RedisClient | undefined,
-    private readonly warn: (m: string) => void,
+    private readonly warn: Warn,
   ) {
     this.channel = redisKey(config, 'live', 'appointments');
   }
@@ -58,7 +59,7 @@ export class LiveHub {
         try {
           this.deliverLocal(JSON.parse(payload) as LiveMessage);
         } catch (err) {
-          this.warn(`live: bad message on ${channel}: ${(err as Error).message}`);
+          this.warn(`live: bad message on ${channel}`, err);
         }
       });
       sub.on('error', () => undefined);
@@ -72,7 +73,7 @@ export class LiveHub {
       });
       const subscribed = sub.subscribe(this.channel).then(
         () => undefined,
-        (err: Error) => this.warn(`live: Redis subscribe failed, live updates stay on this instance: ${err.message}`),
+        (err: Error) => this.warn('live: Redis subscribe failed, live updates stay on this instance', err),
       );
       this.ready = Promise.race([subscribed, timeout]).finally(() => clearTimeout(timer));
     }
@@ -111,7 +112,7 @@ export class LiveHub {
         await this.redis.publish(this.channel, JSON.stringify(msg));
         if (this.subscriber?.status === 'ready') return;
       } catch (err) {
-        this.warn(`live: Redis publish failed, delivering on this instance only: ${(err as Error).message}`);
+        this.warn('live: Redis publish failed, delivering on this instance only', err);
       }
     }
     this.deliverLocal(msg);

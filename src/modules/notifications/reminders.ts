@@ -14,6 +14,7 @@ import { appointmentVars, loadAppointmentContext } from './appointment-notifier.
 import { isMailAddress, type NotificationService } from './service.js';
 import { appointmentReminders } from './tables.js';
 import { renderAppointmentEmail } from './templates.js';
+import type { Warn } from '../../lib/logger.js';
 
 /**
  * "in 24 hours", "in 3 hours", "in 1 hour", "in 50 minutes", "in 2 days": a span of minutes in words,
@@ -52,7 +53,7 @@ export class ReminderScheduler {
     private readonly db: Db,
     private readonly notifications: NotificationService,
     private readonly config: Config,
-    private readonly warn: (msg: string) => void = () => undefined,
+    private readonly warn: Warn = () => undefined,
   ) {}
 
   /** Appointments that still take place: pending or confirmed, and not an unpaid booking past its payment window. */
@@ -110,7 +111,7 @@ export class ReminderScheduler {
       try {
         done = await this.remind(cand, offset, now);
       } catch (err) {
-        this.warn(`reminder for appointment ${cand.id} failed, retried next pass: ${(err as Error).message}`);
+        this.warn(`reminder for appointment ${cand.id} failed, retried next pass`, err);
       }
       if (done) sent++;
     }

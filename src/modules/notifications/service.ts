@@ -25,6 +25,7 @@ import type { OutboxRepo, OutgoingEmail } from './outbox.js';
 import { ReminderScheduler } from './reminders.js';
 import { WelcomeMailer } from './welcome.js';
 import { notifications, type NotificationRow, type OutboxRow, type OutboxStatus, type RecipientRole } from './tables.js';
+import type { ServiceLog } from '../../lib/logger.js';
 
 export type { OutgoingEmail } from './outbox.js';
 
@@ -105,13 +106,12 @@ export class NotificationService {
     private readonly clock: Clock,
     config: Config,
     mailDomain: string,
-    private readonly log: (line: string) => void = () => undefined,
-    warn: (line: string) => void = () => undefined,
+    private readonly log: ServiceLog = { info: () => undefined, warn: () => undefined },
   ) {
     this.maxAttempts = config.notifications.maxAttempts;
     this.feeds = new CalendarFeedService(db, clock, config, mailDomain);
     this.welcome = new WelcomeMailer(db, this, config);
-    this.reminders = new ReminderScheduler(db, this, config, warn);
+    this.reminders = new ReminderScheduler(db, this, config, log.warn);
   }
 
   async enqueueEmail(tx: Db | undefined, msg: OutgoingEmail): Promise<string | undefined> {
@@ -126,8 +126,12 @@ export class NotificationService {
       if (!msg.subject.trim() || !msg.text.trim()) throw badRequest('an email needs a subject and a text part');
     }
     const queued = await this.outbox.insertMany(tx, msgs, this.maxAttempts, this.clock.now());
-    // recipient and subject only: bodies may carry one-time links
-    for (const q of queued) this.log(`email queued ${q.id} to ${q.to}: ${q.subject}`);
+    // ids only: the address and the subject (which names the doctor and the visit) are personal
+    // data, written only at LOG_LEVEL=debug; bodies (one-time links) never
+    for (const q of queued) {
+      this.log.info(`email ${q.id} queued`);
+      this.log.debug?.(`email ${q.id} queued`, { to: q.to, subject: q.subject });
+    }
     return queued.map((q) => q.id);
   }
 

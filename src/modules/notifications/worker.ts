@@ -2,6 +2,7 @@
 // with exponential backoff; after the last attempt a message stays `failed` for the admin to see
 // and retry. Each tick also runs the periodic jobs (reminders, welcome sweep) handed to it.
 import type { Clock } from '../../lib/clock.js';
+import type { ServiceLog } from '../../lib/logger.js';
 import type { Mailer } from './mailer.js';
 import type { OutboxRepo } from './outbox.js';
 import type { OutboxRow } from './tables.js';
@@ -45,7 +46,7 @@ export class DeliveryWorker {
     private readonly mailer: Mailer | undefined,
     private readonly clock: Clock,
     private readonly opts: WorkerOptions,
-    private readonly log: { info(msg: string): void; warn(msg: string): void },
+    private readonly log: ServiceLog,
   ) {}
 
   /** Checked right before each send (a reminder retried after its appointment was cancelled must not go). */
@@ -65,7 +66,7 @@ export class DeliveryWorker {
       try {
         await job(this.clock.now());
       } catch (err) {
-        this.log.warn(`notification job failed: ${(err as Error).message}`);
+        this.log.warn('notification job failed', err);
       }
     }
     const result: TickResult = { sent: 0, logged: 0, retrying: 0, failed: 0, lost: 0, skipped: 0 };
@@ -89,7 +90,8 @@ export class DeliveryWorker {
           continue;
         }
         if (!this.mailer) {
-          this.log.info(`email ${msg.id} to ${msg.recipient} kept in the outbox (no SMTP_URL): ${msg.subject}`);
+          this.log.info(`email ${msg.id} kept in the outbox (no SMTP_URL)`);
+          this.log.debug?.(`email ${msg.id} kept in the outbox (no SMTP_URL)`, { to: msg.recipient, subject: msg.subject });
           await this.outbox.markLogged(msg.id, leaseUntil);
           result.logged++;
           continue;
@@ -106,7 +108,9 @@ export class DeliveryWorker {
           if (retryAt) result.retrying++;
           else {
             result.failed++;
-            this.log.warn(`email ${msg.id} to ${msg.recipient} failed after ${msg.attempts} attempts: ${error}`);
+            // the server's answer often quotes the address: it goes with the recipient, at debug only
+            this.log.warn(`email ${msg.id} failed after ${msg.attempts} attempts`);
+            this.log.debug?.(`email ${msg.id} failed after ${msg.attempts} attempts`, { to: msg.recipient, error });
           }
         }
       }
@@ -117,7 +121,7 @@ export class DeliveryWorker {
     if (this.timer) return;
     const tick = () => {
       this.running = this.runOnce()
-        .catch((err: Error) => this.log.warn(`notification worker: ${err.message}`))
+        .catch((err: unknown) => this.log.warn('notification worker pass failed', err))
         .finally(() => {
           this.running = undefined;
           if (this.timer) this.timer = setTimeout(tick, this.opts.intervalMs);

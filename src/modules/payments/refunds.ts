@@ -10,6 +10,7 @@ import { GatewayError, type IssuedRefund, type RefundState } from './gateway.js'
 import type { PaymentRepo } from './repo.js';
 import type { PaymentMetrics, PaymentService, Warn } from './service.js';
 import type { RefundJobRow } from './tables.js';
+import { safeErrorMessage } from '../../lib/logger.js';
 
 export interface RefundOptions {
   /** seconds between sweeps for due refunds; 0 turns the timer off */
@@ -53,7 +54,7 @@ export class RefundProcessor {
     if (this.stopped) return;
     const p: Promise<void> = (appointmentId ? this.processOne(appointmentId) : this.sweep())
       .then(() => undefined)
-      .catch((err) => this.warn('refund processing failed', { error: err instanceof Error ? err.message : String(err) }))
+      .catch((err: unknown) => this.warn('refund processing failed', { err }))
       .finally(() => this.running.delete(p));
     this.running.add(p);
   }
@@ -157,7 +158,7 @@ export class RefundProcessor {
       await this.applyRefundState(job, refund);
     } catch (err) {
       const retryable = err instanceof GatewayError ? err.retryable : true;
-      const message = err instanceof GatewayError ? err.detail : err instanceof Error ? err.message : String(err);
+      const message = err instanceof GatewayError ? err.detail : safeErrorMessage(err);
       if (retryable && job.attempts < this.opts.maxAttempts) {
         // 1, 4, 9, 16 … minutes: transient trouble gets time to clear
         const next = new Date(this.clock.now().getTime() + job.attempts * job.attempts * 60_000);
