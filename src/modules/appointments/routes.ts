@@ -1,12 +1,13 @@
 // Appointment routes for each role, registered under /api/user, /api/doctor and /api/admin.
 // Legacy aliases used by existing Prescripto clients share the same handlers.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { AppointmentIdBody, errorResponses } from '../../lib/schemas.js';
+import { aliasDoc, AppointmentIdBody, errors } from '../../lib/schemas.js';
 import { authId, requireRole } from '../auth/guards.js';
 import { AdminDash, AppointmentList, AppointmentListQuery, AppointmentMessage, AppointmentPageOut, BookBody, DoctorDash, RescheduleBody } from './schemas.js';
 
 const tags = ['appointments'];
 const security = [{ bearer: [] }];
+const cancelUrls = ['/appointment-cancel', '/cancel-appointment'];
 
 export const patientAppointmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { appointments, tokens } = app.ctx;
@@ -14,7 +15,7 @@ export const patientAppointmentRoutes: FastifyPluginAsyncTypebox = async (app) =
 
   app.post('/book-appointment', {
     onRequest,
-    schema: { tags, summary: 'Book a slot with a doctor', security, body: BookBody, response: { 201: AppointmentMessage, ...errorResponses } },
+    schema: { tags, operationId: 'bookAppointment', summary: 'Book a slot with a doctor', security, body: BookBody, response: { 201: AppointmentMessage, ...errors(404, 409) } },
   }, async (request, reply) => {
     const appointment = await appointments.book(authId(request), request.body);
     return reply.code(201).send({ success: true, message: 'Appointment Booked', appointment });
@@ -22,12 +23,12 @@ export const patientAppointmentRoutes: FastifyPluginAsyncTypebox = async (app) =
 
   app.get('/appointments', {
     onRequest,
-    schema: { tags, summary: 'The patient’s appointments, newest first', security, response: { 200: AppointmentList, ...errorResponses } },
+    schema: { tags, operationId: 'listPatientAppointments', summary: 'The patient’s appointments, newest first', security, response: { 200: AppointmentList } },
   }, async (request) => ({ success: true, appointments: await appointments.listForPatient(authId(request)) }));
 
   app.post('/reschedule-appointment', {
     onRequest,
-    schema: { tags, summary: 'Move one of the patient’s live appointments to another free slot', security, body: RescheduleBody, response: { 200: AppointmentMessage, ...errorResponses } },
+    schema: { tags, operationId: 'rescheduleAppointment', summary: 'Move one of the patient’s live appointments to another free slot', security, body: RescheduleBody, response: { 200: AppointmentMessage, ...errors(404, 409) } },
   }, async (request) => {
     const { appointmentId, ...slot } = request.body;
     const appointment = await appointments.reschedule(appointmentId, authId(request), slot);
@@ -36,7 +37,7 @@ export const patientAppointmentRoutes: FastifyPluginAsyncTypebox = async (app) =
 
   app.post('/cancel-appointment', {
     onRequest,
-    schema: { tags, summary: 'Cancel one of the patient’s appointments', security, body: AppointmentIdBody, response: { 200: AppointmentMessage, ...errorResponses } },
+    schema: { tags, operationId: 'cancelAppointmentAsPatient', summary: 'Cancel one of the patient’s appointments', security, body: AppointmentIdBody, response: { 200: AppointmentMessage, ...errors(404, 409) } },
   }, async (request) => {
     const appointment = await appointments.cancel(request.body.appointmentId, 'patient', authId(request), request.body.reason);
     return { success: true, message: 'Appointment Cancelled', appointment };
@@ -49,23 +50,24 @@ export const doctorAppointmentRoutes: FastifyPluginAsyncTypebox = async (app) =>
 
   app.get('/appointments', {
     onRequest,
-    schema: { tags, summary: 'The doctor’s appointments, filtered, sorted, optionally paginated (newest booking first)', security, querystring: AppointmentListQuery, response: { 200: AppointmentPageOut, ...errorResponses } },
+    schema: { tags, operationId: 'listDoctorAppointments', summary: 'The doctor’s appointments, filtered, sorted, optionally paginated (newest booking first)', security, querystring: AppointmentListQuery, response: { 200: AppointmentPageOut } },
   }, async (request) => ({ success: true, ...(await appointments.searchForDoctor(authId(request), request.query)) }));
 
-  for (const url of ['/appointment-complete', '/complete-appointment']) {
+  const completeUrls = ['/appointment-complete', '/complete-appointment'];
+  for (const url of completeUrls) {
     app.post(url, {
       onRequest,
-      schema: { tags, summary: 'Mark an appointment completed', security, body: AppointmentIdBody, response: { 200: AppointmentMessage, ...errorResponses } },
+      schema: { tags, ...aliasDoc(completeUrls, url, 'completeAppointment', 'Mark an appointment completed'), security, body: AppointmentIdBody, response: { 200: AppointmentMessage, ...errors(404, 409) } },
     }, async (request) => {
       const appointment = await appointments.complete(request.body.appointmentId, authId(request));
       return { success: true, message: 'Appointment Completed', appointment };
     });
   }
 
-  for (const url of ['/appointment-cancel', '/cancel-appointment']) {
+  for (const url of cancelUrls) {
     app.post(url, {
       onRequest,
-      schema: { tags, summary: 'Cancel one of the doctor’s appointments', security, body: AppointmentIdBody, response: { 200: AppointmentMessage, ...errorResponses } },
+      schema: { tags, ...aliasDoc(cancelUrls, url, 'cancelAppointmentAsDoctor', 'Cancel one of the doctor’s appointments'), security, body: AppointmentIdBody, response: { 200: AppointmentMessage, ...errors(404, 409) } },
     }, async (request) => {
       const appointment = await appointments.cancel(request.body.appointmentId, 'doctor', authId(request), request.body.reason);
       return { success: true, message: 'Appointment Cancelled', appointment };
@@ -74,7 +76,7 @@ export const doctorAppointmentRoutes: FastifyPluginAsyncTypebox = async (app) =>
 
   app.get('/dashboard', {
     onRequest,
-    schema: { tags, summary: 'Earnings, counts and latest bookings', security, response: { 200: DoctorDash, ...errorResponses } },
+    schema: { tags, operationId: 'getDoctorDashboard', summary: 'Earnings, counts and latest bookings', security, response: { 200: DoctorDash } },
   }, async (request) => ({ success: true, dashData: await appointments.doctorDashboard(authId(request)) }));
 };
 
@@ -84,13 +86,13 @@ export const adminAppointmentRoutes: FastifyPluginAsyncTypebox = async (app) => 
 
   app.get('/appointments', {
     onRequest,
-    schema: { tags, summary: 'All appointments, filtered, sorted, optionally paginated (newest booking first)', security, querystring: AppointmentListQuery, response: { 200: AppointmentPageOut, ...errorResponses } },
+    schema: { tags, operationId: 'listAllAppointments', summary: 'All appointments, filtered, sorted, optionally paginated (newest booking first)', security, querystring: AppointmentListQuery, response: { 200: AppointmentPageOut } },
   }, async (request) => ({ success: true, ...(await appointments.search(request.query)) }));
 
-  for (const url of ['/appointment-cancel', '/cancel-appointment']) {
+  for (const url of cancelUrls) {
     app.post(url, {
       onRequest,
-      schema: { tags, summary: 'Cancel any appointment', security, body: AppointmentIdBody, response: { 200: AppointmentMessage, ...errorResponses } },
+      schema: { tags, ...aliasDoc(cancelUrls, url, 'cancelAppointmentAsAdmin', 'Cancel any appointment'), security, body: AppointmentIdBody, response: { 200: AppointmentMessage, ...errors(404, 409) } },
     }, async (request) => {
       const appointment = await appointments.cancel(request.body.appointmentId, 'admin', authId(request), request.body.reason);
       return { success: true, message: 'Appointment Cancelled', appointment };
@@ -99,6 +101,6 @@ export const adminAppointmentRoutes: FastifyPluginAsyncTypebox = async (app) => 
 
   app.get('/dashboard', {
     onRequest,
-    schema: { tags, summary: 'Platform counts, revenue and latest bookings', security, response: { 200: AdminDash, ...errorResponses } },
+    schema: { tags, operationId: 'getAdminDashboard', summary: 'Platform counts, revenue and latest bookings', security, response: { 200: AdminDash } },
   }, async () => ({ success: true, dashData: await appointments.adminDashboard() }));
 };
