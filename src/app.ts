@@ -55,6 +55,7 @@ import { ReportService } from './modules/reports/service.js';
 import { IdempotencyRepo } from './modules/idempotency/repo.js';
 import { IdempotencyService } from './modules/idempotency/service.js';
 import { Metrics } from './lib/metrics.js';
+import { Message } from './lib/schemas.js';
 
 export interface BuildOptions {
   /** an already-open database (tests); otherwise one is opened from the config */
@@ -159,7 +160,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   registerAssets(app, localStore);
   registerOpsRoutes(app, ctx, 'public');
 
-  app.get('/', { schema: { tags: ['system'], summary: 'Is the API up?' } }, async () => ({ success: true, message: 'API Working' }));
+  app.get('/', { schema: { tags: ['system'], operationId: 'getStatus', summary: 'Is the API up?', response: { 200: Message } } }, async () => ({ success: true, message: 'API Working' }));
 
   await app.register(
     async (user) => {

@@ -84,14 +84,34 @@ export const Message = Type.Object({ success: Type.Boolean(), message: Type.Stri
 
 export const ErrorEnvelope = Type.Object({ success: Type.Literal(false), message: Type.String() });
 
-/** Standard error responses for OpenAPI. */
-export const errorResponses = {
-  400: ErrorEnvelope,
-  401: ErrorEnvelope,
-  403: ErrorEnvelope,
-  404: ErrorEnvelope,
-  409: ErrorEnvelope,
-};
+export type ErrorStatus = 400 | 401 | 402 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 502 | 503;
+
+/**
+ * The refusals a route's own rules can answer (404 for a missing record, 409 for a state conflict,
+ * 402, 502…), in the error envelope. The ones every route of a kind can answer (400 for bad input,
+ * 401/403 behind a guard, 413/415 for bodies, 429, 503 while the database is down) are added to the
+ * OpenAPI document from the route's declaration (plugins/openapi.ts), so routes list only their own.
+ */
+export function errors(...statuses: ErrorStatus[]): Partial<Record<ErrorStatus, typeof ErrorEnvelope>> {
+  return Object.fromEntries(statuses.map((s) => [s, ErrorEnvelope]));
+}
+
+/** @deprecated declares statuses a route may never answer: list the route's own with `errors(…)`. */
+export const errorResponses = errors(400, 401, 403, 404, 409);
+
+/**
+ * OpenAPI fields of a route served under several URLs (old clients call the others): the first URL
+ * is the one to use, the others appear once each, marked deprecated, with their own operationId.
+ */
+export function aliasDoc(urls: readonly string[], url: string, operationId: string, summary: string) {
+  if (url === urls[0]) return { operationId, summary };
+  return {
+    operationId: `${operationId}Legacy${urls.indexOf(url) > 1 ? urls.indexOf(url) : ''}`,
+    summary: `${summary} (old form)`,
+    deprecated: true,
+    description: `${summary}. Kept for existing clients: new clients call \`${urls[0]}\`, which does the same.`,
+  };
+}
 
 export const AppointmentIdBody = Type.Object(
   { appointmentId: IdString('appointment id'), reason: Type.Optional(Type.String({ maxLength: 500 })) },

@@ -1,33 +1,53 @@
-// OpenAPI 3.1 document at /openapi.json and an interactive reference at /docs.
+// OpenAPI 3.1 document at /openapi.json and an interactive reference at /docs. Each route's
+// operation is written by plugins/openapi.ts from the route's own declaration; clients are
+// generated from this document, so test/openapi/ checks it against what the server answers.
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import { describeRoute, securitySchemes } from './openapi.js';
+
+export const OPENAPI_PATH = '/openapi.json';
+
+/** Every tag a route uses, declared once, in the order /docs shows them. */
+export const TAGS = [
+  { name: 'patients', description: '/api/user: patient accounts: register, login, profile, sessions and passwords' },
+  { name: 'appointments', description: 'Booking, rescheduling, cancelling and completing appointments; the doctor and admin dashboards' },
+  { name: 'payments', description: 'Razorpay and Stripe payments for an appointment, receipts, and the gateways’ webhooks' },
+  { name: 'doctors', description: '/api/doctor: the public doctor list, doctor accounts, sessions, passwords and two-factor authentication' },
+  { name: 'scheduling', description: 'Doctors’ working hours, slot settings and time off; the free slots patients can book' },
+  { name: 'notifications', description: 'In-app notifications, live updates (server-sent events), calendar feeds and the email outbox' },
+  { name: 'admin', description: '/api/admin: the administrator: login, doctors, sessions, two-factor authentication, audit log' },
+  { name: 'reports', description: 'Admin analytics and doctor reports, as JSON or (with `format=csv`) CSV' },
+  { name: 'system', description: 'Is the API up?' },
+  { name: 'operations', description: 'Liveness, readiness and Prometheus metrics for load balancers and monitoring' },
+];
 
 export async function registerDocs(app: FastifyInstance): Promise<void> {
+  const { config } = app.ctx;
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
       info: {
         title: 'Prescripto API',
         version: '1.0.0',
+        license: { name: 'MIT', identifier: 'MIT' },
         description:
-          'Doctor-appointment platform. Success answers are `{ success: true, … }`, failures `{ success: false, message }`. ' +
-          'Authenticate with `Authorization: Bearer <token>` or the legacy headers `token` (patient), `dtoken` (doctor), `atoken` (admin).',
+          'Doctor-appointment platform. Success answers are `{ success: true, … }`, failures `{ success: false, message }` ' +
+          'with a message a person can read.\n\n' +
+          'Authenticate with `Authorization: Bearer <token>` (the `token` a login answers), or the legacy headers ' +
+          '`token` (patient), `dtoken` (doctor), `atoken` (admin). Access tokens are short-lived: swap the refresh token at ' +
+          '`…/refresh` for a new pair.',
       },
-      components: {
-        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
-      },
-      tags: [
-        { name: 'patients', description: '/api/user: patient accounts' },
-        { name: 'doctors', description: '/api/doctor: doctor accounts and the public list' },
-        { name: 'appointments', description: 'booking, cancelling, completing, dashboards' },
-        { name: 'admin', description: '/api/admin: the administrator' },
-        { name: 'system', description: 'service status' },
-        { name: 'reports', description: 'admin analytics and doctor reports, JSON or CSV' },
-        { name: 'operations', description: 'health, readiness and Prometheus metrics' },
-      ],
+      servers: [{ url: config.publicUrl ?? `http://localhost:${config.port}`, description: 'this server' }],
+      components: { securitySchemes },
+      tags: TAGS,
     },
+    transform: describeRoute,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    // `urls` is what the top bar shows and loads: the same document clients are generated from
+    uiConfig: { docExpansion: 'list', deepLinking: true, urls: [{ url: OPENAPI_PATH, name: OPENAPI_PATH }] },
+  });
+  app.get(OPENAPI_PATH, { schema: { hide: true } }, async () => app.swagger());
 }

@@ -5,6 +5,7 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { AsyncResource } from 'node:async_hooks';
 import type { IncomingMessage } from 'node:http';
+import { Type } from 'typebox';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import type { AppContext } from '../context.js';
@@ -134,6 +135,13 @@ export async function checkReadiness(ctx: AppContext, timeoutMs = 2000): Promise
   return { ready: db === 'up', database: db, redis };
 }
 
+const HealthOut = Type.Object({ status: Type.Literal('ok'), uptime: Type.Integer({ description: 'seconds since the process started' }) });
+const ReadyOut = Type.Object({
+  status: Type.Union([Type.Literal('ready'), Type.Literal('degraded'), Type.Literal('unavailable')], { description: 'degraded: Redis is down, in-process fallbacks serve' }),
+  database: Type.Union([Type.Literal('up'), Type.Literal('down')]),
+  redis: Type.Union([Type.Literal('up'), Type.Literal('down'), Type.Literal('disabled')]),
+});
+
 const health = async () => ({ status: 'ok', uptime: Math.round(process.uptime()) });
 
 /**
@@ -170,14 +178,25 @@ export function registerOpsRoutes(app: FastifyInstance, ctx: AppContext, where: 
   // Probes and scrapes are never rate limited: a load balancer checking every second from one
   // address must not take the instance out of rotation.
   const config = { rateLimit: false as const };
-  app.get('/health', { config, schema: { tags, summary: 'Liveness: the process is up and serving' } }, health);
+  app.get('/health', {
+    config,
+    schema: { tags, operationId: 'health', summary: 'Liveness: the process is up and serving', response: { 200: HealthOut } },
+  }, health);
   const exposure = metricsExposure(ctx.config);
   if (where === 'public' && exposure === 'ops-port') return;
   const onRequest = tokenGuard(ctx.config.opsToken);
+  // with OPS_TOKEN set, probes and scrapes need it as a Bearer token
+  const security = onRequest ? [{ bearer: [] }] : undefined;
   app.get('/ready', {
     ...(onRequest ? { onRequest } : {}),
     config,
-    schema: { tags, summary: 'Readiness: database reachable (503 otherwise); Redis state reported' },
+    schema: {
+      tags,
+      operationId: 'ready',
+      summary: 'Readiness: database reachable (503 otherwise); Redis state reported',
+      security,
+      response: { 200: ReadyOut, 503: { ...ReadyOut, description: 'Not ready: the database is unreachable (`Retry-After: 5`)' } },
+    },
   }, async (_request, reply: FastifyReply) => {
     const r = await checkReadiness(ctx);
     if (!r.ready) reply.code(503).header('retry-after', '5');
@@ -187,7 +206,7 @@ export function registerOpsRoutes(app: FastifyInstance, ctx: AppContext, where: 
   app.get('/metrics', {
     ...(onRequest ? { onRequest } : {}),
     config,
-    schema: { tags, summary: 'Prometheus metrics (text exposition format)' },
+    schema: { tags, operationId: 'metrics', summary: 'Prometheus metrics (text exposition format)', security, produces: ['text/plain'] },
   }, async (_request, reply) => {
     reply.type(ctx.metrics.contentType());
     return ctx.metrics.scrape();

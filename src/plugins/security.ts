@@ -22,6 +22,8 @@ import { HitCounter, rateLimitStore } from './rate-limits.js';
 
 /** Routes an attacker would hammer: guessing passwords, codes, tokens, or payment signatures. */
 export const SENSITIVE_ROUTE = /\/(login|register|forgot-password|reset-password|change-password|refresh|2fa\/confirm|2fa\/disable)$|verify/i;
+/** Routes under the per-IP and per-account limits of sensitive routes (GETs never are). */
+export const isAuthRateLimited = (method: string, url: string): boolean => method !== 'GET' && SENSITIVE_ROUTE.test(url);
 /** A successful login clears the account's failed attempts. */
 const LOGIN_ROUTE = /\/login$/;
 /** Every call counts against the account, success or not: each one emails the account holder. */
@@ -130,7 +132,7 @@ export async function registerSecurity(app: FastifyInstance, ctx: AppContext): P
   };
 
   app.addHook('onRoute', (route: RouteOptions) => {
-    if (!SENSITIVE_ROUTE.test(route.url) || route.method === 'GET') return;
+    if (!isAuthRateLimited(String(route.method), route.url)) return;
     const existing = route.preValidation;
     route.preValidation = [checkLimits, ...(existing ? (Array.isArray(existing) ? existing : [existing]) : [])];
     addRouteOnSend(route, settle);

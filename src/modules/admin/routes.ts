@@ -1,7 +1,7 @@
 // /api/admin/* routes for the administrator's own account and doctor management.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { errorResponses, Message, parseAddress } from '../../lib/schemas.js';
+import { aliasDoc, errors, Message, parseAddress } from '../../lib/schemas.js';
 import { requireRole } from '../auth/guards.js';
 import { openSession } from '../auth/login.js';
 import { DoctorProfile } from '../doctors/schemas.js';
@@ -17,7 +17,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const onRequest = requireRole(tokens, 'admin');
 
   app.post('/login', {
-    schema: { tags, summary: 'Admin login', body: AdminLoginBody, response: { 200: TokenResponse, ...errorResponses } },
+    schema: { tags, operationId: 'loginAdmin', summary: 'Admin login', body: AdminLoginBody, response: { 200: TokenResponse, ...errors(401) } },
   }, async (request) => {
     const { id } = await admin.login(request.body);
     return { success: true, ...(await openSession(app.ctx, request, 'admin', id, request.body.otp)) };
@@ -28,11 +28,12 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
     preValidation: collectMultipart,
     schema: {
       tags,
+      operationId: 'addDoctor',
       summary: 'Onboard a doctor (multipart form with the picture in `image`)',
       consumes: ['multipart/form-data'],
       security,
       body: AddDoctorBody,
-      response: { 201: Type.Object({ success: Type.Boolean(), message: Type.String(), doctor: DoctorProfile }), ...errorResponses },
+      response: { 201: Type.Object({ success: Type.Boolean(), message: Type.String(), doctor: DoctorProfile }), ...errors(409, 502) },
     },
   }, async (request, reply) => {
     const { address, ...rest } = request.body;
@@ -40,19 +41,25 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return reply.code(201).send({ success: true, message: 'Doctor Added', doctor: doctors.profileView(row) });
   });
 
-  app.post('/all-doctors', {
-    onRequest,
-    schema: { tags, summary: 'Every doctor with contact details (POST, as old admin panels call it)', security, response: { 200: Type.Object({ success: Type.Boolean(), doctors: Type.Array(DoctorProfile) }), ...errorResponses } },
-  }, async () => ({ success: true, doctors: await doctors.adminList() }));
-
-  app.get('/all-doctors', {
-    onRequest,
-    schema: { tags, summary: 'Every doctor with contact details', security, response: { 200: Type.Object({ success: Type.Boolean(), doctors: Type.Array(DoctorProfile) }), ...errorResponses } },
-  }, async () => ({ success: true, doctors: await doctors.adminList() }));
+  // GET is the one to use; old admin panels POST.
+  for (const method of ['GET', 'POST'] as const) {
+    app.route({
+      method,
+      url: '/all-doctors',
+      onRequest,
+      schema: {
+        tags,
+        ...aliasDoc(['GET', 'POST'], method, 'listDoctorsForAdmin', 'Every doctor with contact details'),
+        security,
+        response: { 200: Type.Object({ success: Type.Boolean(), doctors: Type.Array(DoctorProfile) }) },
+      },
+      handler: async () => ({ success: true, doctors: await doctors.adminList() }),
+    });
+  }
 
   app.post('/change-availability', {
     onRequest,
-    schema: { tags, summary: 'Toggle a doctor’s availability', security, body: DocIdBody, response: { 200: Message, ...errorResponses } },
+    schema: { tags, operationId: 'toggleDoctorAvailability', summary: 'Toggle a doctor’s availability', security, body: DocIdBody, response: { 200: Message, ...errors(404) } },
   }, async (request) => {
     const row = await doctors.changeAvailability(request.body.docId);
     return { success: true, message: `Availability changed: ${row.available ? 'available' : 'not available'}` };

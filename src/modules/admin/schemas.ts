@@ -7,16 +7,17 @@ export const AdminLoginBody = Type.Object({ email: Type.Optional(Email), passwor
 /** add-doctor form fields (multipart; the picture comes in file field `image`). */
 export const AddDoctorBody = Type.Object(
   {
-    name: Type.Optional(Type.String({ maxLength: 100 })),
-    email: Type.Optional(Email),
+    name: Type.String({ maxLength: 100 }),
+    email: Email,
     password: Type.Optional(NewPassword),
-    speciality: Type.Optional(Type.String({ maxLength: 100 })),
-    degree: Type.Optional(Type.String({ maxLength: 100 })),
-    experience: Type.Optional(Type.String({ maxLength: 50 })),
-    about: Type.Optional(Type.String({ maxLength: 5000 })),
-    fees: Type.Optional(Type.Number({ minimum: 0 })),
-    address: Type.Optional(AddressInput),
+    speciality: Type.String({ maxLength: 100 }),
+    degree: Type.String({ maxLength: 100 }),
+    experience: Type.String({ maxLength: 50 }),
+    about: Type.String({ maxLength: 5000 }),
+    fees: Type.Number({ minimum: 0 }),
+    address: AddressInput,
   },
+  // a missing field answers 400 "Missing Details", the spec's wording (plugins/errors.ts)
   { additionalProperties: false },
 );
 

@@ -1,7 +1,7 @@
 // Appointment routes for each role, registered under /api/user, /api/doctor and /api/admin.
 // Legacy aliases used by existing Prescripto clients share the same handlers.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { AppointmentIdBody, ErrorEnvelope, errorResponses } from '../../lib/schemas.js';
+import { aliasDoc, AppointmentIdBody, errors } from '../../lib/schemas.js';
 import { IdempotencyHeaders, idempotent } from '../idempotency/routes.js';
 import type { AppointmentView } from './service.js';
 import { authId, requireRole } from '../auth/guards.js';
@@ -9,6 +9,7 @@ import { AdminDash, AppointmentList, AppointmentListQuery, AppointmentMessage, A
 
 const tags = ['appointments'];
 const security = [{ bearer: [] }];
+const cancelUrls = ['/appointment-cancel', '/cancel-appointment'];
 
 export const patientAppointmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { appointments, tokens } = app.ctx;
@@ -18,8 +19,8 @@ export const patientAppointmentRoutes: FastifyPluginAsyncTypebox = async (app) =
   app.post('/book-appointment', {
     onRequest,
     schema: {
-      tags, summary: 'Book a slot with a doctor', security, headers: IdempotencyHeaders, body: BookBody,
-      response: { 201: AppointmentMessage, ...errorResponses, 422: ErrorEnvelope },
+      tags, operationId: 'bookAppointment', summary: 'Book a slot with a doctor', security, headers: IdempotencyHeaders, body: BookBody,
+      response: { 201: AppointmentMessage, ...errors(404, 409, 422) },
     },
   }, async (request, reply) =>
     // with an Idempotency-Key the answer is stored in the booking's own transaction: a booking
@@ -31,12 +32,12 @@ export const patientAppointmentRoutes: FastifyPluginAsyncTypebox = async (app) =
 
   app.get('/appointments', {
     onRequest,
-    schema: { tags, summary: 'The patient’s appointments, newest first (booking order under LEGACY_CLIENTS)', security, response: { 200: AppointmentList, ...errorResponses } },
+    schema: { tags, operationId: 'listPatientAppointments', summary: 'The patient’s appointments, newest first (booking order under LEGACY_CLIENTS)', security, response: { 200: AppointmentList } },
   }, async (request) => ({ success: true, appointments: await appointments.listForPatient(authId(request)) }));
 
   app.post('/reschedule-appointment', {
     onRequest,
-    schema: { tags, summary: 'Move one of the patient’s live appointments to another free slot', security, body: RescheduleBody, response: { 200: AppointmentMessage, ...errorResponses } },
+    schema: { tags, operationId: 'rescheduleAppointment', summary: 'Move one of the patient’s live appointments to another free slot', security, body: RescheduleBody, response: { 200: AppointmentMessage, ...errors(404, 409) } },
   }, async (request) => {
     const { appointmentId, ...slot } = request.body;
     const appointment = await appointments.reschedule(appointmentId, authId(request), slot);
@@ -45,7 +46,7 @@ export const patientAppointmentRoutes: FastifyPluginAsyncTypebox = async (app) =
 
   app.post('/cancel-appointment', {
     onRequest,
-    schema: { tags, summary: 'Cancel one of the patient’s appointments', security, body: AppointmentIdBody, response: { 200: AppointmentMessage, ...errorResponses } },
+    schema: { tags, operationId: 'cancelAppointmentAsPatient', summary: 'Cancel one of the patient’s appointments', security, body: AppointmentIdBody, response: { 200: AppointmentMessage, ...errors(404, 409) } },
   }, async (request) => {
     const appointment = await appointments.cancel(request.body.appointmentId, 'patient', authId(request), request.body.reason);
     return { success: true, message: 'Appointment Cancelled', appointment };
@@ -58,23 +59,24 @@ export const doctorAppointmentRoutes: FastifyPluginAsyncTypebox = async (app) =>
 
   app.get('/appointments', {
     onRequest,
-    schema: { tags, summary: 'The doctor’s appointments, filtered, sorted, optionally paginated (newest booking first)', security, querystring: AppointmentListQuery, response: { 200: AppointmentPageOut, ...errorResponses } },
+    schema: { tags, operationId: 'listDoctorAppointments', summary: 'The doctor’s appointments, filtered, sorted, optionally paginated (newest booking first)', security, querystring: AppointmentListQuery, response: { 200: AppointmentPageOut } },
   }, async (request) => ({ success: true, ...(await appointments.searchForDoctor(authId(request), request.query)) }));
 
-  for (const url of ['/appointment-complete', '/complete-appointment']) {
+  const completeUrls = ['/appointment-complete', '/complete-appointment'];
+  for (const url of completeUrls) {
     app.post(url, {
       onRequest,
-      schema: { tags, summary: 'Mark an appointment completed', security, body: AppointmentIdBody, response: { 200: AppointmentMessage, ...errorResponses } },
+      schema: { tags, ...aliasDoc(completeUrls, url, 'completeAppointment', 'Mark an appointment completed'), security, body: AppointmentIdBody, response: { 200: AppointmentMessage, ...errors(404, 409) } },
     }, async (request) => {
       const appointment = await appointments.complete(request.body.appointmentId, authId(request));
       return { success: true, message: 'Appointment Completed', appointment };
     });
   }
 
-  for (const url of ['/appointment-cancel', '/cancel-appointment']) {
+  for (const url of cancelUrls) {
     app.post(url, {
       onRequest,
-      schema: { tags, summary: 'Cancel one of the doctor’s appointments', security, body: AppointmentIdBody, response: { 200: AppointmentMessage, ...errorResponses } },
+      schema: { tags, ...aliasDoc(cancelUrls, url, 'cancelAppointmentAsDoctor', 'Cancel one of the doctor’s appointments'), security, body: AppointmentIdBody, response: { 200: AppointmentMessage, ...errors(404, 409) } },
     }, async (request) => {
       const appointment = await appointments.cancel(request.body.appointmentId, 'doctor', authId(request), request.body.reason);
       return { success: true, message: 'Appointment Cancelled', appointment };
@@ -83,7 +85,7 @@ export const doctorAppointmentRoutes: FastifyPluginAsyncTypebox = async (app) =>
 
   app.get('/dashboard', {
     onRequest,
-    schema: { tags, summary: 'Earnings, counts and latest bookings', security, response: { 200: DoctorDash, ...errorResponses } },
+    schema: { tags, operationId: 'getDoctorDashboard', summary: 'Earnings, counts and latest bookings', security, response: { 200: DoctorDash } },
   }, async (request) => ({ success: true, dashData: await appointments.doctorDashboard(authId(request)) }));
 };
 
@@ -93,13 +95,13 @@ export const adminAppointmentRoutes: FastifyPluginAsyncTypebox = async (app) => 
 
   app.get('/appointments', {
     onRequest,
-    schema: { tags, summary: 'All appointments, filtered, sorted, optionally paginated (newest booking first)', security, querystring: AppointmentListQuery, response: { 200: AppointmentPageOut, ...errorResponses } },
+    schema: { tags, operationId: 'listAllAppointments', summary: 'All appointments, filtered, sorted, optionally paginated (newest booking first)', security, querystring: AppointmentListQuery, response: { 200: AppointmentPageOut } },
   }, async (request) => ({ success: true, ...(await appointments.search(request.query)) }));
 
-  for (const url of ['/appointment-cancel', '/cancel-appointment']) {
+  for (const url of cancelUrls) {
     app.post(url, {
       onRequest,
-      schema: { tags, summary: 'Cancel any appointment', security, body: AppointmentIdBody, response: { 200: AppointmentMessage, ...errorResponses } },
+      schema: { tags, ...aliasDoc(cancelUrls, url, 'cancelAppointmentAsAdmin', 'Cancel any appointment'), security, body: AppointmentIdBody, response: { 200: AppointmentMessage, ...errors(404, 409) } },
     }, async (request) => {
       const appointment = await appointments.cancel(request.body.appointmentId, 'admin', authId(request), request.body.reason);
       return { success: true, message: 'Appointment Cancelled', appointment };
@@ -108,6 +110,6 @@ export const adminAppointmentRoutes: FastifyPluginAsyncTypebox = async (app) => 
 
   app.get('/dashboard', {
     onRequest,
-    schema: { tags, summary: 'Platform counts, revenue and latest bookings', security, response: { 200: AdminDash, ...errorResponses } },
+    schema: { tags, operationId: 'getAdminDashboard', summary: 'Platform counts, revenue and latest bookings', security, response: { 200: AdminDash } },
   }, async () => ({ success: true, dashData: await appointments.adminDashboard() }));
 };

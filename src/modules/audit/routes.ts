@@ -1,7 +1,7 @@
 // GET /api/admin/audit-log: the audit trail, newest first, filterable and paginated.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { DayOrInstant, errorResponses, IdString } from '../../lib/schemas.js';
+import { DayOrInstant, IdString } from '../../lib/schemas.js';
 import { requireRole } from '../auth/guards.js';
 
 const Role = Type.Union([Type.Literal('patient'), Type.Literal('doctor'), Type.Literal('admin')]);
@@ -40,13 +40,13 @@ export const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/audit-log', {
     onRequest: requireRole(tokens, 'admin'),
     schema: {
-      tags: ['admin', 'security'],
+      tags: ['admin'],
+      operationId: 'listAuditLog',
       summary: 'Audit log: data changes by doctors and admins, logins, session and recovery events',
       security: [{ bearer: [] }],
       querystring: AuditQuery,
       response: {
         200: Type.Object({ success: Type.Boolean(), logs: Type.Array(AuditEntry), total: Type.Integer(), page: Type.Integer(), limit: Type.Integer() }),
-        ...errorResponses,
       },
     },
   }, async (request) => {

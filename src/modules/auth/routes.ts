@@ -4,7 +4,7 @@
 //   doctor, admin:     GET /2fa, POST /2fa/setup, POST /2fa/confirm, POST /2fa/disable
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { unauthorized } from '../../lib/errors.js';
-import { errorResponses, Message } from '../../lib/schemas.js';
+import { errors, Message } from '../../lib/schemas.js';
 import { authenticate, authId, requireRole } from './guards.js';
 import { FORGOT_PASSWORD_MESSAGE } from './resets.js';
 import { sessionIdOf } from './sessions.js';
@@ -31,14 +31,15 @@ const tagOf: Record<Role, string> = { patient: 'patients', doctor: 'doctors', ad
 export function sessionRoutes(role: Role): FastifyPluginAsyncTypebox {
   return async (app) => {
     const { sessions, tokens, passwordResets, passwords, twoFactor } = app.ctx;
-    const tags = [tagOf[role], 'security'];
+    const tags = [tagOf[role]];
+    const who = { patient: 'Patient', doctor: 'Doctor', admin: 'Admin' }[role];
     // Every guarded route here stays open to a doctor with a temporary password (auth/guards.ts):
     // they must be able to change it, log out and set up 2FA.
     const guard = requireRole(tokens, role, { allowTemporaryPassword: true });
 
     app.post('/refresh', {
       config: { audit: true },
-      schema: { tags, summary: 'Swap a refresh token for a new access token and refresh token (rotation)', body: RefreshBody, response: { 200: SessionTokensResponse, ...errorResponses } },
+      schema: { tags, operationId: `refresh${who}Session`, summary: 'Swap a refresh token for a new access token and refresh token (rotation)', body: RefreshBody, response: { 200: SessionTokensResponse, ...errors(401) } },
     }, async (request) => ({ success: true, ...(await sessions.refresh(role, request.body.refreshToken)) }));
 
     // Logout takes the access token, or the refresh token alone: a client whose access token has
@@ -57,10 +58,11 @@ export function sessionRoutes(role: Role): FastifyPluginAsyncTypebox {
       config: { audit: true },
       schema: {
         tags,
+        operationId: `logout${who}`,
         summary: 'End this session (its access and refresh tokens stop working); with an expired access token, send { refreshToken }',
         security,
         body: LogoutBody,
-        response: { 200: Message, ...errorResponses },
+        response: { 200: Message },
       },
     }, async (request) => {
       const refreshToken = request.body?.refreshToken;
@@ -75,7 +77,7 @@ export function sessionRoutes(role: Role): FastifyPluginAsyncTypebox {
         config: { audit: true },
         // the look-up and the mail start once the answer has left (auth/resets.ts)
         onResponse: async (request) => forgotWork.get(request)?.(),
-        schema: { tags, summary: 'Email a single-use password reset link (same answer whether or not the email is registered)', body: ForgotPasswordBody, response: { 200: Message, ...errorResponses } },
+        schema: { tags, operationId: `forgot${who}Password`, summary: 'Email a single-use password reset link (same answer whether or not the email is registered)', body: ForgotPasswordBody, response: { 200: Message } },
       }, async (request) => {
         forgotWork.set(request, (await passwordResets.forgot(role, request.body.email)).start);
         return { success: true, message: FORGOT_PASSWORD_MESSAGE };
@@ -83,7 +85,7 @@ export function sessionRoutes(role: Role): FastifyPluginAsyncTypebox {
 
       app.post('/reset-password', {
         config: { audit: true },
-        schema: { tags, summary: 'Set a new password with the token of a reset link; ends every session', body: ResetPasswordBody, response: { 200: Message, ...errorResponses } },
+        schema: { tags, operationId: `reset${who}Password`, summary: 'Set a new password with the token of a reset link; ends every session', body: ResetPasswordBody, response: { 200: Message } },
       }, async (request) => {
         await passwordResets.reset(role, request.body.token, request.body.password);
         return { success: true, message: 'Password updated, please login again' };
@@ -92,7 +94,7 @@ export function sessionRoutes(role: Role): FastifyPluginAsyncTypebox {
       app.post('/change-password', {
         onRequest: guard,
         config: { audit: true },
-        schema: { tags, summary: 'Change the password (needs the current one); ends every session', security, body: ChangePasswordBody, response: { 200: Message, ...errorResponses } },
+        schema: { tags, operationId: `change${who}Password`, summary: 'Change the password (needs the current one); ends every session', security, body: ChangePasswordBody, response: { 200: Message } },
       }, async (request) => {
         await passwords.change(role, authId(request), request.body.oldPassword, request.body.newPassword);
         return { success: true, message: 'Password changed, please login again' };
@@ -102,19 +104,19 @@ export function sessionRoutes(role: Role): FastifyPluginAsyncTypebox {
     if (role !== 'patient') {
       app.get('/2fa', {
         onRequest: guard,
-        schema: { tags, summary: 'Is two-factor authentication on?', security, response: { 200: TotpStatusResponse, ...errorResponses } },
+        schema: { tags, operationId: `get${who}TwoFactor`, summary: 'Is two-factor authentication on?', security, response: { 200: TotpStatusResponse } },
       }, async (request) => ({ success: true, enabled: await twoFactor.isEnabled(role, authId(request)) }));
 
       app.post('/2fa/setup', {
         onRequest: guard,
         config: { audit: true },
-        schema: { tags, summary: 'Start two-factor enrolment: a TOTP secret and its otpauth:// URL for an authenticator app', security, response: { 200: TotpSetupResponse, ...errorResponses } },
+        schema: { tags, operationId: `setup${who}TwoFactor`, summary: 'Start two-factor enrolment: a TOTP secret and its otpauth:// URL for an authenticator app', security, response: { 200: TotpSetupResponse, ...errors(409) } },
       }, async (request) => ({ success: true, ...(await twoFactor.setup(role, authId(request))) }));
 
       app.post('/2fa/confirm', {
         onRequest: guard,
         config: { audit: true },
-        schema: { tags, summary: 'Turn two-factor authentication on with a first code; answers ten single-use recovery codes', security, body: TotpCodeBody, response: { 200: TotpConfirmResponse, ...errorResponses } },
+        schema: { tags, operationId: `confirm${who}TwoFactor`, summary: 'Turn two-factor authentication on with a first code; answers ten single-use recovery codes', security, body: TotpCodeBody, response: { 200: TotpConfirmResponse, ...errors(409) } },
       }, async (request) => ({
         success: true,
         message: 'Two-factor authentication is on',
@@ -124,7 +126,7 @@ export function sessionRoutes(role: Role): FastifyPluginAsyncTypebox {
       app.post('/2fa/disable', {
         onRequest: guard,
         config: { audit: true },
-        schema: { tags, summary: 'Turn two-factor authentication off (needs a code)', security, body: TotpCodeBody, response: { 200: Message, ...errorResponses } },
+        schema: { tags, operationId: `disable${who}TwoFactor`, summary: 'Turn two-factor authentication off (needs a code)', security, body: TotpCodeBody, response: { 200: Message } },
       }, async (request) => {
         await twoFactor.disable(role, authId(request), request.body.code);
         return { success: true, message: 'Two-factor authentication is off' };

@@ -27,6 +27,7 @@ export const publicListRoute: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/list', {
     schema: {
       tags: ['doctors'],
+      operationId: 'listDoctors',
       summary: 'Public list of doctors (no emails, no passwords); answers 304 to a matching If-None-Match',
       response: { 200: PublicList, 304: Type.Null({ description: 'unchanged since the ETag sent in If-None-Match' }) },
     },

@@ -1,7 +1,7 @@
 // /api/doctor/* account routes. Appointment and dashboard routes live in the appointments module.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { errorResponses, feesValue, Message, parseAddress } from '../../lib/schemas.js';
+import { errors, feesValue, Message, parseAddress } from '../../lib/schemas.js';
 import { authId, requireRole } from '../auth/guards.js';
 import { openSession } from '../auth/login.js';
 import { collectMultipart } from '../media/multipart.js';
@@ -18,7 +18,7 @@ export const doctorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(publicListRoute); // cached, ETag / 304: list-route.ts
 
   app.post('/login', {
-    schema: { tags, summary: 'Doctor login', body: DoctorLoginBody, response: { 200: DoctorTokenResponse, ...errorResponses } },
+    schema: { tags, operationId: 'loginDoctor', summary: 'Doctor login', body: DoctorLoginBody, response: { 200: DoctorTokenResponse, ...errors(401) } },
   }, async (request) => {
     const { id, mustChangePassword } = await doctors.login(request.body);
     const session = await openSession(app.ctx, request, 'doctor', id, request.body.otp);
@@ -27,7 +27,7 @@ export const doctorRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/profile', {
     onRequest: doctorOnly,
-    schema: { tags, summary: 'The logged-in doctor', security, response: { 200: Type.Object({ success: Type.Boolean(), profileData: DoctorProfile }), ...errorResponses } },
+    schema: { tags, operationId: 'getDoctorProfile', summary: 'The logged-in doctor', security, response: { 200: Type.Object({ success: Type.Boolean(), profileData: DoctorProfile }), ...errors(404) } },
   }, async (request) => ({ success: true, profileData: await doctors.profile(authId(request)) }));
 
   app.post('/update-profile', {
@@ -35,11 +35,12 @@ export const doctorRoutes: FastifyPluginAsyncTypebox = async (app) => {
     preValidation: collectMultipart,
     schema: {
       tags,
+      operationId: 'updateDoctorProfile',
       summary: 'Update fees, address, about, availability (JSON, or multipart with an optional `image`)',
       consumes: ['application/json', 'multipart/form-data'],
       security,
       body: DoctorUpdateBody,
-      response: { 200: Type.Object({ success: Type.Boolean(), message: Type.String(), profileData: DoctorProfile }), ...errorResponses },
+      response: { 200: Type.Object({ success: Type.Boolean(), message: Type.String(), profileData: DoctorProfile }), ...errors(404, 502) },
     },
   }, async (request) => {
     const { address, fees, ...rest } = request.body;
@@ -49,7 +50,7 @@ export const doctorRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/change-availability', {
     onRequest: doctorOnly,
-    schema: { tags, summary: 'Set (or, without `available`, toggle) the doctor’s availability', security, body: ChangeAvailabilityBody, response: { 200: Message, ...errorResponses } },
+    schema: { tags, operationId: 'changeDoctorAvailability', summary: 'Set (or, without `available`, toggle) the doctor’s availability', security, body: ChangeAvailabilityBody, response: { 200: Message, ...errors(404) } },
   }, async (request) => {
     const row = await doctors.changeAvailability(authId(request), request.body.available);
     return { success: true, message: `Availability changed: ${row.available ? 'available' : 'not available'}` };

@@ -4,7 +4,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import type { App } from '../../app.js';
-import { errorResponses, Message } from '../../lib/schemas.js';
+import { errors, Message } from '../../lib/schemas.js';
 import { authenticate, authId, extractToken, requireRole } from '../auth/guards.js';
 import type { AccessClaims, Role } from '../auth/tokens.js';
 import type { LiveHub, LiveMessage } from './live.js';
@@ -19,10 +19,11 @@ const security = [{ bearer: [] }];
 const inAppRoutes = (role: 'patient' | 'doctor'): FastifyPluginAsyncTypebox => async (app) => {
   const { notifications, tokens } = app.ctx;
   const onRequest = requireRole(tokens, role);
+  const who = role === 'patient' ? 'Patient' : 'Doctor';
 
   app.get('/notifications', {
     onRequest,
-    schema: { tags, summary: 'Your notifications, newest first, with the unread count', security, querystring: ListQuery, response: { 200: NotificationList, ...errorResponses } },
+    schema: { tags, operationId: `list${who}Notifications`, summary: 'Your notifications, newest first, with the unread count', security, querystring: ListQuery, response: { 200: NotificationList,  } },
   }, async (request) => {
     const { page = 1, limit = 20, unread = false } = request.query;
     return { success: true, ...(await notifications.list(role, authId(request), page, limit, unread)) };
@@ -30,7 +31,7 @@ const inAppRoutes = (role: 'patient' | 'doctor'): FastifyPluginAsyncTypebox => a
 
   app.post('/notifications/read', {
     onRequest,
-    schema: { tags, summary: 'Mark notifications read (all of them when no ids are given)', security, body: MarkReadBody, response: { 200: MarkReadResult, ...errorResponses } },
+    schema: { tags, operationId: `mark${who}NotificationsRead`, summary: 'Mark notifications read (all of them when no ids are given)', security, body: MarkReadBody, response: { 200: MarkReadResult,  } },
   }, async (request) => {
     const id = authId(request);
     const updated = await notifications.markRead(role, id, request.body?.ids);
@@ -104,7 +105,17 @@ async function openStream(live: LiveHub, reply: FastifyReply, role: Role, authed
 const streamRoute = (role: Role): FastifyPluginAsyncTypebox => async (app) => {
   const { live, tokens, config } = app.ctx;
   app.get('/events', {
-    schema: { tags, summary: 'Live appointment updates (text/event-stream); ends with `event: end` when the session does', security, querystring: StreamQuery },
+    schema: {
+      tags,
+      operationId: `stream${{ patient: 'Patient', doctor: 'Doctor', admin: 'Admin' }[role]}Events`,
+      summary: 'Live appointment updates (text/event-stream); ends with `event: end` when the session does',
+      description:
+        'Live appointment updates as server-sent events (`text/event-stream`); ends with `event: end` when the session does. ' +
+        'Browsers’ EventSource cannot set headers: they may pass the token as `?token=`.',
+      security,
+      querystring: StreamQuery,
+      produces: ['text/event-stream'],
+    },
   }, async (request, reply) => {
     const q = request.query.token;
     if (q && !request.headers.authorization) request.headers.authorization = `Bearer ${q}`;
@@ -120,17 +131,17 @@ const doctorFeedRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const onRequest = requireRole(tokens, 'doctor');
   app.get('/calendar-feed', {
     onRequest,
-    schema: { tags, summary: 'Whether your private calendar feed is active', security, response: { 200: FeedStatus, ...errorResponses } },
+    schema: { tags, operationId: 'getCalendarFeedStatus', summary: 'Whether your private calendar feed is active', security, response: { 200: FeedStatus,  } },
   }, async (request) => ({ success: true, ...(await notifications.feeds.status(authId(request))) }));
 
   app.post('/calendar-feed', {
     onRequest,
-    schema: { tags, summary: 'Create your private calendar feed URL, or replace it (the old URL stops working)', security, response: { 200: FeedUrl, ...errorResponses } },
+    schema: { tags, operationId: 'rotateCalendarFeed', summary: 'Create your private calendar feed URL, or replace it (the old URL stops working)', security, response: { 200: FeedUrl,  } },
   }, async (request) => ({ success: true, ...(await notifications.feeds.rotate(authId(request))) }));
 
   app.delete('/calendar-feed', {
     onRequest,
-    schema: { tags, summary: 'Revoke your calendar feed URL', security, response: { 200: Message, ...errorResponses } },
+    schema: { tags, operationId: 'revokeCalendarFeed', summary: 'Revoke your calendar feed URL', security, response: { 200: Message,  } },
   }, async (request) => {
     const removed = await notifications.feeds.revoke(authId(request));
     return { success: true, message: removed ? 'Calendar feed revoked' : 'No calendar feed was active' };
@@ -140,7 +151,7 @@ const doctorFeedRoutes: FastifyPluginAsyncTypebox = async (app) => {
 const publicFeedRoute: FastifyPluginAsyncTypebox = async (app) => {
   const { notifications } = app.ctx;
   app.get('/:file', {
-    schema: { tags, summary: 'A doctor’s calendar feed (text/calendar); the URL itself is the secret', params: FeedParams },
+    schema: { tags, operationId: 'getCalendarFile', summary: 'A doctor’s calendar feed (text/calendar); the URL itself is the secret', params: FeedParams, produces: ['text/calendar'], response: errors(404) },
   }, async (request, reply) => {
     const text = await notifications.feeds.render(request.params.file.slice(0, -'.ics'.length));
     return reply
@@ -156,7 +167,7 @@ const adminOutboxRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const onRequest = requireRole(tokens, 'admin');
   app.get('/notifications/outbox', {
     onRequest,
-    schema: { tags, summary: 'Outgoing emails by status (failed ones stay here for a retry)', security, querystring: OutboxQuery, response: { 200: OutboxList, ...errorResponses } },
+    schema: { tags, operationId: 'listEmailOutbox', summary: 'Outgoing emails by status (failed ones stay here for a retry)', security, querystring: OutboxQuery, response: { 200: OutboxList,  } },
   }, async (request) => {
     const { status, page = 1, limit = 50 } = request.query;
     return { success: true, ...(await notifications.listOutbox(status, page, limit)) };
@@ -164,12 +175,12 @@ const adminOutboxRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/notifications/outbox/:id/retry', {
     onRequest,
-    schema: { tags, summary: 'Send a failed email again', security, params: OutboxIdParams, response: { 200: OutboxMessage, ...errorResponses } },
+    schema: { tags, operationId: 'retryEmail', summary: 'Send a failed email again', security, params: OutboxIdParams, response: { 200: OutboxMessage, ...errors(404, 409) } },
   }, async (request) => ({ success: true, message: await notifications.retry(request.params.id) }));
 
   app.post('/doctors/:docId/welcome', {
     onRequest,
-    schema: { tags, summary: 'Send a doctor a fresh welcome email with a new "set your password" link (WELCOME_LINK_TTL_HOURS)', security, params: DoctorIdParams, response: { 200: Message, ...errorResponses } },
+    schema: { tags, operationId: 'resendDoctorWelcome', summary: 'Send a doctor a fresh welcome email with a new "set your password" link (WELCOME_LINK_TTL_HOURS)', security, params: DoctorIdParams, response: { 200: Message, ...errors(404) } },
   }, async (request) => {
     const to = await notifications.welcome.resend(request.params.docId);
     return { success: true, message: `Welcome email sent to ${to}` };

@@ -1,7 +1,7 @@
 // /api/user/* account routes. Appointment routes for patients live in the appointments module.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { errorResponses, parseAddress } from '../../lib/schemas.js';
+import { errors, parseAddress } from '../../lib/schemas.js';
 import { authId, requireRole } from '../auth/guards.js';
 import { openSession } from '../auth/login.js';
 import { collectMultipart } from '../media/multipart.js';
@@ -14,14 +14,14 @@ export const patientRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const patientOnly = requireRole(tokens, 'patient');
 
   app.post('/register', {
-    schema: { tags, summary: 'Create a patient account', body: RegisterBody, response: { 201: TokenResponse, ...errorResponses } },
+    schema: { tags, operationId: 'registerPatient', summary: 'Create a patient account', body: RegisterBody, response: { 201: TokenResponse, ...errors(409) } },
   }, async (request, reply) => {
     const { id } = await patients.register(request.body);
     return reply.code(201).send({ success: true, ...(await openSession(app.ctx, request, 'patient', id)) });
   });
 
   app.post('/login', {
-    schema: { tags, summary: 'Patient login', body: LoginBody, response: { 200: TokenResponse, ...errorResponses } },
+    schema: { tags, operationId: 'loginPatient', summary: 'Patient login', body: LoginBody, response: { 200: TokenResponse, ...errors(401) } },
   }, async (request) => {
     const { id } = await patients.login(request.body);
     return { success: true, ...(await openSession(app.ctx, request, 'patient', id)) };
@@ -29,7 +29,7 @@ export const patientRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/get-profile', {
     onRequest: patientOnly,
-    schema: { tags, summary: 'The logged-in patient', security: [{ bearer: [] }], response: { 200: Type.Object({ success: Type.Boolean(), userData: UserData }), ...errorResponses } },
+    schema: { tags, operationId: 'getPatientProfile', summary: 'The logged-in patient', security: [{ bearer: [] }], response: { 200: Type.Object({ success: Type.Boolean(), userData: UserData }), ...errors(404) } },
   }, async (request) => ({ success: true, userData: await patients.profile(authId(request)) }));
 
   app.post('/update-profile', {
@@ -37,11 +37,12 @@ export const patientRoutes: FastifyPluginAsyncTypebox = async (app) => {
     preValidation: collectMultipart,
     schema: {
       tags,
+      operationId: 'updatePatientProfile',
       summary: 'Update the patient profile (JSON or multipart with an optional `image` file)',
       consumes: ['application/json', 'multipart/form-data'],
       security: [{ bearer: [] }],
       body: UpdateProfileBody,
-      response: { 200: Type.Object({ success: Type.Boolean(), message: Type.String(), userData: UserData }), ...errorResponses },
+      response: { 200: Type.Object({ success: Type.Boolean(), message: Type.String(), userData: UserData }), ...errors(404, 502) },
     },
   }, async (request) => {
     const { address, ...rest } = request.body;

@@ -2,8 +2,9 @@ import { Type } from 'typebox';
 import { AddressInput, AddressOut, Email, NewPassword, Password } from '../../lib/schemas.js';
 
 export const RegisterBody = Type.Object(
-  { name: Type.Optional(Type.String({ maxLength: 100 })), email: Type.Optional(Email), password: Type.Optional(NewPassword) },
-  { additionalProperties: false },
+  { name: Type.String({ maxLength: 100 }), email: Email, password: NewPassword },
+  // a missing field answers 400 "Missing Details", the spec's wording (plugins/errors.ts)
+  { additionalProperties: false, examples: [{ name: 'Asha Rao', email: 'asha@example.com', password: 'a-long-Passphrase-1' }] },
 );
 
 export const LoginBody = Type.Object(

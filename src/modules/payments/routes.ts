@@ -1,6 +1,6 @@
 // Patient payment routes under /api/user. Legacy camelCase aliases share the handlers.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ErrorEnvelope, errorResponses, Message } from '../../lib/schemas.js';
+import { aliasDoc, errors, Message } from '../../lib/schemas.js';
 import { IdempotencyHeaders, idempotent } from '../idempotency/routes.js';
 import { authId, requireRole } from '../auth/guards.js';
 import { patientReceipt } from './receipts.js';
@@ -16,8 +16,8 @@ export const patientPaymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/payment-razorpay', {
     onRequest,
     schema: {
-      tags, summary: 'Create a Razorpay order for an appointment (amount from the database)', security, headers: IdempotencyHeaders, body: PayBody,
-      response: { 200: RazorpayOrderOut, ...errorResponses, 422: ErrorEnvelope },
+      tags, operationId: 'createRazorpayOrder', summary: 'Create a Razorpay order for an appointment (amount from the database)', security, headers: IdempotencyHeaders, body: PayBody,
+      response: { 200: RazorpayOrderOut, ...errors(404, 409, 422, 502) },
     },
   }, async (request, reply) =>
     idempotent(request, reply, { role: 'patient', operation: 'payment-razorpay', statusCode: 200 }, async () => {
@@ -25,10 +25,17 @@ export const patientPaymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       return { success: true, order, key: payments.razorpay().keyId };
     }));
 
-  for (const url of ['/verify-razorpay', '/verifyRazorpay']) {
+  const razorpayUrls = ['/verify-razorpay', '/verifyRazorpay'];
+  for (const url of razorpayUrls) {
     app.post(url, {
       onRequest,
-      schema: { tags, summary: 'Confirm a Razorpay payment by its signature or the order’s status at Razorpay', security, body: VerifyRazorpayBody, response: { 200: Message, ...errorResponses } },
+      schema: {
+        tags,
+        ...aliasDoc(razorpayUrls, url, 'verifyRazorpayPayment', 'Confirm a Razorpay payment by its signature or the order’s status at Razorpay'),
+        security,
+        body: VerifyRazorpayBody,
+        response: { 200: Message, ...errors(402, 404, 409, 502) },
+      },
     }, async (request) => {
       const b = request.body;
       const { message } = await payments.verifyRazorpay(authId(request), { orderId: b.razorpay_order_id, paymentId: b.razorpay_payment_id, signature: b.razorpay_signature });
@@ -39,8 +46,8 @@ export const patientPaymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/payment-stripe', {
     onRequest,
     schema: {
-      tags, summary: 'Create a Stripe Checkout Session for an appointment', security, headers: IdempotencyHeaders, body: PayBody,
-      response: { 200: StripeSessionOut, ...errorResponses, 422: ErrorEnvelope },
+      tags, operationId: 'createStripeSession', summary: 'Create a Stripe Checkout Session for an appointment', security, headers: IdempotencyHeaders, body: PayBody,
+      response: { 200: StripeSessionOut, ...errors(404, 409, 422, 502) },
     },
   }, async (request, reply) =>
     idempotent(request, reply, { role: 'patient', operation: 'payment-stripe', statusCode: 200 }, async () => {
@@ -49,10 +56,17 @@ export const patientPaymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       return { success: true, session: { id: session.id, url: session.url }, session_url: session.url };
     }));
 
-  for (const url of ['/verify-stripe', '/verifyStripe']) {
+  const stripeUrls = ['/verify-stripe', '/verifyStripe'];
+  for (const url of stripeUrls) {
     app.post(url, {
       onRequest,
-      schema: { tags, summary: 'Confirm a Stripe payment by asking Stripe about the session', security, body: VerifyStripeBody, response: { 200: Message, ...errorResponses } },
+      schema: {
+        tags,
+        ...aliasDoc(stripeUrls, url, 'verifyStripePayment', 'Confirm a Stripe payment by asking Stripe about the session'),
+        security,
+        body: VerifyStripeBody,
+        response: { 200: Message, ...errors(402, 404, 409, 502) },
+      },
     }, async (request) => {
       const { message } = await payments.verifyStripe(authId(request), { appointmentId: request.body.appointmentId, sessionId: request.body.session_id });
       return { success: true, message };
@@ -61,7 +75,7 @@ export const patientPaymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/appointments/:id/receipt', {
     onRequest,
-    schema: { tags, summary: 'PDF receipt of a paid appointment', security, params: ReceiptParams, produces: ['application/pdf'] },
+    schema: { tags, operationId: 'getPaymentReceipt', summary: 'PDF receipt of a paid appointment', security, params: ReceiptParams, produces: ['application/pdf'], response: errors(404, 409) },
   }, async (request, reply) => {
     const pdf = await patientReceipt(appointments, authId(request), request.params.id);
     return reply

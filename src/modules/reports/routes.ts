@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
-import { errorResponses, IdString } from '../../lib/schemas.js';
+import { errors, IdString } from '../../lib/schemas.js';
 import { authId, requireRole } from '../auth/guards.js';
 import { csvLines } from './csv.js';
 import { RangeQuery, ReportResponse, RevenueQuery } from './schemas.js';
@@ -12,7 +12,9 @@ import { columnsOf, type RangeInput, type Report, type ReportService, type Reven
 
 const tags = ['reports'];
 const security = [{ bearer: [] }];
-const response = { 200: ReportResponse, ...errorResponses };
+const response = { 200: ReportResponse };
+/** JSON by default, CSV with `format=csv` */
+const produces = ['application/json', 'text/csv'];
 
 /** JSON envelope, or a streamed CSV download of the same rows. */
 function send(reply: FastifyReply, report: Report, format: string | undefined) {
@@ -25,25 +27,25 @@ function send(reply: FastifyReply, report: Report, format: string | undefined) {
 
 type RangeRoute = (service: ReportService, query: RangeInput) => Promise<Report>;
 
-const adminReports: Record<string, { summary: string; run: RangeRoute }> = {
-  '/appointments': { summary: 'Appointments per day/week/month by status (bucketed by appointment start)', run: (s, q) => s.appointments(q) },
-  '/utilization': { summary: 'Per doctor: published slots vs live bookings over the days (each doctor’s own zone)', run: (s, q) => s.utilization(q) },
-  '/specialities': { summary: 'Doctors and live appointments per speciality, with each one’s share', run: (s, q) => s.specialities(q) },
-  '/registrations': { summary: 'New patients and doctors per period', run: (s, q) => s.registrations(q) },
-  '/cancellations': { summary: 'Cancellation and no-show counts and rates per period', run: (s, q) => s.cancellations(q) },
+const adminReports: Record<string, { operationId: string; summary: string; run: RangeRoute }> = {
+  '/appointments': { operationId: 'reportAppointments', summary: 'Appointments per day/week/month by status (bucketed by appointment start)', run: (s, q) => s.appointments(q) },
+  '/utilization': { operationId: 'reportUtilization', summary: 'Per doctor: published slots vs live bookings over the days (each doctor’s own zone)', run: (s, q) => s.utilization(q) },
+  '/specialities': { operationId: 'reportSpecialities', summary: 'Doctors and live appointments per speciality, with each one’s share', run: (s, q) => s.specialities(q) },
+  '/registrations': { operationId: 'reportRegistrations', summary: 'New patients and doctors per period', run: (s, q) => s.registrations(q) },
+  '/cancellations': { operationId: 'reportCancellations', summary: 'Cancellation and no-show counts and rates per period', run: (s, q) => s.cancellations(q) },
 };
 
 export function adminReportRoutes(reports: ReportService): FastifyPluginAsyncTypebox {
   return async (app) => {
     const onRequest = requireRole(app.ctx.tokens, 'admin');
     for (const [url, def] of Object.entries(adminReports)) {
-      app.get(url, { onRequest, schema: { tags, summary: def.summary, security, querystring: RangeQuery, response } }, async (request, reply) =>
+      app.get(url, { onRequest, schema: { tags, operationId: def.operationId, summary: def.summary, security, querystring: RangeQuery, produces, response } }, async (request, reply) =>
         send(reply, await def.run(reports, request.query), request.query.format),
       );
     }
     app.get('/revenue', {
       onRequest,
-      schema: { tags, summary: 'Money received (paid minus processed refunds) by period, doctor or speciality', security, querystring: RevenueQuery, response },
+      schema: { tags, operationId: 'reportRevenue', summary: 'Money received (paid minus processed refunds) by period, doctor or speciality', security, querystring: RevenueQuery, produces, response },
     }, async (request, reply) => send(reply, await reports.revenue(request.query, request.query.groupBy as RevenueGroup | undefined), request.query.format));
   };
 }
@@ -53,17 +55,17 @@ export function doctorReportRoutes(reports: ReportService): FastifyPluginAsyncTy
     const onRequest = requireRole(app.ctx.tokens, 'doctor');
     app.get('/earnings', {
       onRequest,
-      schema: { tags, summary: 'The doctor’s confirmed and completed appointments and fees per week or month (default month)', security, querystring: RangeQuery, response },
+      schema: { tags, operationId: 'reportDoctorEarnings', summary: 'The doctor’s confirmed and completed appointments and fees per week or month (default month)', security, querystring: RangeQuery, produces, response },
     }, async (request, reply) => send(reply, await reports.doctorEarnings(authId(request), request.query), request.query.format));
     app.get('/patients', {
       onRequest,
-      schema: { tags, summary: 'The doctor’s patients in the range, with visit counts and amounts', security, querystring: RangeQuery, response },
+      schema: { tags, operationId: 'reportDoctorPatients', summary: 'The doctor’s patients in the range, with visit counts and amounts', security, querystring: RangeQuery, produces, response },
     }, async (request, reply) => send(reply, await reports.doctorPatients(authId(request), request.query), request.query.format));
     app.get('/patients/:patientId', {
       onRequest,
       schema: {
-        tags, summary: 'One patient’s appointments with the calling doctor', security, querystring: RangeQuery,
-        params: Type.Object({ patientId: IdString('patient id') }, { additionalProperties: false }), response,
+        tags, operationId: 'reportDoctorPatientHistory', summary: 'One patient’s appointments with the calling doctor', security, querystring: RangeQuery,
+        params: Type.Object({ patientId: IdString('patient id') }, { additionalProperties: false }), produces, response: { ...response, ...errors(404) },
       },
     }, async (request, reply) => send(reply, await reports.patientHistory(authId(request), request.params.patientId, request.query), request.query.format));
   };

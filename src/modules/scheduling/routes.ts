@@ -1,7 +1,7 @@
 // Scheduling routes: the public free-slot list, a doctor's own schedule (/api/doctor/schedule…)
 // and the admin's view of anyone's (/api/admin/doctors/:docId/schedule…).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { errorResponses, Message } from '../../lib/schemas.js';
+import { errors, Message } from '../../lib/schemas.js';
 import { authId, requireRole } from '../auth/guards.js';
 import { DocIdParams, DocTimeOffParams, HoursBody, ScheduleOut, SettingsBody, SlotsOut, SlotsQuery, TimeOffBody, TimeOffCreated, TimeOffParams } from './schemas.js';
 
@@ -14,27 +14,27 @@ export const doctorScheduleRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const onRequest = requireRole(tokens, 'doctor');
 
   app.get('/:docId/slots', {
-    schema: { tags, summary: 'Free slots of a doctor that can be booked now (public)', params: DocIdParams, querystring: SlotsQuery, response: { 200: SlotsOut, ...errorResponses } },
+    schema: { tags, operationId: 'listFreeSlots', summary: 'Free slots of a doctor that can be booked now (public)', params: DocIdParams, querystring: SlotsQuery, response: { 200: SlotsOut, ...errors(404) } },
   }, async (request) => ({ success: true, slots: await scheduling.slots(request.params.docId, request.query.from, request.query.to) }));
 
   app.get('/schedule', {
     onRequest,
-    schema: { tags, summary: 'The doctor’s hours, settings and upcoming time off', security, response: { 200: ScheduleOut, ...errorResponses } },
+    schema: { tags, operationId: 'getDoctorSchedule', summary: 'The doctor’s hours, settings and upcoming time off', security, response: { 200: ScheduleOut, ...errors(404) } },
   }, async (request) => ({ success: true, schedule: await scheduling.schedule(authId(request)) }));
 
   app.put('/schedule/hours', {
     onRequest,
-    schema: { tags, summary: 'Replace the weekly working hours', security, body: HoursBody, response: { 200: ScheduleOut, ...errorResponses } },
+    schema: { tags, operationId: 'setDoctorHours', summary: 'Replace the weekly working hours', security, body: HoursBody, response: { 200: ScheduleOut, ...errors(404) } },
   }, async (request) => ({ success: true, schedule: await scheduling.setHours(authId(request), request.body.workingHours) }));
 
   app.patch('/schedule/settings', {
     onRequest,
-    schema: { tags, summary: 'Change slot length, interval, buffer or time zone', security, body: SettingsBody, response: { 200: ScheduleOut, ...errorResponses } },
+    schema: { tags, operationId: 'updateDoctorScheduleSettings', summary: 'Change slot length, interval, buffer or time zone', security, body: SettingsBody, response: { 200: ScheduleOut, ...errors(404) } },
   }, async (request) => ({ success: true, schedule: await scheduling.updateSettings(authId(request), request.body) }));
 
   app.post('/schedule/time-off', {
     onRequest,
-    schema: { tags, summary: 'Block a date, a range of dates or an interval', security, body: TimeOffBody, response: { 201: TimeOffCreated, ...errorResponses } },
+    schema: { tags, operationId: 'addDoctorTimeOff', summary: 'Block a date, a range of dates or an interval', security, body: TimeOffBody, response: { 201: TimeOffCreated, ...errors(404, 409) } },
   }, async (request, reply) => {
     const timeOff = await scheduling.addTimeOff(authId(request), request.body);
     return reply.code(201).send({ success: true, message: 'Time off added', timeOff });
@@ -42,7 +42,7 @@ export const doctorScheduleRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.delete('/schedule/time-off/:id', {
     onRequest,
-    schema: { tags, summary: 'Remove one of the doctor’s time-off entries', security, params: TimeOffParams, response: { 200: Message, ...errorResponses } },
+    schema: { tags, operationId: 'removeDoctorTimeOff', summary: 'Remove one of the doctor’s time-off entries', security, params: TimeOffParams, response: { 200: Message, ...errors(404) } },
   }, async (request) => {
     await scheduling.removeTimeOff(authId(request), request.params.id);
     return { success: true, message: 'Time off removed' };
@@ -56,22 +56,22 @@ export const adminScheduleRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/doctors/:docId/schedule', {
     onRequest,
-    schema: { tags, summary: 'A doctor’s hours, settings and upcoming time off', security, params: DocIdParams, response: { 200: ScheduleOut, ...errorResponses } },
+    schema: { tags, operationId: 'getScheduleForDoctor', summary: 'A doctor’s hours, settings and upcoming time off', security, params: DocIdParams, response: { 200: ScheduleOut, ...errors(404) } },
   }, async (request) => ({ success: true, schedule: await scheduling.schedule(request.params.docId) }));
 
   app.put('/doctors/:docId/schedule/hours', {
     onRequest,
-    schema: { tags, summary: 'Replace a doctor’s weekly working hours', security, params: DocIdParams, body: HoursBody, response: { 200: ScheduleOut, ...errorResponses } },
+    schema: { tags, operationId: 'setHoursForDoctor', summary: 'Replace a doctor’s weekly working hours', security, params: DocIdParams, body: HoursBody, response: { 200: ScheduleOut, ...errors(404) } },
   }, async (request) => ({ success: true, schedule: await scheduling.setHours(request.params.docId, request.body.workingHours) }));
 
   app.patch('/doctors/:docId/schedule/settings', {
     onRequest,
-    schema: { tags, summary: 'Change a doctor’s slot length, interval, buffer or time zone', security, params: DocIdParams, body: SettingsBody, response: { 200: ScheduleOut, ...errorResponses } },
+    schema: { tags, operationId: 'updateScheduleSettingsForDoctor', summary: 'Change a doctor’s slot length, interval, buffer or time zone', security, params: DocIdParams, body: SettingsBody, response: { 200: ScheduleOut, ...errors(404) } },
   }, async (request) => ({ success: true, schedule: await scheduling.updateSettings(request.params.docId, request.body) }));
 
   app.post('/doctors/:docId/schedule/time-off', {
     onRequest,
-    schema: { tags, summary: 'Block time for a doctor', security, params: DocIdParams, body: TimeOffBody, response: { 201: TimeOffCreated, ...errorResponses } },
+    schema: { tags, operationId: 'addTimeOffForDoctor', summary: 'Block time for a doctor', security, params: DocIdParams, body: TimeOffBody, response: { 201: TimeOffCreated, ...errors(404, 409) } },
   }, async (request, reply) => {
     const timeOff = await scheduling.addTimeOff(request.params.docId, request.body);
     return reply.code(201).send({ success: true, message: 'Time off added', timeOff });
@@ -79,7 +79,7 @@ export const adminScheduleRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.delete('/doctors/:docId/schedule/time-off/:id', {
     onRequest,
-    schema: { tags, summary: 'Remove a doctor’s time-off entry', security, params: DocTimeOffParams, response: { 200: Message, ...errorResponses } },
+    schema: { tags, operationId: 'removeTimeOffForDoctor', summary: 'Remove a doctor’s time-off entry', security, params: DocTimeOffParams, response: { 200: Message, ...errors(404) } },
   }, async (request) => {
     await scheduling.removeTimeOff(request.params.docId, request.params.id);
     return { success: true, message: 'Time off removed' };
