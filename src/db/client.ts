@@ -9,6 +9,8 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
+import { currentRequest } from '../lib/request-scope.js';
+import { isDatabaseDown } from '../plugins/errors.js';
 import * as schema from './schema.js';
 import { runMigrations } from './migrate.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
@@ -76,7 +78,34 @@ function hasQueryInFlight(client: pg.PoolClient): boolean {
 
 type PoolCallback = (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: Error | boolean) => void) => void;
 
-const isBegin = (q: unknown) => /^\s*begin\b/i.test(typeof q === 'string' ? q : String((q as { text?: unknown } | undefined)?.text ?? ''));
+const statementText = (q: unknown) => (typeof q === 'string' ? q : String((q as { text?: unknown } | undefined)?.text ?? ''));
+const isBegin = (q: unknown) => /^\s*begin\b/i.test(statementText(q));
+const isRollback = (q: unknown) => /^\s*rollback\b/i.test(statementText(q));
+
+/**
+ * One bound per request, whatever number of statements it makes. Once a statement of a request
+ * timed out or found the database unreachable, the request's next statements fail at once (a 503)
+ * instead of each waiting for its own timeout: a login that met a frozen database answered after
+ * the lookup's timeout plus the audit insert's connect timeout. A ROLLBACK still goes to the server
+ * (it ends the transaction of a healthy connection), except on a connection whose timed-out
+ * statement is still on the wire: that one is closed on release anyway.
+ */
+function gaveUp(): Error {
+  return Object.assign(new Error('Connection terminated: an earlier statement of this request found the database unresponsive'), { code: 'ETIMEDOUT' });
+}
+
+function guarded<T>(statement: unknown, client: pg.PoolClient | undefined, run: () => T): T {
+  const scope = currentRequest();
+  if (!scope) return run();
+  if (scope.databaseGaveUp && (!isRollback(statement) || (client && hasQueryInFlight(client)))) return Promise.reject(gaveUp()) as T;
+  const result = run();
+  if (result instanceof Promise) {
+    result.catch((err: unknown) => {
+      if (isDatabaseDown(err)) scope.databaseGaveUp = true;
+    });
+  }
+  return result;
+}
 
 /**
  * Drizzle's transaction() checks a client out and sends BEGIN *before* its try/finally, so a BEGIN
@@ -85,15 +114,24 @@ const isBegin = (q: unknown) => /^\s*begin\b/i.test(typeof q === 'string' ? q : 
  * releases such a client itself, with the error, so the pool drops it.
  */
 class TransactionSafePool extends pg.Pool {
+  constructor(config: pg.PoolConfig) {
+    super(config);
+    // pool.query is how Drizzle runs every statement outside a transaction
+    const query = this.query.bind(this) as (...a: unknown[]) => unknown;
+    this.query = ((...args: unknown[]) => guarded(args[0], undefined, () => query(...args))) as typeof this.query;
+  }
+
   connect(): Promise<pg.PoolClient>;
   connect(callback: PoolCallback): void;
   connect(callback?: PoolCallback): Promise<pg.PoolClient> | void {
     if (callback) return super.connect(callback); // pool.query's own checkout releases on error already
-    return super.connect().then((client) => {
+    return guarded(undefined, undefined, () => super.connect()).then((client) => {
       const query = client.query;
+      let first = true;
       client.query = ((...args: unknown[]) => {
-        client.query = query; // only the first statement is watched
-        const result = (query as (...a: unknown[]) => unknown).apply(client, args);
+        const result = guarded(args[0], client, () => (query as (...a: unknown[]) => unknown).apply(client, args));
+        if (!first) return result;
+        first = false; // only the first statement can be the BEGIN Drizzle sends outside its try
         if (isBegin(args[0]) && result instanceof Promise) {
           result.catch((err: Error) => {
             try {
@@ -121,7 +159,10 @@ function openServer(url: string, poolSize = 10, queryTimeoutMs?: number): Databa
   // statement_timeout / query_timeout: a server that accepts the connection but stops answering
   // (a frozen network, a stuck lock) must also give a 503 within seconds (see OpenOptions).
   const timeouts = queryTimeoutMs ? { statement_timeout: queryTimeoutMs, query_timeout: queryTimeoutMs + 1000 } : {};
-  const pool = new TransactionSafePool({ connectionString: url, max: poolSize, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000, keepAlive: true, ...timeouts });
+  // Waiting for a connection (a new one's handshake, or a free one) counts against the same bound
+  // as a statement: no longer than DB_QUERY_TIMEOUT_MS.
+  const connectionTimeoutMillis = queryTimeoutMs ? Math.min(5_000, queryTimeoutMs) : 5_000;
+  const pool = new TransactionSafePool({ connectionString: url, max: poolSize, idleTimeoutMillis: 30_000, connectionTimeoutMillis, keepAlive: true, ...timeouts });
   pool.on('error', () => {
     /* idle client errors (server restart) are surfaced on the next query instead */
   });

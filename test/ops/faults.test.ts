@@ -306,6 +306,45 @@ describe('PostgreSQL frozen: connections stay open, nothing answers', { skip: pr
   });
 });
 
+describe('PostgreSQL frozen: every request answers within its bound, whatever statements it makes', { skip: process.env.DATABASE_URL ? false : 'needs DATABASE_URL: the embedded database lives inside the process' }, () => {
+  const queryTimeoutMs = 1000;
+  // the documented bound: a connection wait and one statement, each limited by DB_QUERY_TIMEOUT_MS
+  // (the client gives up on a statement a second after the server should have), then nothing more
+  const bound = 2 * queryTimeoutMs + 1000;
+  let t: TestApp;
+  let proxy: TcpProxy;
+  let close: () => Promise<void>;
+  before(async () => ({ t, proxy, close } = await proxiedApp({ poolSize: 3, queryTimeoutMs })));
+  after(async () => close());
+
+  it('login, register, profile, lists and booking each answer 503 within the bound', async () => {
+    const doctor = await createDoctor(t.app);
+    const patient = await registerPatient(t.app);
+    proxy.freeze();
+    const requests: [string, () => Promise<{ statusCode: number; body: string }>][] = [
+      ['patient login', () => post(t.app, '/api/user/login', { email: patient.email, password: patient.password })],
+      ['register', () => post(t.app, '/api/user/register', { name: 'Frozen Fran', email: 'frozen.fran@example.com', password: 'frozen-fran-pass-1' })],
+      ['admin login', () => post(t.app, '/api/admin/login', { email: 'admin@prescripto.test', password: 'admin-test-password' })],
+      ['get-profile', () => get(t.app, '/api/user/get-profile', bearer(patient.token))],
+      ['appointments', () => get(t.app, '/api/user/appointments', bearer(patient.token))],
+      ['book', () => book(t.app, patient.token, doctor.id, futureSlot(7))],
+      ['doctor login', () => post(t.app, '/api/doctor/login', { email: doctor.email, password: doctor.password })],
+    ];
+    const late: string[] = [];
+    for (const [name, send] of requests) {
+      try {
+        const res = await answered(send(), bound + 1500);
+        assert.equal(res.statusCode, 503, `${name}: ${res.body}`);
+      } catch (err) {
+        if (!/no answer within/.test((err as Error).message)) throw err;
+        late.push(name);
+      }
+    }
+    proxy.restore();
+    assert.deepEqual(late, [], `answered later than ${bound} ms (+ slack) with the database frozen`);
+  });
+});
+
 describe('Redis cut off', { skip: process.env.REDIS_URL ? false : 'needs REDIS_URL' }, () => {
   let proxy: TcpProxy;
   let t: TestApp;

@@ -32,7 +32,8 @@ describe('config', () => {
   });
 
   it('reads Cloudinary and gateways only when fully configured', () => {
-    assert.equal(loadConfig({ ...base, CLOUDINARY_NAME: 'x' }).cloudinary, undefined);
+    assert.throws(() => loadConfig({ ...base, CLOUDINARY_NAME: 'x' }), /CLOUDINARY_API_KEY and CLOUDINARY_SECRET_KEY must be set too/);
+    assert.equal(loadConfig(base).cloudinary, undefined);
     assert.deepEqual(loadConfig({ ...base, RAZORPAY_KEY_ID: 'k', RAZORPAY_KEY_SECRET: 's' }).razorpay, { keyId: 'k', keySecret: 's' });
     assert.deepEqual(loadConfig({ ...base, FRONTEND_URL: 'http://a.test/, http://b.test' }).frontendUrls, ['http://a.test', 'http://b.test']);
   });
