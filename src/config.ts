@@ -225,8 +225,12 @@ export interface SecuritySettings {
   windowSeconds: number;
   /** login, register, forgot/reset-password, refresh, 2FA and payment-verify calls per IP per auth window */
   authIpMax: number;
-  /** the same calls per account (email) per auth window */
+  /** the same calls per account (email) per auth window; for logins, failed logins per account *and address* */
   authAccountMax: number;
+  /** AUTH_LOGIN_DELAY_MS: once an account has had authAccountMax failed logins (from any address), each further attempt waits this long, doubling per failure */
+  loginDelayMs: number;
+  /** AUTH_LOGIN_DELAY_MAX_MS: the longest such wait */
+  loginDelayMaxMs: number;
   authWindowSeconds: number;
   passwordResetTtlMinutes: number;
   totpIssuer: string;
@@ -412,6 +416,8 @@ export function loadConfig(env: Env = process.env): Config {
       authIpMax: int(env, 'AUTH_RATE_LIMIT_IP_MAX', 30, 1),
       authAccountMax: int(env, 'AUTH_RATE_LIMIT_ACCOUNT_MAX', 10, 1),
       authWindowSeconds: int(env, 'AUTH_RATE_LIMIT_WINDOW_SECONDS', 15 * 60, 1, 24 * 3600),
+      loginDelayMs: int(env, 'AUTH_LOGIN_DELAY_MS', 250, 0, 10_000),
+      loginDelayMaxMs: int(env, 'AUTH_LOGIN_DELAY_MAX_MS', 4000, 0, 30_000),
       passwordResetTtlMinutes: int(env, 'PASSWORD_RESET_TTL_MINUTES', 60, 5, 7 * 24 * 60),
       totpIssuer: str(env, 'TOTP_ISSUER') ?? 'Prescripto',
       trustProxy: trustProxy(str(env, 'TRUST_PROXY')),

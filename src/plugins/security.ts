@@ -8,6 +8,11 @@
 //     reserves a slot up front (an atomic increment, so parallel guesses cannot all slip past the
 //     check); a call that succeeds gives it back, and a successful login clears the account's
 //     failures. Forgot-password keeps every call: each one sends an email.
+//   - logins differ in one way: the account limit counts per account *and address*, so failures
+//     from other addresses never refuse the owner (a lock anyone could set by knowing an email).
+//     Guessing one account from many addresses is slowed instead: once the account has had
+//     AUTH_RATE_LIMIT_ACCOUNT_MAX failures from anywhere, each attempt waits AUTH_LOGIN_DELAY_MS,
+//     doubling per further failure up to AUTH_LOGIN_DELAY_MAX_MS, before its password is checked.
 // Counters live in Redis when REDIS_URL is set (limits hold across instances) and fall back to the
 // process while Redis fails (plugins/rate-limits.ts): an outage never switches the limits off.
 // A refused call gets 429 with `Retry-After` in the usual `{ success: false, message }` envelope.
@@ -33,7 +38,18 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** the per-account rate-limit key whose slot this call holds until its answer is known */
     rateLimitReservation?: string;
+    /** a login's slot in its account's failures from every address (the growing delay) */
+    loginDelayReservation?: string;
+    /** how long this login waited because of its account's failures (recorded in the audit log) */
+    loginDelayMs?: number;
   }
+}
+
+/** The wait before a login whose account has had `failures` failures from anywhere: none up to `after`, then doubling. */
+export function loginDelay(failures: number, after: number, baseMs: number, maxMs: number): number {
+  const excess = failures - after;
+  if (excess < 0 || baseMs <= 0) return 0;
+  return Math.min(maxMs, baseMs * 2 ** Math.min(excess, 20));
 }
 
 const tooMany = (seconds: number) =>
@@ -111,23 +127,40 @@ export async function registerSecurity(app: FastifyInstance, ctx: AppContext): P
     if (ip.current > s.authIpMax) throw tooMany(retryIn(ip.ttlMs));
     const account = accountKey(request);
     if (!account) return;
+    const login = LOGIN_ROUTE.test(route ?? '');
     // Reserve the attempt before it runs: checking first and counting after the answer let 40
     // parallel guesses all pass a limit of 3.
-    const key = `auth-account:${route}:${account}`;
+    const key = login ? `auth-account-ip:${route}:${account}:${request.ip}` : `auth-account:${route}:${account}`;
     const hits = await counter.hit(key, windowMs);
     if (hits.current > s.authAccountMax) throw tooMany(retryIn(hits.ttlMs));
     request.rateLimitReservation = key;
+    if (!login) return;
+    // Every address together: never a refusal, a wait. Attempts in flight count as failures until
+    // they are known, so parallel guesses from many addresses queue up behind growing waits.
+    const allKey = `auth-account:${route}:${account}`;
+    const all = await counter.hit(allKey, windowMs);
+    request.loginDelayReservation = allKey;
+    const wait = loginDelay(all.current - 1, s.authAccountMax, s.loginDelayMs, s.loginDelayMaxMs);
+    if (wait > 0) {
+      request.loginDelayMs = wait;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
   };
 
   // Once the answer is known: a failure keeps its slot, a success gives it back.
   const settle: onSendHookHandler = async (request, reply, payload) => {
     const key = request.rateLimitReservation;
+    const allKey = request.loginDelayReservation;
     if (!key) return payload;
     request.rateLimitReservation = undefined;
+    request.loginDelayReservation = undefined;
     // `refused` also covers LEGACY_ERROR_STATUS=200, where refusals leave with status 200
     if (request.refused || reply.statusCode >= 400 || EVERY_CALL_COUNTS.test(request.routeOptions.url ?? '')) return payload;
-    if (LOGIN_ROUTE.test(request.routeOptions.url ?? '')) await counter.reset(key);
-    else await counter.giveBack(key);
+    if (LOGIN_ROUTE.test(request.routeOptions.url ?? '')) {
+      // the owner is in: their account's waits end with the failures that caused them
+      await counter.reset(key);
+      if (allKey) await counter.reset(allKey);
+    } else await counter.giveBack(key);
     return payload;
   };
 

@@ -80,6 +80,7 @@ export function registerAuditHook(app: FastifyInstance, audit: AuditService): vo
     const detail: Record<string, string | number | boolean> = { method: request.method };
     const email = str(body.email);
     if (email) detail.email = email.toLowerCase();
+    if (request.loginDelayMs) detail.delayMs = request.loginDelayMs;
     const target = isLogin && actor ? { type: actor.role, id: actor.id } : targetOf(request, payload, ok);
     await audit.record({
       at: app.ctx.clock.now(),
