@@ -1,11 +1,12 @@
 // The README's curl tour, taken from README.md itself so the two cannot drift, runs twice in a row
-// with `sh` against a real server started as `npm start` would (the second run proves it needs no
-// clean database and no files of its own).
+// with `sh` against the app listening on a real port (the second run proves it needs no clean
+// database and no files of its own).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { serverDatabase, startServer, type ServerDatabase, type ServerProcess } from '../helpers/server-process.js';
+import { makeTestApp, type TestApp } from '../helpers/app.js';
 
 /** The first ```sh block under the "A tour with curl" heading. */
 export function tourScript(readme: string): string {
@@ -16,25 +17,35 @@ export function tourScript(readme: string): string {
   return block[1]!;
 }
 
-let db: ServerDatabase;
-let server: ServerProcess;
+let t: TestApp;
+let base: string;
 
 before(async () => {
-  db = await serverDatabase();
   // the tour logs in with the documented default admin
-  server = await startServer({ ...db.env, ADMIN_EMAIL: 'admin@prescripto.com', ADMIN_PASSWORD: 'admin-password-change-me' });
+  t = await makeTestApp({ ADMIN_EMAIL: 'admin@prescripto.com', ADMIN_PASSWORD: 'admin-password-change-me' });
+  await t.app.listen({ port: 0, host: '127.0.0.1' });
+  base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
 });
-after(async () => {
-  server?.proc.kill('SIGTERM');
-  await server?.exited;
-  await db?.cleanup();
-});
+after(() => t?.close());
+
+/** Runs `script` with sh (asynchronously: the server answering it lives in this process). */
+function sh(script: string, env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('sh', ['-c', script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
 
 describe('README tour', () => {
-  it('runs as written, twice in a row, with sh', () => {
+  it('runs as written, twice in a row, with sh', async () => {
     const script = tourScript(readFileSync('README.md', 'utf8'));
     for (const run of [1, 2]) {
-      const res = spawnSync('sh', ['-c', script], { env: { PATH: process.env.PATH ?? '', API: server.base }, encoding: 'utf8', timeout: 120_000 });
+      const res = await sh(script, { PATH: process.env.PATH ?? '', API: base });
       assert.equal(res.status, 0, `run ${run} failed (${res.status}):\n${res.stderr}\n${res.stdout}`);
       // the booking, the patient's list and the dashboard all answered success
       const answers = res.stdout.trim().split('\n').map((line) => JSON.parse(line) as { success: boolean; message?: string });

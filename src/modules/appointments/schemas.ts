@@ -7,7 +7,7 @@ export const BookBody = Type.Object(
     slotDate: SlotDate(),
     slotTime: Type.String({ maxLength: 20, description: '`10:30 AM`, `10:30 am` or `14:30`' }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ docId: '6650f1c2a4b5c6d7e8f90123', slotDate: '2026-12-07', slotTime: '10:30 AM' }] },
 );
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
@@ -87,7 +87,7 @@ export const RescheduleBody = Type.Object(
     slotDate: SlotDate(),
     slotTime: Type.String({ maxLength: 20, description: '`10:30 AM`, `10:30 am` or `14:30`' }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ docId: '6650f1c2a4b5c6d7e8f90123', slotDate: '2026-12-07', slotTime: '10:30 AM' }] },
 );
 
 const IsoDate = CalendarDate;

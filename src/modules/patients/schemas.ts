@@ -9,7 +9,7 @@ export const RegisterBody = Type.Object(
 
 export const LoginBody = Type.Object(
   { email: Type.Optional(Email), password: Type.Optional(Password) },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ email: 'asha@example.com', password: 'a-long-Passphrase-1' }] },
 );
 
 export const TokenResponse = Type.Object(
