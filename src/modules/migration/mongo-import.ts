@@ -133,6 +133,7 @@ interface Written extends UpsertResult {
 
 class Importer {
   private readonly batchSize: number;
+  private readonly keepsSummaries: boolean;
 
   constructor(
     private readonly s: Session,
@@ -140,6 +141,7 @@ class Importer {
     private readonly summary: ImportSummary,
   ) {
     this.batchSize = opts.batchSize ?? 1000;
+    this.keepsSummaries = !opts.dryRun;
   }
 
   async collection(c: Collection, file: string): Promise<void> {
@@ -173,8 +175,10 @@ class Importer {
     await this.s.query(this.opts.dryRun ? 'SAVEPOINT batch' : 'BEGIN');
     const table = SUMMARY_TABLE[c];
     try {
-      // the summaries are kept once per batch instead of once per row (repo.ts says why)
-      await setSummaryTrigger(this.s, table, false);
+      // The summaries are kept once per batch instead of once per row (repo.ts says why). A dry run
+      // leaves the triggers alone: they are deferred to a commit that never comes, and turning them
+      // off would hold the table's lock, and so every booking, until its end.
+      if (this.keepsSummaries) await setSummaryTrigger(this.s, table, false);
       const records = new Map<string, number>();
       const docs: { record: number; doc: Record<string, unknown> }[] = [];
       for (const r of raws) {
@@ -188,8 +192,10 @@ class Importer {
       sum.imported += result.inserted.length;
       sum.updated += result.updated.length;
       sum.unchanged += result.written - result.inserted.length - result.updated.length;
-      if (table !== 'appointments') await addRowCount(this.s, table, result.inserted.length);
-      await setSummaryTrigger(this.s, table, true);
+      if (this.keepsSummaries) {
+        if (table !== 'appointments') await addRowCount(this.s, table, result.inserted.length);
+        await setSummaryTrigger(this.s, table, true);
+      }
       await this.s.query(this.opts.dryRun ? 'RELEASE SAVEPOINT batch' : 'COMMIT');
     } catch (err) {
       await this.s.query(this.opts.dryRun ? 'ROLLBACK TO SAVEPOINT batch' : 'ROLLBACK').catch(() => undefined);
@@ -300,7 +306,7 @@ class Importer {
     // The rows' old versions leave the summaries and whatever stands after the write comes back in
     // (a row refused keeps its old version: out and in again, no change).
     const ids = rows.map((r) => r.id);
-    await applyAppointmentSummaries(this.s, ids, -1);
+    if (this.keepsSummaries) await applyAppointmentSummaries(this.s, ids, -1);
     const written = await this.write('appointments', rows, records, (r) => upsertAppointments(this.s, r, this.opts.currency), async (row, err) => {
       if (driverErrorOf(err)?.code === '23P01') {
         const other = await overlappingAppointment(this.s, row);
@@ -308,7 +314,7 @@ class Importer {
       }
       return refused(err);
     });
-    await applyAppointmentSummaries(this.s, ids, 1);
+    if (this.keepsSummaries) await applyAppointmentSummaries(this.s, ids, 1);
     return written;
   }
 }
