@@ -29,10 +29,13 @@ describe('import:mongo and export:mongo commands', () => {
 
   it('dry run, import, report file, export and re-import of the export', async () => {
     const report = path.join(tmp, 'report.jsonl');
-    const dry = await command('import-mongo', [FIXTURE, '--dry-run', '--json', '--report', report], db.env);
+    const dry = await command('import-mongo', [FIXTURE, '--dry-run', '--report', report], db.env);
     assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /^dry run \(nothing written\)/);
+    assert.match(dry.stdout, /users\s+9\s+3\s+0\s+0\s+6\n/);
+    assert.match(dry.stdout, /appointments\s+14\s+7\s+0\s+0\s+7\n/);
+    assert.match(dry.stdout, /15 rows rejected: reasons in /);
     const expected = { users: [9, 3, 0, 0, 6], doctors: [4, 2, 0, 0, 2], appointments: [14, 7, 0, 0, 7] };
-    assert.deepEqual(countsOf(lastJson(dry.stdout)), expected);
     const probe = await db.open();
     assert.deepEqual(await probe.query('SELECT id FROM patients'), [], 'the dry run wrote nothing');
     await db.release(probe);
@@ -45,11 +48,6 @@ describe('import:mongo and export:mongo commands', () => {
     const lines = readFileSync(report, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.equal(lines.length, 15);
     assert.ok(lines.every((l) => ['users', 'doctors', 'appointments'].includes(l.collection as string) && typeof l.reason === 'string' && typeof l.record === 'number'));
-
-    const human = await command('import-mongo', [FIXTURE, '--report', report], db.env);
-    assert.equal(human.code, 0, human.stderr);
-    assert.match(human.stdout, /appointments\s+14\s+0\s+0\s+7\s+7/);
-    assert.match(human.stdout, /15 rows rejected: reasons in /);
 
     const out = path.join(tmp, 'export');
     const exported = await command('export-mongo', [out, '--json'], db.env);
