@@ -35,7 +35,7 @@ export function fileSize(file: string): number {
  * read (for a progress bar). Text between documents other than whitespace, commas and the array's
  * brackets makes the scanner resynchronise at the next line and report that record as unreadable.
  */
-export async function* readDocuments(file: string, onBytes?: (bytes: number) => void): AsyncGenerator<RawDocument> {
+export async function* readDocuments(file: string, onBytes?: (bytes: number) => void, chunkSize = 1 << 20): AsyncGenerator<RawDocument> {
   let record = 0;
   let depth = 0;
   let inString = false;
@@ -44,7 +44,7 @@ export async function* readDocuments(file: string, onBytes?: (bytes: number) => 
   let partChars = 0;
   let junk = false;
   let bytes = 0;
-  const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 });
+  const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: chunkSize });
   for await (const chunk of stream as AsyncIterable<string>) {
     bytes += Buffer.byteLength(chunk, 'utf8');
     let start = depth > 0 ? 0 : -1;

@@ -21,16 +21,20 @@ import {
   type Rejection,
 } from './mapping.js';
 import {
+  addRowCount,
+  applyAppointmentSummaries,
   doctorSettings,
   emailOwner,
   existingPatients,
   openSession,
   overlappingAppointment,
+  setSummaryTrigger,
   upsertAppointments,
   upsertDoctors,
   upsertPatients,
   type DoctorDefaults,
   type Session,
+  type SummaryTable,
   type UpsertResult,
 } from './repo.js';
 
@@ -110,6 +114,8 @@ export async function importMongo(database: Database, opts: ImportOptions): Prom
   return summary;
 }
 
+const SUMMARY_TABLE: Record<Collection, SummaryTable> = { users: 'patients', doctors: 'doctors', appointments: 'appointments' };
+
 /** SQLSTATE classes that belong to one row (bad value, constraint), not to the connection or server. */
 const rowLevel = (err: unknown): boolean => {
   const code = driverErrorOf(err)?.code;
@@ -127,6 +133,7 @@ interface Written extends UpsertResult {
 
 class Importer {
   private readonly batchSize: number;
+  private readonly keepsSummaries: boolean;
 
   constructor(
     private readonly s: Session,
@@ -134,6 +141,7 @@ class Importer {
     private readonly summary: ImportSummary,
   ) {
     this.batchSize = opts.batchSize ?? 1000;
+    this.keepsSummaries = !opts.dryRun;
   }
 
   async collection(c: Collection, file: string): Promise<void> {
@@ -165,7 +173,12 @@ class Importer {
     sum.read += raws.length;
     // A dry run nests each batch in a savepoint of its outer transaction.
     await this.s.query(this.opts.dryRun ? 'SAVEPOINT batch' : 'BEGIN');
+    const table = SUMMARY_TABLE[c];
     try {
+      // The summaries are kept once per batch instead of once per row (repo.ts says why). A dry run
+      // leaves the triggers alone: they are deferred to a commit that never comes, and turning them
+      // off would hold the table's lock, and so every booking, until its end.
+      if (this.keepsSummaries) await setSummaryTrigger(this.s, table, false);
       const records = new Map<string, number>();
       const docs: { record: number; doc: Record<string, unknown> }[] = [];
       for (const r of raws) {
@@ -179,6 +192,10 @@ class Importer {
       sum.imported += result.inserted.length;
       sum.updated += result.updated.length;
       sum.unchanged += result.written - result.inserted.length - result.updated.length;
+      if (this.keepsSummaries) {
+        if (table !== 'appointments') await addRowCount(this.s, table, result.inserted.length);
+        await setSummaryTrigger(this.s, table, true);
+      }
       await this.s.query(this.opts.dryRun ? 'RELEASE SAVEPOINT batch' : 'COMMIT');
     } catch (err) {
       await this.s.query(this.opts.dryRun ? 'ROLLBACK TO SAVEPOINT batch' : 'ROLLBACK').catch(() => undefined);
@@ -286,13 +303,19 @@ class Importer {
       }
       rows.push(placed.row);
     }
-    return this.write('appointments', rows, records, (r) => upsertAppointments(this.s, r, this.opts.currency), async (row, err) => {
+    // The rows' old versions leave the summaries and whatever stands after the write comes back in
+    // (a row refused keeps its old version: out and in again, no change).
+    const ids = rows.map((r) => r.id);
+    if (this.keepsSummaries) await applyAppointmentSummaries(this.s, ids, -1);
+    const written = await this.write('appointments', rows, records, (r) => upsertAppointments(this.s, r, this.opts.currency), async (row, err) => {
       if (driverErrorOf(err)?.code === '23P01') {
         const other = await overlappingAppointment(this.s, row);
         return `overlaps the live appointment ${other ?? '(unknown)'} of the same doctor`;
       }
       return refused(err);
     });
+    if (this.keepsSummaries) await applyAppointmentSummaries(this.s, ids, 1);
+    return written;
   }
 }
 

@@ -251,3 +251,89 @@ export function appointmentPage(s: Session, after: string, limit: number): Promi
     [after, limit],
   );
 }
+
+// ---------------------------------------------------------------- dashboard summaries, per batch
+//
+// The per-row summary triggers (migration 0500/1000) cost an import most of its time: thousands of
+// rows of one batch update the same few summary rows (a doctor's stats, one of 32 total shards, the
+// patients counter), each update adding a row version the next one has to step over. An import
+// batch turns them off inside its own transaction and applies the same arithmetic once per batch,
+// set-based. ALTER TABLE … DISABLE TRIGGER is transactional and its lock holds off other writers of
+// the table until COMMIT, so no other transaction ever runs without the triggers; a batch that fails
+// rolls the change back with everything else.
+
+export type SummaryTable = 'patients' | 'doctors' | 'appointments';
+const SUMMARY_TRIGGER: Record<SummaryTable, string> = { patients: 'patients_count', doctors: 'doctors_count', appointments: 'appointments_summary' };
+
+export async function setSummaryTrigger(s: Session, table: SummaryTable, on: boolean): Promise<void> {
+  await s.query(`ALTER TABLE ${table} ${on ? 'ENABLE' : 'DISABLE'} TRIGGER ${SUMMARY_TRIGGER[table]}`);
+}
+
+/** What the count triggers would have added for `inserted` new patients or doctors. */
+export async function addRowCount(s: Session, table: 'patients' | 'doctors', inserted: number): Promise<void> {
+  if (inserted > 0) await s.query('UPDATE row_counts SET n = n + $1 WHERE name = $2', [inserted, table]);
+}
+
+/**
+ * Adds (sign 1) or takes away (sign -1) the contribution of the appointments with these ids, as
+ * they are in the table now, to every summary: what appointment_summary_apply and
+ * appointment_pair_apply do for one row, for many at once.
+ */
+export async function applyAppointmentSummaries(s: Session, ids: string[], sign: 1 | -1): Promise<void> {
+  if (ids.length === 0) return;
+  const rows = `(SELECT * FROM appointments WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)))`;
+  const params = [idsParam(ids), sign];
+  await s.query(
+    `WITH r AS ${rows},
+     c AS (
+       SELECT doctor_id,
+         count(*) AS n,
+         count(*) FILTER (WHERE status = 'pending') AS p,
+         count(*) FILTER (WHERE status = 'confirmed') AS c,
+         count(*) FILTER (WHERE status = 'completed') AS d,
+         count(*) FILTER (WHERE status = 'cancelled') AS x,
+         coalesce(sum(amount_minor) FILTER (WHERE status IN ('confirmed', 'completed')), 0) AS earn,
+         coalesce(sum(amount_minor - CASE WHEN refund_status = 'processed' THEN coalesce(refund_minor, 0) ELSE 0 END) FILTER (WHERE paid), 0) AS rev
+       FROM r GROUP BY doctor_id
+     ),
+     stats AS (
+       INSERT INTO doctor_stats AS s (doctor_id, appointments, pending, confirmed, completed, cancelled, earnings_minor, revenue_minor)
+       SELECT doctor_id, $2 * n, $2 * p, $2 * c, $2 * d, $2 * x, $2 * earn, $2 * rev FROM c
+       ON CONFLICT (doctor_id) DO UPDATE SET
+         appointments = s.appointments + EXCLUDED.appointments, pending = s.pending + EXCLUDED.pending,
+         confirmed = s.confirmed + EXCLUDED.confirmed, completed = s.completed + EXCLUDED.completed,
+         cancelled = s.cancelled + EXCLUDED.cancelled, earnings_minor = s.earnings_minor + EXCLUDED.earnings_minor,
+         revenue_minor = s.revenue_minor + EXCLUDED.revenue_minor
+     )
+     UPDATE appointment_totals t SET
+       appointments = t.appointments + $2 * g.n, pending = t.pending + $2 * g.p, confirmed = t.confirmed + $2 * g.c,
+       completed = t.completed + $2 * g.d, cancelled = t.cancelled + $2 * g.x, revenue_minor = t.revenue_minor + $2 * g.rev
+     FROM (SELECT abs(hashtext(doctor_id)) % 32 AS shard, sum(n) AS n, sum(p) AS p, sum(c) AS c, sum(d) AS d, sum(x) AS x, sum(rev) AS rev
+             FROM c GROUP BY 1) AS g
+     WHERE t.shard = g.shard`,
+    params,
+  );
+  // Distinct patients per doctor: a pair going from 0 to some appointments adds one, back to 0 removes one.
+  await s.query(
+    `WITH d AS (SELECT doctor_id, patient_id, $2 * count(*) AS n FROM ${rows} AS r GROUP BY 1, 2),
+     up AS (
+       INSERT INTO doctor_patients AS dp (doctor_id, patient_id, appointments) SELECT doctor_id, patient_id, n FROM d
+       ON CONFLICT (doctor_id, patient_id) DO UPDATE SET appointments = dp.appointments + EXCLUDED.appointments
+       RETURNING dp.doctor_id, dp.patient_id, dp.appointments AS after
+     ),
+     ch AS (
+       SELECT up.doctor_id,
+         sum(CASE WHEN up.after > 0 AND up.after - d.n = 0 THEN 1 WHEN up.after = 0 AND up.after - d.n > 0 THEN -1 ELSE 0 END) AS delta
+       FROM up JOIN d USING (doctor_id, patient_id) GROUP BY up.doctor_id
+     )
+     UPDATE doctor_stats s SET patients = s.patients + ch.delta FROM ch WHERE s.doctor_id = ch.doctor_id AND ch.delta <> 0`,
+    params,
+  );
+  if (sign < 0) {
+    await s.query(
+      `DELETE FROM doctor_patients dp USING (SELECT DISTINCT doctor_id, patient_id FROM ${rows} AS r) AS d
+        WHERE dp.doctor_id = d.doctor_id AND dp.patient_id = d.patient_id AND dp.appointments = 0`,
+      [params[0]],
+    );
+  }
+}

@@ -62,6 +62,20 @@ async function snapshot(database: Database): Promise<string> {
   return JSON.stringify(out);
 }
 
+/** The dashboard summaries the import kept, and the same rebuilt from the tables: they must match. */
+async function assertSummariesExact(database: Database): Promise<void> {
+  const summaries = async () =>
+    JSON.stringify([
+      await database.query('SELECT * FROM doctor_stats WHERE appointments <> 0 OR patients <> 0 ORDER BY doctor_id'),
+      await database.query('SELECT * FROM appointment_totals ORDER BY shard'),
+      await database.query('SELECT * FROM doctor_patients ORDER BY doctor_id, patient_id'),
+      await database.query('SELECT * FROM row_counts ORDER BY name'),
+    ]);
+  const kept = await summaries();
+  await database.query('SELECT rebuild_summaries()');
+  assert.equal(kept, await summaries());
+}
+
 const EXPECTED_COUNTS = {
   users: { read: 9, imported: 3, updated: 0, unchanged: 0, rejected: 6 },
   doctors: { read: 4, imported: 2, updated: 0, unchanged: 0, rejected: 2 },
@@ -191,6 +205,7 @@ describe('import:mongo: the original Prescripto fixture', () => {
     assert.deepEqual(stats, { appointments: 5, pending: 3, confirmed: 1, completed: 0, cancelled: 1, patients: 3 });
     const [n] = await q(`SELECT (SELECT n FROM row_counts WHERE name = 'patients')::int AS p, (SELECT n FROM row_counts WHERE name = 'doctors')::int AS d`);
     assert.deepEqual(n, { p: 3, d: 2 });
+    await assertSummariesExact(t.testDb.database);
   });
 
   it('lets imported patients and doctors log in through the API with their old passwords (bcrypt hashes carried)', async () => {
@@ -247,8 +262,9 @@ describe('import:mongo: the original Prescripto fixture', () => {
     assert.deepEqual(a, { status: 'cancelled', has_cancelled_at: true, paid: true });
     const [p] = await q(`SELECT phone FROM patients WHERE id = $1`, [U(1)]);
     assert.equal(p.phone, '9876500000');
-    const [stats] = await q(`SELECT appointments, pending, confirmed, cancelled FROM doctor_stats WHERE doctor_id = $1`, [D(1)]);
-    assert.deepEqual(stats, { appointments: 6, pending: 4, confirmed: 0, cancelled: 2 });
+    const [stats] = await q(`SELECT appointments, pending, confirmed, cancelled, patients FROM doctor_stats WHERE doctor_id = $1`, [D(1)]);
+    assert.deepEqual(stats, { appointments: 6, pending: 4, confirmed: 0, cancelled: 2, patients: 3 });
+    await assertSummariesExact(t.testDb.database);
     // back to the original file: A2 live again would overlap A3, which now holds the slot
     const back = await run(t.testDb.database, t.config, FIXTURE);
     assert.equal(back.summary.collections.users.updated, 1);
@@ -256,6 +272,7 @@ describe('import:mongo: the original Prescripto fixture', () => {
       back.report.filter((l) => l._id === A(2)),
       [{ collection: 'appointments', record: 2, _id: A(2), reason: `overlaps the live appointment ${A(3)} of the same doctor` }],
     );
+    await assertSummariesExact(t.testDb.database);
   });
 
   it('export writes the original shape, and importing the export changes nothing (relaxed and canonical)', async () => {
