@@ -1,4 +1,4 @@
-// Drizzle definition of idempotency_keys (DDL: db/migrations/1200_idempotency_keys.sql).
+// Drizzle definition of idempotency_keys (DDL: db/migrations/1201_idempotency_keys.sql).
 import { integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
