@@ -1,0 +1,6 @@
+import { useI18n } from '../../i18n';
+
+export default function DoctorPage() {
+  const { t } = useI18n();
+  return <h1>{t('area.comingSoon')}</h1>;
+}
