@@ -4,7 +4,7 @@ import { useState, type FormEvent } from 'react';
 import { Link, useLocation, useNavigate } from 'react-router';
 import type { Role } from '../../auth/store';
 import { login, requires2fa } from '../../auth/session';
-import { Button, ErrorMessage, Field } from '../../components/ui';
+import { Button, ErrorMessage, Field, Notice } from '../../components/ui';
 import { useI18n } from '../../i18n';
 import type { MessageKey } from '../../i18n/en';
 import { checkEmail } from '../../lib/validate';
@@ -16,6 +16,7 @@ export function LoginForm({ role, title }: { role: Role; title: MessageKey }) {
   const navigate = useNavigate();
   const location = useLocation();
   const from = (location.state as { from?: string } | null)?.from;
+  const notice = (location.state as { message?: MessageKey } | null)?.message;
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [otp, setOtp] = useState('');
@@ -46,6 +47,7 @@ export function LoginForm({ role, title }: { role: Role; title: MessageKey }) {
     <section className="narrow">
       <h1>{t(title)}</h1>
       <form onSubmit={submit} noValidate className="stack">
+        {notice && <Notice>{t(notice)}</Notice>}
         <ErrorMessage error={error} />
         <Field label={t('auth.email')} type="email" name="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} error={errors.email && t(errors.email)} required />
         <Field
