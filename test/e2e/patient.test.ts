@@ -152,6 +152,10 @@ describe('patient journey in the browser', () => {
     await cards.first().getByRole('button', { name: 'Receipt (PDF)' }).click();
     const file = await (await download).path();
     assert.equal(readFileSync(file).subarray(0, 5).toString(), '%PDF-');
+    const ics = page.waitForEvent('download');
+    await cards.first().getByRole('button', { name: 'Add to calendar (.ics)' }).click();
+    const cal = readFileSync((await (await ics).path())!, 'utf8');
+    assert.match(cal, /BEGIN:VCALENDAR[\s\S]*DTSTART:\d{8}T\d{6}Z[\s\S]*END:VCALENDAR/);
 
     // cancel: the policy's refund (paid, days ahead: all of it) shown before confirming
     await cards.first().getByRole('button', { name: 'Cancel appointment' }).click();
