@@ -46,7 +46,9 @@ import { PatientService } from './modules/patients/service.js';
 import { registerAssets } from './plugins/assets.js';
 import { registerCors } from './plugins/cors.js';
 import { registerDocs } from './plugins/docs.js';
-import { registerErrorHandling } from './plugins/errors.js';
+import { registerErrorHandling, type NotFoundFallback } from './plugins/errors.js';
+import { isAppNavigation, registerClientConfig, registerWebApp, wantsHtml } from './plugins/web.js';
+import { registerSessionCookies } from './modules/auth/cookie.js';
 import { ajvOptions, schemaController } from './plugins/validation.js';
 import { registerOpsRoutes, registerRequestTracking, requestIdFrom } from './plugins/ops.js';
 import { ReportRepo } from './modules/reports/repo.js';
@@ -146,9 +148,11 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('ctx', ctx);
-  registerErrorHandling(app, config);
+  const appFallback: NotFoundFallback = {};
+  registerErrorHandling(app, config, appFallback);
   // before any route: rate limits and the audit log attach to routes as they are added
   await registerSecurity(app, ctx);
+  registerSessionCookies(app, config.refreshTokenTtlSeconds);
   registerAuditHook(app, ctx.audit);
   registerRequestTracking(app, ctx, config.nodeEnv === 'development' ? { summaryLine: { url: redactUrlToken } } : {});
 
@@ -160,7 +164,13 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   registerAssets(app, localStore);
   registerOpsRoutes(app, ctx, 'public');
 
-  app.get('/', { schema: { tags: ['system'], operationId: 'getStatus', summary: 'Is the API up?', response: { 200: Message } } }, async () => ({ success: true, message: 'API Working' }));
+  // the web app (plugins/web.ts): browsers asking for HTML get it at / and at its client-side routes
+  const web = registerWebApp(app, config);
+  registerClientConfig(app, config);
+  if (web.available) appFallback.handle = (request, reply) => (isAppNavigation(request) ? (web.sendIndex(reply), true) : false);
+  app.get('/', { schema: { tags: ['system'], operationId: 'getStatus', summary: 'Is the API up? (a browser asking for HTML gets the web app)', response: { 200: Message } } }, async (request, reply) =>
+    web.available && wantsHtml(request) ? web.sendIndex(reply) : (reply.header('vary', 'Accept'), { success: true, message: 'API Working' }),
+  );
 
   await app.register(
     async (user) => {

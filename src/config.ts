@@ -93,6 +93,8 @@ export interface Config {
   /** WEB_CONCURRENCY: worker processes sharing the port (node:cluster); PostgreSQL server only */
   webConcurrency: number;
   notifications: NotificationSettings;
+  /** WEB_DIR: the built web app (index.html + assets/) served at / and as the SPA fallback; absent folder: API only */
+  webDir: string;
 }
 
 export interface NotificationSettings {
@@ -479,6 +481,7 @@ export function loadConfig(env: Env = process.env): Config {
     smtpUrl: url(env, 'SMTP_URL', ['smtp:', 'smtps:'], 'smtp://user:password@smtp.example.com:587', true),
     mailFrom: emailAddress('MAIL_FROM', str(env, 'MAIL_FROM') ?? 'Prescripto <no-reply@prescripto.local>', true),
     webConcurrency: int(env, 'WEB_CONCURRENCY', 1, 1, 64),
+    webDir: path.resolve(str(env, 'WEB_DIR') ?? 'web/dist'),
     notifications: {
       worker: bool(env, 'NOTIFY_WORKER', nodeEnv !== 'test'),
       intervalMs: int(env, 'NOTIFY_INTERVAL_SECONDS', 5, 1, 3600) * 1000,

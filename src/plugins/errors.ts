@@ -100,7 +100,12 @@ declare module 'fastify' {
   }
 }
 
-export function registerErrorHandling(app: FastifyInstance, config: Config): void {
+/** Set once the web app is registered: answers a browser's deep link with the app instead of a 404. */
+export interface NotFoundFallback {
+  handle?: (request: FastifyRequest, reply: FastifyReply) => boolean;
+}
+
+export function registerErrorHandling(app: FastifyInstance, config: Config, fallback: NotFoundFallback = {}): void {
   const dev = config.nodeEnv === 'development';
 
   /** Sends a refusal; with LEGACY_ERROR_STATUS=200 as 200, serialized as is (the route's 200 schema would reject the envelope: a 500). */
@@ -112,6 +117,7 @@ export function registerErrorHandling(app: FastifyInstance, config: Config): voi
   };
 
   app.setNotFoundHandler((request, reply) => {
+    if (fallback.handle?.(request, reply)) return;
     refuse(request, reply, 404, { success: false, message: `Route ${request.method} ${request.url.split('?')[0]} not found` });
   });
 

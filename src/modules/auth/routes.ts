@@ -59,14 +59,15 @@ export function sessionRoutes(role: Role): FastifyPluginAsyncTypebox {
       schema: {
         tags,
         operationId: `logout${who}`,
-        summary: 'End this session (its access and refresh tokens stop working); with an expired access token, send { refreshToken }',
+        summary: 'End this session (its access and refresh tokens stop working), or with { everywhere: true } every session of the account; with an expired access token, send { refreshToken }',
         security,
         body: LogoutBody,
         response: { 200: Message },
       },
     }, async (request) => {
       const refreshToken = request.body?.refreshToken;
-      if (request.auth) await sessions.logout(request.auth, refreshToken);
+      if (request.auth && request.body?.everywhere) await sessions.revokeAccount(role, request.auth.id, 'logout-everywhere');
+      else if (request.auth) await sessions.logout(request.auth, refreshToken);
       else if (refreshToken) request.auditActor = { role, id: (await sessions.logoutWithRefresh(role, refreshToken)).accountId };
       else throw unauthorized();
       return { success: true, message: 'Logged out' };

@@ -6,7 +6,10 @@ const Secret = (description: string) => Type.String({ minLength: 1, maxLength: 2
 export const RefreshBody = Type.Object({ refreshToken: Secret('the refresh token from login or the last refresh') }, { additionalProperties: false });
 
 export const LogoutBody = Type.Object(
-  { refreshToken: Type.Optional(Secret('also end the session of this refresh token')) },
+  {
+    refreshToken: Type.Optional(Secret('also end the session of this refresh token')),
+    everywhere: Type.Optional(Type.Boolean({ description: 'end every session of the account (all devices), not only this one' })),
+  },
   { additionalProperties: false },
 );
 
