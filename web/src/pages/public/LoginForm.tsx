@@ -4,7 +4,7 @@ import { useState, type FormEvent } from 'react';
 import { Link, useLocation, useNavigate } from 'react-router';
 import type { Role } from '../../auth/store';
 import { login, requires2fa } from '../../auth/session';
-import { Button, ErrorMessage, Field } from '../../components/ui';
+import { Button, ErrorMessage, Field, Notice } from '../../components/ui';
 import { useI18n } from '../../i18n';
 import type { MessageKey } from '../../i18n/en';
 import { checkEmail } from '../../lib/validate';
@@ -16,6 +16,8 @@ export function LoginForm({ role, title }: { role: Role; title: MessageKey }) {
   const navigate = useNavigate();
   const location = useLocation();
   const from = (location.state as { from?: string } | null)?.from;
+  // a page that ended the session on purpose (a password change) says why here
+  const notice = (location.state as { notice?: MessageKey } | null)?.notice;
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [otp, setOtp] = useState('');
@@ -32,8 +34,8 @@ export function LoginForm({ role, title }: { role: Role; title: MessageKey }) {
     setBusy(true);
     setError(undefined);
     try {
-      await login(role, { email: email.trim(), password, ...(needOtp && otp ? { otp: otp.trim() } : {}) });
-      navigate(from ?? HOME[role], { replace: true });
+      const r = await login(role, { email: email.trim(), password, ...(needOtp && otp ? { otp: otp.trim() } : {}) });
+      navigate(r.mustChangePassword ? '/doctor/change-password' : (from ?? HOME[role]), { replace: true });
     } catch (err) {
       if (requires2fa(err) && !needOtp) setNeedOtp(true);
       else setError(err);
@@ -45,6 +47,7 @@ export function LoginForm({ role, title }: { role: Role; title: MessageKey }) {
   return (
     <section className="narrow">
       <h1>{t(title)}</h1>
+      {notice && <Notice tone="success">{t(notice)}</Notice>}
       <form onSubmit={submit} noValidate className="stack">
         <ErrorMessage error={error} />
         <Field label={t('auth.email')} type="email" name="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} error={errors.email && t(errors.email)} required />
