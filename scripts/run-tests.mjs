@@ -22,6 +22,12 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+// The browser tests load the built web app: build it first when its sources changed.
+if (files.some((f) => f.split(path.sep).includes('e2e'))) {
+  const web = spawnSync(process.execPath, ['scripts/build-web.mjs', '--if-stale'], { stdio: 'inherit' });
+  if (web.status !== 0) process.exit(web.status ?? 1);
+}
+
 const setup = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/test-setup.ts'], { stdio: 'inherit' });
 if (setup.status !== 0) process.exit(setup.status ?? 1);
 

@@ -1,0 +1,199 @@
+// End-to-end harness: a real server process on a fresh database with the local payment-gateway and
+// SMTP stand-ins, and headless Chromium driven by playwright-core. Every page a test checks is run
+// through axe-core (a serious or critical violation fails the test), screenshotted at phone (360 px)
+// and desktop width under test/artifacts/, and watched for Content-Security-Policy violations and
+// script errors. A machine without Chromium fails here with what to install: never a skip.
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { doctorFields, form, pngBytes } from '../helpers/app.js';
+import { CHILD_ADMIN, serverDatabase, startServer, type ServerDatabase, type ServerProcess } from '../helpers/server-process.js';
+import { startSmtp, type TestSmtp } from '../helpers/smtp.js';
+import { GatewayStub, RZP_KEY_ID, RZP_KEY_SECRET, STRIPE_KEY } from '../modules/payments/stub.js';
+
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const ARTIFACTS = path.resolve('test/artifacts');
+export const PHONE = { width: 360, height: 740 };
+export const DESKTOP = { width: 1280, height: 900 };
+
+const require = createRequire(import.meta.url);
+const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+/** Launches headless Chromium, or fails with what to install. */
+export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(
+      `The browser tests need Chromium, not found at ${CHROMIUM_PATH}. Install it with ` +
+        '`sudo apt-get update && sudo apt-get install -y chromium` (Debian/Ubuntu; .ci/run does this), ' +
+        'or point CHROMIUM_PATH at a Chromium or Chrome binary.',
+    );
+  }
+  // Playwright gives every launch a fresh, temporary profile (--user-data-dir), removed on close.
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-dev-shm-usage'],
+  });
+}
+
+export interface E2EOptions {
+  /** configure Razorpay and Stripe against the local stand-in (default true) */
+  gateways?: boolean;
+  env?: Record<string, string>;
+}
+
+export class E2E {
+  readonly problems: string[] = [];
+  private constructor(
+    readonly server: ServerProcess,
+    readonly db: ServerDatabase,
+    readonly stub: GatewayStub,
+    readonly smtp: TestSmtp,
+    readonly browser: Browser,
+    readonly name: string,
+  ) {}
+
+  get base(): string {
+    return this.server.base;
+  }
+
+  /** One server process (fresh database, stand-ins) and one browser for a test file. */
+  static async start(name: string, opts: E2EOptions = {}): Promise<E2E> {
+    const browser = await launchBrowser();
+    const stub = new GatewayStub();
+    const smtp = await startSmtp();
+    const db = await serverDatabase();
+    try {
+      assert.ok(existsSync('web/dist/index.html'), 'web/dist is missing: `npm test` builds it (scripts/build-web.mjs)');
+      const stubBase = await stub.start();
+      const gateways: Record<string, string> = opts.gateways === false ? {} : {
+        RAZORPAY_KEY_ID: RZP_KEY_ID,
+        RAZORPAY_KEY_SECRET: RZP_KEY_SECRET,
+        RAZORPAY_API_BASE: stubBase,
+        STRIPE_SECRET_KEY: STRIPE_KEY,
+        STRIPE_API_BASE: stubBase,
+      };
+      const server = await startServer({
+        ...db.env,
+        ...gateways,
+        SMTP_URL: smtp.url,
+        NOTIFY_INTERVAL_SECONDS: '1',
+        // a browser journey refreshes and logs in more often than the default per-IP budget allows
+        AUTH_RATE_LIMIT_IP_MAX: '10000',
+        RATE_LIMIT_MAX: '100000',
+        ALLOW_WEEKENDS: 'true',
+        WORKING_HOURS: '0-6 00:00-23:59',
+        MIN_NOTICE_MINUTES: '0',
+        ...opts.env,
+      });
+      mkdirSync(path.join(ARTIFACTS, name), { recursive: true });
+      return new E2E(server, db, stub, smtp, browser, name);
+    } catch (err) {
+      await browser.close();
+      await stub.stop();
+      await smtp.close();
+      await db.cleanup();
+      throw err;
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.browser?.close();
+    this.server?.proc.kill('SIGTERM');
+    await this.server?.exited;
+    await this.stub.stop();
+    await this.smtp.close();
+    await this.db.cleanup();
+  }
+
+  /** A new person: their own context (cookies, storage), the gateway stand-ins wired in. */
+  async person(viewport = DESKTOP): Promise<{ context: BrowserContext; page: Page }> {
+    const context = await this.browser.newContext({ viewport, baseURL: this.base, locale: 'en-IN', timezoneId: 'Asia/Kolkata' });
+    // Razorpay's checkout.js, as the stand-in: pays the order at the gateway stub and hands back the
+    // signed payment the way the real widget's handler receives it.
+    await context.exposeFunction('__razorpayStandIn', (orderId: string) => {
+      const payment = this.stub.payRazorpayOrder(orderId);
+      const signature = createHmac('sha256', RZP_KEY_SECRET).update(`${orderId}|${payment.id}`).digest('hex');
+      return { razorpay_order_id: orderId, razorpay_payment_id: payment.id, razorpay_signature: signature };
+    });
+    await context.route('https://checkout.razorpay.com/**', (route) =>
+      route.fulfill({
+        contentType: 'text/javascript',
+        body: `window.Razorpay = function (options) {
+          this.on = function () {};
+          this.open = function () { window.__razorpayStandIn(options.order_id).then(function (r) { options.handler(r); }); };
+        };`,
+      }),
+    );
+    // Stripe's hosted checkout page, as the stand-in: the session is paid and the browser sent back.
+    await context.route('https://checkout.stripe.test/**', (route) => {
+      const id = new URL(route.request().url()).pathname.split('/').pop()!;
+      const session = this.stub.payStripeSession(id);
+      return route.fulfill({ status: 302, headers: { location: String(session.success_url).replace('{CHECKOUT_SESSION_ID}', id) } });
+    });
+    const page = await context.newPage();
+    page.on('console', (msg) => {
+      if (/Content Security Policy|Refused to/i.test(msg.text())) this.problems.push(`CSP: ${msg.text()}`);
+    });
+    page.on('pageerror', (err) => this.problems.push(`script error: ${err.message}`));
+    return { context, page };
+  }
+
+  /**
+   * Checks the page as it is now: no serious/critical axe violation; screenshots at phone and desktop
+   * width (test/artifacts/<file>/<name>-360.png, -desktop.png).
+   */
+  async check(page: Page, name: string): Promise<void> {
+    await page.waitForLoadState('load');
+    await page.locator('[role="status"].loading').first().waitFor({ state: 'detached', timeout: 15_000 }).catch(() => undefined);
+    const hasAxe = await page.evaluate(() => typeof (window as unknown as { axe?: unknown }).axe === 'object');
+    // evaluated through the DevTools protocol, not a <script> tag: the page's CSP stays untouched
+    if (!hasAxe) await page.evaluate(AXE_SOURCE);
+    const violations = await page.evaluate(async () => {
+      const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] }> } }).axe;
+      const r = await axe.run(document, { resultTypes: ['violations'] });
+      return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+    });
+    const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    assert.deepEqual(bad, [], `axe: serious/critical violations on ${name} (${page.url()})`);
+    const size = page.viewportSize() ?? DESKTOP;
+    const dir = path.join(ARTIFACTS, this.name);
+    await page.setViewportSize(PHONE);
+    await page.screenshot({ path: path.join(dir, `${name}-360.png`), fullPage: true });
+    await page.setViewportSize(DESKTOP);
+    await page.screenshot({ path: path.join(dir, `${name}-desktop.png`), fullPage: true });
+    await page.setViewportSize(size);
+  }
+
+  /** No CSP violation or uncaught script error happened in any page so far. */
+  assertNoProblems(): void {
+    assert.deepEqual(this.problems, []);
+  }
+
+  // --- API shortcuts for setting the scene (the UI under test is the browser's) ---
+
+  async api<T = Record<string, unknown>>(method: string, url: string, body?: unknown, token?: string): Promise<T> {
+    const res = await fetch(`${this.base}${url}`, {
+      method,
+      headers: { ...(body && !(body instanceof FormData) ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: body instanceof FormData ? body : body ? JSON.stringify(body) : undefined,
+    });
+    const data = (await res.json()) as T & { success?: boolean; message?: string };
+    assert.ok(res.ok, `${method} ${url}: ${res.status} ${JSON.stringify(data)}`);
+    return data;
+  }
+
+  async adminToken(): Promise<string> {
+    return (await this.api<{ token: string }>('POST', '/api/admin/login', CHILD_ADMIN)).token;
+  }
+
+  /** A doctor added through the admin API, with a photo. */
+  async addDoctor(overrides: Record<string, string | number | object> = {}): Promise<{ id: string; name: string; email: string; password: string }> {
+    const fields = doctorFields(overrides);
+    const res = await this.api<{ doctor: { _id: string } }>('POST', '/api/admin/add-doctor', form(fields, { bytes: await pngBytes() }), await this.adminToken());
+    return { id: res.doctor._id, name: String(fields.name), email: String(fields.email), password: String(fields.password) };
+  }
+}
