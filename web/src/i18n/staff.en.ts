@@ -164,7 +164,7 @@ export const staffEn = {
   'admin.doctors.none': 'No doctor matches.',
   'admin.doctors.available': 'Available',
   'admin.doctors.welcome': 'Resend welcome email',
-  'admin.doctors.welcomeFor': 'Resend the welcome email to {name}',
+  'admin.doctors.welcomeFor': 'Resend welcome email to {name}',
   'admin.appts.title': 'All appointments',
   'admin.appts.cancel': 'Cancel',
   'admin.appts.cancelTitle': 'Cancel the appointment of {name} with {doctor}? Both are told; a payment is refunded.',

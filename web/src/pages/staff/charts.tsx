@@ -109,9 +109,9 @@ export function HBarChart({ title, labels, values, format = String, colour = '#3
       {labels.length === 0 ? (
         <p className="muted">{t('staff.chart.empty')}</p>
       ) : (
-        <ul className="hbars" role="img" aria-label={summary}>
+        <div className="hbars" role="img" aria-label={summary}>
           {labels.map((label, i) => (
-            <li key={label + i} aria-hidden="true">
+            <div key={label + i} className="hbar" aria-hidden="true">
               <span className="hbar-label">{label}</span>
               <span className="hbar-track">
                 <svg viewBox="0 0 100 10" preserveAspectRatio="none" className="hbar-svg">
@@ -119,9 +119,9 @@ export function HBarChart({ title, labels, values, format = String, colour = '#3
                 </svg>
               </span>
               <span className="hbar-value">{format(values[i])}</span>
-            </li>
+            </div>
           ))}
-        </ul>
+        </div>
       )}
       <DataTable caption={title} labels={labels} series={[{ key: 'v', label: title, colour }]} values={[values]} format={format} />
     </figure>
