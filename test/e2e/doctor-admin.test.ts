@@ -163,13 +163,13 @@ describe('doctor and admin journeys in the browser', () => {
     const order = await e.api<{ order: { id: string } }>('POST', '/api/user/payment-razorpay', { appointmentId }, patientToken);
     const paid = e.stub.payRazorpayOrder(order.order.id);
     await e.api('POST', '/api/user/verify-razorpay', { razorpay_order_id: order.order.id, razorpay_payment_id: paid.id, razorpay_signature: razorpayCheckoutSignature(order.order.id, paid.id) }, patientToken);
-    await row.getByText('Confirmed').waitFor();
+    await row.locator('.badge', { hasText: 'Confirmed' }).waitFor();
     await e.check(page, 'doctor-dashboard');
 
     await row.getByRole('button', { name: 'Complete' }).click();
     await row.getByLabel(/Note/).fill('Follow up in a month');
     await row.getByRole('button', { name: 'Yes, completed' }).click();
-    await page.locator(`tr[data-appointment="${appointmentId}"]`).first().getByText('Completed').waitFor();
+    await page.locator(`tr[data-appointment="${appointmentId}"]`).first().locator('.badge', { hasText: 'Completed' }).waitFor();
     const mine = await e.api<{ appointments: { _id: string; status: string }[] }>('GET', '/api/user/appointments', undefined, patientToken);
     assert.equal(mine.appointments.find((a) => a._id === appointmentId)?.status, 'completed');
   });
