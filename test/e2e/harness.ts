@@ -110,8 +110,14 @@ export class E2E {
   }
 
   /** A new person: their own context (cookies, storage), the gateway stand-ins wired in. */
-  async person(viewport = DESKTOP): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await this.browser.newContext({ viewport, baseURL: this.base, locale: 'en-IN', timezoneId: 'Asia/Kolkata' });
+  async person(opts: { viewport?: { width: number; height: number }; timezoneId?: string } = {}): Promise<{ context: BrowserContext; page: Page }> {
+    const context = await this.browser.newContext({
+      viewport: opts.viewport ?? DESKTOP,
+      baseURL: this.base,
+      locale: 'en-IN',
+      timezoneId: opts.timezoneId ?? 'Asia/Kolkata',
+      acceptDownloads: true,
+    });
     // Razorpay's checkout.js, as the stand-in: pays the order at the gateway stub and hands back the
     // signed payment the way the real widget's handler receives it.
     await context.exposeFunction('__razorpayStandIn', (orderId: string) => {

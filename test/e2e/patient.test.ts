@@ -1,18 +1,29 @@
 // A patient in a real browser: finds a doctor, registers, books a real free time, pays through the
 // gateway stand-ins, reschedules and cancels; the app survives reloads. axe-core checks every page.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import { E2E } from './harness.js';
+
+const PASSWORD = 'patient-pass-123';
+
+async function pickSlot(page: Page, dayIndex: number): Promise<void> {
+  await page.getByRole('group', { name: 'Day' }).getByRole('button').nth(dayIndex).click();
+  await page.locator('.slots button').first().click();
+}
 
 describe('patient journey in the browser', () => {
   let e: E2E;
+  let asha: { id: string; name: string };
+  const email = `asha.patient.${Date.now()}@example.com`;
   before(async () => {
     e = await E2E.start('patient');
   });
   after(async () => e?.stop());
 
   it('serves the app, lists doctors with search and filter, and loads deep links', async () => {
-    await e.addDoctor({ name: 'Dr. Asha Rao', speciality: 'Dermatologist', fees: 700 });
+    asha = await e.addDoctor({ name: 'Dr. Asha Rao', speciality: 'Dermatologist', fees: 700 });
     await e.addDoctor({ name: 'Dr. Vikram Shah', speciality: 'Cardiologist', fees: 900 });
     const { page, context } = await e.person();
     await page.goto('/');
@@ -38,6 +49,186 @@ describe('patient journey in the browser', () => {
     await page.goto('/login');
     await page.getByRole('heading', { name: 'Log in' }).waitFor();
     await e.check(page, 'login');
+    await context.close();
+    e.assertNoProblems();
+  });
+
+  it('registers on the way to booking, keeps the chosen time through a reload, books and pays with Razorpay and Stripe', async () => {
+    // a patient abroad: the doctor's times come with the patient's own
+    const { page, context } = await e.person({ timezoneId: 'Europe/London' });
+    await page.goto('/');
+    await page.getByRole('link', { name: /Dr\. Asha Rao/ }).click();
+    await page.getByRole('heading', { name: 'Dr. Asha Rao' }).waitFor();
+    await page.getByText('Times are in the doctor’s time zone (Asia/Kolkata)').waitFor();
+    await page.getByText(/Your time zone is Europe\/London/).waitFor();
+    await e.check(page, 'doctor');
+    await pickSlot(page, 2);
+    const chosenUrl = page.url();
+    assert.match(chosenUrl, /[?&]at=/, 'the chosen time is in the URL');
+    await page.getByRole('button', { name: 'Log in to book this time' }).click();
+    await page.getByRole('heading', { name: 'Log in' }).waitFor();
+    await page.getByRole('link', { name: 'New here? Create an account' }).click();
+    await page.getByRole('heading', { name: 'Create your account' }).waitFor();
+    // the server's rules, checked before sending; what was typed stays
+    await page.getByLabel('Full name').fill('Asha Patient');
+    await page.getByLabel('Email').fill('not-an-email');
+    await page.getByLabel('Password', { exact: true }).fill('short');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByText('Enter a valid email address.').waitFor();
+    await page.getByText('The password needs at least 8 characters.').waitFor();
+    assert.equal(await page.getByLabel('Full name').inputValue(), 'Asha Patient');
+    await e.check(page, 'register-errors');
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    // back on the doctor's page with the same time chosen, also after a reload
+    await page.waitForURL((u) => u.href === chosenUrl);
+    await page.reload();
+    const confirm = page.getByRole('button', { name: 'Confirm booking' });
+    await confirm.waitFor();
+    assert.equal(await page.getByRole('link', { name: 'My appointments' }).count(), 1, 'still signed in after the reload');
+    await confirm.click();
+    await page.getByText(/^Booked\./).waitFor();
+    const booking = e.stub.requests.length;
+    await e.check(page, 'booked');
+    await page.getByRole('button', { name: 'Pay online (Razorpay)' }).click();
+    await page.getByText(/Payment (verified|received|successful)/i).waitFor();
+    assert.ok(e.stub.find('POST', '/v1/orders').length >= 1, 'an order was created at the Razorpay stand-in');
+    assert.ok(e.stub.requests.length > booking);
+
+    // a second booking, paid by Stripe: out to the hosted page and back to /verify
+    await page.goto(`/doctors/${asha.id}`);
+    await pickSlot(page, 3);
+    await page.getByRole('button', { name: 'Confirm booking' }).click();
+    await page.getByRole('button', { name: 'Pay by card (Stripe)' }).click();
+    await page.waitForURL(/\/verify$/);
+    await page.getByText(/Payment (verified|received|successful)/i).waitFor();
+    await e.check(page, 'verify');
+    assert.equal(e.stub.find('POST', '/v1/checkout/sessions').length, 1);
+    const keys = e.stub.requests.filter((r) => r.idempotencyKey).length;
+    assert.ok(keys >= 0);
+
+    await page.getByRole('link', { name: 'My appointments' }).first().click();
+    await page.getByRole('heading', { name: 'My appointments' }).waitFor();
+    await page.locator('.appt').first().waitFor();
+    assert.equal(await page.locator('.badge', { hasText: 'Confirmed' }).count(), 2);
+    await e.check(page, 'appointments');
+    await context.close();
+    e.assertNoProblems();
+  });
+
+  it('reschedules, cancels with the refund shown first, downloads the receipt, and hears about changes live', async () => {
+    const { page, context } = await e.person();
+    await page.goto('/login');
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('heading', { name: 'My appointments' }).waitFor();
+    const cards = page.locator('.appt');
+    await cards.first().waitFor();
+    assert.equal(await cards.count(), 2);
+
+    // reschedule the first to another free time
+    const token = (await e.api<{ token: string }>('POST', '/api/user/login', { email, password: PASSWORD })).token;
+    const before = (await e.api<{ appointments: { _id: string; startsAt: string }[] }>('GET', '/api/user/appointments', undefined, token)).appointments;
+    await cards.first().getByRole('button', { name: 'Reschedule' }).click();
+    await cards.first().getByRole('group', { name: 'Day' }).getByRole('button').nth(5).click();
+    await cards.first().locator('.slots button').nth(1).click();
+    await e.check(page, 'reschedule');
+    await cards.first().getByRole('button', { name: /^Move to / }).click();
+    await page.getByText('Appointment moved.').waitFor();
+    const after = (await e.api<{ appointments: { _id: string; startsAt: string }[] }>('GET', '/api/user/appointments', undefined, token)).appointments;
+    assert.notDeepEqual(after.map((a) => a.startsAt).sort(), before.map((a) => a.startsAt).sort());
+
+    // receipt
+    const download = page.waitForEvent('download');
+    await cards.first().getByRole('button', { name: 'Receipt (PDF)' }).click();
+    const file = await (await download).path();
+    assert.equal(readFileSync(file).subarray(0, 5).toString(), '%PDF-');
+
+    // cancel: the policy's refund (paid, days ahead: all of it) shown before confirming
+    await cards.first().getByRole('button', { name: 'Cancel appointment' }).click();
+    await page.getByText('You will get a full refund of ₹700.').waitFor();
+    await e.check(page, 'cancel');
+    await page.getByLabel('Reason (optional)').fill('Feeling better');
+    await page.getByRole('button', { name: 'Yes, cancel it' }).click();
+    await page.getByText('Appointment cancelled.').waitFor();
+    await page.getByRole('tab', { name: /Past/ }).click();
+    await page.locator('.appt').filter({ hasText: 'Cancelled' }).first().waitFor();
+    await page.getByText(/Refund: ₹700/).waitFor();
+
+    // live: the admin cancels the other one; the header's unread count and the list follow
+    await page.getByRole('link', { name: 'Notifications' }).click();
+    await page.getByText('Live updates on').waitFor();
+    const count = await page.locator('.notif').count();
+    const other = after.find((a) => a._id !== before[0]?._id) ?? after[0];
+    const live = (await e.api<{ appointments: { _id: string; status: string }[] }>('GET', '/api/user/appointments', undefined, token)).appointments.find((a) => a.status === 'confirmed');
+    assert.ok(live && other);
+    await e.api('POST', '/api/admin/cancel-appointment', { appointmentId: live._id, reason: 'Doctor unavailable' }, await e.adminToken());
+    await page.waitForFunction((n) => document.querySelectorAll('.notif').length > n, count);
+    await e.check(page, 'notifications');
+    await context.close();
+    e.assertNoProblems();
+  });
+
+  it('edits the profile with a photo, resets a forgotten password from the email link, and logs out everywhere', async () => {
+    const { page, context } = await e.person({ viewport: { width: 360, height: 740 } });
+    await page.goto('/login');
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('heading', { name: 'My appointments' }).waitFor();
+    await page.goto('/profile');
+    await page.getByLabel('Phone').fill('9876543210');
+    await page.getByLabel('Photo').setInputFiles({ name: 'me.png', mimeType: 'image/png', buffer: Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex') });
+    await page.getByRole('button', { name: 'Save' }).click();
+    // an invalid picture: the server's message, and the typed phone kept
+    await page.getByRole('alert').waitFor();
+    assert.equal(await page.getByLabel('Phone').inputValue(), '9876543210');
+    const png = await (await import('../helpers/app.js')).pngBytes(80, 80);
+    await page.getByLabel('Photo').setInputFiles({ name: 'me.png', mimeType: 'image/png', buffer: png });
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Profile updated.').waitFor();
+    await e.check(page, 'profile');
+    const token = (await e.api<{ token: string }>('POST', '/api/user/login', { email, password: PASSWORD })).token;
+    const me = (await e.api<{ userData: { phone: string; image: string } }>('GET', '/api/user/get-profile', undefined, token)).userData;
+    assert.equal(me.phone, '9876543210');
+    assert.match(me.image, /\/uploads\//);
+
+    // log out everywhere: this browser and the API token both end
+    await page.goto('/security');
+    await e.check(page, 'security');
+    await page.getByRole('button', { name: 'Log out on every device' }).click();
+    await page.getByRole('heading', { name: 'Log in' }).waitFor();
+    const res = await fetch(`${e.base}/api/user/get-profile`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(res.status, 401);
+    await page.reload();
+    await page.getByRole('link', { name: 'Log in' }).first().waitFor();
+
+    // forgot password: the email's link opens the app's reset page
+    await page.getByRole('link', { name: 'Forgot password?' }).click();
+    await page.getByLabel('Email').fill(email);
+    const mails = e.smtp.received.length;
+    await page.getByRole('button', { name: 'Email me a reset link' }).click();
+    await page.getByText(/If an account exists/).waitFor();
+    await e.check(page, 'forgot');
+    await e.smtp.waitFor(mails + 1);
+    const mail = e.smtp.received.slice(mails).find((m) => m.rcpt.includes(email));
+    assert.ok(mail, 'reset email sent');
+    const link = /https?:\/\/[^\s"<>]+\/reset-password\?[^\s"<>]+/.exec(mail.mail.text ?? '')?.[0];
+    assert.ok(link && link.startsWith(`${e.base}/reset-password?`), `reset link points to the app: ${link}`);
+    await page.goto(link.replace(/&amp;/g, '&'));
+    await page.getByRole('heading', { name: 'Choose a new password' }).waitFor();
+    assert.equal(new URL(page.url()).search, '', 'the token left the address bar');
+    await page.getByLabel('New password').fill('a-new-password-456');
+    await page.getByRole('button', { name: 'Set password' }).click();
+    await page.getByText(/Password updated/).waitFor();
+    await e.check(page, 'reset');
+    await page.getByRole('link', { name: 'Log in' }).last().click();
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password', { exact: true }).fill('a-new-password-456');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('heading', { name: 'My appointments' }).waitFor();
     await context.close();
     e.assertNoProblems();
   });

@@ -43,11 +43,12 @@ export function Layout() {
             {s.status === 'signed-in' && s.role === 'patient' && (
               <>
                 <NavLink to="/appointments">{t('nav.appointments')}</NavLink>
-                <NavLink to="/notifications" aria-label={unread ? t('nav.notificationsUnread', { count: unread }) : undefined}>
+                <NavLink to="/notifications">
                   {t('nav.notifications')}
                   {unread > 0 && (
-                    <span className="count" aria-hidden="true">
+                    <span className="count">
                       {unread}
+                      <span className="visually-hidden"> {t('notif.unread')}</span>
                     </span>
                   )}
                 </NavLink>

@@ -25,7 +25,6 @@ export const en = {
   'nav.appointments': 'My appointments',
   'nav.profile': 'Profile',
   'nav.notifications': 'Notifications',
-  'nav.notificationsUnread': 'Notifications, {count} unread',
   'nav.security': 'Security',
   'nav.login': 'Log in',
   'nav.register': 'Create account',

@@ -25,7 +25,6 @@ export const hi: Record<MessageKey, string> = {
   'nav.appointments': 'मेरी अपॉइंटमेंट',
   'nav.profile': 'प्रोफ़ाइल',
   'nav.notifications': 'सूचनाएँ',
-  'nav.notificationsUnread': 'सूचनाएँ, {count} अपठित',
   'nav.security': 'सुरक्षा',
   'nav.login': 'लॉग इन',
   'nav.register': 'खाता बनाएँ',

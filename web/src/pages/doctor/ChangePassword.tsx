@@ -38,7 +38,7 @@ export default function ChangePassword({ first = false }: { first?: boolean }) {
       // area steps aside first, or its role guard would send the signed-out doctor to the login page
       // itself, without the notice.
       leaveArea();
-      navigate('/doctor/login', { replace: true, state: { notice: 'doctor.password.changed' } });
+      navigate('/doctor/login', { replace: true, state: { message: 'doctor.password.changed' } });
       session.signedOut();
     } catch (err) {
       setError(err);

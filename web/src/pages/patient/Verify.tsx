@@ -1,6 +1,75 @@
+// Where Stripe sends the patient back (/verify?success=…&appointmentId=…&session_id=…): the server
+// asks Stripe about the session; the query string is then removed from the address bar.
+import { useQueryClient } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
+import { Link } from 'react-router';
+import { api, unwrap } from '../../api/client';
+import { ErrorMessage, Notice, Spinner } from '../../components/ui';
 import { useI18n } from '../../i18n';
+
+const KEY = 'prescripto.verify';
+
+function takeParams(): { appointmentId?: string; sessionId?: string; success?: string } {
+  const q = new URLSearchParams(window.location.search);
+  if (q.has('appointmentId')) {
+    const v = { appointmentId: q.get('appointmentId') ?? undefined, sessionId: q.get('session_id') ?? undefined, success: q.get('success') ?? undefined };
+    sessionStorage.setItem(KEY, JSON.stringify(v));
+    window.history.replaceState(null, '', '/verify');
+    return v;
+  }
+  try {
+    return JSON.parse(sessionStorage.getItem(KEY) ?? '{}') as ReturnType<typeof takeParams>;
+  } catch {
+    return {};
+  }
+}
 
 export default function Verify() {
   const { t } = useI18n();
-  return <h1>{t('area.comingSoon')}</h1>;
+  const qc = useQueryClient();
+  const [params] = useState(takeParams);
+  const [state, setState] = useState<{ done?: string; error?: unknown; left?: boolean }>({});
+
+  useEffect(() => {
+    const { appointmentId, sessionId, success } = params;
+    if (!appointmentId) return;
+    if (success === 'false') {
+      setState({ left: true });
+      return;
+    }
+    let live = true;
+    void (async () => {
+      try {
+        const r = unwrap(await api.POST('/api/user/verify-stripe', { body: { appointmentId, ...(sessionId ? { session_id: sessionId } : {}), ...(success ? { success } : {}) } }));
+        sessionStorage.removeItem(KEY);
+        await qc.invalidateQueries({ queryKey: ['patient'] });
+        if (live) setState({ done: r.message || t('pay.done') });
+      } catch (err) {
+        if (live) setState({ error: err });
+      }
+    })();
+    return () => {
+      live = false;
+    };
+  }, [params, qc, t]);
+
+  return (
+    <section className="narrow stack">
+      <h1>{t('pay.title')}</h1>
+      {!params.appointmentId ? (
+        <ErrorMessage error={new Error(t('pay.failed'))} />
+      ) : state.left ? (
+        <Notice>{t('pay.cancelled')}</Notice>
+      ) : state.done ? (
+        <Notice tone="success">{state.done}</Notice>
+      ) : state.error ? (
+        <ErrorMessage error={state.error} />
+      ) : (
+        <Spinner label={t('pay.verifying')} />
+      )}
+      <p>
+        <Link to="/appointments">{t('nav.appointments')}</Link>
+      </p>
+    </section>
+  );
 }

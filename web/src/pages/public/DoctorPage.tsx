@@ -1,6 +1,168 @@
+// A doctor's page: profile from the (cached) doctor list, real free times, and booking in one
+// screen. The chosen day and time live in the URL (?day=&at=), so a reload, or a detour through
+// login or registration, keeps them; the booking's Idempotency-Key is kept in sessionStorage per
+// choice, so a retry after a lost answer cannot book twice.
+import { useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Link, useLocation, useNavigate, useParams, useSearchParams } from 'react-router';
+import { api, idempotencyKey, unwrap } from '../../api/client';
+import { useSession } from '../../auth/session';
+import { PayPanel } from '../../components/PayPanel';
+import { SlotPicker, useSlots, type Slot } from '../../components/SlotPicker';
+import { Button, ErrorMessage, Notice, Spinner } from '../../components/ui';
 import { useI18n } from '../../i18n';
+import { useClientConfig, useDoctors, type Appointment } from '../../lib/queries';
+import { NotFound } from './NotFound';
+
+function bookingKey(docId: string, startsAt: string): string {
+  const name = `prescripto.booking.${docId}.${startsAt}`;
+  let key = sessionStorage.getItem(name);
+  if (!key) {
+    key = idempotencyKey();
+    sessionStorage.setItem(name, key);
+  }
+  return key;
+}
 
 export default function DoctorPage() {
-  const { t } = useI18n();
-  return <h1>{t('area.comingSoon')}</h1>;
+  const { docId = '' } = useParams();
+  const { t, money, date, time } = useI18n();
+  const doctors = useDoctors();
+  const cfg = useClientConfig();
+  const s = useSession();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const qc = useQueryClient();
+  const [params, setParams] = useSearchParams();
+  const [booked, setBooked] = useState<Appointment>();
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const doctor = doctors.data?.find((d) => d._id === docId);
+  const slots = useSlots(docId, doctor?.timeZone ?? 'UTC');
+
+  if (doctors.isPending) return <Spinner />;
+  if (doctors.error) return <ErrorMessage error={doctors.error} onRetry={() => void doctors.refetch()} />;
+  if (!doctor) return <NotFound />;
+
+  const currency = cfg.data?.currency ?? 'INR';
+  const at = params.get('at') ?? undefined;
+  const chosen: Slot | undefined = slots.data?.find((x) => x.startsAt === at);
+  const setParam = (next: Record<string, string | undefined>) => {
+    const p = new URLSearchParams(params);
+    for (const [k, v] of Object.entries(next)) {
+      if (v) p.set(k, v);
+      else p.delete(k);
+    }
+    setParams(p, { replace: true });
+  };
+
+  const book = async () => {
+    if (!chosen) return;
+    if (s.status !== 'signed-in' || s.role !== 'patient') {
+      navigate('/login', { state: { from: location.pathname + location.search } });
+      return;
+    }
+    setBusy(true);
+    setError(undefined);
+    try {
+      const res = unwrap(
+        await api.POST('/api/user/book-appointment', {
+          body: { docId, slotDate: chosen.slotDate, slotTime: chosen.slotTime },
+          headers: { 'Idempotency-Key': bookingKey(docId, chosen.startsAt) },
+        }),
+      );
+      sessionStorage.removeItem(`prescripto.booking.${docId}.${chosen.startsAt}`);
+      setBooked(res.appointment);
+      setParam({ at: undefined });
+      await qc.invalidateQueries({ queryKey: ['patient'] });
+      await qc.invalidateQueries({ queryKey: ['slots', docId] });
+    } catch (err) {
+      setError(err);
+      void slots.refetch();
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <article className="stack">
+      <div className="doctor-head">
+        <img src={doctor.image} alt={t('doctor.photo', { name: doctor.name })} width="160" height="160" className="avatar" />
+        <div>
+          <h1>{doctor.name}</h1>
+          <p className="muted">
+            {doctor.speciality} · {doctor.degree} · {t('doctor.experience', { years: doctor.experience })}
+          </p>
+          <p>
+            {t('doctor.fee')}: <strong>{money(doctor.fees, currency)}</strong>
+          </p>
+          <p className={doctor.available ? 'available' : 'unavailable'}>
+            <span className="dot" aria-hidden="true" />
+            {doctor.available ? t('doctor.available') : t('doctor.unavailable')}
+          </p>
+        </div>
+      </div>
+      {doctor.about && (
+        <section>
+          <h2>{t('doctor.about')}</h2>
+          <p>{doctor.about}</p>
+        </section>
+      )}
+      <section>
+        <h2>{t('doctor.address')}</h2>
+        <p>
+          {doctor.address.line1}
+          {doctor.address.line2 && (
+            <>
+              <br />
+              {doctor.address.line2}
+            </>
+          )}
+        </p>
+      </section>
+      <section aria-labelledby="slots-title" className="stack">
+        <h2 id="slots-title">{t('slots.title')}</h2>
+        {booked ? (
+          <div className="stack">
+            <Notice tone="success">{t('slots.booked', { date: date(booked.startsAt, { weekday: true }), time: time(booked.startsAt) })}</Notice>
+            {!booked.payment && (
+              <>
+                {cfg.data?.paymentRequired && <p>{t('pay.required', { minutes: cfg.data.paymentWindowMinutes })}</p>}
+                <PayPanel appointmentId={booked._id} />
+              </>
+            )}
+            <p>
+              <Link to="/appointments">{t('nav.appointments')}</Link>
+            </p>
+          </div>
+        ) : !doctor.available ? (
+          <p>{t('slots.unavailableDoctor')}</p>
+        ) : (
+          <>
+            <SlotPicker
+              docId={docId}
+              timeZone={doctor.timeZone}
+              day={params.get('day') ?? undefined}
+              chosen={at}
+              onDay={(day) => setParam({ day, at: undefined })}
+              onChoose={(slot) => setParam({ day: slot.slotDate, at: slot.startsAt })}
+            />
+            <ErrorMessage error={error} />
+            {chosen && (
+              <div className="stack">
+                <p aria-live="polite">
+                  <strong>{t('slots.chosen', { date: date(chosen.startsAt, { timeZone: doctor.timeZone, weekday: true }), time: time(chosen.startsAt, doctor.timeZone) })}</strong>
+                </p>
+                <div>
+                  <Button onClick={book} busy={busy}>
+                    {s.status === 'signed-in' && s.role === 'patient' ? t('slots.confirm') : t('slots.loginToBook')}
+                  </Button>
+                </div>
+              </div>
+            )}
+          </>
+        )}
+      </section>
+    </article>
+  );
 }

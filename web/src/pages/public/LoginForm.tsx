@@ -16,8 +16,7 @@ export function LoginForm({ role, title }: { role: Role; title: MessageKey }) {
   const navigate = useNavigate();
   const location = useLocation();
   const from = (location.state as { from?: string } | null)?.from;
-  // a page that ended the session on purpose (a password change) says why here
-  const notice = (location.state as { notice?: MessageKey } | null)?.notice;
+  const notice = (location.state as { message?: MessageKey } | null)?.message;
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [otp, setOtp] = useState('');
@@ -47,8 +46,8 @@ export function LoginForm({ role, title }: { role: Role; title: MessageKey }) {
   return (
     <section className="narrow">
       <h1>{t(title)}</h1>
-      {notice && <Notice tone="success">{t(notice)}</Notice>}
       <form onSubmit={submit} noValidate className="stack">
+        {notice && <Notice>{t(notice)}</Notice>}
         <ErrorMessage error={error} />
         <Field label={t('auth.email')} type="email" name="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} error={errors.email && t(errors.email)} required />
         <Field
