@@ -118,6 +118,8 @@ export const staffEn = {
   'doctor.reports.visits': 'Appointments',
   'doctor.reports.lastVisit': 'Last visit',
   'doctor.reports.billed': 'Billed',
+  'doctor.reports.csvEarnings': 'Download earnings as CSV',
+  'doctor.reports.csvPatients': 'Download patients as CSV',
   'doctor.password.title': 'Change your password',
   'doctor.password.lead': 'After the change you are logged out everywhere and log in again with the new password.',
   'doctor.password.firstTitle': 'Choose your own password',

@@ -120,6 +120,8 @@ export const staffHi: Record<StaffKey, string> = {
   'doctor.reports.visits': 'अपॉइंटमेंट',
   'doctor.reports.lastVisit': 'पिछली मुलाक़ात',
   'doctor.reports.billed': 'बिल की गई राशि',
+  'doctor.reports.csvEarnings': 'कमाई CSV में डाउनलोड करें',
+  'doctor.reports.csvPatients': 'मरीज़ CSV में डाउनलोड करें',
   'doctor.password.title': 'अपना पासवर्ड बदलें',
   'doctor.password.lead': 'बदलने के बाद आप हर जगह से लॉग आउट हो जाएँगे और नए पासवर्ड से फिर लॉग इन करेंगे।',
   'doctor.password.firstTitle': 'अपना पासवर्ड चुनें',

@@ -51,7 +51,7 @@ export default function Reports({ profile }: { profile: DoctorProfile }) {
           />
         </div>
       )}
-      <CsvButton path="/api/doctor/reports/earnings" query={query} filename={`earnings-${range.from}-${range.to}.csv`} />
+      <CsvButton path="/api/doctor/reports/earnings" query={query} filename={`earnings-${range.from}-${range.to}.csv`} label={t('doctor.reports.csvEarnings')} />
 
       <h2>{t('doctor.reports.patients')}</h2>
       {patients.isPending ? (
@@ -89,7 +89,7 @@ export default function Reports({ profile }: { profile: DoctorProfile }) {
           </table>
         </div>
       )}
-      <CsvButton path="/api/doctor/reports/patients" query={query} filename={`patients-${range.from}-${range.to}.csv`} />
+      <CsvButton path="/api/doctor/reports/patients" query={query} filename={`patients-${range.from}-${range.to}.csv`} label={t('doctor.reports.csvPatients')} />
     </section>
   );
 }
