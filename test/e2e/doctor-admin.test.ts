@@ -202,14 +202,14 @@ describe('doctor and admin journeys in the browser', () => {
     // may have started meanwhile)
     slots = await freeSlots();
     let booked = 0;
-    let lastEnd = '';
+    let next = 0;
     for (const s of slots.slice(2)) {
       if (booked === 22) break;
-      // free times may overlap (a new one every interval, each as long as the slot length): take only
-      // those starting after the last booked one ends
-      if (s.startsAt < lastEnd) continue;
+      // a booking also holds the doctor's pause after it (15 minutes by default): take only free
+      // times starting well after the last booked one ends
+      if (Date.parse(s.startsAt) < next) continue;
       await book(s);
-      lastEnd = s.endsAt;
+      next = Date.parse(s.endsAt) + 30 * 60_000;
       booked++;
     }
     assert.equal(booked, 22);
