@@ -1,6 +1,7 @@
 // `npm test`: node's test runner over every test/**/*.test.ts (listed explicitly: a quoted glob or a
 // bare directory would run 0 tests and still exit 0), after building the template database once.
-// Fails when no test ran. Arguments narrow the run: `npm test -- booking` runs files matching "booking".
+// Fails when no test ran. The browser tests (test/e2e) run last, one file at a time, with a 15-minute
+// limit per file. Arguments narrow the run: `npm test -- booking` runs files matching "booking".
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -32,23 +33,43 @@ const setup = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/test-setu
 if (setup.status !== 0) process.exit(setup.status ?? 1);
 
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
-const child = spawn(
-  process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=300000', '--test-reporter=spec', ...files],
-  { stdio: ['inherit', 'pipe', 'inherit'], env: { ...process.env, NODE_ENV: 'test' } },
-);
-let tail = '';
-child.stdout.on('data', (chunk) => {
-  process.stdout.write(chunk);
-  tail = (tail + chunk.toString()).slice(-4000);
-});
-child.on('close', (code) => {
-  const tests = Number(/ℹ tests (\d+)/.exec(tail)?.[1] ?? 0);
-  const db = process.env.DATABASE_URL ? 'PostgreSQL server' : 'embedded PGlite';
-  if (tests === 0) {
-    console.error(`no tests ran (${db}): failing`);
-    process.exit(1);
-  }
-  console.log(`${files.length} test files on ${db}`);
-  process.exit(code ?? 1);
-});
+const db = process.env.DATABASE_URL ? 'PostgreSQL server' : 'embedded PGlite';
+
+/** One `node --test` run; resolves with its exit code and its summary counts. */
+function run(list, args) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--test', ...args, '--test-reporter=spec', ...list], {
+      stdio: ['inherit', 'pipe', 'inherit'],
+      env: { ...process.env, NODE_ENV: 'test' },
+    });
+    let tail = '';
+    child.stdout.on('data', (chunk) => {
+      process.stdout.write(chunk);
+      tail = (tail + chunk.toString()).slice(-4000);
+    });
+    child.on('close', (code) => {
+      const count = (name) => Number(new RegExp(`ℹ ${name} (\\d+)`).exec(tail)?.[1] ?? 0);
+      resolve({ code: code ?? 1, tests: count('tests'), pass: count('pass'), fail: count('fail') });
+    });
+  });
+}
+
+// Browser tests (test/e2e) run after the others, one file at a time, with a longer per-file limit: each
+// file drives a real server and Chromium through whole journeys, minutes on a busy machine.
+const isE2e = (f) => f.split(path.sep).includes('e2e');
+const plain = files.filter((f) => !isE2e(f));
+const e2e = files.filter(isE2e);
+const results = [];
+if (plain.length) results.push(await run(plain, [`--test-concurrency=${concurrency}`, '--test-timeout=300000']));
+if (e2e.length) results.push(await run(e2e, ['--test-concurrency=1', '--test-timeout=900000']));
+const tests = results.reduce((n, r) => n + r.tests, 0);
+if (tests === 0) {
+  console.error(`no tests ran (${db}): failing`);
+  process.exit(1);
+}
+if (results.length > 1) {
+  const sum = (k) => results.reduce((n, r) => n + r[k], 0);
+  console.log(`all runs: ${tests} tests, ${sum('pass')} passed, ${sum('fail')} failed`);
+}
+console.log(`${files.length} test files on ${db}`);
+process.exit(results.find((r) => r.code !== 0)?.code ?? 0);

@@ -174,6 +174,16 @@ export class E2E {
     await page.setViewportSize(size);
   }
 
+  /** Waits for `text` on the page; on timeout the error shows what the page said instead. */
+  async see(page: Page, text: string | RegExp, timeout = 30_000): Promise<void> {
+    try {
+      await page.getByText(text).first().waitFor({ timeout });
+    } catch (err) {
+      const shown = await page.locator('main').innerText().catch(() => '(no main)');
+      throw new Error(`"${String(text)}" not shown on ${page.url()}; the page says:\n${shown}\n${(err as Error).message}`);
+    }
+  }
+
   /** No CSP violation or uncaught script error happened in any page so far. */
   assertNoProblems(): void {
     assert.deepEqual(this.problems, []);

@@ -3,6 +3,7 @@
 // pages under /admin/* (pages/doctor/routes.tsx and pages/admin/routes.tsx).
 import { createBrowserRouter, type RouteObject } from 'react-router';
 import { Layout, RequireRole } from './components/Layout';
+import { Spinner } from './components/ui';
 import { Home } from './pages/public/Home';
 import { NotFound } from './pages/public/NotFound';
 
@@ -22,6 +23,7 @@ const patient = (load: () => Promise<{ default: React.ComponentType }>) => async
 export const routes: RouteObject[] = [
   {
     element: <Layout />,
+    hydrateFallbackElement: <Spinner />,
     children: [
       { index: true, element: <Home /> },
       { path: 'doctors/:docId', lazy: lazyPage(() => import('./pages/public/DoctorPage')) },
