@@ -25,10 +25,14 @@ async function postJson(path: string, body: unknown, headers: Record<string, str
   return data;
 }
 
-/** Logs in; a 401 with `x-2fa-required` means the account needs a code (ApiError.headers tells). */
-export async function login(role: Role, credentials: { email: string; password: string; otp?: string }): Promise<void> {
+/**
+ * Logs in; a 401 with `x-2fa-required` means the account needs a code (ApiError.headers tells).
+ * `mustChangePassword`: a doctor signed in with the admin's temporary password and must choose their own.
+ */
+export async function login(role: Role, credentials: { email: string; password: string; otp?: string }): Promise<{ mustChangePassword: boolean }> {
   const data = await postJson(`${PREFIX[role]}/login`, credentials);
   session.signedIn(role, String(data.token));
+  return { mustChangePassword: data.mustChangePassword === true };
 }
 
 export async function register(body: { name: string; email: string; password: string }): Promise<void> {

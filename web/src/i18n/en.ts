@@ -1,5 +1,7 @@
 // The English catalogue: every text the app shows. hi.ts must have every key (the compiler checks).
 // `{name}` placeholders are filled by t(key, { name }).
+import { staffEn } from './staff.en';
+
 export const en = {
   'app.name': 'Prescripto',
   'app.skip': 'Skip to content',
@@ -178,6 +180,7 @@ export const en = {
   'area.doctor': 'Doctor area',
   'area.admin': 'Administration',
   'area.comingSoon': 'This part of the app is being built.',
+  ...staffEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,5 +1,6 @@
 // हिन्दी catalogue: the same keys as en.ts (the type makes a missing key a compile error).
 import type { MessageKey } from './en';
+import { staffHi } from './staff.hi';
 
 export const hi: Record<MessageKey, string> = {
   'app.name': 'प्रिस्क्रिप्टो',
@@ -179,4 +180,5 @@ export const hi: Record<MessageKey, string> = {
   'area.doctor': 'डॉक्टर क्षेत्र',
   'area.admin': 'प्रशासन',
   'area.comingSoon': 'ऐप का यह हिस्सा बन रहा है।',
+  ...staffHi,
 };

@@ -1,27 +1,63 @@
-// The admin area: every /admin/* page. Add routes to the <Routes> below (paths relative to /admin/),
-// each page a component in this folder; RequireRole keeps other roles out.
+// The admin area: every /admin/* page (paths relative to /admin/); RequireRole keeps other roles out.
+// One live stream for the area refreshes the admin's data when any appointment changes.
+import { useQueryClient } from '@tanstack/react-query';
+import { useEffect } from 'react';
 import { Route, Routes } from 'react-router';
 import { RequireRole } from '../../components/Layout';
 import { useI18n } from '../../i18n';
+import { live } from '../../lib/live';
 import { NotFound } from '../public/NotFound';
+import { AreaNav } from '../staff/AreaNav';
+import '../staff/staff.css';
+import AddDoctor from './AddDoctor';
+import Appointments from './Appointments';
+import AuditLog from './AuditLog';
+import Dashboard from './Dashboard';
+import Doctors from './Doctors';
+import Reports from './Reports';
+import { adminKeys } from './queries';
 
-function Dashboard() {
+function AdminPages() {
   const { t } = useI18n();
+  const qc = useQueryClient();
+  useEffect(() => {
+    live.start('admin');
+    const off = live.subscribe(() => void qc.invalidateQueries({ queryKey: adminKeys.all }));
+    return () => {
+      off();
+      live.stop();
+    };
+  }, [qc]);
   return (
-    <section>
-      <h1>{t('area.admin')}</h1>
-      <p>{t('area.comingSoon')}</p>
-    </section>
+    <>
+      <AreaNav
+        label={t('admin.nav.label')}
+        links={[
+          { to: '/admin', label: t('admin.nav.dashboard'), end: true },
+          { to: '/admin/appointments', label: t('admin.nav.appointments') },
+          { to: '/admin/doctors', label: t('admin.nav.doctors') },
+          { to: '/admin/add-doctor', label: t('admin.nav.addDoctor') },
+          { to: '/admin/reports', label: t('admin.nav.reports') },
+          { to: '/admin/audit-log', label: t('admin.nav.audit') },
+        ]}
+      />
+      <Routes>
+        <Route index element={<Dashboard />} />
+        <Route path="appointments" element={<Appointments />} />
+        <Route path="doctors" element={<Doctors />} />
+        <Route path="add-doctor" element={<AddDoctor />} />
+        <Route path="reports" element={<Reports />} />
+        <Route path="audit-log" element={<AuditLog />} />
+        <Route path="*" element={<NotFound />} />
+      </Routes>
+    </>
   );
 }
 
 export function AdminArea() {
   return (
     <RequireRole role="admin">
-      <Routes>
-        <Route index element={<Dashboard />} />
-        <Route path="*" element={<NotFound />} />
-      </Routes>
+      <AdminPages />
     </RequireRole>
   );
 }

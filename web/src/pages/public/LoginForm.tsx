@@ -33,8 +33,8 @@ export function LoginForm({ role, title }: { role: Role; title: MessageKey }) {
     setBusy(true);
     setError(undefined);
     try {
-      await login(role, { email: email.trim(), password, ...(needOtp && otp ? { otp: otp.trim() } : {}) });
-      navigate(from ?? HOME[role], { replace: true });
+      const r = await login(role, { email: email.trim(), password, ...(needOtp && otp ? { otp: otp.trim() } : {}) });
+      navigate(r.mustChangePassword ? '/doctor/change-password' : (from ?? HOME[role]), { replace: true });
     } catch (err) {
       if (requires2fa(err) && !needOtp) setNeedOtp(true);
       else setError(err);
