@@ -45,6 +45,16 @@ export function unwrap<T>(result: { data?: T; error?: unknown; response: Respons
   throw new ApiError(message, result.response.status, result.response.headers);
 }
 
+/**
+ * unwrap for operations that can also answer a non-JSON form (reports: `format=csv`): asked without
+ * that format they answer JSON, and anything else is a broken answer.
+ */
+export function unwrapJson<T>(result: { data?: T; error?: unknown; response: Response }): Exclude<T, string> {
+  const data = unwrap(result);
+  if (typeof data === 'string') throw new ApiError('The server answered in an unexpected format', result.response.status, result.response.headers);
+  return data as Exclude<T, string>;
+}
+
 /** A fresh key per logical attempt: the server runs a retried booking or payment creation once. */
 export function idempotencyKey(): string {
   return crypto.randomUUID();

@@ -2693,7 +2693,7 @@ export interface operations {
                      * Format: binary
                      * @description JPEG, PNG or WebP picture (UPLOAD_MAX_BYTES, default 5 MB)
                      */
-                    image?: string;
+                    image?: Blob;
                 };
             };
         };
@@ -4724,7 +4724,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/pdf": string;
+                    "application/pdf": Blob;
                 };
             };
             /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
@@ -5704,7 +5704,7 @@ export interface operations {
                      * Format: binary
                      * @description JPEG, PNG or WebP picture (UPLOAD_MAX_BYTES, default 5 MB)
                      */
-                    image?: string;
+                    image?: Blob;
                 };
             };
         };
@@ -9045,7 +9045,7 @@ export interface operations {
                      * Format: binary
                      * @description JPEG, PNG or WebP picture (UPLOAD_MAX_BYTES, default 5 MB)
                      */
-                    image: string;
+                    image: Blob;
                 };
             };
         };

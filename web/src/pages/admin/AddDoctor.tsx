@@ -56,6 +56,7 @@ export default function AddDoctor() {
       setError(new Error(t('validation.formHasErrors')));
       return;
     }
+    if (!image) return; // refused above: the photo is required
     setBusy(true);
     setError(undefined);
     const body: AddBody = {
@@ -68,9 +69,10 @@ export default function AddDoctor() {
       about: form.about.trim(),
       fees: Number(form.fees.trim()),
       address: { line1: form.line1.trim(), line2: form.line2.trim() },
+      image,
     };
     try {
-      const r = unwrap(await api.POST('/api/admin/add-doctor', { body, bodySerializer: (b: AddBody) => toFormData(b, image) }));
+      const r = unwrap(await api.POST('/api/admin/add-doctor', { body, bodySerializer: (b: AddBody) => toFormData(b) }));
       setAdded({ name: r.doctor.name, message: r.message });
       setForm(EMPTY);
       setImage(undefined);

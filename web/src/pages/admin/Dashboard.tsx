@@ -2,7 +2,7 @@
 // days: bookings over time by status, revenue over time, appointments by status and by speciality.
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
-import { api, unwrap } from '../../api/client';
+import { api, unwrap, unwrapJson } from '../../api/client';
 import { ErrorMessage, Spinner } from '../../components/ui';
 import { useI18n } from '../../i18n';
 import { useClientConfig } from '../../lib/queries';
@@ -23,9 +23,9 @@ export default function Dashboard() {
   const query = { from: addDays(to, -29), to, interval: 'day' as const };
   const label = usePeriodLabel('day');
   const dash = useQuery({ queryKey: adminKeys.dashboard, queryFn: async () => unwrap(await api.GET('/api/admin/dashboard')).dashData });
-  const bookings = useQuery({ queryKey: ['admin', 'reports', 'appointments', query], queryFn: async () => unwrap(await api.GET('/api/admin/reports/appointments', { params: { query } })) });
-  const revenue = useQuery({ queryKey: ['admin', 'reports', 'revenue', query], queryFn: async () => unwrap(await api.GET('/api/admin/reports/revenue', { params: { query } })) });
-  const specialities = useQuery({ queryKey: ['admin', 'reports', 'specialities', query], queryFn: async () => unwrap(await api.GET('/api/admin/reports/specialities', { params: { query } })) });
+  const bookings = useQuery({ queryKey: ['admin', 'reports', 'appointments', query], queryFn: async () => unwrapJson(await api.GET('/api/admin/reports/appointments', { params: { query } })) });
+  const revenue = useQuery({ queryKey: ['admin', 'reports', 'revenue', query], queryFn: async () => unwrapJson(await api.GET('/api/admin/reports/revenue', { params: { query } })) });
+  const specialities = useQuery({ queryKey: ['admin', 'reports', 'specialities', query], queryFn: async () => unwrapJson(await api.GET('/api/admin/reports/specialities', { params: { query } })) });
 
   return (
     <section>

@@ -2,7 +2,7 @@
 // download the same rows as CSV from the server.
 import { useQuery } from '@tanstack/react-query';
 import { useSearchParams } from 'react-router';
-import { api, unwrap } from '../../api/client';
+import { api, unwrapJson } from '../../api/client';
 import { ErrorMessage, Select, Spinner } from '../../components/ui';
 import { useI18n } from '../../i18n';
 import type { MessageKey } from '../../i18n/en';
@@ -23,17 +23,17 @@ async function fetchReport(name: ReportName, query: { from: string; to: string; 
   const params = { query };
   switch (name) {
     case 'revenue':
-      return unwrap(await api.GET('/api/admin/reports/revenue', { params: { query: { ...query, groupBy } } }));
+      return unwrapJson(await api.GET('/api/admin/reports/revenue', { params: { query: { ...query, groupBy } } }));
     case 'appointments':
-      return unwrap(await api.GET('/api/admin/reports/appointments', { params }));
+      return unwrapJson(await api.GET('/api/admin/reports/appointments', { params }));
     case 'specialities':
-      return unwrap(await api.GET('/api/admin/reports/specialities', { params }));
+      return unwrapJson(await api.GET('/api/admin/reports/specialities', { params }));
     case 'utilization':
-      return unwrap(await api.GET('/api/admin/reports/utilization', { params }));
+      return unwrapJson(await api.GET('/api/admin/reports/utilization', { params }));
     case 'registrations':
-      return unwrap(await api.GET('/api/admin/reports/registrations', { params }));
+      return unwrapJson(await api.GET('/api/admin/reports/registrations', { params }));
     case 'cancellations':
-      return unwrap(await api.GET('/api/admin/reports/cancellations', { params }));
+      return unwrapJson(await api.GET('/api/admin/reports/cancellations', { params }));
   }
 }
 

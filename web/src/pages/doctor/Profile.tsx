@@ -23,7 +23,8 @@ export function toFormData(fields: object, image?: File): FormData {
   const fd = new FormData();
   for (const [k, v] of Object.entries(fields)) {
     if (v === undefined) continue;
-    fd.append(k, typeof v === 'object' ? JSON.stringify(v) : String(v));
+    if (v instanceof Blob) fd.append(k, v);
+    else fd.append(k, typeof v === 'object' ? JSON.stringify(v) : String(v));
   }
   if (image) fd.append('image', image);
   return fd;

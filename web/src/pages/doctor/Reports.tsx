@@ -1,7 +1,7 @@
 // The doctor's reports: appointments and earnings per period (chart and table), and the patients seen
 // in the range; both downloadable as CSV.
 import { useQuery } from '@tanstack/react-query';
-import { api, unwrap } from '../../api/client';
+import { api, unwrapJson } from '../../api/client';
 import { ErrorMessage, Spinner } from '../../components/ui';
 import { useI18n } from '../../i18n';
 import { useClientConfig } from '../../lib/queries';
@@ -17,8 +17,8 @@ export default function Reports({ profile }: { profile: DoctorProfile }) {
   const range = useRange({ days: 180, interval: 'month' });
   const label = usePeriodLabel(range.interval);
   const query = { from: range.from, to: range.to, interval: range.interval, tz: profile.timeZone };
-  const earnings = useQuery({ queryKey: ['doctor', 'reports', 'earnings', query], queryFn: async () => unwrap(await api.GET('/api/doctor/reports/earnings', { params: { query } })) });
-  const patients = useQuery({ queryKey: ['doctor', 'reports', 'patients', query], queryFn: async () => unwrap(await api.GET('/api/doctor/reports/patients', { params: { query } })) });
+  const earnings = useQuery({ queryKey: ['doctor', 'reports', 'earnings', query], queryFn: async () => unwrapJson(await api.GET('/api/doctor/reports/earnings', { params: { query } })) });
+  const patients = useQuery({ queryKey: ['doctor', 'reports', 'patients', query], queryFn: async () => unwrapJson(await api.GET('/api/doctor/reports/patients', { params: { query } })) });
   const rows = earnings.data?.rows ?? [];
   const fmt = (n: number) => money(n, currency);
 
