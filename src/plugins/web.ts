@@ -146,6 +146,7 @@ export function registerClientConfig(app: FastifyInstance, config: Config): void
   app.get('/api/client-config', {
     schema: {
       tags: ['system'],
+      operationId: 'getClientConfig',
       summary: 'Public settings a client needs: currency, configured payment gateways, whether payment is required',
       response: {
         200: Type.Object({

@@ -79,61 +79,7 @@ export interface paths {
          *
          *     Public: no token needed.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            success: boolean;
-                            currency: string;
-                            paymentRequired: boolean;
-                            paymentWindowMinutes: number;
-                            gateways: {
-                                razorpay: boolean;
-                                stripe: boolean;
-                            };
-                        };
-                    };
-                };
-                /** @description Too many requests: retry after the seconds in `Retry-After` */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @enum {boolean} */
-                            success: false;
-                            message: string;
-                        };
-                    };
-                };
-                /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @enum {boolean} */
-                            success: false;
-                            message: string;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getClientConfig"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2280,6 +2226,61 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
+                };
+            };
+        };
+    };
+    getClientConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        currency: string;
+                        paymentRequired: boolean;
+                        paymentWindowMinutes: number;
+                        gateways: {
+                            razorpay: boolean;
+                            stripe: boolean;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests: retry after the seconds in `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
                 };
             };
         };
