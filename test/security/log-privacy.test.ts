@@ -73,6 +73,7 @@ describe('logs carry ids, not personal data or SQL', () => {
   it('LOG_LEVEL=debug adds the recipient and subject, for a person who asked for them', async () => {
     const res = await post(debug.app, '/api/user/forgot-password', { email: patient.email });
     assert.equal(res.statusCode, 200, res.body);
+    await debug.app.ctx.passwordResets.settled(); // the email is queued after the answer
     const line = parsed(debug.lines).find((l) => l.level === 20 && /^email \w+ queued$/.test(l.msg));
     assert.ok(line, debug.lines.join(''));
     assert.equal(line.to, patient.email);
