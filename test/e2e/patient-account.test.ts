@@ -1,8 +1,10 @@
 // A patient's account in a real browser, at phone width: profile with a photo (an invalid picture
 // shows the server's message and keeps what was typed), log out on every device, and a forgotten
-// password reset from the emailed link, which opens the app.
+// password reset from the emailed link, which opens the app; two-factor turned on from the Security
+// page, then needed at login.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { totpCode } from '../../src/modules/auth/totp.js';
 import { pngBytes } from '../helpers/app.js';
 import { E2E } from './harness.js';
 
@@ -73,6 +75,40 @@ describe('patient account in the browser', () => {
     await page.getByRole('link', { name: 'Log in' }).last().click();
     await page.getByLabel('Email').fill(email);
     await page.getByLabel('Password', { exact: true }).fill('a-new-password-456');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('heading', { name: 'My appointments' }).waitFor();
+    await context.close();
+    e.assertNoProblems();
+  });
+
+  it('turns two-factor on in the Security page; the next login asks for a code', async () => {
+    const email2 = `tfa.patient.${Date.now()}@example.com`;
+    await e.api('POST', '/api/user/register', { name: 'Tara Patient', email: email2, password: PASSWORD });
+    const { page, context } = await e.person();
+    await page.goto('/login');
+    await page.getByLabel('Email').fill(email2);
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('heading', { name: 'My appointments' }).waitFor();
+
+    await page.goto('/security');
+    await page.getByRole('button', { name: 'Turn on two-factor authentication' }).click();
+    const secret = (await page.getByTestId('totp-secret').textContent())?.trim() ?? '';
+    assert.match(secret, /^[A-Z2-7]+$/);
+    // the server allows one step of drift either way: confirm with the previous step's code so the
+    // login below can use the next one (a code is accepted once, and only newer ones after it)
+    await page.getByLabel('Authenticator code').fill(totpCode(secret, new Date(Date.now() - 30_000)));
+    await page.getByRole('button', { name: 'Confirm with a code' }).click();
+    await e.see(page, 'Two-factor authentication is on.');
+    assert.equal(await page.getByTestId('recovery-codes').locator('li').count(), 10);
+    await e.check(page, 'security-2fa');
+
+    await page.getByRole('button', { name: 'Log out on every device' }).click();
+    await page.getByRole('heading', { name: 'Log in' }).waitFor();
+    await page.getByLabel('Email').fill(email2);
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByLabel('Authenticator code').fill(totpCode(secret, new Date(Date.now() + 30_000)));
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.getByRole('heading', { name: 'My appointments' }).waitFor();
     await context.close();

@@ -1,4 +1,4 @@
-// TOTP second factor for doctors and admins: enrol, confirm, required at login, no replay,
+// TOTP second factor for patients, doctors and admins: enrol, confirm, required at login, no replay,
 // single-use recovery codes, disable.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -27,7 +27,7 @@ describe('security: two-factor login', () => {
   });
   after(async () => t.close());
 
-  async function enrol(prefix: '/api/doctor' | '/api/admin', token: string) {
+  async function enrol(prefix: '/api/user' | '/api/doctor' | '/api/admin', token: string) {
     const setup = await post(t.app, `${prefix}/2fa/setup`, undefined, bearer(token));
     assert.equal(setup.statusCode, 200, setup.body);
     const { secret, otpauthUrl } = json(setup) as { secret: string; otpauthUrl: string };
@@ -104,7 +104,7 @@ describe('security: two-factor login', () => {
     assert.equal((await get(t.app, '/api/doctor/profile', bearer(json(back).token))).statusCode, 200);
   });
 
-  it('works for the admin too, and is not offered to patients', async () => {
+  it('works for the admin too', async () => {
     const login = json(await post(t.app, '/api/admin/login', { email: ADMIN_EMAIL, password: ADMIN_PASSWORD }));
     const { secret } = await enrol('/api/admin', login.token);
     assert.equal((await post(t.app, '/api/admin/login', { email: ADMIN_EMAIL, password: ADMIN_PASSWORD })).statusCode, 401);
@@ -114,9 +114,38 @@ describe('security: two-factor login', () => {
     clock.advance(30_000);
     assert.equal((await post(t.app, '/api/admin/2fa/disable', { code: totpCode(secret, clock.now()) }, bearer(json(ok).token))).statusCode, 200);
 
+  });
+
+  it('a patient can turn it on, then needs a code at login, and can turn it off; a patient token cannot enrol a doctor factor', async () => {
     const p = await registerPatient(t.app);
-    const res = await post(t.app, '/api/user/2fa/setup', undefined, bearer(p.token));
-    assert.equal(res.statusCode, 404);
+    assert.deepEqual(json(await get(t.app, '/api/user/2fa', bearer(p.token))), { success: true, enabled: false });
+    const { secret } = await enrol('/api/user', p.token);
+    assert.deepEqual(json(await get(t.app, '/api/user/2fa', bearer(p.token))), { success: true, enabled: true });
+
+    const noCode = await post(t.app, '/api/user/login', { email: p.email, password: p.password });
+    assert.equal(noCode.statusCode, 401);
+    assert.deepEqual(json(noCode), { success: false, message: 'Two-factor authentication code required' });
+    assert.equal(noCode.headers['x-2fa-required'], 'totp');
+
+    clock.advance(30_000);
+    const current = totpCode(secret, clock.now());
+    const wrong = await post(t.app, '/api/user/login', { email: p.email, password: p.password, otp: current === '000000' ? '111111' : '000000' });
+    assert.equal(wrong.statusCode, 401);
+    assert.deepEqual(json(wrong), { success: false, message: 'Invalid authentication code' });
+
+    const ok = await post(t.app, '/api/user/login', { email: p.email, password: p.password, otp: current });
+    assert.equal(ok.statusCode, 200, ok.body);
+    const session = json(ok);
+    assert.equal((await get(t.app, '/api/user/get-profile', bearer(session.token))).statusCode, 200);
+
+    // disabling needs a good code, then the password alone is enough again
+    assert.equal((await post(t.app, '/api/user/2fa/disable', { code: '123' }, bearer(session.token))).statusCode, 401);
+    clock.advance(30_000);
+    const off = await post(t.app, '/api/user/2fa/disable', { code: totpCode(secret, clock.now()) }, bearer(session.token));
+    assert.equal(off.statusCode, 200, off.body);
+    assert.deepEqual(json(await get(t.app, '/api/user/2fa', bearer(session.token))), { success: true, enabled: false });
+    assert.equal((await post(t.app, '/api/user/login', { email: p.email, password: p.password })).statusCode, 200);
+
     // a patient token cannot enrol a doctor factor
     assert.equal((await post(t.app, '/api/doctor/2fa/setup', undefined, bearer(p.token))).statusCode, 403);
   });

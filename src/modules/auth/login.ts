@@ -21,6 +21,6 @@ export async function openSession(
   otp?: string,
 ): Promise<SessionTokens> {
   request.auditActor = { role, id: accountId };
-  if (role !== 'patient') await ctx.twoFactor.checkLogin(role, accountId, otp);
+  await ctx.twoFactor.checkLogin(role, accountId, otp);
   return ctx.sessions.start(role, accountId, request.ip);
 }

@@ -1,7 +1,7 @@
 // Session and account-recovery routes, registered under each role's prefix:
 //   every role:        POST /refresh, POST /logout
 //   patient, doctor:   POST /forgot-password, POST /reset-password, POST /change-password
-//   doctor, admin:     GET /2fa, POST /2fa/setup, POST /2fa/confirm, POST /2fa/disable
+//   every role:        GET /2fa, POST /2fa/setup, POST /2fa/confirm, POST /2fa/disable
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { unauthorized } from '../../lib/errors.js';
 import { errors, Message } from '../../lib/schemas.js';
@@ -102,36 +102,34 @@ export function sessionRoutes(role: Role): FastifyPluginAsyncTypebox {
       });
     }
 
-    if (role !== 'patient') {
-      app.get('/2fa', {
-        onRequest: guard,
-        schema: { tags, operationId: `get${who}TwoFactor`, summary: 'Is two-factor authentication on?', security, response: { 200: TotpStatusResponse } },
-      }, async (request) => ({ success: true, enabled: await twoFactor.isEnabled(role, authId(request)) }));
+    app.get('/2fa', {
+      onRequest: guard,
+      schema: { tags, operationId: `get${who}TwoFactor`, summary: 'Is two-factor authentication on?', security, response: { 200: TotpStatusResponse } },
+    }, async (request) => ({ success: true, enabled: await twoFactor.isEnabled(role, authId(request)) }));
 
-      app.post('/2fa/setup', {
-        onRequest: guard,
-        config: { audit: true },
-        schema: { tags, operationId: `setup${who}TwoFactor`, summary: 'Start two-factor enrolment: a TOTP secret and its otpauth:// URL for an authenticator app', security, response: { 200: TotpSetupResponse, ...errors(409) } },
-      }, async (request) => ({ success: true, ...(await twoFactor.setup(role, authId(request))) }));
+    app.post('/2fa/setup', {
+      onRequest: guard,
+      config: { audit: true },
+      schema: { tags, operationId: `setup${who}TwoFactor`, summary: 'Start two-factor enrolment: a TOTP secret and its otpauth:// URL for an authenticator app', security, response: { 200: TotpSetupResponse, ...errors(409) } },
+    }, async (request) => ({ success: true, ...(await twoFactor.setup(role, authId(request))) }));
 
-      app.post('/2fa/confirm', {
-        onRequest: guard,
-        config: { audit: true },
-        schema: { tags, operationId: `confirm${who}TwoFactor`, summary: 'Turn two-factor authentication on with a first code; answers ten single-use recovery codes', security, body: TotpCodeBody, response: { 200: TotpConfirmResponse, ...errors(409) } },
-      }, async (request) => ({
-        success: true,
-        message: 'Two-factor authentication is on',
-        recoveryCodes: await twoFactor.confirm(role, authId(request), request.body.code, request.auth && sessionIdOf(request.auth).id),
-      }));
+    app.post('/2fa/confirm', {
+      onRequest: guard,
+      config: { audit: true },
+      schema: { tags, operationId: `confirm${who}TwoFactor`, summary: 'Turn two-factor authentication on with a first code; answers ten single-use recovery codes', security, body: TotpCodeBody, response: { 200: TotpConfirmResponse, ...errors(409) } },
+    }, async (request) => ({
+      success: true,
+      message: 'Two-factor authentication is on',
+      recoveryCodes: await twoFactor.confirm(role, authId(request), request.body.code, request.auth && sessionIdOf(request.auth).id),
+    }));
 
-      app.post('/2fa/disable', {
-        onRequest: guard,
-        config: { audit: true },
-        schema: { tags, operationId: `disable${who}TwoFactor`, summary: 'Turn two-factor authentication off (needs a code)', security, body: TotpCodeBody, response: { 200: Message } },
-      }, async (request) => {
-        await twoFactor.disable(role, authId(request), request.body.code);
-        return { success: true, message: 'Two-factor authentication is off' };
-      });
-    }
+    app.post('/2fa/disable', {
+      onRequest: guard,
+      config: { audit: true },
+      schema: { tags, operationId: `disable${who}TwoFactor`, summary: 'Turn two-factor authentication off (needs a code)', security, body: TotpCodeBody, response: { 200: Message } },
+    }, async (request) => {
+      await twoFactor.disable(role, authId(request), request.body.code);
+      return { success: true, message: 'Two-factor authentication is off' };
+    });
   };
 }

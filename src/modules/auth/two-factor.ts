@@ -1,4 +1,4 @@
-// Optional TOTP second factor for doctors and admins: enrol (secret + otpauth URL), confirm with a
+// Optional TOTP second factor for every account (patients, doctors, admins): enrol (secret + otpauth URL), confirm with a
 // first code (which turns it on and hands out ten single-use recovery codes), then every login
 // needs a current code or a recovery code. A code is accepted once (no replay within its window).
 import { randomBytes } from 'node:crypto';
@@ -9,7 +9,7 @@ import type { AccountRepo } from './accounts.repo.js';
 import { sha256 } from './secrets.js';
 import { matchTotp, newTotpSecret, otpauthUrl } from './totp.js';
 
-export type SecondFactorRole = 'doctor' | 'admin';
+export type SecondFactorRole = 'patient' | 'doctor' | 'admin';
 
 interface TwoFactorRow {
   secret: string;

@@ -24,7 +24,7 @@ export const patientRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { tags, operationId: 'loginPatient', summary: 'Patient login', body: LoginBody, response: { 200: TokenResponse, ...errors(401) } },
   }, async (request) => {
     const { id } = await patients.login(request.body);
-    return { success: true, ...(await openSession(app.ctx, request, 'patient', id)) };
+    return { success: true, ...(await openSession(app.ctx, request, 'patient', id, request.body.otp)) };
   });
 
   app.get('/get-profile', {

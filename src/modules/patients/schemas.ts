@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { AddressInput, AddressOut, Email, NewPassword, Password } from '../../lib/schemas.js';
+import { OtpField } from '../auth/schemas.js';
 
 export const RegisterBody = Type.Object(
   { name: Type.String({ maxLength: 100 }), email: Email, password: NewPassword },
@@ -8,7 +9,7 @@ export const RegisterBody = Type.Object(
 );
 
 export const LoginBody = Type.Object(
-  { email: Type.Optional(Email), password: Type.Optional(Password) },
+  { email: Type.Optional(Email), password: Type.Optional(Password), otp: OtpField },
   { additionalProperties: false, examples: [{ email: 'asha@example.com', password: 'a-long-Passphrase-1' }] },
 );
 

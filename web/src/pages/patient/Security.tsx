@@ -1,4 +1,5 @@
-// Change password, log out on every device; two-factor authentication where the account type has it.
+// Change password, log out on every device; two-factor authentication (TOTP).
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useNavigate } from 'react-router';
 import { api, unwrap } from '../../api/client';
@@ -61,10 +62,7 @@ export default function Security() {
           </Button>
         </div>
       </form>
-      <div className="stack card">
-        <h2 className="h3">{t('security.twoFactor')}</h2>
-        <Notice>{t('security.twoFactorUnavailable')}</Notice>
-      </div>
+      <TwoFactor />
       <div className="stack card">
         <h2 className="h3">{t('auth.logoutEverywhere')}</h2>
         <p>{t('auth.logoutEverywhereHelp')}</p>
@@ -83,5 +81,136 @@ export default function Security() {
         </div>
       </div>
     </section>
+  );
+}
+
+/**
+ * Two-factor: off → start setup (the server answers a secret and its otpauth:// URL) → confirm with a
+ * first code (answers recovery codes, shown once) → on; turning it off needs a current code.
+ */
+function TwoFactor() {
+  const { t } = useI18n();
+  const queryClient = useQueryClient();
+  const status = useQuery({ queryKey: ['patient', '2fa'], queryFn: async () => unwrap(await api.GET('/api/user/2fa')).enabled });
+  const [pending, setPending] = useState<{ secret: string; otpauthUrl: string }>();
+  const [recoveryCodes, setRecoveryCodes] = useState<string[]>();
+  const [code, setCode] = useState('');
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+
+  const run = async (work: () => Promise<void>) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await work();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ['patient', '2fa'] });
+
+  const start = () =>
+    run(async () => {
+      const r = unwrap(await api.POST('/api/user/2fa/setup'));
+      setPending({ secret: r.secret, otpauthUrl: r.otpauthUrl });
+      setRecoveryCodes(undefined);
+      setCode('');
+    });
+  const confirm = (e: FormEvent) => {
+    e.preventDefault();
+    if (!code.trim()) return;
+    return run(async () => {
+      const r = unwrap(await api.POST('/api/user/2fa/confirm', { body: { code: code.trim() } }));
+      setRecoveryCodes(r.recoveryCodes);
+      setPending(undefined);
+      setCode('');
+      await refresh();
+    });
+  };
+  const disable = (e: FormEvent) => {
+    e.preventDefault();
+    if (!code.trim()) return;
+    return run(async () => {
+      unwrap(await api.POST('/api/user/2fa/disable', { body: { code: code.trim() } }));
+      setRecoveryCodes(undefined);
+      setCode('');
+      await refresh();
+    });
+  };
+
+  const codeField = (
+    <Field
+      label={t('auth.otp')}
+      hint={t('auth.otpHint')}
+      name="otp"
+      autoComplete="one-time-code"
+      inputMode="numeric"
+      value={code}
+      onChange={(e) => setCode(e.target.value)}
+      required
+    />
+  );
+
+  return (
+    <div className="stack card" data-testid="two-factor">
+      <h2 className="h3">{t('security.twoFactor')}</h2>
+      <ErrorMessage error={error ?? status.error} />
+      {status.data === undefined ? null : status.data ? (
+        <>
+          <Notice tone="success">{t('security.twoFactorOn')}</Notice>
+          {recoveryCodes && (
+            <div className="stack">
+              <p>{t('security.recoveryCodes')}</p>
+              <ul className="recovery-codes" data-testid="recovery-codes">
+                {recoveryCodes.map((c) => (
+                  <li key={c}>
+                    <code>{c}</code>
+                  </li>
+                ))}
+              </ul>
+            </div>
+          )}
+          <form onSubmit={disable} noValidate className="stack">
+            <p>{t('security.twoFactorDisableHelp')}</p>
+            {codeField}
+            <div>
+              <Button type="submit" variant="danger" busy={busy}>
+                {t('security.twoFactorDisable')}
+              </Button>
+            </div>
+          </form>
+        </>
+      ) : pending ? (
+        <form onSubmit={confirm} noValidate className="stack">
+          <p>{t('security.twoFactorSecret')}</p>
+          <p>
+            <code data-testid="totp-secret">{pending.secret}</code>
+          </p>
+          <p>
+            <a href={pending.otpauthUrl}>{t('security.twoFactorOpenApp')}</a>
+          </p>
+          {codeField}
+          <div className="row">
+            <Button type="submit" busy={busy}>
+              {t('security.twoFactorConfirm')}
+            </Button>
+            <Button variant="secondary" onClick={() => setPending(undefined)} disabled={busy}>
+              {t('security.twoFactorCancel')}
+            </Button>
+          </div>
+        </form>
+      ) : (
+        <>
+          <p>{t('security.twoFactorOff')} {t('security.twoFactorHelp')}</p>
+          <div>
+            <Button busy={busy} onClick={start}>
+              {t('security.twoFactorStart')}
+            </Button>
+          </div>
+        </>
+      )}
+    </div>
   );
 }
