@@ -55,6 +55,8 @@ describe('patient account in the browser', () => {
 
     // forgot password: the email's link opens the app's reset page
     await page.getByRole('link', { name: 'Forgot password?' }).click();
+    // the page is a lazy route: fill its field once it is there, not the login form's on its way out
+    await page.getByRole('heading', { name: 'Reset your password' }).waitFor();
     await page.getByLabel('Email').fill(email);
     const mails = e.smtp.received.length;
     await page.getByRole('button', { name: 'Email me a reset link' }).click();
