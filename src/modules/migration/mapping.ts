@@ -319,33 +319,11 @@ export function placeAppointment(d: AppointmentDraft, timeZone: string, slotMinu
 
 // ---------------------------------------------------------------- export
 
-export interface PatientExportRow {
-  id: string;
-  name: string;
-  email: string;
-  password_hash: string;
-  phone: string;
-  address: Address;
-  gender: string;
-  dob: string;
-  image: string | null;
-}
+/** A patient as stored, read back for export: the imported fields without the creation time. */
+export type PatientExportRow = Omit<PatientImport, 'created_at'>;
 
-export interface DoctorExportRow {
-  id: string;
-  name: string;
-  email: string;
-  password_hash: string;
-  image: string;
-  speciality: string;
-  degree: string;
-  experience: string;
-  about: string;
-  available: boolean;
-  fees_minor: number;
-  address: Address;
-  created_at: Date;
-}
+/** A doctor as stored, read back for export (the database driver gives the creation time as a Date). */
+export type DoctorExportRow = Omit<DoctorImport, 'created_at'> & { created_at: Date };
 
 export interface AppointmentExportRow {
   id: string;
