@@ -11,7 +11,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { pngBytes } from '../helpers/app.js';
 import { CHILD_ADMIN } from '../helpers/server-process.js';
 import { razorpayCheckoutSignature } from '../modules/payments/stub.js';
-import { E2E } from './harness.js';
+import { E2E, expectCount } from './harness.js';
 
 const DOCTOR = { name: 'Dr. Meera Iyer', email: 'meera.iyer@clinic.test', temporary: 'temporary-pass-1', own: 'my-own-password-22', fee: 750 };
 
@@ -216,7 +216,7 @@ describe('doctor and admin journeys in the browser', () => {
     const { page } = admin;
     await page.goto('/admin/appointments?page=3');
     await page.getByText('Page 3 of 3').waitFor();
-    assert.equal(await page.locator('tbody tr').count(), 3);
+    await expectCount(page.locator('tbody tr'), 3);
     await page.getByRole('link', { name: 'Previous' }).waitFor();
     await e.check(page, 'admin-appointments-page3');
 
@@ -228,7 +228,7 @@ describe('doctor and admin journeys in the browser', () => {
     await page.getByLabel('Status').selectOption('completed');
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.locator(`tr[data-appointment="${appointmentId}"]`).waitFor();
-    assert.equal(await page.locator('tbody tr').count(), 1);
+    await expectCount(page.locator('tbody tr'), 1);
     assert.match(page.url(), /status=completed/);
     assert.doesNotMatch(page.url(), /page=2/, 'a new filter starts at page 1');
 
@@ -255,7 +255,7 @@ describe('doctor and admin journeys in the browser', () => {
     await page.getByLabel('Action').fill('doctor.change-password');
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.getByRole('rowheader', { name: 'doctor.change-password' }).first().waitFor();
-    assert.equal(await page.getByRole('rowheader', { name: 'admin.add-doctor' }).count(), 0);
+    await expectCount(page.getByRole('rowheader', { name: 'admin.add-doctor' }), 0);
     await e.check(page, 'admin-audit-log');
   });
 

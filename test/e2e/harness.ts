@@ -8,7 +8,7 @@ import { createHmac } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { doctorFields, form, pngBytes } from '../helpers/app.js';
 import { CHILD_ADMIN, serverDatabase, startServer, type ServerDatabase, type ServerProcess } from '../helpers/server-process.js';
 import { startSmtp, type TestSmtp } from '../helpers/smtp.js';
@@ -37,6 +37,21 @@ export async function launchBrowser(): Promise<Browser> {
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-dev-shm-usage'],
   });
+}
+
+/**
+ * Waits until the locator matches exactly `expected` elements. A count read once right after a
+ * click or a keystroke races the page's re-render (the filtered list arrives a moment later), so
+ * every count assertion polls, and fails with the last count seen.
+ */
+export async function expectCount(locator: Locator, expected: number, message?: string, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  let seen = await locator.count();
+  while (seen !== expected && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 50));
+    seen = await locator.count();
+  }
+  assert.equal(seen, expected, message ?? `expected ${expected} matching elements, saw ${seen}`);
 }
 
 export interface E2EOptions {

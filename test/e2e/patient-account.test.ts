@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { totpCode } from '../../src/modules/auth/totp.js';
 import { pngBytes } from '../helpers/app.js';
-import { E2E } from './harness.js';
+import { E2E, expectCount } from './harness.js';
 
 const PASSWORD = 'patient-pass-123';
 
@@ -102,7 +102,7 @@ describe('patient account in the browser', () => {
     await page.getByLabel('Authenticator code').fill(totpCode(secret, new Date(Date.now() - 30_000)));
     await page.getByRole('button', { name: 'Confirm with a code' }).click();
     await e.see(page, 'Two-factor authentication is on.');
-    assert.equal(await page.getByTestId('recovery-codes').locator('li').count(), 10);
+    await expectCount(page.getByTestId('recovery-codes').locator('li'), 10);
     await e.check(page, 'security-2fa');
 
     await page.getByRole('button', { name: 'Log out on every device' }).click();

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { E2E } from './harness.js';
+import { E2E, expectCount } from './harness.js';
 
 const PASSWORD = 'patient-pass-123';
 
@@ -36,14 +36,14 @@ describe('patient journey in the browser', () => {
     const bytes = (await Promise.all(scripts)).reduce((a, b) => a + b, 0);
     assert.ok(scripts.length > 0 && bytes > 10_000 && bytes <= 200 * 1024, `first page JavaScript: ${bytes} bytes in ${scripts.length} files`);
     await e.check(page, 'home');
-    assert.equal(await page.getByRole('listitem').filter({ hasText: 'Dr.' }).count(), 2);
+    await expectCount(page.getByRole('listitem').filter({ hasText: 'Dr.' }), 2);
     await page.getByLabel('Search by name').fill('vikram');
     await page.getByRole('link', { name: /Dr\. Vikram Shah/ }).waitFor();
-    assert.equal(await page.getByRole('link', { name: /Dr\. Asha Rao/ }).count(), 0);
+    await expectCount(page.getByRole('link', { name: /Dr\. Asha Rao/ }), 0);
     await page.getByLabel('Search by name').fill('');
     await page.getByLabel('Speciality').selectOption('Dermatologist');
-    assert.equal(await page.getByRole('link', { name: /Dr\. Vikram Shah/ }).count(), 0);
-    assert.equal(await page.getByRole('link', { name: /Dr\. Asha Rao/ }).count(), 1);
+    await expectCount(page.getByRole('link', { name: /Dr\. Vikram Shah/ }), 0);
+    await expectCount(page.getByRole('link', { name: /Dr\. Asha Rao/ }), 1);
 
     // Hindi
     await page.getByLabel('Language').selectOption('hi');
@@ -93,7 +93,7 @@ describe('patient journey in the browser', () => {
     await page.reload();
     const confirm = page.getByRole('button', { name: 'Confirm booking' });
     await confirm.waitFor();
-    assert.equal(await page.getByRole('link', { name: 'My appointments' }).count(), 1, 'still signed in after the reload');
+    await expectCount(page.getByRole('link', { name: 'My appointments' }), 1, 'still signed in after the reload');
     await confirm.click();
     await e.see(page, /^Booked\./);
     const booking = e.stub.requests.length;
@@ -118,7 +118,7 @@ describe('patient journey in the browser', () => {
     await page.getByRole('link', { name: 'My appointments' }).first().click();
     await page.getByRole('heading', { name: 'My appointments' }).waitFor();
     await page.locator('.appt').first().waitFor();
-    assert.equal(await page.locator('.badge', { hasText: 'Confirmed' }).count(), 2);
+    await expectCount(page.locator('.badge', { hasText: 'Confirmed' }), 2);
     await e.check(page, 'appointments');
     await context.close();
     e.assertNoProblems();
@@ -133,7 +133,7 @@ describe('patient journey in the browser', () => {
     await page.getByRole('heading', { name: 'My appointments' }).waitFor();
     const cards = page.locator('.appt');
     await cards.first().waitFor();
-    assert.equal(await cards.count(), 2);
+    await expectCount(cards, 2);
 
     // reschedule the first to another free time
     const token = (await e.api<{ token: string }>('POST', '/api/user/login', { email, password: PASSWORD })).token;
