@@ -1,7 +1,8 @@
 // `npm test`: node's test runner over every test/**/*.test.ts (listed explicitly: a quoted glob or a
 // bare directory would run 0 tests and still exit 0), after building the template database once.
-// Fails when no test ran. The browser tests (test/e2e) run last, one file at a time, with a 15-minute
-// limit per file. Arguments narrow the run: `npm test -- booking` runs files matching "booking".
+// Fails when no test ran, and (on a whole run) on a lint warning or a type error. The browser tests
+// (test/e2e) run last, one file at a time, with a 15-minute limit per file. Arguments narrow the run:
+// `npm test -- booking` runs files matching "booking".
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -22,6 +23,26 @@ if (files.length === 0) {
   console.error(`no test files found${filters.length ? ` matching ${filters.join(', ')}` : ''}`);
   process.exit(1);
 }
+
+// A whole run (no filter) also lints and typechecks the tree, side by side with the tests: CI fails
+// on a lint warning or a type error as on a failing test. Their output is shown when they fail.
+function check(name, args) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (out += c));
+    child.on('close', (code) => resolve({ name, ok: code === 0, out }));
+  });
+}
+const checks =
+  filters.length === 0
+    ? [
+        check('lint', ['node_modules/eslint/bin/eslint.js', '--max-warnings', '0', '.']),
+        check('typecheck (server)', ['node_modules/typescript/bin/tsc', '-p', '.']),
+        check('typecheck (web)', ['node_modules/typescript/bin/tsc', '-p', 'web']),
+      ]
+    : [];
 
 // The browser tests load the built web app: build it first when its sources changed.
 if (files.some((f) => f.split(path.sep).includes('e2e'))) {
@@ -72,4 +93,7 @@ if (results.length > 1) {
   console.log(`all runs: ${tests} tests, ${sum('pass')} passed, ${sum('fail')} failed`);
 }
 console.log(`${files.length} test files on ${db}`);
-process.exit(results.find((r) => r.code !== 0)?.code ?? 0);
+const failedChecks = (await Promise.all(checks)).filter((c) => !c.ok);
+for (const c of failedChecks) console.error(`\n${c.name} failed:\n${c.out}`);
+if (checks.length) console.log(failedChecks.length ? `static checks failed: ${failedChecks.map((c) => c.name).join(', ')}` : 'lint and typecheck: clean');
+process.exit(results.find((r) => r.code !== 0)?.code ?? (failedChecks.length ? 1 : 0));

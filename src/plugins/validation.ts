@@ -34,6 +34,7 @@ export const UNSTORABLE_TEXT = 'unstorableText';
  * NUL, or a surrogate half without its other half: neither can be stored as PostgreSQL text or
  * jsonb (it fails with SQLSTATE 22021 / 22P05), nor written as UTF-8.
  */
+// eslint-disable-next-line no-control-regex -- NUL is what this looks for
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 export function isUnstorableText(s: string): boolean {

@@ -70,6 +70,7 @@ describe('iCalendar', () => {
     for (const text of [invitation('REQUEST', hostile), feed(`Prescripto: ${evil}`, [hostile])]) {
       // every physical line is either a continuation or a property; no bare CR or LF anywhere
       assert.equal(/\r(?!\n)|(?<!\r)\n/.test(text), false);
+      // eslint-disable-next-line no-control-regex -- the test looks for control characters
       assert.equal(/[\u0000-\u0008\u000B-\u001F\u007F]/.test(text.replace(/\r\n/g, '')), false);
       const cal = parseIcs(text);
       assert.equal(cal.events.length, 1);

@@ -200,7 +200,7 @@ export class DoctorService {
   }
 
   async updateProfile(id: string, input: DoctorProfileUpdate): Promise<DoctorProfile> {
-    const current = await this.get(id);
+    await this.get(id); // an unknown doctor is a 404 before any upload or write
     const patch: DoctorPatch = {};
     if (input.fees !== undefined) {
       checkFees(input.fees);

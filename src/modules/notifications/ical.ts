@@ -26,6 +26,7 @@ export function icsDate(d: Date): string {
 
 // Control characters other than HTAB (CONTROL in RFC 5545 §3.1). CR and LF among them would end the
 // content line and let a value (a patient's name from old imported data) start properties or events.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000A-\u001F\u007F]/g;
 
 /** TEXT value escaping (RFC 5545 §3.3.11): every line break (CRLF, CR, LF) becomes `\n`, other controls go. */

@@ -66,6 +66,8 @@ async function openStream(live: LiveHub, reply: FastifyReply, role: Role, authed
     res.write(`id: ${Date.now()}-${seq++}\nevent: appointment\ndata: ${JSON.stringify(msg)}\n\n`);
   };
   const sub = { role, id: authed.id, send, close: () => res.end() };
+  // declared before the 'close' handler, which can run while `live.add` is still awaited
+  // eslint-disable-next-line prefer-const -- a const would be in its temporal dead zone there
   let ping: NodeJS.Timeout | undefined;
   let expiry: NodeJS.Timeout | undefined;
   const end = (reason: string) => {

@@ -92,7 +92,7 @@ export class PatientService {
   }
 
   async updateProfile(id: string, input: ProfileUpdate): Promise<UserData> {
-    const current = await this.get(id);
+    await this.get(id); // an unknown patient is a 404 before any upload or write
     const patch: PatientPatch = {};
     if (input.name !== undefined) {
       if (!input.name.trim()) throw badRequest('Missing Details');

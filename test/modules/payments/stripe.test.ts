@@ -3,7 +3,7 @@
 // replay and concurrency, refunds on cancel, and refusals.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { bearer, get, json, post, type TestApp } from '../../helpers/app.js';
+import { bearer, json, post, type TestApp } from '../../helpers/app.js';
 import { assertReceipt, GatewayStub, paymentFixture, STRIPE_KEY, stripeSignature } from './stub.js';
 
 describe('payments: Stripe', () => {

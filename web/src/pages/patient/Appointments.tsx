@@ -10,6 +10,7 @@ import { SlotPicker, type Slot } from '../../components/SlotPicker';
 import { Button, ErrorMessage, Field, Notice, Spinner, StatusBadge } from '../../components/ui';
 import { useI18n } from '../../i18n';
 import { appointmentIcs } from '../../lib/ics';
+import { useNow } from '../../lib/now';
 import { useAppointments, useClientConfig, useDoctors, type Appointment } from '../../lib/queries';
 
 type Panel = { id: string; kind: 'cancel' | 'reschedule' | 'pay' };
@@ -31,7 +32,7 @@ export default function Appointments() {
   const [tab, setTab] = useState<'upcoming' | 'past'>('upcoming');
   const [panel, setPanel] = useState<Panel>();
   const [notice, setNotice] = useState<string>();
-  const now = Date.now();
+  const now = useNow();
 
   const upcoming = (list.data ?? []).filter((a) => isUpcoming(a, now)).sort((a, b) => a.startsAt.localeCompare(b.startsAt));
   const past = (list.data ?? []).filter((a) => !isUpcoming(a, now));
@@ -79,7 +80,7 @@ function AppointmentCard({ a, panel, open, done }: { a: Appointment; panel?: Pan
   const { t, date, time, money } = useI18n();
   const cfg = useClientConfig();
   const [error, setError] = useState<unknown>();
-  const now = Date.now();
+  const now = useNow();
   const upcoming = isUpcoming(a, now);
   const gateways = cfg.data ? cfg.data.gateways.razorpay || cfg.data.gateways.stripe : false;
   const title = t('appt.with', { name: a.docData.name });
@@ -156,7 +157,8 @@ function CancelPanel({ a, onClose, onDone }: { a: Appointment; onClose(): void; 
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const ref = usePanelFocus();
-  const refund = refundPreview(a, Date.now());
+  const now = useNow();
+  const refund = refundPreview(a, now);
   const text =
     refund.kind === 'none-paid'
       ? t('appt.cancelNoPayment')

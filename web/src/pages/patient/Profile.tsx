@@ -1,6 +1,6 @@
 // Profile edit with a photo (multipart to /api/user/update-profile). What was typed stays after an error.
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { api, unwrap } from '../../api/client';
 import { Button, ErrorMessage, Field, Notice, Select, Spinner } from '../../components/ui';
 import { useI18n } from '../../i18n';
@@ -27,33 +27,35 @@ export default function Profile() {
   const { t } = useI18n();
   const qc = useQueryClient();
   const profile = useQuery({ queryKey: ['patient', 'profile'], queryFn: async () => unwrap(await api.GET('/api/user/get-profile')).userData });
-  const [form, setForm] = useState<Form>();
+  // what the person changed, over what the server holds: typed values survive an error, and a save
+  // (which refetches the profile) starts again from the server's copy
+  const [edits, setEdits] = useState<Partial<Form>>({});
   const [photo, setPhoto] = useState<File>();
-  const [preview, setPreview] = useState<string>();
+  const preview = useMemo(() => (photo ? URL.createObjectURL(photo) : undefined), [photo]);
   const [errors, setErrors] = useState<Partial<Record<keyof Form, MessageKey>>>({});
   const [error, setError] = useState<unknown>();
   const [saved, setSaved] = useState(false);
   const [busy, setBusy] = useState(false);
 
-  useEffect(() => {
-    if (profile.data && !form) {
-      const u = profile.data;
-      setForm({ name: u.name, phone: u.phone, line1: u.address.line1, line2: u.address.line2, gender: u.gender, dob: u.dob === 'Not Selected' ? '' : u.dob });
-    }
-  }, [profile.data, form]);
-  useEffect(() => {
-    if (!photo) return;
-    const url = URL.createObjectURL(photo);
-    setPreview(url);
-    return () => URL.revokeObjectURL(url);
-  }, [photo]);
+  useEffect(() => () => {
+    if (preview) URL.revokeObjectURL(preview);
+  }, [preview]);
 
   if (profile.isPending) return <Spinner />;
   if (profile.error) return <ErrorMessage error={profile.error} onRetry={() => void profile.refetch()} />;
-  if (!form) return <Spinner />;
+  const u = profile.data;
+  const form: Form = {
+    name: u.name,
+    phone: u.phone,
+    line1: u.address.line1,
+    line2: u.address.line2,
+    gender: u.gender,
+    dob: u.dob === 'Not Selected' ? '' : u.dob,
+    ...edits,
+  };
   const set = (k: keyof Form) => (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement>) => {
     setSaved(false);
-    setForm({ ...form, [k]: e.target.value });
+    setEdits({ ...edits, [k]: e.target.value });
   };
 
   const submit = async (e: FormEvent) => {
@@ -76,6 +78,7 @@ export default function Profile() {
       if (photo) fd.append('image', photo);
       unwrap(await api.POST('/api/user/update-profile', { body: {} as never, bodySerializer: () => fd }));
       await qc.invalidateQueries({ queryKey: ['patient', 'profile'] });
+      setEdits({});
       setPhoto(undefined);
       setSaved(true);
     } catch (err) {

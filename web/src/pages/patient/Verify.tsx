@@ -28,15 +28,14 @@ export default function Verify() {
   const { t } = useI18n();
   const qc = useQueryClient();
   const [params] = useState(takeParams);
-  const [state, setState] = useState<{ done?: string; error?: unknown; left?: boolean }>({});
+  const [result, setState] = useState<{ done?: string; error?: unknown }>({});
+  // back from Stripe without paying: nothing to verify
+  const state: { done?: string; error?: unknown; left?: boolean } = params.success === 'false' ? { left: true } : result;
 
   useEffect(() => {
     const { appointmentId, sessionId, success } = params;
     if (!appointmentId) return;
-    if (success === 'false') {
-      setState({ left: true });
-      return;
-    }
+    if (success === 'false') return;
     let live = true;
     void (async () => {
       try {
