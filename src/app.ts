@@ -4,7 +4,7 @@ import path from 'node:path';
 import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { Config } from './config.js';
+import { apiBaseUrl, type Config } from './config.js';
 import type { AppContext } from './context.js';
 import { openDatabase, type Database } from './db/client.js';
 import { systemClock, type Clock } from './lib/clock.js';
@@ -84,7 +84,7 @@ export function createContext(config: Config, database: Database, clock: Clock, 
   const media = new MediaService(
     imageStore,
     {
-      publicUrl: config.publicUrl ?? `http://localhost:${config.port}`,
+      publicUrl: apiBaseUrl(config),
       maxBytes: config.uploadMaxBytes,
       warn: warnTo(log),
       limits: { maxSide: config.images.maxSide, maxPixels: config.images.maxPixels, timeoutSeconds: config.images.timeoutSeconds },
@@ -92,8 +92,8 @@ export function createContext(config: Config, database: Database, clock: Clock, 
     },
     [localStore],
   );
-  const patients = new PatientService(new PatientRepo(db), media, events);
-  const doctors = new DoctorService(new DoctorRepo(db), media, events, config);
+  const patients = new PatientService(new PatientRepo(db), media, events, clock);
+  const doctors = new DoctorService(new DoctorRepo(db), media, events, config, clock);
   const admin = new AdminService(new AdminRepo(db), config);
   const scheduleRepo = new ScheduleRepo(db);
   const schedulingRules = new SchedulingRules(scheduleRepo, config, events);

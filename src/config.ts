@@ -218,7 +218,7 @@ function allOrNone(env: Env, keys: string[]): void {
   }
 }
 
-/** Issue 7: rate limits, password resets, second factor (README "Security"). */
+/** Rate limits, password resets, second factor (README "Security"). */
 export interface SecuritySettings {
   /** RATE_LIMIT=false turns every limit off (benchmarks) */
   rateLimit: boolean;
@@ -344,6 +344,16 @@ function devJwtSecret(dataDir: string): string {
   } catch (err) {
     throw new ConfigError(`DATA_DIR ${dataDir} cannot be used: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
+}
+
+/** Where this server answers, for absolute links to itself: PUBLIC_URL, else this machine's port. */
+export function apiBaseUrl(config: Pick<Config, 'publicUrl' | 'port'>): string {
+  return config.publicUrl ?? `http://localhost:${config.port}`;
+}
+
+/** Where people open the web app, for links in emails: the first FRONTEND_URL, else this server. */
+export function appBaseUrl(config: Pick<Config, 'frontendUrls' | 'publicUrl' | 'port'>): string {
+  return config.frontendUrls[0] ?? apiBaseUrl(config);
 }
 
 export function loadConfig(env: Env = process.env): Config {

@@ -31,7 +31,7 @@ export interface AppContext {
   /** Prometheus counters and histograms of this app (GET /metrics) */
   metrics: Metrics;
   tokens: TokenService;
-  /** sessions, passwordResets, passwords, twoFactor, audit (issue 7; see modules/auth/index.ts) */
+  /** sessions, passwordResets, passwords, twoFactor, audit (see modules/auth/index.ts) */
   sessions: SecurityServices['sessions'];
   /** `passwordResets.issue(role, accountId)` → `{ token, url }`: a single-use set-password link */
   passwordResets: SecurityServices['passwordResets'];
@@ -43,7 +43,7 @@ export interface AppContext {
   doctors: DoctorService;
   admin: AdminService;
   appointments: AppointmentService;
-  /** Razorpay/Stripe checkout and verification (issue 5; see modules/payments/service.ts) */
+  /** Razorpay/Stripe checkout and verification (see modules/payments/service.ts) */
   payments: PaymentsModule['payments'];
   /** refunds owed by cancellations; `idle()` waits for those in flight */
   refunds: PaymentsModule['refunds'];

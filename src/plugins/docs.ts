@@ -4,6 +4,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import { apiBaseUrl } from '../config.js';
 import { describeRoute, securitySchemes } from './openapi.js';
 
 export const OPENAPI_PATH = '/openapi.json';
@@ -38,7 +39,7 @@ export async function registerDocs(app: FastifyInstance): Promise<void> {
           '`token` (patient), `dtoken` (doctor), `atoken` (admin). Access tokens are short-lived: swap the refresh token at ' +
           '`…/refresh` for a new pair.',
       },
-      servers: [{ url: config.publicUrl ?? `http://localhost:${config.port}`, description: 'this server' }],
+      servers: [{ url: apiBaseUrl(config), description: 'this server' }],
       components: { securitySchemes },
       tags: TAGS,
     },

@@ -1,4 +1,4 @@
--- Scheduling engine (issue 4). Invariants the database keeps, whatever the code does:
+-- Scheduling engine. Invariants the database keeps, whatever the code does:
 -- a doctor's working ranges on one weekday never overlap, nor do their time-off ranges.
 ALTER TABLE doctor_hours ADD CONSTRAINT doctor_hours_no_overlap
   EXCLUDE USING gist (doctor_id WITH =, weekday WITH =, int4range(start_minute, end_minute) WITH &&);

@@ -1,4 +1,4 @@
--- Security (issue 7): sessions and refresh tokens, password-reset tokens, TOTP second factor,
+-- Security: sessions and refresh tokens, password-reset tokens, TOTP second factor,
 -- and the audit log. Recovery mail goes through the notifications outbox (0600).
 
 -- One row per login. Access tokens carry the session id in their `jti`, so revoking a session

@@ -1,4 +1,4 @@
--- Reports (issue 10). Appointment reports by start time use appointments_starts_idx and
+-- Reports. Appointment reports by start time use appointments_starts_idx and
 -- appointments_doctor_starts_idx (0100); these cover the other axes reports scan by range.
 -- Revenue is bucketed by payment time.
 CREATE INDEX appointments_paid_at_idx ON appointments (paid_at) WHERE paid;

@@ -2,7 +2,6 @@
 // scheduling engine can grow (working hours, time off, notice, window) without touching booking.
 import type { Db } from '../../db/client.js';
 import type { AppointmentRow, DoctorRow } from '../../db/schema.js';
-import { AppError } from '../../lib/errors.js';
 import type { DomainEvent } from '../../lib/events.js';
 
 export interface RequestedSlot {
@@ -24,23 +23,4 @@ export interface BookingRules {
   isExpired(row: Pick<AppointmentRow, 'status' | 'paid' | 'createdAt'>, now: Date): boolean;
   /** Unpaid bookings created at or before this instant no longer hold their slot; undefined: none expire. */
   expiredCutoff(now: Date): Date | undefined;
-}
-
-/** The core rule set: the slot must be in the future. */
-export class FutureOnlyRules implements BookingRules {
-  async assertBookable(_doctor: DoctorRow, slot: RequestedSlot, now: Date): Promise<void> {
-    if (slot.startsAt.getTime() <= now.getTime()) throw new AppError(400, 'Appointments can only be booked for a future time');
-  }
-
-  async releaseExpired(): Promise<DomainEvent[]> {
-    return [];
-  }
-
-  isExpired(): boolean {
-    return false;
-  }
-
-  expiredCutoff(): Date | undefined {
-    return undefined;
-  }
 }

@@ -4,7 +4,7 @@
 //   ctx.passwordResets.issue(role: 'patient' | 'doctor', accountId, { ttlMinutes? }): Promise<{ token: string; url: string }>
 // The token is single-use, expires after `ttlMinutes` (default PASSWORD_RESET_TTL_MINUTES; welcome
 // links use WELCOME_LINK_TTL_HOURS) and is stored only as a SHA-256 hash. `url` is `<first FRONTEND_URL or PUBLIC_URL>/reset-password?token=…&role=…`.
-import type { Config } from '../../config.js';
+import { appBaseUrl, type Config } from '../../config.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Database } from '../../db/client.js';
 import { badRequest, notFound } from '../../lib/errors.js';
@@ -50,7 +50,7 @@ export class PasswordResetService {
       'INSERT INTO password_reset_tokens (token_hash, role, account_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)',
       [sha256(token), role, accountId, now.toISOString(), new Date(now.getTime() + (opts.ttlMinutes ?? this.config.security.passwordResetTtlMinutes) * 60_000).toISOString()],
     );
-    const base = this.config.frontendUrls[0] ?? this.config.publicUrl ?? `http://localhost:${this.config.port}`;
+    const base = appBaseUrl(this.config);
     return { token, url: `${base}/reset-password?token=${encodeURIComponent(token)}&role=${role}` };
   }
 

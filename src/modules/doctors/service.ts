@@ -4,6 +4,7 @@ import type { Address, DoctorRow } from '../../db/schema.js';
 import { badRequest, conflict, notFound, sqlState, PG_UNIQUE_VIOLATION } from '../../lib/errors.js';
 import { assertPasswordFits } from '../../lib/schemas.js';
 import type { DomainEvents } from '../../lib/events.js';
+import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
 import { toMajor, toMinor } from '../../lib/money.js';
 import { isEmail, normalizeEmail } from '../../lib/validate.js';
@@ -73,6 +74,7 @@ export class DoctorService {
     private readonly media: MediaService,
     private readonly events: DomainEvents,
     private readonly config: Config,
+    private readonly clock: Clock,
   ) {}
 
   /** The appointments module supplies booked slots (it owns appointments; this avoids a cycle). */
@@ -148,7 +150,7 @@ export class DoctorService {
     try {
       const row = await this.repo.insert(
         {
-          id: newId(),
+          id: newId(this.clock.now()),
           name,
           email: normalizeEmail(email),
           passwordHash,
@@ -168,7 +170,7 @@ export class DoctorService {
         },
         s.workingHours,
       );
-      await this.events.publish({ kind: 'doctor', type: 'created', doctorId: row.id, at: new Date() });
+      await this.events.publish({ kind: 'doctor', type: 'created', doctorId: row.id, at: this.clock.now() });
       return row;
     } catch (err) {
       await this.media.removeImage(imageUrl);
@@ -230,14 +232,14 @@ export class DoctorService {
     if (!patch.image) return { row: await this.applyPatch(id, patch), replaced: null };
     const result = await this.repo.updateReplacingImage(id, patch);
     if (!result) throw notFound('Doctor not found');
-    await this.events.publish({ kind: 'doctor', type: 'updated', doctorId: id, at: new Date() });
+    await this.events.publish({ kind: 'doctor', type: 'updated', doctorId: id, at: this.clock.now() });
     return { row: result.row, replaced: result.previousImage };
   }
 
   async applyPatch(id: string, patch: DoctorPatch): Promise<DoctorRow> {
     const updated = await this.repo.update(id, patch);
     if (!updated) throw notFound('Doctor not found');
-    await this.events.publish({ kind: 'doctor', type: 'updated', doctorId: id, at: new Date() });
+    await this.events.publish({ kind: 'doctor', type: 'updated', doctorId: id, at: this.clock.now() });
     return updated;
   }
 
@@ -246,7 +248,7 @@ export class DoctorService {
     if (available !== undefined) return this.applyPatch(id, { available });
     const row = await this.repo.toggleAvailability(id);
     if (!row) throw notFound('Doctor not found');
-    await this.events.publish({ kind: 'doctor', type: 'updated', doctorId: id, at: new Date() });
+    await this.events.publish({ kind: 'doctor', type: 'updated', doctorId: id, at: this.clock.now() });
     return row;
   }
 

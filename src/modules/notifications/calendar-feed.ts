@@ -3,7 +3,7 @@
 // rotating issues a new URL and revoking removes it, so a leaked URL can be cut off.
 import { createHash, randomBytes } from 'node:crypto';
 import { and, asc, eq, gt, inArray } from 'drizzle-orm';
-import type { Config } from '../../config.js';
+import { apiBaseUrl, type Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { appointments, doctors, patients } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
@@ -24,7 +24,7 @@ export class CalendarFeedService {
   ) {}
 
   private url(token: string): string {
-    return `${this.config.publicUrl ?? `http://localhost:${this.config.port}`}/api/calendar/${token}.ics`;
+    return `${apiBaseUrl(this.config)}/api/calendar/${token}.ics`;
   }
 
   /** Creates the feed, or replaces its URL (the old one stops working). */

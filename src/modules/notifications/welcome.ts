@@ -5,7 +5,7 @@
 // process dies between that commit and the enqueue, every worker pass also sweeps doctors created
 // in the last 24 hours that have no welcome message yet; the unique key makes both paths safe.
 import { and, eq, sql } from 'drizzle-orm';
-import type { Config } from '../../config.js';
+import { appBaseUrl, type Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { doctors } from '../../db/schema.js';
 import { notFound } from '../../lib/errors.js';
@@ -67,7 +67,7 @@ export class WelcomeMailer {
   private async compose(doctorId: string): Promise<{ to: string; mail: RenderedEmail } | undefined> {
     const [doc] = await this.db.select({ id: doctors.id, name: doctors.name, email: doctors.email, passwordTemporary: doctors.passwordTemporary }).from(doctors).where(eq(doctors.id, doctorId)).limit(1);
     if (!doc) return undefined;
-    const base = this.config.frontendUrls[0] ?? this.config.publicUrl ?? `http://localhost:${this.config.port}`;
+    const base = appBaseUrl(this.config);
     const hours = this.config.notifications.welcomeLinkTtlHours;
     // onboarding links get their own, longer lifetime than a reset link: a new doctor may not read
     // the email within the hour

@@ -5,6 +5,7 @@ import { newId } from '../../lib/ids.js';
 import { isEmail, normalizeEmail } from '../../lib/validate.js';
 import type { Address, PatientRow } from '../../db/schema.js';
 import type { DomainEvents } from '../../lib/events.js';
+import type { Clock } from '../../lib/clock.js';
 import { checkCredentials, hashPassword, isStrongPassword } from '../auth/passwords.js';
 import type { MediaService, Upload } from '../media/service.js';
 import type { PatientPatch, PatientRepo } from './repo.js';
@@ -36,6 +37,7 @@ export class PatientService {
     private readonly repo: PatientRepo,
     private readonly media: MediaService,
     private readonly events: DomainEvents,
+    private readonly clock: Clock,
   ) {}
 
   view(row: PatientRow): UserData {
@@ -59,7 +61,7 @@ export class PatientService {
     if (!isEmail(email)) throw badRequest('Please enter a valid email');
     if (!isStrongPassword(password)) throw badRequest('Please enter a strong password');
     assertPasswordFits(password);
-    const id = newId();
+    const id = newId(this.clock.now());
     try {
       await this.repo.insert({ id, name, email: normalizeEmail(email), passwordHash: await hashPassword(password) });
     } catch (err) {
@@ -67,7 +69,7 @@ export class PatientService {
       if (sqlState(err) === PG_UNIQUE_VIOLATION) throw conflict('An account with this email already exists');
       throw err;
     }
-    await this.events.publish({ kind: 'patient', type: 'created', patientId: id, at: new Date() });
+    await this.events.publish({ kind: 'patient', type: 'created', patientId: id, at: this.clock.now() });
     return { id }; // the route opens the session (auth/login.ts), as for a login
   }
 
@@ -134,7 +136,7 @@ export class PatientService {
       throw new AppError(404, 'User not found');
     }
     if (patch.image && replaced && replaced !== patch.image) await this.media.removeImage(replaced);
-    await this.events.publish({ kind: 'patient', type: 'updated', patientId: id, at: new Date() });
+    await this.events.publish({ kind: 'patient', type: 'updated', patientId: id, at: this.clock.now() });
     return this.view(updated);
   }
 }
