@@ -3,7 +3,15 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Database } from './client.js';
+import type { PGlite } from '@electric-sql/pglite';
+import type pg from 'pg';
+
+/** What the migrations need of an open database (client.ts's Database has it): the driver's handle. */
+export interface MigrationTarget {
+  kind: 'pglite' | 'pg';
+  pool?: pg.Pool;
+  pglite?: PGlite;
+}
 
 export const migrationsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 
@@ -16,7 +24,7 @@ export function migrationFiles(): { name: string; sql: string }[] {
     .map((name) => ({ name, sql: readFileSync(path.join(migrationsDir, name), 'utf8') }));
 }
 
-export async function runMigrations(database: Database): Promise<string[]> {
+export async function runMigrations(database: MigrationTarget): Promise<string[]> {
   const files = migrationFiles();
   const applied: string[] = [];
   if (database.kind === 'pg' && database.pool) {

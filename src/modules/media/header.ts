@@ -1,7 +1,8 @@
 // Canvas size from the first bytes of a JPEG, PNG or WebP, read in JavaScript without any decoder:
 // the size limits are applied before an image reaches sharp (and the thread pool it shares with
 // password hashing), so a 95 KB file that declares 49 million pixels costs microseconds, not a minute.
-import type { ImageKind } from './pipeline.js';
+/** The image formats accepted, as told by their first bytes. */
+export type ImageKind = 'jpeg' | 'png' | 'webp';
 
 export interface CanvasSize {
   width: number;

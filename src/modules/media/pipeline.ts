@@ -5,9 +5,9 @@
 import type { Metadata } from 'sharp';
 import { lazy } from '../../lib/lazy.js';
 import { AppError } from '../../lib/errors.js';
-import { declaredSize } from './header.js';
+import { declaredSize, type ImageKind } from './header.js';
 
-export type ImageKind = 'jpeg' | 'png' | 'webp';
+export type { ImageKind };
 
 /** The renditions stored for every picture, in pixels (longest side, never enlarged). */
 export const IMAGE_SIZES = [96, 256, 512] as const;

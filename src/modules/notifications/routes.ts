@@ -3,7 +3,7 @@
 // is called once at the root of the app and mounts each part under its role's prefix.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
-import type { App } from '../../app.js';
+import type { FastifyInstance } from 'fastify';
 import { errors, Message } from '../../lib/schemas.js';
 import { authenticate, authId, extractToken, requireRole } from '../auth/guards.js';
 import type { AccessClaims, Role } from '../auth/tokens.js';
@@ -189,7 +189,7 @@ const adminOutboxRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 };
 
-export async function registerNotifications(app: App): Promise<void> {
+export async function registerNotifications(app: FastifyInstance): Promise<void> {
   await app.register(async (user) => {
     await user.register(inAppRoutes('patient'));
     await user.register(streamRoute('patient'));
