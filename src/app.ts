@@ -1,10 +1,11 @@
 // buildApp(config): the whole API as a Fastify instance, without listening. Tests inject into it;
 // server.ts puts it on the network.
+import cluster from 'node:cluster';
 import path from 'node:path';
 import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { apiBaseUrl, type Config } from './config.js';
+import { apiBaseUrl, runsJobs, type Config } from './config.js';
 import type { AppContext } from './context.js';
 import { openDatabase, type Database } from './db/client.js';
 import { systemClock, type Clock } from './lib/clock.js';
@@ -75,7 +76,7 @@ export function createContext(config: Config, database: Database, clock: Clock, 
   const db = database.db;
   const redis = createRedis(config, (err) => log.warn({ err }, 'redis unavailable, falling back to in-process state'));
   const events = new DomainEvents();
-  const metrics = new Metrics({ database, redis });
+  const metrics = new Metrics({ database, redis, cluster: cluster.isWorker });
   metrics.observeEvents(events);
   const tokens = createTokenService(config.jwtSecret, config.jwtExpiresIn);
   const localStore = new LocalImageStore(path.join(config.dataDir, 'uploads'));
@@ -205,11 +206,15 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(webhookRoutes, { prefix: '/api/webhooks' });
 
   await registerNotifications(app);
-  if (config.notifications.worker) app.addHook('onReady', async () => ctx.notificationWorker.start());
-  // payment-window sweep (PAYMENT_REQUIRED only); bookings also release expired holds themselves
-  app.addHook('onReady', async () => ctx.scheduling.startSweep(config.expirySweepSeconds, (err) => app.log.warn({ err }, 'payment-window sweep failed')));
-  // refunds owed by cancellations: due ones now, then every REFUND_RETRY_SECONDS
-  app.addHook('onReady', async () => ctx.refunds.start());
+  // Background jobs, in every process but a PROCESS_ROLE=web one. Each is safe with any number of
+  // processes running it (leases and row locks in the database).
+  if (runsJobs(config)) {
+    if (config.notifications.worker) app.addHook('onReady', async () => ctx.notificationWorker.start());
+    // payment-window sweep (PAYMENT_REQUIRED only); bookings also release expired holds themselves
+    app.addHook('onReady', async () => ctx.scheduling.startSweep(config.expirySweepSeconds, (err) => app.log.warn({ err }, 'payment-window sweep failed')));
+    // refunds owed by cancellations: due ones now, then every REFUND_RETRY_SECONDS
+    app.addHook('onReady', async () => ctx.refunds.start());
+  }
   app.addHook('onClose', async () => {
     // reset links answered before the close are still written to the outbox
     await ctx.passwordResets.settled();

@@ -10,6 +10,7 @@ import { openDatabase } from './db/client.js';
 import { systemClock } from './lib/clock.js';
 import { createLogger, type AppLogger } from './lib/logger.js';
 import { seedDemoDoctors } from './modules/admin/demo.js';
+import { serveClusterMetrics } from './lib/cluster-metrics.js';
 
 /** True when this process should become the primary of a worker cluster. */
 export function wantsCluster(config: Config): boolean {
@@ -40,6 +41,7 @@ export async function runPrimary(config: Config): Promise<void> {
   // the primary's lines are pino JSON like the workers', marked so they can be told apart
   const log = createLogger(config).child({ role: 'primary' });
   await prepareOnce(config, log);
+  serveClusterMetrics();
   let closing = false;
   const fork = () => cluster.fork();
   const recentCrashes: number[] = [];

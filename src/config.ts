@@ -92,10 +92,29 @@ export interface Config {
   mailFrom: string;
   /** WEB_CONCURRENCY: worker processes sharing the port (node:cluster); PostgreSQL server only */
   webConcurrency: number;
+  /**
+   * PROCESS_ROLE: `web` serves the API and runs no background job; `worker` runs the jobs (outbox,
+   * reminders, refunds, payment-window sweep) and serves only /health, /ready and /metrics; `all`
+   * does both (one process, the default).
+   */
+  processRole: ProcessRole;
   notifications: NotificationSettings;
   /** WEB_DIR: the built web app (index.html + assets/) served at / and as the SPA fallback; absent folder: API only */
   webDir: string;
 }
+
+export type ProcessRole = 'web' | 'worker' | 'all';
+const PROCESS_ROLES: readonly ProcessRole[] = ['web', 'worker', 'all'];
+
+function processRole(env: Env): ProcessRole {
+  const raw = str(env, 'PROCESS_ROLE') ?? 'all';
+  const role = PROCESS_ROLES.find((r) => r === raw);
+  if (!role) throw new ConfigError(`PROCESS_ROLE must be web, worker or all (got "${raw}")`);
+  return role;
+}
+
+/** Does this process run the background jobs? (Every role but `web`.) */
+export const runsJobs = (config: Pick<Config, 'processRole'>): boolean => config.processRole !== 'web';
 
 export interface NotificationSettings {
   /** run the outbox/reminder worker inside this process (NOTIFY_WORKER) */
@@ -491,6 +510,7 @@ export function loadConfig(env: Env = process.env): Config {
     smtpUrl: url(env, 'SMTP_URL', ['smtp:', 'smtps:'], 'smtp://user:password@smtp.example.com:587', true),
     mailFrom: emailAddress('MAIL_FROM', str(env, 'MAIL_FROM') ?? 'Prescripto <no-reply@prescripto.local>', true),
     webConcurrency: int(env, 'WEB_CONCURRENCY', 1, 1, 64),
+    processRole: processRole(env),
     webDir: path.resolve(str(env, 'WEB_DIR') ?? 'web/dist'),
     notifications: {
       worker: bool(env, 'NOTIFY_WORKER', nodeEnv !== 'test'),

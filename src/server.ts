@@ -97,23 +97,41 @@ async function main(): Promise<void> {
     return;
   }
   const app = await buildApp(config);
-  if (!isClusterWorker()) await app.ctx.admin.bootstrap(); // a cluster's primary did this once
-  if (!isClusterWorker() && config.seedDemo && (await app.ctx.doctors.count()) === 0) {
+  // the admin account and demo doctors are the API's to prepare (a cluster's primary did it once);
+  // a job worker leaves them to the web processes, so two kinds starting together do not race
+  const prepares = !isClusterWorker() && config.processRole !== 'worker';
+  if (prepares) await app.ctx.admin.bootstrap();
+  if (prepares && config.seedDemo && (await app.ctx.doctors.count()) === 0) {
     const n = await seedDemoDoctors(app.ctx);
     app.log.info(`empty database: added ${n} demo doctors (SEED_DEMO=false to skip)`);
   }
-  try {
-    await app.listen({ host: config.host, port: config.port });
-  } catch (err) {
-    await app.close().catch(() => undefined); // releases DATA_DIR
-    throw listenProblem(err, 'PORT', config.port, config.host) ?? err;
+  const where = app.ctx.database.kind === 'pg' ? 'PostgreSQL server' : `embedded database in ${config.dataDir}`;
+  let ops: Awaited<ReturnType<typeof buildOpsApp>> | undefined;
+  if (config.processRole === 'worker') {
+    // A job worker: the app is made ready (which starts the jobs) but not served; its port answers
+    // /health, /ready and /metrics only.
+    await app.ready();
+    ops = await buildOpsApp(app.ctx);
+    try {
+      await ops.listen({ host: config.host, port: config.opsPort ?? config.port });
+    } catch (err) {
+      await app.close().catch(() => undefined);
+      throw listenProblem(err, config.opsPort === undefined ? 'PORT' : 'OPS_PORT', config.opsPort ?? config.port, config.host) ?? err;
+    }
+    app.log.info(`job worker (PROCESS_ROLE=worker) on ${where}: /health, /ready and /metrics on port ${config.opsPort ?? config.port}`);
+  } else {
+    try {
+      await app.listen({ host: config.host, port: config.port });
+    } catch (err) {
+      await app.close().catch(() => undefined); // releases DATA_DIR
+      throw listenProblem(err, 'PORT', config.port, config.host) ?? err;
+    }
+    app.log.info(`API docs at http://localhost:${config.port}/docs (${where})${config.processRole === 'web' ? '; background jobs run in PROCESS_ROLE=worker processes' : ''}`);
+    if (!isClusterWorker()) await startupNotes(config, app.log);
+    // /ready and /metrics on a port the load balancer does not expose, when OPS_PORT is set
+    ops = config.opsPort === undefined ? undefined : await buildOpsApp(app.ctx);
+    if (ops) await ops.listen({ host: config.host, port: config.opsPort });
   }
-  app.log.info(`API docs at http://localhost:${config.port}/docs (${app.ctx.database.kind === 'pg' ? 'PostgreSQL server' : `embedded database in ${config.dataDir}`})`);
-  if (!isClusterWorker()) await startupNotes(config, app.log);
-
-  // /ready and /metrics on a port the load balancer does not expose, when OPS_PORT is set
-  const ops = config.opsPort === undefined ? undefined : await buildOpsApp(app.ctx);
-  if (ops) await ops.listen({ host: config.host, port: config.opsPort });
 
   let closing = false;
   const shutdown = async (signal: string) => {

@@ -5,6 +5,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { Database } from '../db/client.js';
 import type { AppointmentEventType, DomainEvents } from './events.js';
 import type { RedisClient } from './redis.js';
+import { clusterScraper } from './cluster-metrics.js';
 
 export type LoginRole = 'patient' | 'doctor' | 'admin';
 export type PaymentOutcome = 'verified' | 'failed' | 'refunded';
@@ -17,8 +18,13 @@ export class Metrics {
   private readonly payments: Counter<'gateway' | 'outcome'>;
   private readonly failedLogins: Counter<'role'>;
 
-  constructor(opts: { database?: Database; redis?: RedisClient; prefix?: string } = {}) {
+  /** set in a cluster worker: scrapes every worker's registry through the primary */
+  private readonly scrapeCluster?: () => Promise<string>;
+
+  /** `cluster`: this process is one of WEB_CONCURRENCY workers (lib/cluster-metrics.ts) */
+  constructor(opts: { database?: Database; redis?: RedisClient; prefix?: string; cluster?: boolean } = {}) {
     const registers = [this.registry];
+    if (opts.cluster) this.scrapeCluster = clusterScraper(this.registry);
     collectDefaultMetrics({ register: this.registry, prefix: opts.prefix });
     this.httpRequests = new Counter({
       name: 'http_requests_total',
@@ -103,6 +109,6 @@ export class Metrics {
   }
 
   scrape(): Promise<string> {
-    return this.registry.metrics();
+    return this.scrapeCluster ? this.scrapeCluster() : this.registry.metrics();
   }
 }

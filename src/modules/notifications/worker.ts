@@ -117,6 +117,11 @@ export class DeliveryWorker {
     }
   }
 
+  /** Is the polling timer on? (PROCESS_ROLE=web processes never turn it on.) */
+  get started(): boolean {
+    return this.timer !== undefined;
+  }
+
   start(): void {
     if (this.timer) return;
     const tick = () => {

@@ -59,6 +59,11 @@ export class RefundProcessor {
     this.running.add(p);
   }
 
+  /** Is the retry timer on? */
+  get started(): boolean {
+    return this.timer !== undefined;
+  }
+
   /** Sweeps due refunds now and then every `retrySeconds`. */
   start(): void {
     this.stopped = false;

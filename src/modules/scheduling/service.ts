@@ -265,6 +265,10 @@ export class SchedulingService {
     this.sweepTimer.unref();
   }
 
+  get sweeping(): boolean {
+    return this.sweepTimer !== undefined;
+  }
+
   stopSweep(): void {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.sweepTimer = undefined;
