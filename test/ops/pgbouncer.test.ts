@@ -1,0 +1,145 @@
+// Behind PgBouncer in transaction mode a connection is lent per transaction, so nothing may rely on
+// session state: the migrations' lock is transaction-level, the booking locks are
+// pg_advisory_xact_lock, no session SET, no named prepared statement. Two real servers start
+// together on an empty database through a PgBouncer whose pool is smaller than theirs (connections
+// really are shared between transactions), migrate it once, and keep one winner per slot.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
+import { migrationFiles } from '../../src/db/migrate.js';
+import { doctorFields, form, futureSlot, pngBytes } from '../helpers/app.js';
+import { CHILD_ADMIN, freePort, startServer, type ServerProcess } from '../helpers/server-process.js';
+
+const PGBOUNCER = process.env.PGBOUNCER_PATH ?? '/usr/sbin/pgbouncer';
+
+describe('through PgBouncer in transaction mode', { skip: process.env.DATABASE_URL ? false : 'needs DATABASE_URL: PgBouncer pools a PostgreSQL server' }, () => {
+  const dbName = `prescripto_pgb_${process.pid}_${Date.now().toString(36)}`;
+  const admin = () => {
+    const u = new URL(process.env.DATABASE_URL!);
+    u.pathname = '/postgres';
+    return new pg.Client({ connectionString: u.toString() });
+  };
+  let dir: string;
+  let bouncer: ChildProcess;
+  let servers: ServerProcess[] = [];
+
+  before(async () => {
+    if (!existsSync(PGBOUNCER)) {
+      throw new Error(`PgBouncer not found at ${PGBOUNCER}: install it with \`sudo apt-get install -y pgbouncer\` (.ci/run does this), or set PGBOUNCER_PATH.`);
+    }
+    const c = admin();
+    await c.connect();
+    await c.query(`CREATE DATABASE "${dbName}"`);
+    await c.end();
+    const server = new URL(process.env.DATABASE_URL!);
+    dir = mkdtempSync(path.join(os.tmpdir(), 'prescripto-pgbouncer-'));
+    chmodSync(dir, 0o777); // PgBouncer refuses to run as root: it drops to the postgres user, which writes its pid file here
+    const port = await freePort();
+    writeFileSync(path.join(dir, 'users.txt'), `"${decodeURIComponent(server.username) || 'postgres'}" ""\n`);
+    writeFileSync(
+      path.join(dir, 'pgbouncer.ini'),
+      [
+        '[databases]',
+        `${dbName} = host=${server.hostname} port=${server.port || 5432} dbname=${dbName}`,
+        '[pgbouncer]',
+        'listen_addr = 127.0.0.1',
+        `listen_port = ${port}`,
+        "unix_socket_dir = ''",
+        'auth_type = trust',
+        `auth_file = ${path.join(dir, 'users.txt')}`,
+        'pool_mode = transaction',
+        // fewer server connections than the two servers' pools (10 each): transactions share them
+        'default_pool_size = 4',
+        'max_client_conn = 200',
+        // node-postgres sends statement_timeout at connect; PgBouncer would refuse the login otherwise
+        'ignore_startup_parameters = statement_timeout',
+        `pidfile = ${path.join(dir, 'pgbouncer.pid')}`,
+      ].join('\n') + '\n',
+    );
+    const ini = path.join(dir, 'pgbouncer.ini');
+    bouncer = spawn(PGBOUNCER, process.getuid?.() === 0 ? ['-u', 'postgres', ini] : [ini], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    bouncer.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const probe = new pg.Client({ connectionString: `postgres://${server.username || 'postgres'}@127.0.0.1:${port}/${dbName}` });
+      try {
+        await probe.connect();
+        await probe.end();
+        break;
+      } catch (err) {
+        await probe.end().catch(() => undefined);
+        if (Date.now() > deadline || bouncer.exitCode !== null) throw new Error(`PgBouncer did not start: ${(err as Error).message}\n${stderr}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    const url = `postgres://${server.username || 'postgres'}@127.0.0.1:${port}/${dbName}`;
+    // both start together on the empty database: one migrates, the other waits for it
+    servers = await Promise.all([0, 1].map(() => startServer({ DATABASE_URL: url, DATA_DIR: mkdtempSync(path.join(dir, 'data-')), NOTIFY_WORKER: 'false' })));
+  });
+
+  after(async () => {
+    for (const s of servers) if (s.proc.exitCode === null && s.proc.signalCode === null) s.proc.kill('SIGTERM');
+    await Promise.all(servers.map((s) => s.exited));
+    if (bouncer && bouncer.exitCode === null) {
+      bouncer.kill('SIGTERM');
+      await new Promise((r) => bouncer.once('exit', r));
+    }
+    const c = admin();
+    await c.connect();
+    await c.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+    await c.end();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const call = async (s: ServerProcess, method: string, url: string, body?: unknown, token?: string) => {
+    const res = await fetch(`${s.base}${url}`, {
+      method,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body && !(body instanceof FormData) ? { 'content-type': 'application/json' } : {}) },
+      body: body instanceof FormData ? body : body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, any> };
+  };
+
+  it('two servers starting together apply every migration exactly once', async () => {
+    const direct = new URL(process.env.DATABASE_URL!);
+    direct.pathname = `/${dbName}`;
+    const db = new pg.Client({ connectionString: direct.toString() });
+    await db.connect();
+    const rows = (await db.query<{ name: string }>('SELECT name FROM schema_migrations ORDER BY name')).rows.map((r) => r.name);
+    await db.end();
+    assert.deepEqual(rows, migrationFiles().map((f) => f.name));
+  });
+
+  it('bookings through both servers keep one winner per slot, and sessions work', async () => {
+    const [a, b] = servers;
+    const login = await call(a, 'POST', '/api/admin/login', CHILD_ADMIN);
+    assert.equal(login.status, 200);
+    const added = await call(a, 'POST', '/api/admin/add-doctor', form(doctorFields(), { bytes: await pngBytes() }), login.body.token);
+    assert.equal(added.status, 201, JSON.stringify(added.body));
+    const docId = added.body.doctor._id as string;
+    const tokens = await Promise.all(
+      Array.from({ length: 12 }, async (_, i) => {
+        const r = await call(i % 2 ? a : b, 'POST', '/api/user/register', { name: `Pooled ${i}`, email: `pooled.${i}.${Date.now()}@example.com`, password: 'a-long-password-1' });
+        assert.equal(r.status, 201);
+        return r.body.token as string;
+      }),
+    );
+    // twelve patients race for one time through both servers
+    const slot = futureSlot(3, 3);
+    const race = await Promise.all(tokens.map((t, i) => call(i % 2 ? a : b, 'POST', '/api/user/book-appointment', { docId, ...slot }, t)));
+    assert.equal(race.filter((r) => r.status < 300).length, 1, JSON.stringify(race.map((r) => r.status)));
+    assert.ok(race.every((r) => r.status < 300 || r.status === 409));
+    // and each books a time of their own
+    const own = await Promise.all(tokens.map((t, i) => call(i % 2 ? a : b, 'POST', '/api/user/book-appointment', { docId, ...futureSlot(20 + i, 3) }, t)));
+    assert.deepEqual(own.map((r) => r.status < 300), tokens.map(() => true));
+    // a logout on one server is in force on the other
+    assert.equal((await call(a, 'POST', '/api/user/logout', {}, tokens[0])).status, 200);
+    assert.equal((await call(b, 'GET', '/api/user/appointments', undefined, tokens[0])).status, 401);
+    assert.equal((await call(b, 'GET', '/api/user/appointments', undefined, tokens[1])).status, 200);
+  });
+});
