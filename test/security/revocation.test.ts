@@ -63,7 +63,7 @@ describe('security: revocation survives a Redis outage', () => {
     testDb = await freshDatabase();
     config = loadConfig({ NODE_ENV: 'test', DATA_DIR: '/tmp/unused', JWT_SECRET: 'test-secret-that-is-long-enough-123', REDIS_URL: 'redis://stand-in', REVOCATION_CACHE_SECONDS: '5' });
     instance = (name) =>
-      new SessionService(new SessionRepo(testDb.database), tokens, config, clock, redis as unknown as RedisClient, (m) => warnings.push(`${name}: ${m}`));
+      new SessionService(new SessionRepo(testDb.database.db), tokens, config, clock, redis as unknown as RedisClient, (m) => warnings.push(`${name}: ${m}`));
   });
   after(async () => testDb.drop());
 

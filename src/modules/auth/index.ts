@@ -9,10 +9,12 @@ import { AuditService } from '../audit/service.js';
 import { AccountRepo } from './accounts.repo.js';
 import { PasswordChangeService } from './password-change.js';
 import { PasswordResetService } from './resets.js';
+import { ResetLinkRepo } from './resets.repo.js';
 import { SessionService } from './sessions.js';
 import { SessionRepo } from './sessions.repo.js';
 import type { TokenService } from './tokens.js';
 import { TwoFactorService } from './two-factor.js';
+import { TwoFactorRepo } from './two-factor.repo.js';
 import type { Warn } from '../../lib/logger.js';
 
 export interface SecurityServices {
@@ -34,14 +36,14 @@ export function createSecurityServices(deps: {
 }): SecurityServices {
   const { config, database, clock, tokens, redis, warn } = deps;
   const accounts = new AccountRepo(database);
-  const sessions = new SessionService(new SessionRepo(database), tokens, config, clock, redis, warn);
+  const sessions = new SessionService(new SessionRepo(database.db), tokens, config, clock, redis, warn);
   tokens.setRevocationCheck((claims) => sessions.isRevoked(claims));
-  const passwordResets = new PasswordResetService(database, accounts, sessions, deps.sendMail, config, clock, warn);
+  const passwordResets = new PasswordResetService(new ResetLinkRepo(database.db), accounts, sessions, deps.sendMail, config, clock, warn);
   return {
     sessions,
     passwordResets,
     passwords: new PasswordChangeService(accounts, sessions, (role, id) => passwordResets.useUpLinks(role, id)),
-    twoFactor: new TwoFactorService(database, accounts, clock, config.security.totpIssuer, (role, id, keep) =>
+    twoFactor: new TwoFactorService(new TwoFactorRepo(database.db), accounts, clock, config.security.totpIssuer, (role, id, keep) =>
       sessions.revokeAccount(role, id, '2fa-enabled', { keep })),
     audit: new AuditService(new AuditRepo(database), warn),
   };

@@ -6,18 +6,18 @@
 // links use WELCOME_LINK_TTL_HOURS) and is stored only as a SHA-256 hash. `url` is `<first FRONTEND_URL or PUBLIC_URL>/reset-password?token=…&role=…`.
 import { appBaseUrl, type Config } from '../../config.js';
 import type { Clock } from '../../lib/clock.js';
-import type { Database } from '../../db/client.js';
 import { badRequest, notFound } from '../../lib/errors.js';
 import { isEmail, normalizeEmail } from '../../lib/validate.js';
 import { renderEmail } from '../notifications/templates.js';
 import type { AccountRepo } from './accounts.repo.js';
+import type { ResetLinkRepo, ResettableRole } from './resets.repo.js';
 import { assertPasswordFits } from '../../lib/schemas.js';
 import { hashPassword, isStrongPassword } from './passwords.js';
 import { randomSecret, sha256 } from './secrets.js';
 import type { SessionService } from './sessions.js';
 import type { Role } from './tokens.js';
 
-export type ResettableRole = 'patient' | 'doctor';
+export type { ResettableRole };
 
 export const FORGOT_PASSWORD_MESSAGE = 'If an account exists for this email, a password reset link has been sent';
 
@@ -28,7 +28,7 @@ export class PasswordResetService {
   private readonly pending = new Set<Promise<void>>();
 
   constructor(
-    private readonly database: Database,
+    private readonly links: ResetLinkRepo,
     private readonly accounts: AccountRepo,
     private readonly sessions: SessionService,
     /** the notifications outbox (`ctx.notifications.enqueueEmail(undefined, msg)`) */
@@ -46,10 +46,8 @@ export class PasswordResetService {
     if (!(await this.accounts.findById(role, accountId))) throw notFound('Account not found');
     const token = randomSecret(32);
     const now = this.clock.now();
-    await this.database.query(
-      'INSERT INTO password_reset_tokens (token_hash, role, account_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)',
-      [sha256(token), role, accountId, now.toISOString(), new Date(now.getTime() + (opts.ttlMinutes ?? this.config.security.passwordResetTtlMinutes) * 60_000).toISOString()],
-    );
+    const ttlMinutes = opts.ttlMinutes ?? this.config.security.passwordResetTtlMinutes;
+    await this.links.insert({ tokenHash: sha256(token), role, accountId, createdAt: now, expiresAt: new Date(now.getTime() + ttlMinutes * 60_000) });
     const base = appBaseUrl(this.config);
     return { token, url: `${base}/reset-password?token=${encodeURIComponent(token)}&role=${role}` };
   }
@@ -105,14 +103,7 @@ export class PasswordResetService {
     if (!isStrongPassword(password)) throw badRequest('Please enter a strong password');
     assertPasswordFits(password);
     const now = this.clock.now();
-    // Used up in the same statement that checks it, so a token can never be used twice.
-    const rows = await this.database.query<{ account_id: string }>(
-      `UPDATE password_reset_tokens SET used_at = $3
-        WHERE token_hash = $1 AND role = $2 AND used_at IS NULL AND expires_at > $3
-        RETURNING account_id`,
-      [sha256(token), role, now.toISOString()],
-    );
-    const accountId = rows[0]?.account_id;
+    const accountId = await this.links.consume(sha256(token), role, now);
     if (!accountId) throw badRequest('This reset link is invalid, expired or already used');
     // a mailbox read by someone else earlier must not hold a second way in after this reset
     await this.useUpLinks(role, accountId);
@@ -125,9 +116,6 @@ export class PasswordResetService {
   /** Marks every unused link of the account used (after a reset or a password change). */
   async useUpLinks(role: Role, accountId: string): Promise<void> {
     if (role === 'admin') return; // admins recover through another admin, never by link
-    await this.database.query(
-      'UPDATE password_reset_tokens SET used_at = $3 WHERE role = $1 AND account_id = $2 AND used_at IS NULL',
-      [role, accountId, this.clock.now().toISOString()],
-    );
+    await this.links.useUpAll(role, accountId, this.clock.now());
   }
 }
