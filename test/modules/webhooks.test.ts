@@ -294,7 +294,9 @@ describe('outgoing webhooks: restart', () => {
     first = await makeTestApp({ WEBHOOK_ALLOW_PRIVATE: 'true' }, { clock });
   });
   after(async () => {
+    // the second app was given the first one's database: it is dropped here, once
     await t.close();
+    await first.testDb.drop();
     rmSync(first.dataDir, { recursive: true, force: true });
     await receiver.close();
   });
