@@ -39,7 +39,7 @@ const deliveryView = (m: WebhookMessageRow & { attemptLog: WebhookAttemptRow[] }
 export const webhookAdminRoutes = (webhooks: OutgoingWebhooks): FastifyPluginAsyncTypebox => async (app) => {
   const onRequest = requireRole(app.ctx.tokens, 'admin');
 
-  app.post('/', {
+  app.post('', {
     onRequest,
     schema: {
       tags, security, operationId: 'createWebhookEndpoint',
@@ -53,7 +53,7 @@ export const webhookAdminRoutes = (webhooks: OutgoingWebhooks): FastifyPluginAsy
     return reply.code(201).send({ success: true, endpoint: endpointView(endpoint), secret });
   });
 
-  app.get('/', {
+  app.get('', {
     onRequest,
     schema: {
       tags, security, operationId: 'listWebhookEndpoints', summary: 'Every webhook endpoint', description: 'Newest first; secrets are never shown again.',
