@@ -1,4 +1,4 @@
-// Standard Webhooks signatures (https://www.standardwebhooks.com): the secret is `whsec_` + base64
+// Standard Webhooks signatures (standardwebhooks.com): the secret is `whsec_` + base64
 // of random bytes; a delivery carries `webhook-id`, `webhook-timestamp` (Unix seconds) and
 // `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body" keyed by the decoded secret>`.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
