@@ -10,7 +10,7 @@ import type { AppContext } from './context.js';
 import { openDatabase, type Database } from './db/client.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { DomainEvents } from './lib/events.js';
-import { createLogger, requestChildLogger, warnTo, type AppLogger, type LogStream } from './lib/logger.js';
+import { createLogger, requestChildLogger, serviceLog, warnTo, type AppLogger, type LogStream } from './lib/logger.js';
 import { createRedis } from './lib/redis.js';
 import { AdminRepo } from './modules/admin/repo.js';
 import { adminRoutes } from './modules/admin/routes.js';
@@ -58,6 +58,8 @@ import { ReportService } from './modules/reports/service.js';
 import { IdempotencyRepo } from './modules/idempotency/repo.js';
 import { IdempotencyService } from './modules/idempotency/service.js';
 import { Metrics } from './lib/metrics.js';
+import { createOutgoingWebhooks } from './modules/webhooks/index.js';
+import { webhookAdminRoutes } from './modules/webhooks/routes.js';
 import { Message } from './lib/schemas.js';
 
 export interface BuildOptions {
@@ -111,11 +113,16 @@ export function createContext(config: Config, database: Database, clock: Clock, 
     config, database, clock, tokens, redis, warn: warnTo(log),
     sendMail: (msg) => notify.service.enqueueEmail(undefined, msg),
   });
+  const outgoingWebhooks = createOutgoingWebhooks(config, db, clock, events, {
+    worker: notify.worker,
+    sendEmail: (tx, msg) => notify.service.enqueueEmail(tx, msg),
+    log: serviceLog(log),
+  });
   const idempotency = new IdempotencyService(new IdempotencyRepo(db), clock, (m, detail) => log.warn(detail ?? {}, m));
   admin.onPasswordChanged((id) => security.sessions.revokeAccount('admin', id, 'password-change'));
   notify.service.welcome.useSetPasswordLinks(async (doctorId, ttlMinutes) => (await security.passwordResets.issue('doctor', doctorId, { ttlMinutes })).url);
   return { ctx: { config, database, db, clock, redis, events, metrics, tokens, media, patients, doctors, admin, appointments, reports, scheduling,
-    notifications: notify.service, notificationWorker: notify.worker, live: notify.live, idempotency, ...security, ...paymentsModule }, localStore };
+    notifications: notify.service, notificationWorker: notify.worker, live: notify.live, idempotency, outgoingWebhooks, ...security, ...paymentsModule }, localStore };
 }
 
 export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<App> {
@@ -204,6 +211,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(adminReportRoutes(ctx.reports), { prefix: '/api/admin/reports' });
   await app.register(doctorReportRoutes(ctx.reports), { prefix: '/api/doctor/reports' });
   await app.register(webhookRoutes, { prefix: '/api/webhooks' });
+  await app.register(webhookAdminRoutes(ctx.outgoingWebhooks), { prefix: '/api/admin/webhooks' });
 
   await registerNotifications(app);
   // Background jobs, in every process but a PROCESS_ROLE=web one. Each is safe with any number of

@@ -99,6 +99,7 @@ export interface Config {
    */
   processRole: ProcessRole;
   notifications: NotificationSettings;
+  webhooks: WebhookConfig;
   /** WEB_DIR: the built web app (index.html + assets/) served at / and as the SPA fallback; absent folder: API only */
   webDir: string;
 }
@@ -133,6 +134,21 @@ export interface NotificationSettings {
   welcomeLinkTtlHours: number;
   /** NOTIFY_LEASE_SECONDS: how long a claimed message belongs to its worker (a dead worker's messages wait this long) */
   leaseMs: number;
+}
+
+/** Outgoing webhooks (modules/webhooks, docs/interop.md). */
+export interface WebhookConfig {
+  /** WEBHOOK_ALLOW_PRIVATE: accept endpoints on private, loopback and link-local addresses (tests, closed networks) */
+  allowPrivate: boolean;
+  /** WEBHOOK_TIMEOUT_SECONDS: how long one delivery waits for the receiver's answer */
+  timeoutMs: number;
+  /** WEBHOOK_MAX_ATTEMPTS: attempts per message before it is marked failed */
+  maxAttempts: number;
+  /** WEBHOOK_BACKOFF_SECONDS: first retry delay; each later one is four times longer, up to ten hours */
+  backoffMs: number;
+  maxBackoffMs: number;
+  /** WEBHOOK_DISABLE_HOURS: an endpoint failing every attempt for this long is disabled and the admin emailed */
+  disableAfterMs: number;
 }
 
 /** Limits of image uploads (modules/media/pipeline.ts and queue.ts). */
@@ -512,6 +528,14 @@ export function loadConfig(env: Env = process.env): Config {
     webConcurrency: int(env, 'WEB_CONCURRENCY', 1, 1, 64),
     processRole: processRole(env),
     webDir: path.resolve(str(env, 'WEB_DIR') ?? 'web/dist'),
+    webhooks: {
+      allowPrivate: bool(env, 'WEBHOOK_ALLOW_PRIVATE', false),
+      timeoutMs: int(env, 'WEBHOOK_TIMEOUT_SECONDS', 10, 1, 120) * 1000,
+      maxAttempts: int(env, 'WEBHOOK_MAX_ATTEMPTS', 16, 1, 100),
+      backoffMs: int(env, 'WEBHOOK_BACKOFF_SECONDS', 5, 1, 3600) * 1000,
+      maxBackoffMs: 10 * 3600_000,
+      disableAfterMs: int(env, 'WEBHOOK_DISABLE_HOURS', 72, 1, 24 * 30) * 3600_000,
+    },
     notifications: {
       worker: bool(env, 'NOTIFY_WORKER', nodeEnv !== 'test'),
       intervalMs: int(env, 'NOTIFY_INTERVAL_SECONDS', 5, 1, 3600) * 1000,

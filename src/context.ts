@@ -19,6 +19,7 @@ import type { NotificationService } from './modules/notifications/service.js';
 import type { DeliveryWorker } from './modules/notifications/worker.js';
 import type { LiveHub } from './modules/notifications/live.js';
 import type { IdempotencyService } from './modules/idempotency/service.js';
+import type { OutgoingWebhooks } from './modules/webhooks/service.js';
 
 export interface AppContext {
   config: Config;
@@ -59,6 +60,8 @@ export interface AppContext {
   live: LiveHub;
   /** Idempotency-Key handling of booking and payment creation (modules/idempotency) */
   idempotency: IdempotencyService;
+  /** the admin's outgoing webhook endpoints; delivered by notificationWorker's pass (modules/webhooks) */
+  outgoingWebhooks: OutgoingWebhooks;
 }
 
 declare module 'fastify' {

@@ -18,7 +18,9 @@ export type DomainEvent =
       at: Date;
     }
   | { kind: 'doctor'; type: 'created' | 'updated'; doctorId: string; at: Date }
-  | { kind: 'patient'; type: 'created' | 'updated'; patientId: string; at: Date };
+  | { kind: 'patient'; type: 'created' | 'updated'; patientId: string; at: Date }
+  /** a refund the gateway reports processed (recorded in the transaction that makes it final) */
+  | { kind: 'payment'; type: 'refunded'; appointmentId: string; gateway: string; amountMinor: number; currency: string; at: Date };
 
 export type TxListener = (tx: Db, event: DomainEvent) => Promise<void>;
 export type CommitListener = (event: DomainEvent) => void | Promise<void>;

@@ -18,6 +18,7 @@ export const TAGS = [
   { name: 'scheduling', description: 'Doctors’ working hours, slot settings and time off; the free slots patients can book' },
   { name: 'notifications', description: 'In-app notifications, live updates (server-sent events), calendar feeds and the email outbox' },
   { name: 'admin', description: '/api/admin: the administrator: login, doctors, sessions, two-factor authentication, audit log' },
+  { name: 'webhooks', description: '/api/admin/webhooks: outgoing webhooks the admin registers, signed as the Standard Webhooks specification says, and their delivery log' },
   { name: 'reports', description: 'Admin analytics and doctor reports, as JSON or (with `format=csv`) CSV' },
   { name: 'system', description: 'Is the API up?' },
   { name: 'operations', description: 'Liveness, readiness and Prometheus metrics for load balancers and monitoring' },

@@ -27,6 +27,7 @@ export class RefundProcessor {
   private timer?: NodeJS.Timeout;
   private readonly running = new Set<Promise<void>>();
   private stopped = false;
+  private events?: DomainEvents;
 
   constructor(
     private readonly repo: PaymentRepo,
@@ -40,6 +41,7 @@ export class RefundProcessor {
 
   /** Queues refunds inside cancellations' transactions and starts them right after commit. */
   subscribe(events: DomainEvents): void {
+    this.events = events;
     events.onRecord(async (tx: Db, e) => {
       if (isCancellation(e)) await this.repo.queueRefund(tx, e.appointmentId, this.clock.now());
     });
@@ -138,7 +140,15 @@ export class RefundProcessor {
    * Returns the state the job holds, or undefined when the job holds another refund.
    */
   private async applyRefundState(job: RefundJobRow, refund: IssuedRefund): Promise<RefundState | undefined> {
-    const recorded = await this.repo.recordRefundState(job.id, refund.id, refund.state);
+    const recorded = await this.repo.recordRefundState(job.id, refund.id, refund.state, async (tx, change) => {
+      // exactly one report sees the refund become processed: that one announces it
+      if (change.after === 'processed' && change.before !== 'processed') {
+        await this.events?.record(tx, {
+          kind: 'payment', type: 'refunded', appointmentId: job.appointmentId, gateway: job.gateway,
+          amountMinor: job.amountMinor, currency: job.currency, at: this.clock.now(),
+        });
+      }
+    });
     if (!recorded) return undefined;
     // the row lock orders reports of one refund: exactly one sees it become processed
     if (recorded.after === 'processed' && recorded.before !== 'processed') this.metrics.payment(job.gateway, 'refunded');

@@ -143,7 +143,13 @@ export class PaymentRepo {
    * The row is locked so two reports of one refund apply one after the other. Returns the state
    * before and after, or undefined when the job holds another refund (or is gone).
    */
-  async recordRefundState(id: string, refundId: string, state: RefundState): Promise<{ before: RefundState | null; after: RefundState } | undefined> {
+  async recordRefundState(
+    id: string,
+    refundId: string,
+    state: RefundState,
+    /** runs in the same transaction once the new state is written (domain events of the change) */
+    inTx?: (tx: Db, change: { before: RefundState | null; after: RefundState }) => Promise<void>,
+  ): Promise<{ before: RefundState | null; after: RefundState } | undefined> {
     return this.db.transaction(async (tx) => {
       const [row] = await tx
         .select({ refundId: paymentRefunds.refundId, refundState: paymentRefunds.refundState })
@@ -165,6 +171,7 @@ export class PaymentRepo {
           updatedAt: sql`now()`,
         })
         .where(eq(paymentRefunds.id, id));
+      await inTx?.(tx, { before, after });
       return { before, after };
     });
   }

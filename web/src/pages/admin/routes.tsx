@@ -15,6 +15,7 @@ import AuditLog from './AuditLog';
 import Dashboard from './Dashboard';
 import Doctors from './Doctors';
 import Reports from './Reports';
+import Webhooks from './Webhooks';
 import { adminKeys } from './queries';
 
 function AdminPages() {
@@ -39,6 +40,7 @@ function AdminPages() {
           { to: '/admin/add-doctor', label: t('admin.nav.addDoctor') },
           { to: '/admin/reports', label: t('admin.nav.reports') },
           { to: '/admin/audit-log', label: t('admin.nav.audit') },
+          { to: '/admin/webhooks', label: t('admin.nav.webhooks') },
         ]}
       />
       <Routes>
@@ -48,6 +50,7 @@ function AdminPages() {
         <Route path="add-doctor" element={<AddDoctor />} />
         <Route path="reports" element={<Reports />} />
         <Route path="audit-log" element={<AuditLog />} />
+        <Route path="webhooks" element={<Webhooks />} />
         <Route path="*" element={<NotFound />} />
       </Routes>
     </>
