@@ -4,7 +4,6 @@
 // The notification worker's pass delivers due messages (DeliveryWorker.addJob): each attempt is
 // logged, failures are retried with growing delays, and an endpoint failing for WEBHOOK_DISABLE_HOURS
 // (three days) is disabled and the admin told by email. Payloads carry ids and states only.
-import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import type { Clock } from '../../lib/clock.js';
 import { badRequest, notFound } from '../../lib/errors.js';
