@@ -52,7 +52,8 @@ const setup = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/test-setu
 if (setup.status !== 0) process.exit(setup.status ?? 1);
 
 const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-const concurrency = Math.max(1, Number(process.env.TEST_CONCURRENCY ?? Math.max(2, cores)));
+// One more file than cores: a file waiting on its child server or browser leaves its core to another.
+const concurrency = Math.max(1, Number(process.env.TEST_CONCURRENCY ?? cores + 1));
 // A file that hangs (a handle left open, a deadlock) is killed with its processes after this long.
 const fileTimeoutMs = (f) => (isE2e(f) ? 15 : 10) * 60_000;
 
