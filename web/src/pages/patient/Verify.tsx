@@ -43,7 +43,7 @@ export default function Verify() {
         const r = unwrap(await api.POST('/api/user/verify-stripe', { body: { appointmentId, ...(sessionId ? { session_id: sessionId } : {}), ...(success ? { success } : {}) } }));
         sessionStorage.removeItem(KEY);
         await qc.invalidateQueries({ queryKey: ['patient'] });
-        if (live) setState({ done: r.message || t('pay.done') });
+        if (live) setState({ done: r.message });
       } catch (err) {
         if (live) setState({ error: err });
       }
@@ -51,7 +51,9 @@ export default function Verify() {
     return () => {
       live = false;
     };
-  }, [params, qc, t]);
+    // not on `t`: the translations arriving while the answer is on its way must not verify a second
+    // time (the second answer says "already verified")
+  }, [params, qc]);
 
   return (
     <section className="narrow stack">
@@ -60,8 +62,8 @@ export default function Verify() {
         <ErrorMessage error={new Error(t('pay.failed'))} />
       ) : state.left ? (
         <Notice>{t('pay.cancelled')}</Notice>
-      ) : state.done ? (
-        <Notice tone="success">{state.done}</Notice>
+      ) : state.done !== undefined ? (
+        <Notice tone="success">{state.done || t('pay.done')}</Notice>
       ) : state.error ? (
         <ErrorMessage error={state.error} />
       ) : (
