@@ -68,6 +68,23 @@ try {
 const expected = (f) => known[f] ?? (isE2e(f) ? 120_000 : 30_000);
 const queue = [...files].sort((a, b) => expected(b) - expected(a) || a.localeCompare(b));
 
+/**
+ * CPU seconds used so far by this runner's finished child processes and everything they waited for
+ * (servers, browsers): Linux's cutime + cstime in /proc/self/stat, at 100 ticks a second. Read as
+ * each file ends, the increase is that file's CPU time, a figure a busy machine does not inflate
+ * the way it inflates wall time. Undefined elsewhere.
+ */
+function childCpuSeconds() {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+    return (Number(fields[13]) + Number(fields[14])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+let cpuSeen = childCpuSeconds();
+
 const running = new Set();
 const killAll = (signal) => {
   for (const pid of running) {
@@ -105,6 +122,9 @@ function runFile(file) {
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       running.delete(child.pid);
+      const cpuNow = childCpuSeconds();
+      const cpu = cpuNow === undefined || cpuSeen === undefined ? undefined : cpuNow - cpuSeen;
+      cpuSeen = cpuNow;
       const text = Buffer.concat(out).toString('utf8');
       // the spec reporter's summary, printed once at the end of the file's run
       const count = (name) => Number([...text.matchAll(new RegExp(`^ℹ ${name} (\\d+)$`, 'gm'))].at(-1)?.[1] ?? 0);
@@ -112,6 +132,7 @@ function runFile(file) {
         file,
         text,
         ms: Date.now() - t0,
+        cpu,
         code: timedOut ? 1 : (code ?? 1),
         signal,
         timedOut,
@@ -132,7 +153,8 @@ async function worker() {
     results.push(r);
     const status = r.code === 0 ? '✔' : '✖';
     const why = r.timedOut ? `, killed after ${secs(fileTimeoutMs(file))}` : r.code !== 0 && r.fail === 0 ? `, exit ${r.signal ?? r.code}` : '';
-    process.stdout.write(`\n${status} ${file} (${secs(r.ms)}, ${r.tests} tests${why})\n${r.text.replace(/\s*$/, '\n')}`);
+    const cpu = r.cpu === undefined ? '' : `, ${r.cpu.toFixed(1)} s CPU`;
+    process.stdout.write(`\n${status} ${file} (${secs(r.ms)}${cpu}, ${r.tests} tests${why})\n${r.text.replace(/\s*$/, '\n')}`);
   }
 }
 
@@ -163,9 +185,13 @@ if (!interrupted && nodeFlags.length === 0) {
 }
 
 console.log('\nslowest files:');
-for (const r of [...results].sort((a, b) => b.ms - a.ms).slice(0, 8)) console.log(`  ${secs(r.ms).padStart(8)}  ${r.file}`);
+for (const r of [...results].sort((a, b) => b.ms - a.ms).slice(0, 8)) {
+  console.log(`  ${secs(r.ms).padStart(8)}${r.cpu === undefined ? '' : `  ${r.cpu.toFixed(1).padStart(6)} s CPU`}  ${r.file}`);
+}
 console.log(`\n${results.length} test files on ${db}, ${concurrency} at a time: ${tests} tests, ${sum('pass')} passed, ${sum('fail')} failed, ${sum('skipped')} skipped`);
 for (const r of failed) console.log(`✖ ${r.file}${r.timedOut ? ' (timed out)' : r.fail ? ` (${r.fail} failed)` : ` (exit ${r.signal ?? r.code})`}`);
+const cpuTotal = childCpuSeconds();
+if (cpuTotal !== undefined) console.log(`CPU time of the run ${cpuTotal.toFixed(0)} s (${(cpuTotal / cores).toFixed(0)} s spread over ${cores} cores: the least wall time this machine could take)`);
 const load = os.loadavg().map((n) => n.toFixed(2)).join(' ');
 console.log(`total wall time ${secs(wall)} (${Math.floor(wall / 60000)} min ${Math.round((wall % 60000) / 1000)} s; load average ${load} on ${cores} cores)`);
 if (tests === 0) {
