@@ -10,7 +10,7 @@
 //   npm test -- booking                       files whose path contains "booking"
 //   npm test -- e2e --test-name-pattern=pay   flags starting with "-" go to every file's node process
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -47,6 +47,35 @@ if (files.some(isE2e)) {
   const web = spawnSync(process.execPath, ['scripts/build-web.mjs', '--if-stale'], { stdio: 'inherit', env });
   if (web.status !== 0) process.exit(web.status ?? 1);
 }
+
+// Test databases live in /dev/shm (test/helpers/db.ts), in memory: those of runs killed before their
+// clean-up (a timed-out file, Ctrl-C) are removed here once the process that held them is gone.
+function removeOrphanedDatabases() {
+  let names = [];
+  try {
+    names = readdirSync('/dev/shm').filter((n) => /^prescripto-(db|proc|cli|tpl)-/.test(n));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const dir = path.join('/dev/shm', name);
+    try {
+      if (Date.now() - statSync(dir).mtimeMs < 10 * 60_000) continue;
+      const pid = Number(readFileSync(path.join(dir, 'server.lock'), 'utf8').split('\n')[0]);
+      if (!Number.isInteger(pid) || pid <= 0) continue;
+      try {
+        process.kill(pid, 0);
+        continue; // its process still runs
+      } catch (err) {
+        if (err.code === 'EPERM') continue;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      /* no lock file (not started yet, or not a database): left alone */
+    }
+  }
+}
+removeOrphanedDatabases();
 
 const setup = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/test-setup.ts'], { stdio: 'inherit', env });
 if (setup.status !== 0) process.exit(setup.status ?? 1);
@@ -188,7 +217,7 @@ console.log('\nslowest files:');
 for (const r of [...results].sort((a, b) => b.ms - a.ms).slice(0, 8)) {
   console.log(`  ${secs(r.ms).padStart(8)}${r.cpu === undefined ? '' : `  ${r.cpu.toFixed(1).padStart(6)} s CPU`}  ${r.file}`);
 }
-console.log(`\n${results.length} test files on ${db}, ${concurrency} at a time: ${tests} tests, ${sum('pass')} passed, ${sum('fail')} failed, ${sum('skipped')} skipped`);
+console.log(`\n${results.length} test files on ${db}, ${Math.min(concurrency, files.length)} at a time: ${tests} tests, ${sum('pass')} passed, ${sum('fail')} failed, ${sum('skipped')} skipped`);
 for (const r of failed) console.log(`✖ ${r.file}${r.timedOut ? ' (timed out)' : r.fail ? ` (${r.fail} failed)` : ` (exit ${r.signal ?? r.code})`}`);
 const cpuTotal = childCpuSeconds();
 if (cpuTotal !== undefined) console.log(`CPU time of the run ${cpuTotal.toFixed(0)} s (${(cpuTotal / cores).toFixed(0)} s spread over ${cores} cores: the least wall time this machine could take)`);

@@ -4,7 +4,7 @@
 // touches, instead of unpacking a 40 MB dump into memory), `CREATE DATABASE … TEMPLATE` on a
 // PostgreSQL server.
 import { createHash, randomBytes } from 'node:crypto';
-import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -44,6 +44,10 @@ export async function ensurePgliteTemplateDir(): Promise<string> {
   const dir = templateDirPath();
   if (existsSync(dir)) return dir;
   mkdirSync(CACHE_DIR, { recursive: true });
+  // templates of earlier migrations: 40 MB each, never used again
+  for (const name of readdirSync(CACHE_DIR)) {
+    if (/^pglite-template-[0-9a-f]{12}(\.tar\.gz)?$/.test(name)) rmSync(path.join(CACHE_DIR, name), { recursive: true, force: true });
+  }
   const building = `${dir}.${process.pid}.${randomBytes(3).toString('hex')}.tmp`;
   const db = await openDatabase({ dataDir: building });
   // a clean checkpoint: a copy starts without replaying the migrations' WAL
