@@ -1,11 +1,17 @@
 // Runs once before the test files: builds the migrated template database they clone.
-import { ensurePgliteTemplate, ensurePgTemplate } from '../test/helpers/db.js';
+import { ensurePgliteTemplateDir, ensurePgTemplate } from '../test/helpers/db.js';
+import { databaseUrlFromEnv } from '../test/helpers/env.js';
 
 const t = Date.now();
-if (process.env.DATABASE_URL) {
-  const name = await ensurePgTemplate(process.env.DATABASE_URL);
+const databaseUrl = databaseUrlFromEnv();
+if (databaseUrl) {
+  const name = await ensurePgTemplate(databaseUrl);
   console.log(`test template database ${name} ready (${Date.now() - t} ms)`);
 } else {
-  const file = await ensurePgliteTemplate();
-  console.log(`test template ${file} ready (${Date.now() - t} ms)`);
+  const dir = await ensurePgliteTemplateDir();
+  console.log(`test template ${path(dir)} ready (${Date.now() - t} ms)`);
+}
+
+function path(p: string): string {
+  return p.startsWith(process.cwd()) ? p.slice(process.cwd().length + 1) : p;
 }

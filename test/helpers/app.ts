@@ -11,6 +11,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import type { Clock } from '../../src/lib/clock.js';
 import { addDays, formatSlotTime, wallClock } from '../../src/lib/time.js';
 import { freshDatabase, type TestDatabase } from './db.js';
+import { redisUrlFromEnv } from './env.js';
 
 export const ADMIN_EMAIL = 'admin@prescripto.test';
 export const ADMIN_PASSWORD = 'admin-test-password';
@@ -32,7 +33,7 @@ export function testEnv(dataDir: string, env: Record<string, string | undefined>
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
     PUBLIC_URL: 'http://localhost:4000',
-    REDIS_URL: process.env.REDIS_URL,
+    REDIS_URL: redisUrlFromEnv(),
     REDIS_PREFIX: `t${randomBytes(4).toString('hex')}:`,
     // fixtures log in many times per file; the security tests turn limits back on
     RATE_LIMIT: 'false',

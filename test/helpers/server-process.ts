@@ -3,13 +3,13 @@
 // PostgreSQL database), JSON logs captured line by line.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { openDatabase, pgliteExtensions, type Database } from '../../src/db/client.js';
-import { ensurePgliteTemplate, freshDatabase } from './db.js';
+import { openDatabase, type Database } from '../../src/db/client.js';
+import { freshDatabase, scratchDir, seedPgliteDataDir } from './db.js';
+import { databaseUrlFromEnv, redisUrlFromEnv } from './env.js';
 
 export async function freePort(): Promise<number> {
   const srv = net.createServer();
@@ -29,8 +29,8 @@ export interface ServerDatabase {
 
 /** A database for child servers: PGlite under a temp DATA_DIR, or (DATABASE_URL set) a fresh server database. */
 export async function serverDatabase(): Promise<ServerDatabase> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'prescripto-proc-'));
-  if (process.env.DATABASE_URL) {
+  const dataDir = scratchDir('prescripto-proc-');
+  if (databaseUrlFromEnv()) {
     const testDb = await freshDatabase();
     await testDb.database.close();
     const url = testDb.url!;
@@ -45,10 +45,7 @@ export async function serverDatabase(): Promise<ServerDatabase> {
     };
   }
   // Seeding the data dir from the migrated template saves the child an initdb and every migration.
-  const pgdata = path.join(dataDir, 'pgdata');
-  mkdirSync(pgdata, { recursive: true });
-  const seed = await PGlite.create(pgdata, { loadDataDir: new Blob([new Uint8Array(readFileSync(await ensurePgliteTemplate()))]), extensions: pgliteExtensions });
-  await seed.close();
+  await seedPgliteDataDir(dataDir);
   return {
     env: { DATA_DIR: dataDir },
     dataDir,
@@ -83,7 +80,7 @@ function childEnv(port: number, env: Record<string, string>): Record<string, str
     ADMIN_PASSWORD: CHILD_ADMIN.password,
     SEED_DEMO: 'false',
     PUBLIC_URL: `http://127.0.0.1:${port}`,
-    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL, REDIS_PREFIX: `p${randomBytes(4).toString('hex')}:` } : {}),
+    ...(redisUrlFromEnv() ? { REDIS_URL: redisUrlFromEnv()!, REDIS_PREFIX: `p${randomBytes(4).toString('hex')}:` } : {}),
     ...env,
   };
 }

@@ -9,7 +9,7 @@ import { DomainEvents } from '../../src/lib/events.js';
 import { DoctorListCache, matchesEtag } from '../../src/modules/doctors/list-cache.js';
 import { bearer, book, createDoctor, futureSlot, get, json, makeTestApp, post, registerPatient, testEnv, type TestApp } from '../helpers/app.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 
 function redisReachable(url: string): Promise<boolean> {
   const u = new URL(url);

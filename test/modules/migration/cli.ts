@@ -2,13 +2,11 @@
 // of a test: a fresh PostgreSQL test database when the suite runs on a server (DATABASE_URL), else a
 // DATA_DIR holding a migrated embedded database.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
-import { openDatabase, pgliteExtensions, type Database } from '../../../src/db/client.js';
-import { ensurePgliteTemplate, freshDatabase, type TestDatabase } from '../../helpers/db.js';
+import { openDatabase, type Database } from '../../../src/db/client.js';
+import { freshDatabase, scratchDir, seedPgliteDataDir, type TestDatabase } from '../../helpers/db.js';
 import { testEnv } from '../../helpers/app.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -24,7 +22,7 @@ export interface Target {
 
 /** A database for the commands: a PostgreSQL test database, or a DATA_DIR holding a migrated PGlite. */
 export async function target(): Promise<Target> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'prescripto-cli-'));
+  const dataDir = scratchDir('prescripto-cli-');
   if (process.env.DATABASE_URL) {
     const testDb: TestDatabase = await freshDatabase();
     return {
@@ -38,9 +36,7 @@ export async function target(): Promise<Target> {
     };
   }
   // the migrated template, unpacked where the command will find it (initdb would take seconds more)
-  const dump = readFileSync(await ensurePgliteTemplate());
-  const lite = await PGlite.create(path.join(dataDir, 'pgdata'), { loadDataDir: new Blob([new Uint8Array(dump)]), extensions: pgliteExtensions });
-  await lite.close();
+  await seedPgliteDataDir(dataDir);
   return {
     env: testEnv(dataDir, { DATABASE_URL: undefined }),
     open: () => openDatabase({ dataDir, migrate: false }),

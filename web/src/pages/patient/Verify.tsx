@@ -9,6 +9,22 @@ import { useI18n } from '../../i18n';
 
 const KEY = 'prescripto.verify';
 
+// One verification per return from Stripe, shared by every mount of the page: the page can mount
+// again while the answer is on its way (translations or a lazy chunk arriving), and a second call
+// would answer "already verified" instead of the first call's outcome.
+const inflight = new Map<string, Promise<{ message?: string }>>();
+function verifyOnce(body: { appointmentId: string; session_id?: string; success?: string }): Promise<{ message?: string }> {
+  const key = JSON.stringify(body);
+  let p = inflight.get(key);
+  if (!p) {
+    p = api.POST('/api/user/verify-stripe', { body }).then((r) => unwrap(r));
+    inflight.set(key, p);
+    // a failed call may be tried again (a reload after a network error)
+    p.catch(() => inflight.delete(key));
+  }
+  return p;
+}
+
 function takeParams(): { appointmentId?: string; sessionId?: string; success?: string } {
   const q = new URLSearchParams(window.location.search);
   if (q.has('appointmentId')) {
@@ -39,10 +55,10 @@ export default function Verify() {
     let live = true;
     void (async () => {
       try {
-        const r = unwrap(await api.POST('/api/user/verify-stripe', { body: { appointmentId, ...(sessionId ? { session_id: sessionId } : {}), ...(success ? { success } : {}) } }));
+        const r = await verifyOnce({ appointmentId, ...(sessionId ? { session_id: sessionId } : {}), ...(success ? { success } : {}) });
         sessionStorage.removeItem(KEY);
         await qc.invalidateQueries({ queryKey: ['patient'] });
-        if (live) setState({ done: r.message || t('pay.done') });
+        if (live) setState({ done: r.message });
       } catch (err) {
         if (live) setState({ error: err });
       }
@@ -50,7 +66,9 @@ export default function Verify() {
     return () => {
       live = false;
     };
-  }, [params, qc, t]);
+    // not on `t`: the translations arriving while the answer is on its way must not verify a second
+    // time (the second answer says "already verified")
+  }, [params, qc]);
 
   return (
     <section className="narrow stack">
@@ -59,8 +77,8 @@ export default function Verify() {
         <ErrorMessage error={new Error(t('pay.failed'))} />
       ) : state.left ? (
         <Notice>{t('pay.cancelled')}</Notice>
-      ) : state.done ? (
-        <Notice tone="success">{state.done}</Notice>
+      ) : state.done !== undefined ? (
+        <Notice tone="success">{state.done || t('pay.done')}</Notice>
       ) : state.error ? (
         <ErrorMessage error={state.error} />
       ) : (
