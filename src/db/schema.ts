@@ -45,6 +45,9 @@ export const doctors = pgTable('doctors', {
   slotIntervalMinutes: integer('slot_interval_minutes').notNull(),
   bufferMinutes: integer('buffer_minutes').notNull(),
   timeZone: text('time_zone').notNull(),
+  /** consultation modes offered (migration 1700); at least one is true */
+  offersInPerson: boolean('offers_in_person').notNull().default(true),
+  offersVideo: boolean('offers_video').notNull().default(false),
   createdAt: ts('created_at').notNull().defaultNow(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 });
@@ -128,9 +131,15 @@ export const appointments = pgTable('appointments', {
   refundStatus: text('refund_status'),
   refundRef: text('refund_ref'),
   completedAt: ts('completed_at'),
+  /** in person or by video (migration 1700) */
+  mode: text('mode').$type<ConsultationMode>().notNull().default('in_person'),
+  /** the meeting room of a video appointment; null when in person or cancelled (a trigger clears it) */
+  videoRoom: text('video_room'),
   createdAt: ts('created_at').notNull().defaultNow(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 });
+
+export type ConsultationMode = 'in_person' | 'video';
 
 export type PatientRow = typeof patients.$inferSelect;
 export type DoctorRow = typeof doctors.$inferSelect;

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { CalendarDate, IdString, Instant } from '../../lib/schemas.js';
+import { CalendarDate, ConsultationModes, IdString, Instant } from '../../lib/schemas.js';
 
 const Clock = (description: string) => Type.String({ pattern: '^\\d{2}:\\d{2}$', description });
 const IsoDate = CalendarDate;
@@ -36,6 +36,7 @@ export const SettingsBody = Type.Object(
     slotIntervalMinutes: Type.Optional(Type.Integer({ minimum: 5, maximum: 480, description: 'a slot starts this often from the start of each range' })),
     bufferMinutes: Type.Optional(Type.Integer({ minimum: 0, maximum: 240 })),
     timeZone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'IANA zone, e.g. Asia/Kolkata' })),
+    consultationModes: Type.Optional(ConsultationModes('how patients may book this doctor: `in_person`, `video` or both; existing bookings keep their mode')),
   },
   { additionalProperties: false },
 );
@@ -63,6 +64,7 @@ export const ScheduleOut = Type.Object({
     slotIntervalMinutes: Type.Integer(),
     bufferMinutes: Type.Integer(),
     available: Type.Boolean(),
+    consultationModes: ConsultationModes('consultation modes offered'),
     workingHours: Type.Array(Type.Object({ weekday: Type.Integer(), start: Type.String(), end: Type.String() })),
     timeOff: Type.Array(TimeOffOut),
   }),

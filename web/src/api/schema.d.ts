@@ -1200,8 +1200,8 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Change slot length, interval, buffer or time zone
-         * @description Change slot length, interval, buffer or time zone.
+         * Change slot length, interval, buffer, time zone or consultation modes
+         * @description Change slot length, interval, buffer, time zone or consultation modes.
          *
          *     Needs a doctor token: `Authorization: Bearer <token>`, or the legacy `dtoken: <token>` header.
          */
@@ -1656,8 +1656,8 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Change a doctor’s slot length, interval, buffer or time zone
-         * @description Change a doctor’s slot length, interval, buffer or time zone.
+         * Change a doctor’s slot length, interval, buffer, time zone or consultation modes
+         * @description Change a doctor’s slot length, interval, buffer, time zone or consultation modes.
          *
          *     Needs an admin token: `Authorization: Bearer <token>`, or the legacy `atoken: <token>` header.
          */
@@ -2949,13 +2949,6 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "docId": "6650f1c2a4b5c6d7e8f90123",
-                 *       "slotDate": "2026-12-07",
-                 *       "slotTime": "10:30 AM"
-                 *     }
-                 */
                 "application/json": {
                     /** @description doctor id */
                     docId: string;
@@ -2966,6 +2959,8 @@ export interface operations {
                     slotDate: string;
                     /** @description `10:30 AM`, `10:30 am` or `14:30` */
                     slotTime: string;
+                    /** @description `in_person` (default) or `video`; a mode the doctor does not offer answers 409 */
+                    mode?: "in_person" | "video";
                 };
             };
         };
@@ -3033,6 +3028,10 @@ export interface operations {
                             paymentGateway: string | null;
                             paidAt: string | null;
                             completedAt: string | null;
+                            /** @description `in_person` or `video` */
+                            mode: "in_person" | "video";
+                            videoLink: string | null;
+                            videoOpensAt: string | null;
                         };
                     };
                 };
@@ -3240,6 +3239,10 @@ export interface operations {
                             paymentGateway: string | null;
                             paidAt: string | null;
                             completedAt: string | null;
+                            /** @description `in_person` or `video` */
+                            mode: "in_person" | "video";
+                            videoLink: string | null;
+                            videoOpensAt: string | null;
                         }[];
                     } & {
                         [key: string]: unknown;
@@ -3393,6 +3396,10 @@ export interface operations {
                             paymentGateway: string | null;
                             paidAt: string | null;
                             completedAt: string | null;
+                            /** @description `in_person` or `video` */
+                            mode: "in_person" | "video";
+                            videoLink: string | null;
+                            videoOpensAt: string | null;
                         };
                     };
                 };
@@ -3596,6 +3603,10 @@ export interface operations {
                             paymentGateway: string | null;
                             paidAt: string | null;
                             completedAt: string | null;
+                            /** @description `in_person` or `video` */
+                            mode: "in_person" | "video";
+                            videoLink: string | null;
+                            videoOpensAt: string | null;
                         };
                     };
                 };
@@ -5956,6 +5967,8 @@ export interface operations {
                             };
                             timeZone: string;
                             slotMinutes: number;
+                            /** @description how the doctor can be consulted: in person, by video, or both */
+                            consultationModes: ("in_person" | "video")[];
                         }[];
                     };
                 };
@@ -6150,6 +6163,8 @@ export interface operations {
                             };
                             timeZone: string;
                             slotMinutes: number;
+                            /** @description how the doctor can be consulted: in person, by video, or both */
+                            consultationModes: ("in_person" | "video")[];
                             email: string;
                             bufferMinutes: number;
                             slotIntervalMinutes: number;
@@ -6294,6 +6309,8 @@ export interface operations {
                             };
                             timeZone: string;
                             slotMinutes: number;
+                            /** @description how the doctor can be consulted: in person, by video, or both */
+                            consultationModes: ("in_person" | "video")[];
                             email: string;
                             bufferMinutes: number;
                             slotIntervalMinutes: number;
@@ -6642,6 +6659,10 @@ export interface operations {
                             paymentGateway: string | null;
                             paidAt: string | null;
                             completedAt: string | null;
+                            /** @description `in_person` or `video` */
+                            mode: "in_person" | "video";
+                            videoLink: string | null;
+                            videoOpensAt: string | null;
                         }[];
                         /** @description matching appointments (paginated answers only) */
                         total?: number;
@@ -6799,6 +6820,10 @@ export interface operations {
                             paymentGateway: string | null;
                             paidAt: string | null;
                             completedAt: string | null;
+                            /** @description `in_person` or `video` */
+                            mode: "in_person" | "video";
+                            videoLink: string | null;
+                            videoOpensAt: string | null;
                         };
                     };
                 };
@@ -7002,6 +7027,10 @@ export interface operations {
                             paymentGateway: string | null;
                             paidAt: string | null;
                             completedAt: string | null;
+                            /** @description `in_person` or `video` */
+                            mode: "in_person" | "video";
+                            videoLink: string | null;
+                            videoOpensAt: string | null;
                         };
                     };
                 };
@@ -7205,6 +7234,10 @@ export interface operations {
                             paymentGateway: string | null;
                             paidAt: string | null;
                             completedAt: string | null;
+                            /** @description `in_person` or `video` */
+                            mode: "in_person" | "video";
+                            videoLink: string | null;
+                            videoOpensAt: string | null;
                         };
                     };
                 };
@@ -7408,6 +7441,10 @@ export interface operations {
                             paymentGateway: string | null;
                             paidAt: string | null;
                             completedAt: string | null;
+                            /** @description `in_person` or `video` */
+                            mode: "in_person" | "video";
+                            videoLink: string | null;
+                            videoOpensAt: string | null;
                         };
                     };
                 };
@@ -7606,6 +7643,10 @@ export interface operations {
                                 paymentGateway: string | null;
                                 paidAt: string | null;
                                 completedAt: string | null;
+                                /** @description `in_person` or `video` */
+                                mode: "in_person" | "video";
+                                videoLink: string | null;
+                                videoOpensAt: string | null;
                             }[];
                         };
                     };
@@ -8779,6 +8820,8 @@ export interface operations {
                             slotIntervalMinutes: number;
                             bufferMinutes: number;
                             available: boolean;
+                            /** @description consultation modes offered */
+                            consultationModes: ("in_person" | "video")[];
                             workingHours: {
                                 weekday: number;
                                 start: string;
@@ -8899,6 +8942,8 @@ export interface operations {
                             slotIntervalMinutes: number;
                             bufferMinutes: number;
                             available: boolean;
+                            /** @description consultation modes offered */
+                            consultationModes: ("in_person" | "video")[];
                             workingHours: {
                                 weekday: number;
                                 start: string;
@@ -9036,6 +9081,8 @@ export interface operations {
                     bufferMinutes?: number;
                     /** @description IANA zone, e.g. Asia/Kolkata */
                     timeZone?: string;
+                    /** @description how patients may book this doctor: `in_person`, `video` or both; existing bookings keep their mode */
+                    consultationModes?: ("in_person" | "video")[];
                 };
             };
         };
@@ -9055,6 +9102,8 @@ export interface operations {
                             slotIntervalMinutes: number;
                             bufferMinutes: number;
                             available: boolean;
+                            /** @description consultation modes offered */
+                            consultationModes: ("in_person" | "video")[];
                             workingHours: {
                                 weekday: number;
                                 start: string;
@@ -9635,6 +9684,8 @@ export interface operations {
                             };
                             timeZone: string;
                             slotMinutes: number;
+                            /** @description how the doctor can be consulted: in person, by video, or both */
+                            consultationModes: ("in_person" | "video")[];
                             email: string;
                             bufferMinutes: number;
                             slotIntervalMinutes: number;
@@ -9800,6 +9851,8 @@ export interface operations {
                             };
                             timeZone: string;
                             slotMinutes: number;
+                            /** @description how the doctor can be consulted: in person, by video, or both */
+                            consultationModes: ("in_person" | "video")[];
                             email: string;
                             bufferMinutes: number;
                             slotIntervalMinutes: number;
@@ -9900,6 +9953,8 @@ export interface operations {
                             };
                             timeZone: string;
                             slotMinutes: number;
+                            /** @description how the doctor can be consulted: in person, by video, or both */
+                            consultationModes: ("in_person" | "video")[];
                             email: string;
                             bufferMinutes: number;
                             slotIntervalMinutes: number;
@@ -10223,6 +10278,10 @@ export interface operations {
                             paymentGateway: string | null;
                             paidAt: string | null;
                             completedAt: string | null;
+                            /** @description `in_person` or `video` */
+                            mode: "in_person" | "video";
+                            videoLink: string | null;
+                            videoOpensAt: string | null;
                         }[];
                         /** @description matching appointments (paginated answers only) */
                         total?: number;
@@ -10380,6 +10439,10 @@ export interface operations {
                             paymentGateway: string | null;
                             paidAt: string | null;
                             completedAt: string | null;
+                            /** @description `in_person` or `video` */
+                            mode: "in_person" | "video";
+                            videoLink: string | null;
+                            videoOpensAt: string | null;
                         };
                     };
                 };
@@ -10583,6 +10646,10 @@ export interface operations {
                             paymentGateway: string | null;
                             paidAt: string | null;
                             completedAt: string | null;
+                            /** @description `in_person` or `video` */
+                            mode: "in_person" | "video";
+                            videoLink: string | null;
+                            videoOpensAt: string | null;
                         };
                     };
                 };
@@ -10781,6 +10848,10 @@ export interface operations {
                                 paymentGateway: string | null;
                                 paidAt: string | null;
                                 completedAt: string | null;
+                                /** @description `in_person` or `video` */
+                                mode: "in_person" | "video";
+                                videoLink: string | null;
+                                videoOpensAt: string | null;
                             }[];
                             totalDoctors: number;
                             totalAppointments: number;
@@ -11686,6 +11757,8 @@ export interface operations {
                             slotIntervalMinutes: number;
                             bufferMinutes: number;
                             available: boolean;
+                            /** @description consultation modes offered */
+                            consultationModes: ("in_person" | "video")[];
                             workingHours: {
                                 weekday: number;
                                 start: string;
@@ -11822,6 +11895,8 @@ export interface operations {
                             slotIntervalMinutes: number;
                             bufferMinutes: number;
                             available: boolean;
+                            /** @description consultation modes offered */
+                            consultationModes: ("in_person" | "video")[];
                             workingHours: {
                                 weekday: number;
                                 start: string;
@@ -11962,6 +12037,8 @@ export interface operations {
                     bufferMinutes?: number;
                     /** @description IANA zone, e.g. Asia/Kolkata */
                     timeZone?: string;
+                    /** @description how patients may book this doctor: `in_person`, `video` or both; existing bookings keep their mode */
+                    consultationModes?: ("in_person" | "video")[];
                 };
             };
         };
@@ -11981,6 +12058,8 @@ export interface operations {
                             slotIntervalMinutes: number;
                             bufferMinutes: number;
                             available: boolean;
+                            /** @description consultation modes offered */
+                            consultationModes: ("in_person" | "video")[];
                             workingHours: {
                                 weekday: number;
                                 start: string;
