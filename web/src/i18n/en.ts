@@ -142,6 +142,12 @@ export const en = {
   'appt.pay': 'Pay',
   'appt.cancelledBy': 'Cancelled by {who}',
   'appt.amount': 'Fee',
+  'mode.label': 'Consultation',
+  'mode.in_person': 'In person',
+  'mode.video': 'Video call',
+  'mode.choose': 'How would you like to consult?',
+  'video.join': 'Join the video call',
+  'video.opensAt': 'The video call link appears on {date} at {time}.',
 
   'profile.title': 'Your profile',
   'profile.photo': 'Photo',

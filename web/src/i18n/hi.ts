@@ -142,6 +142,12 @@ export const hi: Record<MessageKey, string> = {
   'appt.pay': 'भुगतान करें',
   'appt.cancelledBy': '{who} ने रद्द की',
   'appt.amount': 'फ़ीस',
+  'mode.label': 'परामर्श',
+  'mode.in_person': 'व्यक्तिगत रूप से',
+  'mode.video': 'वीडियो कॉल',
+  'mode.choose': 'आप कैसे परामर्श लेना चाहेंगे?',
+  'video.join': 'वीडियो कॉल से जुड़ें',
+  'video.opensAt': 'वीडियो कॉल का लिंक {date} को {time} बजे दिखेगा।',
 
   'profile.title': 'आपकी प्रोफ़ाइल',
   'profile.photo': 'फ़ोटो',

@@ -6,11 +6,14 @@ import { useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { api, download, saveBlob, unwrap } from '../../api/client';
 import { PayPanel } from '../../components/PayPanel';
+import { VideoInfo } from '../../components/VideoInfo';
 import { SlotPicker, type Slot } from '../../components/SlotPicker';
 import { Button, ErrorMessage, Field, Notice, Spinner, StatusBadge } from '../../components/ui';
 import { useI18n } from '../../i18n';
 import { appointmentIcs } from '../../lib/ics';
 import { useAppointments, useClientConfig, useDoctors, type Appointment } from '../../lib/queries';
+
+const PATIENT_APPOINTMENTS = ['patient', 'appointments'] as const;
 
 type Panel = { id: string; kind: 'cancel' | 'reschedule' | 'pay' };
 
@@ -102,6 +105,7 @@ function AppointmentCard({ a, panel, open, done }: { a: Appointment; panel?: Pan
       <p>
         {t('appt.when', { date: date(a.startsAt, { weekday: true }), time: time(a.startsAt) })} · {a.docData.speciality}
       </p>
+      <VideoInfo a={a} refetchKey={PATIENT_APPOINTMENTS} />
       <p>
         {t('appt.amount')}: {money(a.amount, a.currency)}
         {a.payment && ` · ${t('pay.paid')}`}
