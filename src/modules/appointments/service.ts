@@ -3,9 +3,9 @@
 // its refusal into a clear 409.
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
-import { type Actor, type AppointmentRow, type AppointmentStatus, type ConsultationMode, type DocSnapshot, type UserSnapshot } from '../../db/schema.js';
+import { type Actor, type AppointmentRow, type AppointmentStatus, type ConsultationMode, type DocSnapshot, type GroupSessionRow, type UserSnapshot } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
-import { badRequest, conflict, forbidden, notFound, PG_EXCLUSION_VIOLATION, sqlState } from '../../lib/errors.js';
+import { badRequest, conflict, driverErrorOf, forbidden, notFound, PG_CHECK_VIOLATION, PG_EXCLUSION_VIOLATION, PG_UNIQUE_VIOLATION, sqlState } from '../../lib/errors.js';
 import type { AppointmentEventType, DomainEvent, DomainEvents } from '../../lib/events.js';
 import { newId } from '../../lib/ids.js';
 import { DATE_FORMAT_MESSAGES, SLOT_DATE } from '../../lib/schemas.js';
@@ -48,6 +48,8 @@ export interface AppointmentView {
   mode: ConsultationMode;
   videoLink: string | null;
   videoOpensAt: string | null;
+  /** the group session this is a place in; null for a single appointment */
+  groupSessionId: string | null;
 }
 
 export interface BookInput {
@@ -75,6 +77,8 @@ export interface AppointmentPage {
 }
 
 const LIVE: AppointmentStatus[] = ['pending', 'confirmed'];
+/** SQLSTATE the place-counting trigger raises for a session that is not open (migration 1701) */
+const GROUP_SESSION_CLOSED = 'GS001';
 const LATEST = 5;
 
 export function appointmentView(r: AppointmentRow, video: { mode: ConsultationMode; videoLink: string | null; videoOpensAt: string | null }): AppointmentView {
@@ -104,6 +108,7 @@ export function appointmentView(r: AppointmentRow, video: { mode: ConsultationMo
     paidAt: r.paidAt?.toISOString() ?? null,
     completedAt: r.completedAt?.toISOString() ?? null,
     ...video,
+    groupSessionId: r.groupSessionId,
   };
 }
 
@@ -217,6 +222,61 @@ export class AppointmentService {
     await this.publishAll(released);
     await this.publish(row, 'booked', 'patient');
     return this.view(row);
+  }
+
+  /**
+   * A place in a group session: an appointment with the session's time, interval and fee. The
+   * database keeps the capacity (the session row's counter and its CHECK, kept by a trigger in the
+   * same transaction), one live place per patient (a unique index) and takes a place only while the
+   * session is open.
+   */
+  async bookPlace(patientId: string, session: GroupSessionRow, blocks: string): Promise<AppointmentView> {
+    const now = this.clock.now();
+    if (session.status !== 'open') throw conflict('This group session is cancelled');
+    if (session.startsAt.getTime() <= now.getTime()) throw conflict('This group session has already started');
+    if (session.booked >= session.capacity) throw conflict('This group session is full');
+    const [doctor, patient] = await Promise.all([this.doctors.get(session.doctorId), this.patients.get(patientId)]);
+    const doc = this.doctors.publicView(doctor);
+    const docData: DocSnapshot = {
+      _id: doc._id, name: doc.name, email: '', image: doc.image, speciality: doc.speciality, degree: doc.degree,
+      experience: doc.experience, about: doc.about, fees: toMajor(session.feeMinor), address: doc.address,
+    };
+    let row: AppointmentRow;
+    try {
+      row = await retryDeadlocks(() => this.db.transaction(async (tx) => {
+        await this.repo.lockBooking(doctor.id, patientId, tx);
+        await this.assertWithinBookingCaps(tx, patientId, doctor.id, now);
+        const created = await this.repo.insert(
+          {
+            id: newId(now), patientId, doctorId: doctor.id, slotDate: session.slotDate, slotTime: session.slotTime,
+            startsAt: session.startsAt, endsAt: session.endsAt, blocks, userData: this.patients.view(patient), docData,
+            amountMinor: session.feeMinor, currency: session.currency, status: 'pending', paid: false, mode: 'in_person',
+            videoRoom: null, groupSessionId: session.id, createdAt: now,
+          },
+          tx,
+        );
+        await this.record(tx, created, 'booked', 'patient');
+        return created;
+      }));
+    } catch (err) {
+      const state = sqlState(err);
+      if (state === PG_CHECK_VIOLATION && driverErrorOf(err)?.constraint === 'group_sessions_capacity') throw conflict('This group session is full');
+      if (state === PG_UNIQUE_VIOLATION) throw conflict('You already have a place in this group session');
+      if (state === GROUP_SESSION_CLOSED) throw conflict('This group session is cancelled');
+      throw err;
+    }
+    await this.publish(row, 'booked', 'patient');
+    return this.view(row);
+  }
+
+  /** Queues writers of one doctor's schedule for the rest of `tx` (see AppointmentRepo.lockDoctorSchedule). */
+  lockSchedule(doctorId: string, tx: Db): Promise<void> {
+    return this.repo.lockDoctorSchedule(doctorId, tx);
+  }
+
+  /** Ids of a group session's live places (its cancellation cancels each). */
+  livePlaces(sessionId: string): Promise<string[]> {
+    return this.repo.livePlaceIds(sessionId);
   }
 
   /**
@@ -355,6 +415,7 @@ export class AppointmentService {
   async reschedule(id: string, patientId: string, input: { slotDate: string; slotTime: string }): Promise<AppointmentView> {
     const current = await this.getFor(id, 'patient', patientId);
     this.assertLive(current, 'rescheduled');
+    if (current.groupSessionId) throw conflict('A place in a group session cannot be rescheduled: cancel it and book another session');
     const now = this.clock.now();
     if (this.rules.isExpired(current, now)) throw conflict('The payment window of this appointment has ended; please book again');
     if (current.startsAt.getTime() <= now.getTime()) throw conflict('Appointment has already started and cannot be rescheduled');

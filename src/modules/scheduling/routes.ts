@@ -15,7 +15,12 @@ export const doctorScheduleRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/:docId/slots', {
     schema: { tags, operationId: 'listFreeSlots', summary: 'Free slots of a doctor that can be booked now (public)', params: DocIdParams, querystring: SlotsQuery, response: { 200: SlotsOut, ...errors(404) } },
-  }, async (request) => ({ success: true, slots: await scheduling.slots(request.params.docId, request.query.from, request.query.to) }));
+  }, async (request) => {
+    const { docId } = request.params;
+    const { from, to } = request.query;
+    const [slots, groupSessions] = await Promise.all([scheduling.slots(docId, from, to), app.ctx.groupSessions.openFor(docId, from, to)]);
+    return { success: true, slots, groupSessions };
+  });
 
   app.get('/schedule', {
     onRequest,

@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { CalendarDate, ConsultationModes, IdString, Instant } from '../../lib/schemas.js';
+import { GroupSession } from '../group-sessions/schemas.js';
 
 const Clock = (description: string) => Type.String({ pattern: '^\\d{2}:\\d{2}$', description });
 const IsoDate = CalendarDate;
@@ -75,4 +76,5 @@ export const TimeOffCreated = Type.Object({ success: Type.Boolean(), message: Ty
 export const SlotsOut = Type.Object({
   success: Type.Boolean(),
   slots: Type.Array(Type.Object({ slotDate: Type.String(), slotTime: Type.String(), startsAt: Type.String(), endsAt: Type.String() })),
+  groupSessions: Type.Array(GroupSession, { description: 'open group sessions of the doctor not started yet (in the range when `from`/`to` are given): a kind of free time of its own, booked by place (POST /api/user/group-sessions/{id}/book)' }),
 });

@@ -290,6 +290,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/user/group-sessions/{id}/book": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Book a place in a group session
+         * @description The place is an appointment (pay, cancel and list it like one; it cannot be rescheduled). 409 when the session is full, cancelled, started, or the patient already has a place.
+         *
+         *     Needs a patient token: `Authorization: Bearer <token>`, or the legacy `token: <token>` header.
+         */
+        post: operations["bookGroupSessionPlace"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/user/payment-razorpay": {
         parameters: {
             query?: never;
@@ -1247,6 +1269,56 @@ export interface paths {
          *     Needs a doctor token: `Authorization: Bearer <token>`, or the legacy `dtoken: <token>` header.
          */
         delete: operations["removeDoctorTimeOff"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/doctor/group-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The doctor’s group sessions from yesterday on, soonest first
+         * @description Open and cancelled sessions, with places booked and left.
+         *
+         *     Needs a doctor token: `Authorization: Bearer <token>`, or the legacy `dtoken: <token>` header.
+         */
+        get: operations["listDoctorGroupSessions"];
+        put?: never;
+        /**
+         * Open a group session
+         * @description A session with its own time (in the doctor’s zone), length, fee and up to 50 places. It holds the doctor’s time like an appointment plus the buffer: overlapping an appointment or another session answers 409.
+         *
+         *     Needs a doctor token: `Authorization: Bearer <token>`, or the legacy `dtoken: <token>` header.
+         */
+        post: operations["openGroupSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/doctor/group-sessions/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a group session and every place in it
+         * @description Every live place is cancelled by the doctor: each patient is told, and each paid place is refunded in full (the cancellation policy for a doctor’s cancellation).
+         *
+         *     Needs a doctor token: `Authorization: Bearer <token>`, or the legacy `dtoken: <token>` header.
+         */
+        post: operations["cancelGroupSession"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -3031,6 +3103,7 @@ export interface operations {
                             /** @description `in_person` or `video` */
                             mode: "in_person" | "video";
                             videoLink: string | null;
+                            groupSessionId: string | null;
                             videoOpensAt: string | null;
                         };
                     };
@@ -3242,6 +3315,7 @@ export interface operations {
                             /** @description `in_person` or `video` */
                             mode: "in_person" | "video";
                             videoLink: string | null;
+                            groupSessionId: string | null;
                             videoOpensAt: string | null;
                         }[];
                     } & {
@@ -3399,6 +3473,7 @@ export interface operations {
                             /** @description `in_person` or `video` */
                             mode: "in_person" | "video";
                             videoLink: string | null;
+                            groupSessionId: string | null;
                             videoOpensAt: string | null;
                         };
                     };
@@ -3606,6 +3681,210 @@ export interface operations {
                             /** @description `in_person` or `video` */
                             mode: "in_person" | "video";
                             videoLink: string | null;
+                            groupSessionId: string | null;
+                            videoOpensAt: string | null;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description No valid token: missing, expired, revoked or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token is valid but this account may not do this (another role, or not its own record) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The record does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The request conflicts with the current state (slot taken, already paid or cancelled, …) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The body or the uploaded file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Unsupported content type, or the uploaded file is not a JPEG, PNG or WebP picture */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Too many requests: retry after the seconds in `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    bookGroupSessionPlace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description group session id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        message: string;
+                        appointment: {
+                            _id: string;
+                            userId: string;
+                            docId: string;
+                            /** @description `YYYY-MM-DD`; `d_m_yyyy` (day and month not padded) under LEGACY_CLIENTS */
+                            slotDate: string;
+                            /** @description `hh:mm AM` */
+                            slotTime: string;
+                            /** @description UTC instant */
+                            startsAt: string;
+                            endsAt: string;
+                            userData: {
+                                _id: string;
+                                name: string;
+                                email: string;
+                                phone: string;
+                                address: {
+                                    line1: string;
+                                    line2: string;
+                                };
+                                gender: string;
+                                dob: string;
+                                image: string;
+                            };
+                            docData: {
+                                _id: string;
+                                name: string;
+                                image: string;
+                                speciality: string;
+                                degree: string;
+                                experience: string;
+                                about: string;
+                                fees: number;
+                                address: {
+                                    line1: string;
+                                    line2: string;
+                                };
+                            };
+                            amount: number;
+                            currency: string;
+                            /** @description booking time, ms since epoch */
+                            date: number;
+                            status: "pending" | "confirmed" | "completed" | "cancelled";
+                            cancelled: boolean;
+                            payment: boolean;
+                            isCompleted: boolean;
+                            cancelledBy: string | null;
+                            cancelReason: string | null;
+                            cancelledAt: string | null;
+                            refundAmount: number | null;
+                            refundStatus: string | null;
+                            paymentGateway: string | null;
+                            paidAt: string | null;
+                            completedAt: string | null;
+                            /** @description `in_person` or `video` */
+                            mode: "in_person" | "video";
+                            videoLink: string | null;
+                            groupSessionId: string | null;
                             videoOpensAt: string | null;
                         };
                     };
@@ -6662,6 +6941,7 @@ export interface operations {
                             /** @description `in_person` or `video` */
                             mode: "in_person" | "video";
                             videoLink: string | null;
+                            groupSessionId: string | null;
                             videoOpensAt: string | null;
                         }[];
                         /** @description matching appointments (paginated answers only) */
@@ -6823,6 +7103,7 @@ export interface operations {
                             /** @description `in_person` or `video` */
                             mode: "in_person" | "video";
                             videoLink: string | null;
+                            groupSessionId: string | null;
                             videoOpensAt: string | null;
                         };
                     };
@@ -7030,6 +7311,7 @@ export interface operations {
                             /** @description `in_person` or `video` */
                             mode: "in_person" | "video";
                             videoLink: string | null;
+                            groupSessionId: string | null;
                             videoOpensAt: string | null;
                         };
                     };
@@ -7237,6 +7519,7 @@ export interface operations {
                             /** @description `in_person` or `video` */
                             mode: "in_person" | "video";
                             videoLink: string | null;
+                            groupSessionId: string | null;
                             videoOpensAt: string | null;
                         };
                     };
@@ -7444,6 +7727,7 @@ export interface operations {
                             /** @description `in_person` or `video` */
                             mode: "in_person" | "video";
                             videoLink: string | null;
+                            groupSessionId: string | null;
                             videoOpensAt: string | null;
                         };
                     };
@@ -7646,6 +7930,7 @@ export interface operations {
                                 /** @description `in_person` or `video` */
                                 mode: "in_person" | "video";
                                 videoLink: string | null;
+                                groupSessionId: string | null;
                                 videoOpensAt: string | null;
                             }[];
                         };
@@ -8739,6 +9024,28 @@ export interface operations {
                             startsAt: string;
                             endsAt: string;
                         }[];
+                        /** @description open group sessions of the doctor not started yet (in the range when `from`/`to` are given): a kind of free time of its own, booked by place (POST /api/user/group-sessions/{id}/book) */
+                        groupSessions: {
+                            _id: string;
+                            docId: string;
+                            title: string;
+                            /** @description local date in the doctor’s zone, `YYYY-MM-DD` */
+                            slotDate: string;
+                            /** @description `hh:mm AM` */
+                            slotTime: string;
+                            /** @description UTC instant */
+                            startsAt: string;
+                            endsAt: string;
+                            capacity: number;
+                            /** @description live places */
+                            booked: number;
+                            placesLeft: number;
+                            fee: number;
+                            currency: string;
+                            status: "open" | "cancelled";
+                            cancelReason: string | null;
+                            cancelledAt: string | null;
+                        }[];
                     };
                 };
             };
@@ -9467,6 +9774,522 @@ export interface operations {
             };
             /** @description The record does not exist */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Too many requests: retry after the seconds in `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    listDoctorGroupSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        sessions: {
+                            _id: string;
+                            docId: string;
+                            title: string;
+                            /** @description local date in the doctor’s zone, `YYYY-MM-DD` */
+                            slotDate: string;
+                            /** @description `hh:mm AM` */
+                            slotTime: string;
+                            /** @description UTC instant */
+                            startsAt: string;
+                            endsAt: string;
+                            capacity: number;
+                            /** @description live places */
+                            booked: number;
+                            placesLeft: number;
+                            fee: number;
+                            currency: string;
+                            status: "open" | "cancelled";
+                            cancelReason: string | null;
+                            cancelledAt: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description No valid token: missing, expired, revoked or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token is valid but this account may not do this (another role, or not its own record) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Too many requests: retry after the seconds in `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    openGroupSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "title": "Vaccination hour",
+                 *       "slotDate": "2026-12-07",
+                 *       "slotTime": "04:00 PM",
+                 *       "durationMinutes": 60,
+                 *       "capacity": 20,
+                 *       "fee": 300
+                 *     }
+                 */
+                "application/json": {
+                    /** @description what the session is, e.g. `Vaccination hour` */
+                    title: string;
+                    /**
+                     * Format: slot-date
+                     * @description `YYYY-MM-DD` or legacy `d_m_yyyy`, a real day in 1970–2100
+                     */
+                    slotDate: string;
+                    /** @description start in the doctor’s zone: `10:30 AM`, `10:30 am` or `14:30` */
+                    slotTime: string;
+                    durationMinutes: number;
+                    /** @description places, at most 50 */
+                    capacity: number;
+                    /** @description fee of one place */
+                    fee: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        message: string;
+                        session: {
+                            _id: string;
+                            docId: string;
+                            title: string;
+                            /** @description local date in the doctor’s zone, `YYYY-MM-DD` */
+                            slotDate: string;
+                            /** @description `hh:mm AM` */
+                            slotTime: string;
+                            /** @description UTC instant */
+                            startsAt: string;
+                            endsAt: string;
+                            capacity: number;
+                            /** @description live places */
+                            booked: number;
+                            placesLeft: number;
+                            fee: number;
+                            currency: string;
+                            status: "open" | "cancelled";
+                            cancelReason: string | null;
+                            cancelledAt: string | null;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description No valid token: missing, expired, revoked or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token is valid but this account may not do this (another role, or not its own record) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The record does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The request conflicts with the current state (slot taken, already paid or cancelled, …) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The body or the uploaded file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Unsupported content type, or the uploaded file is not a JPEG, PNG or WebP picture */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Too many requests: retry after the seconds in `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    cancelGroupSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description group session id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        message: string;
+                        session: {
+                            _id: string;
+                            docId: string;
+                            title: string;
+                            /** @description local date in the doctor’s zone, `YYYY-MM-DD` */
+                            slotDate: string;
+                            /** @description `hh:mm AM` */
+                            slotTime: string;
+                            /** @description UTC instant */
+                            startsAt: string;
+                            endsAt: string;
+                            capacity: number;
+                            /** @description live places */
+                            booked: number;
+                            placesLeft: number;
+                            fee: number;
+                            currency: string;
+                            status: "open" | "cancelled";
+                            cancelReason: string | null;
+                            cancelledAt: string | null;
+                        };
+                        /** @description the places cancelled now, each refunded by the cancellation policy (a doctor’s cancellation: in full) */
+                        cancelledPlaces: {
+                            _id: string;
+                            userId: string;
+                            docId: string;
+                            /** @description `YYYY-MM-DD`; `d_m_yyyy` (day and month not padded) under LEGACY_CLIENTS */
+                            slotDate: string;
+                            /** @description `hh:mm AM` */
+                            slotTime: string;
+                            /** @description UTC instant */
+                            startsAt: string;
+                            endsAt: string;
+                            userData: {
+                                _id: string;
+                                name: string;
+                                email: string;
+                                phone: string;
+                                address: {
+                                    line1: string;
+                                    line2: string;
+                                };
+                                gender: string;
+                                dob: string;
+                                image: string;
+                            };
+                            docData: {
+                                _id: string;
+                                name: string;
+                                image: string;
+                                speciality: string;
+                                degree: string;
+                                experience: string;
+                                about: string;
+                                fees: number;
+                                address: {
+                                    line1: string;
+                                    line2: string;
+                                };
+                            };
+                            amount: number;
+                            currency: string;
+                            /** @description booking time, ms since epoch */
+                            date: number;
+                            status: "pending" | "confirmed" | "completed" | "cancelled";
+                            cancelled: boolean;
+                            payment: boolean;
+                            isCompleted: boolean;
+                            cancelledBy: string | null;
+                            cancelReason: string | null;
+                            cancelledAt: string | null;
+                            refundAmount: number | null;
+                            refundStatus: string | null;
+                            paymentGateway: string | null;
+                            paidAt: string | null;
+                            completedAt: string | null;
+                            /** @description `in_person` or `video` */
+                            mode: "in_person" | "video";
+                            videoLink: string | null;
+                            groupSessionId: string | null;
+                            videoOpensAt: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description No valid token: missing, expired, revoked or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token is valid but this account may not do this (another role, or not its own record) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The record does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The request conflicts with the current state (slot taken, already paid or cancelled, …) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The body or the uploaded file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Unsupported content type, or the uploaded file is not a JPEG, PNG or WebP picture */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10281,6 +11104,7 @@ export interface operations {
                             /** @description `in_person` or `video` */
                             mode: "in_person" | "video";
                             videoLink: string | null;
+                            groupSessionId: string | null;
                             videoOpensAt: string | null;
                         }[];
                         /** @description matching appointments (paginated answers only) */
@@ -10442,6 +11266,7 @@ export interface operations {
                             /** @description `in_person` or `video` */
                             mode: "in_person" | "video";
                             videoLink: string | null;
+                            groupSessionId: string | null;
                             videoOpensAt: string | null;
                         };
                     };
@@ -10649,6 +11474,7 @@ export interface operations {
                             /** @description `in_person` or `video` */
                             mode: "in_person" | "video";
                             videoLink: string | null;
+                            groupSessionId: string | null;
                             videoOpensAt: string | null;
                         };
                     };
@@ -10851,6 +11677,7 @@ export interface operations {
                                 /** @description `in_person` or `video` */
                                 mode: "in_person" | "video";
                                 videoLink: string | null;
+                                groupSessionId: string | null;
                                 videoOpensAt: string | null;
                             }[];
                             totalDoctors: number;

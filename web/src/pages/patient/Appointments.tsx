@@ -104,6 +104,7 @@ function AppointmentCard({ a, panel, open, done }: { a: Appointment; panel?: Pan
       </header>
       <p>
         {t('appt.when', { date: date(a.startsAt, { weekday: true }), time: time(a.startsAt) })} · {a.docData.speciality}
+        {a.groupSessionId && ` · ${t('appt.group')}`}
       </p>
       <VideoInfo a={a} refetchKey={PATIENT_APPOINTMENTS} />
       <p>
@@ -119,7 +120,7 @@ function AppointmentCard({ a, panel, open, done }: { a: Appointment; panel?: Pan
             {t('appt.pay')}
           </Button>
         )}
-        {upcoming && (
+        {upcoming && !a.groupSessionId && (
           <Button variant="secondary" aria-expanded={panel === 'reschedule'} onClick={() => open(panel === 'reschedule' ? undefined : 'reschedule')}>
             {t('appt.reschedule')}
           </Button>

@@ -14,6 +14,7 @@ import { useI18n } from '../../i18n';
 import { useClientConfig, useDoctors, type Appointment } from '../../lib/queries';
 import { NotFound } from './NotFound';
 import { VideoInfo } from '../../components/VideoInfo';
+import { GroupSessionList } from '../../components/GroupSessionList';
 
 type Mode = 'in_person' | 'video';
 
@@ -129,6 +130,7 @@ export default function DoctorPage() {
           )}
         </p>
       </section>
+      <GroupSessionList docId={docId} timeZone={doctor.timeZone} />
       <section aria-labelledby="slots-title" className="stack">
         <h2 id="slots-title">{t('slots.title')}</h2>
         {booked ? (
