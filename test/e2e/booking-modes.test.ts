@@ -1,7 +1,8 @@
-// Video consultations in a real browser: the doctor offers video calls from their profile, a patient
+// Booking modes in a real browser. Video: the doctor offers video calls from their profile, a patient
 // chooses a video call when booking and finds the meeting link on their appointments page (or when it
 // will appear), the doctor sees the same link, the admin sees the mode but never the link, and a
-// cancelled call loses its link. axe-core checks every page.
+// cancelled call loses its link. Group sessions: the doctor opens one, a patient books a place, the
+// doctor cancels the session and the place goes with it. axe-core checks every page.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -18,7 +19,7 @@ interface Slot {
   startsAt: string;
 }
 
-describe('video consultations in the browser', () => {
+describe('video consultations and group sessions in the browser', () => {
   let e: E2E;
   let doc: { id: string; name: string; email: string; password: string };
   const own = 'doctor-own-password-1';
@@ -138,6 +139,54 @@ describe('video consultations in the browser', () => {
     await page.getByRole('tab', { name: /Past/ }).click();
     await expectCount(page.locator('li.card.appt').filter({ hasText: 'Video call' }), 1);
     await expectCount(page.getByRole('link', { name: 'Join the video call' }), 0);
+    e.assertNoProblems();
+  });
+
+  it('the doctor opens a group session; a patient books a place; the doctor cancels the session and the place with it', async () => {
+    const tomorrow = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Kolkata' }).format(new Date(Date.now() + 86_400_000));
+    const { page } = doctor;
+    await page.getByRole('navigation', { name: 'Doctor pages' }).getByRole('link', { name: 'Group sessions' }).click();
+    await page.getByRole('heading', { name: 'Group sessions' }).waitFor();
+    await page.getByText('No group sessions yet.').waitFor();
+    // a capacity over 50 is refused in place
+    await page.getByLabel('Title').fill('Back care class');
+    await page.getByLabel('Date').fill(tomorrow);
+    await page.getByLabel('Start time').fill('15:00');
+    await page.getByLabel('Places (1–50)').fill('51');
+    await page.getByRole('button', { name: 'Open session' }).click();
+    await page.getByText(/Fill in every field/).waitFor();
+    await page.getByLabel('Places (1–50)').fill('2');
+    await page.getByLabel(/Fee per place/).fill('200');
+    await page.getByRole('button', { name: 'Open session' }).click();
+    await page.getByText('Group session opened.').waitFor();
+    await page.getByText('0 of 2 places booked').waitFor();
+    await e.check(page, 'doctor-group-sessions');
+
+    const p = patient.page;
+    await p.goto(`/doctors/${doc.id}`);
+    await p.getByRole('heading', { name: 'Group sessions' }).waitFor();
+    await p.getByText('2 of 2 places left').waitFor();
+    await e.check(p, 'doctor-page-group-session');
+    await p.getByRole('button', { name: 'Book a place in Back care class' }).click();
+    await p.getByText('Place booked in Back care class.').waitFor();
+    await p.getByText('1 of 2 places left').waitFor();
+    await p.goto('/appointments');
+    const card = p.locator('li.card.appt').filter({ hasText: 'Group session' });
+    await expectCount(card, 1);
+    await expectCount(card.getByRole('button', { name: 'Reschedule' }), 0, 'a place cannot be moved');
+
+    await page.reload();
+    await page.getByText('1 of 2 places booked').waitFor();
+    await page.getByRole('button', { name: 'Cancel session' }).click();
+    await page.getByRole('button', { name: 'Yes, cancel the session' }).click();
+    await page.getByText('Group session cancelled: 1 places cancelled.').waitFor();
+    const mine = await e.api<{ token: string }>('POST', '/api/user/login', { email: PATIENT.email, password: PATIENT.password });
+    const list = await e.api<{ appointments: { groupSessionId: string | null; status: string; cancelledBy: string | null }[] }>('GET', '/api/user/appointments', undefined, mine.token);
+    const place = list.appointments.find((a) => a.groupSessionId)!;
+    assert.deepEqual([place.status, place.cancelledBy], ['cancelled', 'doctor']);
+    await p.goto(`/doctors/${doc.id}`);
+    await p.getByRole('heading', { name: doc.name }).waitFor();
+    await expectCount(p.getByRole('heading', { name: 'Group sessions' }), 0);
     e.assertNoProblems();
   });
 });

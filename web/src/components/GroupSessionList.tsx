@@ -1,15 +1,12 @@
 // A doctor's open group sessions, listed beside their free times (GET /api/doctor/{docId}/slots,
-// `groupSessions`), each with a "book a place" button for a logged-in patient.
+// `groupSessions`, asked without a date range: every open session still ahead), each with a "book a place" button for a logged-in patient.
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useLocation, useNavigate } from 'react-router';
 import { api, unwrap } from '../api/client';
 import { useSession } from '../auth/session';
 import { useI18n } from '../i18n';
-import { addDaysYmd, ymdInZone } from '../lib/dates';
 import { Button, ErrorMessage, Notice } from './ui';
-
-const DAYS = 31;
 
 export function GroupSessionList({ docId, timeZone }: { docId: string; timeZone: string }) {
   const { t, date, time, money } = useI18n();
@@ -24,8 +21,8 @@ export function GroupSessionList({ docId, timeZone }: { docId: string; timeZone:
     queryKey: ['slots', docId, 'group-sessions'],
     staleTime: 15_000,
     queryFn: async () => {
-      const from = ymdInZone(new Date(), timeZone);
-      const res = unwrap(await api.GET('/api/doctor/{docId}/slots', { params: { path: { docId }, query: { from, to: addDaysYmd(from, DAYS - 1) } } }));
+      // without a range the answer lists every open session still ahead
+      const res = unwrap(await api.GET('/api/doctor/{docId}/slots', { params: { path: { docId } } }));
       return res.groupSessions;
     },
   });
