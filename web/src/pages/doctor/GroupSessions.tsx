@@ -103,6 +103,7 @@ export default function GroupSessions({ profile }: { profile: DoctorProfile }) {
                 {t('doctor.groups.places', { booked: s.booked, capacity: s.capacity })} · {money(s.fee, s.currency)}
               </p>
               {s.status === 'open' && (
+                <div>
                 <ReasonAction
                   label={t('doctor.groups.cancel')}
                   title={t('doctor.groups.cancelTitle', { title: s.title })}
@@ -115,6 +116,7 @@ export default function GroupSessions({ profile }: { profile: DoctorProfile }) {
                     setMessage(t('doctor.groups.cancelled', { count: r.cancelledPlaces.length }));
                   }}
                 />
+                </div>
               )}
             </li>
           ))}
