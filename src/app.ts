@@ -24,6 +24,9 @@ import { patientPaymentRoutes } from './modules/payments/routes.js';
 import { webhookRoutes } from './modules/payments/webhook-routes.js';
 import { ScheduleRepo } from './modules/scheduling/repo.js';
 import { adminScheduleRoutes, doctorScheduleRoutes } from './modules/scheduling/routes.js';
+import { doctorGroupSessionRoutes, patientGroupSessionRoutes } from './modules/group-sessions/routes.js';
+import { GroupSessionRepo } from './modules/group-sessions/repo.js';
+import { GroupSessionService } from './modules/group-sessions/service.js';
 import { SchedulingRules } from './modules/scheduling/rules.js';
 import { SchedulingService } from './modules/scheduling/service.js';
 import { createNotifications } from './modules/notifications/index.js';
@@ -103,6 +106,7 @@ export function createContext(config: Config, database: Database, clock: Clock, 
   const rules: BookingRules = schedulingRules;
   const scheduling = new SchedulingService(db, scheduleRepo, schedulingRules, doctors, events, clock, config);
   const appointments = new AppointmentService(db, new AppointmentRepo(db), patients, doctors, rules, events, clock, config);
+  const groupSessions = new GroupSessionService(db, new GroupSessionRepo(db), doctors, appointments, rules, events, clock, config);
   // The original Prescripto apps hide only the times slots_booked lists: under LEGACY_CLIENTS it also
   // lists every time of their grid that would be refused (scheduling/legacy-grid.ts).
   if (config.legacyClients) doctors.useSlotsBookedSource(scheduling.legacySlotsBooked((ids) => appointments.slotsBooked(ids)));
@@ -121,7 +125,7 @@ export function createContext(config: Config, database: Database, clock: Clock, 
   const idempotency = new IdempotencyService(new IdempotencyRepo(db), clock, (m, detail) => log.warn(detail ?? {}, m));
   admin.onPasswordChanged((id) => security.sessions.revokeAccount('admin', id, 'password-change'));
   notify.service.welcome.useSetPasswordLinks(async (doctorId, ttlMinutes) => (await security.passwordResets.issue('doctor', doctorId, { ttlMinutes })).url);
-  return { ctx: { config, database, db, clock, redis, events, metrics, tokens, media, patients, doctors, admin, appointments, reports, scheduling,
+  return { ctx: { config, database, db, clock, redis, events, metrics, tokens, media, patients, doctors, admin, appointments, reports, scheduling, groupSessions,
     notifications: notify.service, notificationWorker: notify.worker, live: notify.live, idempotency, outgoingWebhooks, ...security, ...paymentsModule }, localStore };
 }
 
@@ -184,6 +188,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     async (user) => {
       await user.register(patientRoutes);
       await user.register(patientAppointmentRoutes);
+      await user.register(patientGroupSessionRoutes);
       await user.register(patientPaymentRoutes);
       await user.register(sessionRoutes('patient'));
     },
@@ -195,6 +200,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       await doctor.register(doctorAppointmentRoutes);
       await doctor.register(sessionRoutes('doctor'));
       await doctor.register(doctorScheduleRoutes);
+      await doctor.register(doctorGroupSessionRoutes);
     },
     { prefix: '/api/doctor' },
   );

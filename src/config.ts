@@ -77,6 +77,7 @@ export interface Config {
   /** EXPIRY_SWEEP_SECONDS: how often unpaid bookings past the payment window are cancelled */
   expirySweepSeconds: number;
   scheduling: SchedulingDefaults;
+  video: VideoSettings;
   publicUrl?: string;
   cloudinary?: { cloudName: string; apiKey: string; apiSecret: string; apiBase?: string };
   razorpay?: { keyId: string; keySecret: string };
@@ -149,6 +150,14 @@ export interface WebhookConfig {
   maxBackoffMs: number;
   /** WEBHOOK_DISABLE_HOURS: an endpoint failing every attempt for this long is disabled and the admin emailed */
   disableAfterMs: number;
+}
+
+/** Video consultations (docs/booking-modes.md). */
+export interface VideoSettings {
+  /** VIDEO_BASE_URL: meeting server; a room's link is `<base>/<room>` (no trailing slash kept) */
+  baseUrl: string;
+  /** VIDEO_OPENS_MINUTES: how long before the start the link is handed out */
+  opensMinutes: number;
 }
 
 /** Limits of image uploads (modules/media/pipeline.ts and queue.ts). */
@@ -509,6 +518,10 @@ export function loadConfig(env: Env = process.env): Config {
       maxSlotRangeDays: int(env, 'MAX_SLOT_RANGE_DAYS', 31, 1, 366),
       maxLiveBookingsPerPatient: int(env, 'MAX_LIVE_BOOKINGS_PER_PATIENT', 10, 1, 1_000_000),
       maxLiveBookingsPerPatientPerDoctor: int(env, 'MAX_LIVE_BOOKINGS_PER_PATIENT_PER_DOCTOR', 3, 1, 1_000_000),
+    },
+    video: {
+      baseUrl: (url(env, 'VIDEO_BASE_URL', ['http:', 'https:'], 'https://meet.jit.si') ?? 'https://meet.jit.si').replace(/\/+$/, ''),
+      opensMinutes: int(env, 'VIDEO_OPENS_MINUTES', 10, 0, 24 * 60),
     },
     publicUrl: url(env, 'PUBLIC_URL', ['http:', 'https:'], 'https://api.example.com')?.replace(/\/$/, ''),
     cloudinary:

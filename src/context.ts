@@ -20,6 +20,7 @@ import type { DeliveryWorker } from './modules/notifications/worker.js';
 import type { LiveHub } from './modules/notifications/live.js';
 import type { IdempotencyService } from './modules/idempotency/service.js';
 import type { OutgoingWebhooks } from './modules/webhooks/service.js';
+import type { GroupSessionService } from './modules/group-sessions/service.js';
 
 export interface AppContext {
   config: Config;
@@ -52,6 +53,8 @@ export interface AppContext {
   /** admin analytics and doctor reports (JSON and CSV) */
   reports: ReportService;
   scheduling: SchedulingService;
+  /** group sessions and their places (docs/booking-modes.md) */
+  groupSessions: GroupSessionService;
   /** outbox emails and in-app notifications: see the top of modules/notifications/service.ts */
   notifications: NotificationService;
   /** delivers the outbox and runs reminders; `runOnce()` in tests */

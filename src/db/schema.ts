@@ -45,6 +45,9 @@ export const doctors = pgTable('doctors', {
   slotIntervalMinutes: integer('slot_interval_minutes').notNull(),
   bufferMinutes: integer('buffer_minutes').notNull(),
   timeZone: text('time_zone').notNull(),
+  /** consultation modes offered (migration 1700); at least one is true */
+  offersInPerson: boolean('offers_in_person').notNull().default(true),
+  offersVideo: boolean('offers_video').notNull().default(false),
   createdAt: ts('created_at').notNull().defaultNow(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 });
@@ -128,9 +131,39 @@ export const appointments = pgTable('appointments', {
   refundStatus: text('refund_status'),
   refundRef: text('refund_ref'),
   completedAt: ts('completed_at'),
+  /** in person or by video (migration 1700) */
+  mode: text('mode').$type<ConsultationMode>().notNull().default('in_person'),
+  /** the meeting room of a video appointment; null when in person or cancelled (a trigger clears it) */
+  videoRoom: text('video_room'),
+  /** the group session this appointment is a place in (migration 1701); null for single appointments */
+  groupSessionId: text('group_session_id'),
   createdAt: ts('created_at').notNull().defaultNow(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 });
+
+export type ConsultationMode = 'in_person' | 'video';
+
+/** A doctor's group session (migration 1701); its places are appointments with `group_session_id`. */
+export const groupSessions = pgTable('group_sessions', {
+  id: text('id').primaryKey(),
+  doctorId: text('doctor_id').notNull(),
+  title: text('title').notNull(),
+  slotDate: text('slot_date').notNull(),
+  slotTime: text('slot_time').notNull(),
+  startsAt: ts('starts_at').notNull(),
+  endsAt: ts('ends_at').notNull(),
+  blocks: tstzrange('blocks').notNull(),
+  capacity: integer('capacity').notNull(),
+  /** live places, kept by a trigger */
+  booked: integer('booked').notNull().default(0),
+  feeMinor: integer('fee_minor').notNull(),
+  currency: text('currency').notNull(),
+  status: text('status').$type<'open' | 'cancelled'>().notNull().default('open'),
+  cancelReason: text('cancel_reason'),
+  cancelledAt: ts('cancelled_at'),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+export type GroupSessionRow = typeof groupSessions.$inferSelect;
 
 export type PatientRow = typeof patients.$inferSelect;
 export type DoctorRow = typeof doctors.$inferSelect;

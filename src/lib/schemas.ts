@@ -78,6 +78,12 @@ export const FeesInput = Type.Union([Type.Number({ minimum: 0 }), Type.String({ 
 export const feesValue = (input: Static<typeof FeesInput> | undefined): number | undefined =>
   input === undefined ? undefined : Number(input);
 
+/** `in_person` or `video` (docs/booking-modes.md). */
+export const ConsultationMode = (description: string) =>
+  Type.Union([Type.Literal('in_person'), Type.Literal('video')], { description });
+export const ConsultationModes = (description: string) =>
+  Type.Array(ConsultationMode('a consultation mode'), { minItems: 1, maxItems: 2, uniqueItems: true, description });
+
 export const AddressOut = Type.Object({ line1: Type.String(), line2: Type.String() });
 
 export const Message = Type.Object({ success: Type.Boolean(), message: Type.String() });

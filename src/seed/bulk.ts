@@ -38,6 +38,8 @@ const SPECIALITIES = ['General physician', 'Gynecologist', 'Dermatologist', 'Ped
 const BATCH = { doctors: 5_000, patients: 20_000, appointments: 50_000 };
 const SUMMARY_TRIGGERS = [
   ['appointments', 'appointments_summary'],
+  // one schedule_blocks row per live appointment (migration 1701): written once, set-based, below
+  ['appointments', 'appointments_schedule_block'],
   ['patients', 'patients_count'],
   ['doctors', 'doctors_count'],
 ] as const;
@@ -171,6 +173,10 @@ export async function bulkSeed(database: Database, opts: BulkOptions): Promise<B
     for (const [table, trigger] of SUMMARY_TRIGGERS) await q(`ALTER TABLE ${table} ENABLE TRIGGER ${trigger}`);
   }
   await q('SELECT rebuild_summaries()');
+  // the seeded appointments never overlap (the exclusion constraint on appointments checked them)
+  await q(`INSERT INTO schedule_blocks (owner_id, kind, doctor_id, blocks)
+    SELECT id, 'appointment', doctor_id, blocks FROM appointments WHERE status <> 'cancelled' AND group_session_id IS NULL
+    ON CONFLICT (owner_id) DO NOTHING`);
   // Fresh statistics, so the planner uses the indexes on the new sizes straight away, and a
   // visibility map, so index-only scans (deep OFFSET pages) need not visit the heap.
   await q('VACUUM (ANALYZE)');

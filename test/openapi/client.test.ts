@@ -70,6 +70,8 @@ const NO_SUCCESS: Record<string, string> = {
   removeDoctorTimeOff: 'a made-up time-off id',
   removeTimeOffForDoctor: 'a made-up time-off id',
   getCalendarFile: 'a made-up feed name',
+  bookGroupSessionPlace: 'a made-up group session id (test/modules/group-sessions.test.ts books real ones)',
+  cancelGroupSession: 'a made-up group session id (test/modules/group-sessions.test.ts cancels real ones)',
 };
 
 let t: TestApp;
@@ -137,6 +139,7 @@ before(async () => {
     addTimeOffForDoctor: { date: futureSlot(0, 70).slotDate },
     updateDoctorScheduleSettings: { bufferMinutes: 10 },
     updateScheduleSettingsForDoctor: { bufferMinutes: 15 },
+    openGroupSession: { title: 'Walk-through session', ...futureSlot(5, 12), durationMinutes: 30, capacity: 5, fee: 100 },
   };
 });
 after(() => t.close());

@@ -123,6 +123,12 @@ export class AppointmentRepo {
     return { total: Number(r.total), withDoctor: Number(r.withDoctor) };
   }
 
+  /** The live places (appointments) of a group session. */
+  async livePlaceIds(sessionId: string, db: Db = this.db): Promise<string[]> {
+    const rows = await db.select({ id: appointments.id }).from(appointments).where(and(eq(appointments.groupSessionId, sessionId), live));
+    return rows.map((r) => r.id);
+  }
+
   async findById(id: string, db: Db = this.db): Promise<AppointmentRow | undefined> {
     return (await db.select().from(appointments).where(eq(appointments.id, id)).limit(1))[0];
   }

@@ -1,13 +1,14 @@
 import { Type } from 'typebox';
-import { AddressOut, CalendarDate, IdString, SlotDate } from '../../lib/schemas.js';
+import { AddressOut, CalendarDate, ConsultationMode, IdString, SlotDate } from '../../lib/schemas.js';
 
 export const BookBody = Type.Object(
   {
     docId: IdString('doctor id'),
     slotDate: SlotDate(),
     slotTime: Type.String({ maxLength: 20, description: '`10:30 AM`, `10:30 am` or `14:30`' }),
+    mode: Type.Optional(ConsultationMode('`in_person` (default) or `video`; a mode the doctor does not offer answers 409')),
   },
-  { additionalProperties: false, examples: [{ docId: '6650f1c2a4b5c6d7e8f90123', slotDate: '2026-12-07', slotTime: '10:30 AM' }] },
+  { additionalProperties: false, examples: [{ docId: '6650f1c2a4b5c6d7e8f90123', slotDate: '2026-12-07', slotTime: '10:30 AM' }, { docId: '6650f1c2a4b5c6d7e8f90123', slotDate: '2026-12-07', slotTime: '11:00 AM', mode: 'video' }] },
 );
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
@@ -47,6 +48,10 @@ export const Appointment = Type.Object({
   paymentGateway: Nullable(Type.String()),
   paidAt: Nullable(Type.String()),
   completedAt: Nullable(Type.String()),
+  mode: ConsultationMode('`in_person` or `video`'),
+  videoLink: Nullable(Type.String({ description: 'the meeting link of a video appointment: shown to its patient and doctor only (never to the admin), from `videoOpensAt` while the appointment is pending or confirmed; null otherwise' })),
+  groupSessionId: Nullable(Type.String({ description: 'the group session this appointment is a place in; null for a single appointment' })),
+  videoOpensAt: Nullable(Type.String({ description: 'when the meeting link is handed out (VIDEO_OPENS_MINUTES before the start); null for in-person and cancelled appointments' })),
 });
 
 export const AppointmentList = Type.Object({ success: Type.Boolean(), appointments: Type.Array(Appointment) }, { additionalProperties: true });

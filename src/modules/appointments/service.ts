@@ -3,9 +3,9 @@
 // its refusal into a clear 409.
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
-import { type Actor, type AppointmentRow, type AppointmentStatus, type DocSnapshot, type UserSnapshot } from '../../db/schema.js';
+import { type Actor, type AppointmentRow, type AppointmentStatus, type ConsultationMode, type DocSnapshot, type GroupSessionRow, type UserSnapshot } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
-import { badRequest, conflict, forbidden, notFound, PG_EXCLUSION_VIOLATION, sqlState } from '../../lib/errors.js';
+import { badRequest, conflict, driverErrorOf, forbidden, notFound, PG_CHECK_VIOLATION, PG_EXCLUSION_VIOLATION, PG_UNIQUE_VIOLATION, sqlState } from '../../lib/errors.js';
 import type { AppointmentEventType, DomainEvent, DomainEvents } from '../../lib/events.js';
 import { newId } from '../../lib/ids.js';
 import { DATE_FORMAT_MESSAGES, SLOT_DATE } from '../../lib/schemas.js';
@@ -17,6 +17,8 @@ import { refundFor, rescheduleRefusal } from './policy.js';
 import type { AppointmentFilter, AppointmentPatch, AppointmentRepo, AppointmentSort } from './repo.js';
 import { retryDeadlocks } from './retry.js';
 import type { BookingRules } from './rules.js';
+import { newVideoRoom, videoFields, type Audience } from './video.js';
+import { consultationModes } from '../doctors/service.js';
 
 export interface AppointmentView {
   _id: string;
@@ -43,12 +45,19 @@ export interface AppointmentView {
   paymentGateway: string | null;
   paidAt: string | null;
   completedAt: string | null;
+  mode: ConsultationMode;
+  videoLink: string | null;
+  videoOpensAt: string | null;
+  /** the group session this is a place in; null for a single appointment */
+  groupSessionId: string | null;
 }
 
 export interface BookInput {
   docId: string;
   slotDate: string;
   slotTime: string;
+  /** default in person, as every booking was before video consultations */
+  mode?: ConsultationMode;
 }
 
 export interface AppointmentQuery extends AppointmentFilter {
@@ -68,9 +77,11 @@ export interface AppointmentPage {
 }
 
 const LIVE: AppointmentStatus[] = ['pending', 'confirmed'];
+/** SQLSTATE the place-counting trigger raises for a session that is not open (migration 1701) */
+const GROUP_SESSION_CLOSED = 'GS001';
 const LATEST = 5;
 
-export function appointmentView(r: AppointmentRow): AppointmentView {
+export function appointmentView(r: AppointmentRow, video: { mode: ConsultationMode; videoLink: string | null; videoOpensAt: string | null }): AppointmentView {
   return {
     _id: r.id,
     userId: r.patientId,
@@ -96,6 +107,8 @@ export function appointmentView(r: AppointmentRow): AppointmentView {
     paymentGateway: r.paymentGateway,
     paidAt: r.paidAt?.toISOString() ?? null,
     completedAt: r.completedAt?.toISOString() ?? null,
+    ...video,
+    groupSessionId: r.groupSessionId,
   };
 }
 
@@ -120,8 +133,8 @@ export class AppointmentService {
    * The API shape of an appointment. Under LEGACY_CLIENTS `slotDate` is `d_m_yyyy` (day and month
    * not padded): the original Prescripto apps split it on `_` to show the date.
    */
-  private view(r: AppointmentRow): AppointmentView {
-    const v = appointmentView(r);
+  private view(r: AppointmentRow, audience: Audience = 'party'): AppointmentView {
+    const v = appointmentView(r, videoFields(r, this.config.video, this.clock.now(), audience));
     return this.config.legacyClients ? { ...v, slotDate: legacyDateKey(v.slotDate) } : v;
   }
 
@@ -152,6 +165,10 @@ export class AppointmentService {
     const [doctor, patient] = await Promise.all([this.doctors.find(input.docId), this.patients.get(patientId)]);
     if (!doctor) throw notFound('Doctor not found');
     if (!doctor.available) throw conflict('Doctor not available');
+    const mode = input.mode ?? 'in_person';
+    if (!consultationModes(doctor).includes(mode)) {
+      throw conflict(mode === 'video' ? 'This doctor does not offer video consultations: book in person' : 'This doctor offers video consultations only: book with mode "video"');
+    }
     const startsAt = zonedInstant(slotDate, minutes, doctor.timeZone);
     if (!startsAt) throw badRequest(`${formatSlotTime(minutes)} does not exist on ${slotDate} in ${doctor.timeZone} (daylight-saving change)`);
     const now = this.clock.now();
@@ -188,12 +205,14 @@ export class AppointmentService {
             currency: this.config.currency,
             status: 'pending',
             paid: false,
+            mode,
+            videoRoom: mode === 'video' ? newVideoRoom() : null,
             createdAt: now,
           },
           tx,
         );
         await this.record(tx, created, 'booked', 'patient');
-        await opts.inTransaction?.(tx, appointmentView(created));
+        await opts.inTransaction?.(tx, appointmentView(created, videoFields(created, this.config.video, now, 'party')));
         return created;
       }));
     } catch (err) {
@@ -203,6 +222,61 @@ export class AppointmentService {
     await this.publishAll(released);
     await this.publish(row, 'booked', 'patient');
     return this.view(row);
+  }
+
+  /**
+   * A place in a group session: an appointment with the session's time, interval and fee. The
+   * database keeps the capacity (the session row's counter and its CHECK, kept by a trigger in the
+   * same transaction), one live place per patient (a unique index) and takes a place only while the
+   * session is open.
+   */
+  async bookPlace(patientId: string, session: GroupSessionRow, blocks: string): Promise<AppointmentView> {
+    const now = this.clock.now();
+    if (session.status !== 'open') throw conflict('This group session is cancelled');
+    if (session.startsAt.getTime() <= now.getTime()) throw conflict('This group session has already started');
+    if (session.booked >= session.capacity) throw conflict('This group session is full');
+    const [doctor, patient] = await Promise.all([this.doctors.get(session.doctorId), this.patients.get(patientId)]);
+    const doc = this.doctors.publicView(doctor);
+    const docData: DocSnapshot = {
+      _id: doc._id, name: doc.name, email: '', image: doc.image, speciality: doc.speciality, degree: doc.degree,
+      experience: doc.experience, about: doc.about, fees: toMajor(session.feeMinor), address: doc.address,
+    };
+    let row: AppointmentRow;
+    try {
+      row = await retryDeadlocks(() => this.db.transaction(async (tx) => {
+        await this.repo.lockBooking(doctor.id, patientId, tx);
+        await this.assertWithinBookingCaps(tx, patientId, doctor.id, now);
+        const created = await this.repo.insert(
+          {
+            id: newId(now), patientId, doctorId: doctor.id, slotDate: session.slotDate, slotTime: session.slotTime,
+            startsAt: session.startsAt, endsAt: session.endsAt, blocks, userData: this.patients.view(patient), docData,
+            amountMinor: session.feeMinor, currency: session.currency, status: 'pending', paid: false, mode: 'in_person',
+            videoRoom: null, groupSessionId: session.id, createdAt: now,
+          },
+          tx,
+        );
+        await this.record(tx, created, 'booked', 'patient');
+        return created;
+      }));
+    } catch (err) {
+      const state = sqlState(err);
+      if (state === PG_CHECK_VIOLATION && driverErrorOf(err)?.constraint === 'group_sessions_capacity') throw conflict('This group session is full');
+      if (state === PG_UNIQUE_VIOLATION) throw conflict('You already have a place in this group session');
+      if (state === GROUP_SESSION_CLOSED) throw conflict('This group session is cancelled');
+      throw err;
+    }
+    await this.publish(row, 'booked', 'patient');
+    return this.view(row);
+  }
+
+  /** Queues writers of one doctor's schedule for the rest of `tx` (see AppointmentRepo.lockDoctorSchedule). */
+  lockSchedule(doctorId: string, tx: Db): Promise<void> {
+    return this.repo.lockDoctorSchedule(doctorId, tx);
+  }
+
+  /** Ids of a group session's live places (its cancellation cancels each). */
+  livePlaces(sessionId: string): Promise<string[]> {
+    return this.repo.livePlaceIds(sessionId);
   }
 
   /**
@@ -300,7 +374,7 @@ export class AppointmentService {
       throw conflict('Appointment changed meanwhile, please retry');
     }
     await this.publish(row, event, actor);
-    return this.view(row);
+    return this.view(row, actor === 'admin' ? 'admin' : 'party');
   }
 
   private assertLive(row: AppointmentRow, wanted: string): void {
@@ -341,6 +415,7 @@ export class AppointmentService {
   async reschedule(id: string, patientId: string, input: { slotDate: string; slotTime: string }): Promise<AppointmentView> {
     const current = await this.getFor(id, 'patient', patientId);
     this.assertLive(current, 'rescheduled');
+    if (current.groupSessionId) throw conflict('A place in a group session cannot be rescheduled: cancel it and book another session');
     const now = this.clock.now();
     if (this.rules.isExpired(current, now)) throw conflict('The payment window of this appointment has ended; please book again');
     if (current.startsAt.getTime() <= now.getTime()) throw conflict('Appointment has already started and cannot be rescheduled');
@@ -388,19 +463,20 @@ export class AppointmentService {
   /** A doctor's own listing: asking for another doctor's is refused, not silently narrowed. */
   async searchForDoctor(doctorId: string, query: AppointmentQuery): Promise<AppointmentPage> {
     if (query.docId && query.docId !== doctorId) throw forbidden('A doctor can only list their own appointments');
-    return this.search({ ...query, docId: doctorId });
+    return this.search({ ...query, docId: doctorId }, 'party');
   }
 
   /** Filtered, sorted listing; paginated (with `total`) when `page` or `limit` is given. */
-  async search(query: AppointmentQuery): Promise<AppointmentPage> {
+  async search(query: AppointmentQuery, audience: Audience = 'admin'): Promise<AppointmentPage> {
+    const view = (r: AppointmentRow) => this.view(r, audience);
     const legacy = this.config.legacyClients;
     // Without a sort asked: newest booking first; under LEGACY_CLIENTS booking order (oldest first),
     // as the original server answered: the original apps reverse the list to show the newest on top.
     const { page, limit, cursor, sort = legacy ? 'createdAt' : '-createdAt', ...filter } = query;
     if (filter.from && filter.to && filter.to < filter.from) throw badRequest('to must not be before from');
     if (page === undefined && limit === undefined && cursor === undefined) {
-      if (legacy && query.sort === undefined) return { appointments: this.bookingOrder(await this.repo.search(filter, '-createdAt', 1000, 0)) };
-      return { appointments: (await this.repo.search(filter, sort, 1000, 0)).map((r) => this.view(r)) };
+      if (legacy && query.sort === undefined) return { appointments: this.bookingOrder(await this.repo.search(filter, '-createdAt', 1000, 0), audience) };
+      return { appointments: (await this.repo.search(filter, sort, 1000, 0)).map(view) };
     }
     const size = limit ?? 20;
     // A cursor (keyset) costs the same at any depth; an OFFSET reads and drops every row before the page.
@@ -411,7 +487,7 @@ export class AppointmentService {
       this.repo.countMatching(filter),
     ]);
     const nextCursor = rows.length === size ? rows[rows.length - 1].id : undefined;
-    return { appointments: rows.map((r) => this.view(r)), total, page: p, limit: size, nextCursor };
+    return { appointments: rows.map(view), total, page: p, limit: size, nextCursor };
   }
 
   async listForPatient(patientId: string): Promise<AppointmentView[]> {
@@ -423,8 +499,8 @@ export class AppointmentService {
    * The newest bookings of an unpaginated list (at most its 1000 newest), in booking order: the
    * order the original Prescripto apps expect (they reverse it), keeping the newest in the answer.
    */
-  private bookingOrder(newestFirst: AppointmentRow[]): AppointmentView[] {
-    return newestFirst.map((r) => this.view(r)).reverse();
+  private bookingOrder(newestFirst: AppointmentRow[], audience: Audience = 'party'): AppointmentView[] {
+    return newestFirst.map((r) => this.view(r, audience)).reverse();
   }
 
   async doctorDashboard(doctorId: string) {
@@ -448,7 +524,7 @@ export class AppointmentService {
       doctors,
       appointments: agg.appointments,
       patients,
-      latestAppointments: latest.map((r) => this.view(r)),
+      latestAppointments: latest.map((r) => this.view(r, 'admin')),
       totalDoctors: doctors,
       totalAppointments: agg.appointments,
       totalPatients: patients,

@@ -5,7 +5,7 @@ import { doctorHours, doctors, type DoctorRow } from '../../db/schema.js';
 import type { WorkingRange } from '../../config.js';
 
 export type NewDoctor = Omit<DoctorRow, 'createdAt' | 'updatedAt'>;
-export type DoctorPatch = Partial<Pick<DoctorRow, 'name' | 'feesMinor' | 'address' | 'about' | 'available' | 'image' | 'passwordHash' | 'speciality' | 'degree' | 'experience' | 'slotMinutes' | 'slotIntervalMinutes' | 'bufferMinutes' | 'timeZone'>>;
+export type DoctorPatch = Partial<Pick<DoctorRow, 'name' | 'feesMinor' | 'address' | 'about' | 'available' | 'image' | 'passwordHash' | 'speciality' | 'degree' | 'experience' | 'slotMinutes' | 'slotIntervalMinutes' | 'bufferMinutes' | 'timeZone' | 'offersInPerson' | 'offersVideo'>>;
 
 export class DoctorRepo {
   constructor(private readonly db: Db) {}

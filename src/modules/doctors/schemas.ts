@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { OtpField } from '../auth/schemas.js';
-import { AddressInput, AddressOut, Email, FeesInput, Password } from '../../lib/schemas.js';
+import { AddressInput, AddressOut, ConsultationModes, Email, FeesInput, Password } from '../../lib/schemas.js';
 import { TokenResponse } from '../patients/schemas.js';
 
 /** The login answer, plus `mustChangePassword` while the admin's temporary password is in use. */
@@ -33,6 +33,7 @@ const publicFields = {
   slots_booked: SlotsBooked,
   timeZone: Type.String(),
   slotMinutes: Type.Integer(),
+  consultationModes: ConsultationModes('how the doctor can be consulted: in person, by video, or both'),
 };
 
 /** The public shape: the serializer drops everything else, so password and email can never leak. */

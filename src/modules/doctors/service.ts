@@ -1,6 +1,6 @@
 // Doctors: onboarding (called by admin), login, profile, availability and the public list.
 import type { Config } from '../../config.js';
-import type { Address, DoctorRow } from '../../db/schema.js';
+import type { Address, ConsultationMode, DoctorRow } from '../../db/schema.js';
 import { badRequest, conflict, notFound, sqlState, PG_UNIQUE_VIOLATION } from '../../lib/errors.js';
 import { assertPasswordFits } from '../../lib/schemas.js';
 import type { DomainEvents } from '../../lib/events.js';
@@ -32,6 +32,16 @@ export interface PublicDoctor {
   slots_booked: SlotsBooked;
   timeZone: string;
   slotMinutes: number;
+  /** how this doctor can be consulted: `in_person`, `video` or both */
+  consultationModes: ConsultationMode[];
+}
+
+/** The modes a doctor row offers, in-person first. */
+export function consultationModes(row: Pick<DoctorRow, 'offersInPerson' | 'offersVideo'>): ConsultationMode[] {
+  const modes: ConsultationMode[] = [];
+  if (row.offersInPerson) modes.push('in_person');
+  if (row.offersVideo) modes.push('video');
+  return modes;
 }
 
 export interface DoctorProfile extends PublicDoctor {
@@ -98,6 +108,7 @@ export class DoctorService {
       slots_booked: slots,
       timeZone: row.timeZone,
       slotMinutes: row.slotMinutes,
+      consultationModes: consultationModes(row),
     };
   }
 
@@ -167,6 +178,8 @@ export class DoctorService {
           slotIntervalMinutes: s.slotIntervalMinutes,
           bufferMinutes: s.bufferMinutes,
           timeZone: this.config.timezone,
+          offersInPerson: true,
+          offersVideo: false,
         },
         s.workingHours,
       );

@@ -11,6 +11,7 @@ import { toMajor } from '../../lib/money.js';
 import { invitation, type IcsEvent } from './ical.js';
 import { isMailAddress, type InAppNotice, type NotificationService, type OutgoingEmail } from './service.js';
 import { appointmentIcs } from './tables.js';
+import { videoLinkOf, videoOpensAt } from '../appointments/video.js';
 import { formatWhen, renderAppointmentEmail, type Vars } from './templates.js';
 
 export interface AppointmentContext {
@@ -48,9 +49,19 @@ export async function loadAppointmentContext(db: Db, appointmentId: string): Pro
   return r;
 }
 
+/**
+ * A video appointment's meeting link for its patient and doctor (emails and invitations go to them
+ * only); undefined for in-person and cancelled appointments (the database drops a cancelled one's room).
+ */
+export function meetingLink(row: AppointmentRow, config: Config): string | undefined {
+  return row.mode === 'video' && row.videoRoom ? videoLinkOf(row.videoRoom, config.video) : undefined;
+}
+
 export function appointmentVars(c: AppointmentContext, config: Config, recipientName: string): Vars {
   const { row, doctor } = c;
-  const location = [doctor.address.line1, doctor.address.line2].filter((s) => s && s.trim()).join(', ');
+  const address = [doctor.address.line1, doctor.address.line2].filter((s) => s && s.trim()).join(', ');
+  const videoLink = meetingLink(row, config);
+  const location = row.mode === 'video' ? 'Video consultation' : address;
   return {
     recipientName,
     doctorName: doctor.name,
@@ -66,14 +77,17 @@ export function appointmentVars(c: AppointmentContext, config: Config, recipient
     refund: row.refundMinor ? `${toMajor(row.refundMinor)} ${row.currency}` : null,
     refundStatus: row.refundStatus,
     link: config.frontendUrls[0] ?? config.publicUrl,
+    videoLink,
+    videoOpens: videoLink ? formatWhen(videoOpensAt(row, config.video), doctor.timeZone) : null,
     lead: '',
   };
 }
 
 /** The calendar event of an appointment; the UID is stable for its whole life. */
-export function icsEventOf(c: AppointmentContext, sequence: number, stamp: Date, mailDomain: string): IcsEvent {
+export function icsEventOf(c: AppointmentContext, sequence: number, stamp: Date, mailDomain: string, config: Config): IcsEvent {
   const { row, doctor, patient } = c;
-  const location = [doctor.address.line1, doctor.address.line2].filter((s) => s && s.trim()).join(', ');
+  const videoLink = meetingLink(row, config);
+  const location = videoLink ?? [doctor.address.line1, doctor.address.line2].filter((s) => s && s.trim()).join(', ');
   return {
     uid: `appointment-${row.id}@${mailDomain}`,
     sequence,
@@ -81,8 +95,9 @@ export function icsEventOf(c: AppointmentContext, sequence: number, stamp: Date,
     end: row.endsAt,
     stamp,
     summary: `Appointment: ${patient.name} with ${doctor.name}`,
-    description: `${doctor.speciality} appointment with ${doctor.name} on ${formatWhen(row.startsAt, doctor.timeZone)}.`,
+    description: `${doctor.speciality} ${videoLink ? 'video consultation' : 'appointment'} with ${doctor.name} on ${formatWhen(row.startsAt, doctor.timeZone)}.${videoLink ? ` Join: ${videoLink} (opens ${config.video.opensMinutes} minutes before the start)` : ''}`,
     location: location || undefined,
+    url: videoLink,
     status: row.status === 'cancelled' ? 'CANCELLED' : row.status === 'pending' ? 'TENTATIVE' : 'CONFIRMED',
     organizer: { name: doctor.name, email: doctor.email },
     attendees: [{ name: patient.name, email: patient.email }],
@@ -112,7 +127,7 @@ export class AppointmentNotifier {
     if (!plan) return;
     const c = await loadAppointmentContext(tx, event.appointmentId);
     if (!c) return;
-    const ics = plan.ics ? invitation(plan.ics, icsEventOf(c, await nextSequence(tx, c.row.id), event.at, this.mailDomain)) : undefined;
+    const ics = plan.ics ? invitation(plan.ics, icsEventOf(c, await nextSequence(tx, c.row.id), event.at, this.mailDomain, this.config)) : undefined;
     // Collected, then written with one statement per table: these run inside the booking (or
     // cancel, …) transaction, where every round trip holds that transaction open.
     const emails: OutgoingEmail[] = [];

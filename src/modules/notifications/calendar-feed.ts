@@ -67,7 +67,7 @@ export class CalendarFeedService {
     const now = this.clock.now();
     return feed(
       `Prescripto: ${f.name}`,
-      rows.map((r) => icsEventOf({ row: r.row, patient: r.patient, doctor }, r.sequence ?? 0, now, this.mailDomain)),
+      rows.map((r) => icsEventOf({ row: r.row, patient: r.patient, doctor }, r.sequence ?? 0, now, this.mailDomain, this.config)),
     );
   }
 }

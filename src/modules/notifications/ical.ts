@@ -12,6 +12,8 @@ export interface IcsEvent {
   summary: string;
   description?: string;
   location?: string;
+  /** a web page of the event (a video appointment's meeting link) */
+  url?: string;
   status: 'CONFIRMED' | 'TENTATIVE' | 'CANCELLED';
   organizer?: { name: string; email: string };
   attendees?: { name: string; email: string }[];
@@ -83,6 +85,7 @@ function eventLines(e: IcsEvent): string[] {
   ];
   if (e.description) lines.push(`DESCRIPTION:${escapeText(e.description)}`);
   if (e.location) lines.push(`LOCATION:${escapeText(e.location)}`);
+  if (e.url) lines.push(`URL:${uri(e.url)}`);
   if (e.organizer) lines.push(`ORGANIZER;CN=${paramValue(e.organizer.name)}:mailto:${uri(e.organizer.email)}`);
   for (const a of e.attendees ?? []) {
     lines.push(`ATTENDEE;CN=${paramValue(a.name)};ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED;RSVP=FALSE:mailto:${uri(a.email)}`);

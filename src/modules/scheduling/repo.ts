@@ -2,7 +2,7 @@
 import { and, asc, eq, gt, inArray, lt, ne, not, sql, type SQL } from 'drizzle-orm';
 import type { WorkingRange } from '../../config.js';
 import type { Db } from '../../db/client.js';
-import { appointments, doctorHours, doctorTimeOff, type AppointmentRow } from '../../db/schema.js';
+import { appointments, doctorHours, doctorTimeOff, groupSessions, type AppointmentRow } from '../../db/schema.js';
 import { expiredUnpaid } from '../appointments/repo.js';
 import type { Interval } from './engine.js';
 
@@ -74,11 +74,19 @@ export class ScheduleRepo {
       sql`${appointments.blocks} && tstzrange(${from.toISOString()}::timestamptz, ${to.toISOString()}::timestamptz)`,
     ];
     if (expiredCutoff) conds.push(not(expiredUnpaid(expiredCutoff)));
-    const rows = await this.db
-      .select({ start: sql<unknown>`lower(${appointments.blocks})`, end: sql<unknown>`upper(${appointments.blocks})` })
-      .from(appointments)
-      .where(and(...conds));
-    return rows.map((r) => ({ start: toDate(r.start), end: toDate(r.end) }));
+    const range = sql`tstzrange(${from.toISOString()}::timestamptz, ${to.toISOString()}::timestamptz)`;
+    const [rows, sessions] = await Promise.all([
+      this.db
+        .select({ start: sql<unknown>`lower(${appointments.blocks})`, end: sql<unknown>`upper(${appointments.blocks})` })
+        .from(appointments)
+        .where(and(...conds)),
+      // open group sessions hold their time too, places booked or not
+      this.db
+        .select({ start: sql<unknown>`lower(${groupSessions.blocks})`, end: sql<unknown>`upper(${groupSessions.blocks})` })
+        .from(groupSessions)
+        .where(and(eq(groupSessions.doctorId, doctorId), eq(groupSessions.status, 'open'), sql`${groupSessions.blocks} && ${range}`)),
+    ]);
+    return [...rows, ...sessions].map((r) => ({ start: toDate(r.start), end: toDate(r.end) }));
   }
 
   /**
@@ -93,7 +101,7 @@ export class ScheduleRepo {
     const range = sql`tstzrange(${from.toISOString()}::timestamptz, ${to.toISOString()}::timestamptz)`;
     const busyConds = [inArray(appointments.doctorId, doctorIds), ne(appointments.status, 'cancelled'), sql`${appointments.blocks} && ${range}`];
     if (expiredCutoff) busyConds.push(not(expiredUnpaid(expiredCutoff)));
-    const [hours, timeOff, busy] = await Promise.all([
+    const [hours, timeOff, busy, sessions] = await Promise.all([
       this.db.select().from(doctorHours).where(inArray(doctorHours.doctorId, doctorIds)),
       this.db
         .select({ doctorId: doctorTimeOff.doctorId, start: doctorTimeOff.startsAt, end: doctorTimeOff.endsAt })
@@ -103,10 +111,14 @@ export class ScheduleRepo {
         .select({ doctorId: appointments.doctorId, start: sql<unknown>`lower(${appointments.blocks})`, end: sql<unknown>`upper(${appointments.blocks})` })
         .from(appointments)
         .where(and(...busyConds)),
+      this.db
+        .select({ doctorId: groupSessions.doctorId, start: sql<unknown>`lower(${groupSessions.blocks})`, end: sql<unknown>`upper(${groupSessions.blocks})` })
+        .from(groupSessions)
+        .where(and(inArray(groupSessions.doctorId, doctorIds), eq(groupSessions.status, 'open'), sql`${groupSessions.blocks} && ${range}`)),
     ]);
     for (const h of hours) out.get(h.doctorId)?.hours.push({ weekday: h.weekday, start: h.startMinute, end: h.endMinute });
     for (const t of timeOff) out.get(t.doctorId)?.timeOff.push({ start: toDate(t.start), end: toDate(t.end) });
-    for (const b of busy) out.get(b.doctorId)?.busy.push({ start: toDate(b.start), end: toDate(b.end) });
+    for (const b of [...busy, ...sessions]) out.get(b.doctorId)?.busy.push({ start: toDate(b.start), end: toDate(b.end) });
     return out;
   }
 

@@ -15,7 +15,12 @@ export const doctorScheduleRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/:docId/slots', {
     schema: { tags, operationId: 'listFreeSlots', summary: 'Free slots of a doctor that can be booked now (public)', params: DocIdParams, querystring: SlotsQuery, response: { 200: SlotsOut, ...errors(404) } },
-  }, async (request) => ({ success: true, slots: await scheduling.slots(request.params.docId, request.query.from, request.query.to) }));
+  }, async (request) => {
+    const { docId } = request.params;
+    const { from, to } = request.query;
+    const [slots, groupSessions] = await Promise.all([scheduling.slots(docId, from, to), app.ctx.groupSessions.openFor(docId, from, to)]);
+    return { success: true, slots, groupSessions };
+  });
 
   app.get('/schedule', {
     onRequest,
@@ -29,7 +34,7 @@ export const doctorScheduleRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.patch('/schedule/settings', {
     onRequest,
-    schema: { tags, operationId: 'updateDoctorScheduleSettings', summary: 'Change slot length, interval, buffer or time zone', security, body: SettingsBody, response: { 200: ScheduleOut, ...errors(404) } },
+    schema: { tags, operationId: 'updateDoctorScheduleSettings', summary: 'Change slot length, interval, buffer, time zone or consultation modes', security, body: SettingsBody, response: { 200: ScheduleOut, ...errors(404) } },
   }, async (request) => ({ success: true, schedule: await scheduling.updateSettings(authId(request), request.body) }));
 
   app.post('/schedule/time-off', {
@@ -66,7 +71,7 @@ export const adminScheduleRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.patch('/doctors/:docId/schedule/settings', {
     onRequest,
-    schema: { tags, operationId: 'updateScheduleSettingsForDoctor', summary: 'Change a doctor’s slot length, interval, buffer or time zone', security, params: DocIdParams, body: SettingsBody, response: { 200: ScheduleOut, ...errors(404) } },
+    schema: { tags, operationId: 'updateScheduleSettingsForDoctor', summary: 'Change a doctor’s slot length, interval, buffer, time zone or consultation modes', security, params: DocIdParams, body: SettingsBody, response: { 200: ScheduleOut, ...errors(404) } },
   }, async (request) => ({ success: true, schedule: await scheduling.updateSettings(request.params.docId, request.body) }));
 
   app.post('/doctors/:docId/schedule/time-off', {

@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
-import { CalendarDate, IdString, Instant } from '../../lib/schemas.js';
+import { CalendarDate, ConsultationModes, IdString, Instant } from '../../lib/schemas.js';
+import { GroupSession } from '../group-sessions/schemas.js';
 
 const Clock = (description: string) => Type.String({ pattern: '^\\d{2}:\\d{2}$', description });
 const IsoDate = CalendarDate;
@@ -36,6 +37,7 @@ export const SettingsBody = Type.Object(
     slotIntervalMinutes: Type.Optional(Type.Integer({ minimum: 5, maximum: 480, description: 'a slot starts this often from the start of each range' })),
     bufferMinutes: Type.Optional(Type.Integer({ minimum: 0, maximum: 240 })),
     timeZone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'IANA zone, e.g. Asia/Kolkata' })),
+    consultationModes: Type.Optional(ConsultationModes('how patients may book this doctor: `in_person`, `video` or both; existing bookings keep their mode')),
   },
   { additionalProperties: false },
 );
@@ -63,6 +65,7 @@ export const ScheduleOut = Type.Object({
     slotIntervalMinutes: Type.Integer(),
     bufferMinutes: Type.Integer(),
     available: Type.Boolean(),
+    consultationModes: ConsultationModes('consultation modes offered'),
     workingHours: Type.Array(Type.Object({ weekday: Type.Integer(), start: Type.String(), end: Type.String() })),
     timeOff: Type.Array(TimeOffOut),
   }),
@@ -73,4 +76,5 @@ export const TimeOffCreated = Type.Object({ success: Type.Boolean(), message: Ty
 export const SlotsOut = Type.Object({
   success: Type.Boolean(),
   slots: Type.Array(Type.Object({ slotDate: Type.String(), slotTime: Type.String(), startsAt: Type.String(), endsAt: Type.String() })),
+  groupSessions: Type.Array(GroupSession, { description: 'open group sessions of the doctor not started yet (in the range when `from`/`to` are given): a kind of free time of its own, booked by place (POST /api/user/group-sessions/{id}/book)' }),
 });

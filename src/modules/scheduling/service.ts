@@ -2,13 +2,14 @@
 // sweep. Doctors manage their own schedule, the admin anyone's: the routes pass the doctor id.
 import type { Config, WorkingRange } from '../../config.js';
 import type { Db } from '../../db/client.js';
-import type { AppointmentRow } from '../../db/schema.js';
+import type { AppointmentRow, ConsultationMode } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
 import { badRequest, conflict, notFound, PG_EXCLUSION_VIOLATION, sqlState } from '../../lib/errors.js';
 import type { DomainEvents } from '../../lib/events.js';
 import { newId } from '../../lib/ids.js';
 import { addDays, canonicalTimeZone, MAX_YEAR, MIN_YEAR, parseInstant, parseSlotDate, wallClock, zonedInstant } from '../../lib/time.js';
-import type { DoctorService, SlotsBookedSource } from '../doctors/service.js';
+import type { DoctorPatch } from '../doctors/repo.js';
+import { consultationModes, type DoctorService, type SlotsBookedSource } from '../doctors/service.js';
 import { daysBetween, formatClock, freeSlots, parseClock } from './engine.js';
 import { LEGACY_GRID_DAYS, mergeSlotsBooked, refusedGridTimes } from './legacy-grid.js';
 import type { ScheduleRepo, TimeOffRow } from './repo.js';
@@ -29,6 +30,8 @@ export interface SettingsInput {
   slotIntervalMinutes?: number;
   bufferMinutes?: number;
   timeZone?: string;
+  /** in_person, video or both (at least one) */
+  consultationModes?: ConsultationMode[];
 }
 
 /** One of: a whole local `date`; local dates `fromDate`..`toDate` (inclusive); or instants `startsAt`..`endsAt`. */
@@ -55,6 +58,7 @@ export interface ScheduleView {
   slotIntervalMinutes: number;
   bufferMinutes: number;
   available: boolean;
+  consultationModes: ConsultationMode[];
   workingHours: HoursInput[];
   timeOff: TimeOffView[];
 }
@@ -91,6 +95,7 @@ export class SchedulingService {
       slotIntervalMinutes: doctor.slotIntervalMinutes,
       bufferMinutes: doctor.bufferMinutes,
       available: doctor.available,
+      consultationModes: consultationModes(doctor),
       workingHours: hours.map((h) => ({ weekday: h.weekday, start: formatClock(h.start), end: formatClock(h.end) })),
       timeOff: timeOff.map(timeOffView),
     };
@@ -122,8 +127,14 @@ export class SchedulingService {
   async updateSettings(doctorId: string, input: SettingsInput): Promise<ScheduleView> {
     const timeZone = input.timeZone === undefined ? undefined : canonicalTimeZone(input.timeZone);
     if (timeZone === null) throw badRequest(`"${input.timeZone}" is not a valid IANA time zone`);
-    const patch = Object.fromEntries(Object.entries({ ...input, timeZone }).filter(([, v]) => v !== undefined)) as SettingsInput;
-    if (Object.keys(patch).length === 0) throw badRequest('Nothing to change: give slotMinutes, slotIntervalMinutes, bufferMinutes or timeZone');
+    const { consultationModes: modes, ...rest } = input;
+    const patch: DoctorPatch = Object.fromEntries(Object.entries({ ...rest, timeZone }).filter(([, v]) => v !== undefined));
+    if (modes !== undefined) {
+      if (modes.length === 0) throw badRequest('consultationModes must name at least one of in_person and video');
+      patch.offersInPerson = modes.includes('in_person');
+      patch.offersVideo = modes.includes('video');
+    }
+    if (Object.keys(patch).length === 0) throw badRequest('Nothing to change: give slotMinutes, slotIntervalMinutes, bufferMinutes, timeZone or consultationModes');
     await this.doctors.applyPatch(doctorId, patch);
     return this.schedule(doctorId);
   }

@@ -290,6 +290,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/user/group-sessions/{id}/book": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Book a place in a group session
+         * @description The place is an appointment (pay, cancel and list it like one; it cannot be rescheduled). 409 when the session is full, cancelled, started, or the patient already has a place.
+         *
+         *     Needs a patient token: `Authorization: Bearer <token>`, or the legacy `token: <token>` header.
+         */
+        post: operations["bookGroupSessionPlace"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/user/payment-razorpay": {
         parameters: {
             query?: never;
@@ -1200,8 +1222,8 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Change slot length, interval, buffer or time zone
-         * @description Change slot length, interval, buffer or time zone.
+         * Change slot length, interval, buffer, time zone or consultation modes
+         * @description Change slot length, interval, buffer, time zone or consultation modes.
          *
          *     Needs a doctor token: `Authorization: Bearer <token>`, or the legacy `dtoken: <token>` header.
          */
@@ -1247,6 +1269,56 @@ export interface paths {
          *     Needs a doctor token: `Authorization: Bearer <token>`, or the legacy `dtoken: <token>` header.
          */
         delete: operations["removeDoctorTimeOff"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/doctor/group-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The doctor’s group sessions from yesterday on, soonest first
+         * @description Open and cancelled sessions, with places booked and left.
+         *
+         *     Needs a doctor token: `Authorization: Bearer <token>`, or the legacy `dtoken: <token>` header.
+         */
+        get: operations["listDoctorGroupSessions"];
+        put?: never;
+        /**
+         * Open a group session
+         * @description A session with its own time (in the doctor’s zone), length, fee and up to 50 places. It holds the doctor’s time like an appointment plus the buffer: overlapping an appointment or another session answers 409.
+         *
+         *     Needs a doctor token: `Authorization: Bearer <token>`, or the legacy `dtoken: <token>` header.
+         */
+        post: operations["openGroupSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/doctor/group-sessions/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a group session and every place in it
+         * @description Every live place is cancelled by the doctor: each patient is told, and each paid place is refunded in full (the cancellation policy for a doctor’s cancellation).
+         *
+         *     Needs a doctor token: `Authorization: Bearer <token>`, or the legacy `dtoken: <token>` header.
+         */
+        post: operations["cancelGroupSession"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1656,8 +1728,8 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Change a doctor’s slot length, interval, buffer or time zone
-         * @description Change a doctor’s slot length, interval, buffer or time zone.
+         * Change a doctor’s slot length, interval, buffer, time zone or consultation modes
+         * @description Change a doctor’s slot length, interval, buffer, time zone or consultation modes.
          *
          *     Needs an admin token: `Authorization: Bearer <token>`, or the legacy `atoken: <token>` header.
          */
@@ -3027,13 +3099,6 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "docId": "6650f1c2a4b5c6d7e8f90123",
-                 *       "slotDate": "2026-12-07",
-                 *       "slotTime": "10:30 AM"
-                 *     }
-                 */
                 "application/json": {
                     /** @description doctor id */
                     docId: string;
@@ -3044,6 +3109,8 @@ export interface operations {
                     slotDate: string;
                     /** @description `10:30 AM`, `10:30 am` or `14:30` */
                     slotTime: string;
+                    /** @description `in_person` (default) or `video`; a mode the doctor does not offer answers 409 */
+                    mode?: "in_person" | "video";
                 };
             };
         };
@@ -3111,6 +3178,11 @@ export interface operations {
                             paymentGateway: string | null;
                             paidAt: string | null;
                             completedAt: string | null;
+                            /** @description `in_person` or `video` */
+                            mode: "in_person" | "video";
+                            videoLink: string | null;
+                            groupSessionId: string | null;
+                            videoOpensAt: string | null;
                         };
                     };
                 };
@@ -3318,6 +3390,11 @@ export interface operations {
                             paymentGateway: string | null;
                             paidAt: string | null;
                             completedAt: string | null;
+                            /** @description `in_person` or `video` */
+                            mode: "in_person" | "video";
+                            videoLink: string | null;
+                            groupSessionId: string | null;
+                            videoOpensAt: string | null;
                         }[];
                     } & {
                         [key: string]: unknown;
@@ -3471,6 +3548,11 @@ export interface operations {
                             paymentGateway: string | null;
                             paidAt: string | null;
                             completedAt: string | null;
+                            /** @description `in_person` or `video` */
+                            mode: "in_person" | "video";
+                            videoLink: string | null;
+                            groupSessionId: string | null;
+                            videoOpensAt: string | null;
                         };
                     };
                 };
@@ -3674,6 +3756,214 @@ export interface operations {
                             paymentGateway: string | null;
                             paidAt: string | null;
                             completedAt: string | null;
+                            /** @description `in_person` or `video` */
+                            mode: "in_person" | "video";
+                            videoLink: string | null;
+                            groupSessionId: string | null;
+                            videoOpensAt: string | null;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description No valid token: missing, expired, revoked or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token is valid but this account may not do this (another role, or not its own record) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The record does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The request conflicts with the current state (slot taken, already paid or cancelled, …) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The body or the uploaded file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Unsupported content type, or the uploaded file is not a JPEG, PNG or WebP picture */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Too many requests: retry after the seconds in `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    bookGroupSessionPlace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description group session id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        message: string;
+                        appointment: {
+                            _id: string;
+                            userId: string;
+                            docId: string;
+                            /** @description `YYYY-MM-DD`; `d_m_yyyy` (day and month not padded) under LEGACY_CLIENTS */
+                            slotDate: string;
+                            /** @description `hh:mm AM` */
+                            slotTime: string;
+                            /** @description UTC instant */
+                            startsAt: string;
+                            endsAt: string;
+                            userData: {
+                                _id: string;
+                                name: string;
+                                email: string;
+                                phone: string;
+                                address: {
+                                    line1: string;
+                                    line2: string;
+                                };
+                                gender: string;
+                                dob: string;
+                                image: string;
+                            };
+                            docData: {
+                                _id: string;
+                                name: string;
+                                image: string;
+                                speciality: string;
+                                degree: string;
+                                experience: string;
+                                about: string;
+                                fees: number;
+                                address: {
+                                    line1: string;
+                                    line2: string;
+                                };
+                            };
+                            amount: number;
+                            currency: string;
+                            /** @description booking time, ms since epoch */
+                            date: number;
+                            status: "pending" | "confirmed" | "completed" | "cancelled";
+                            cancelled: boolean;
+                            payment: boolean;
+                            isCompleted: boolean;
+                            cancelledBy: string | null;
+                            cancelReason: string | null;
+                            cancelledAt: string | null;
+                            refundAmount: number | null;
+                            refundStatus: string | null;
+                            paymentGateway: string | null;
+                            paidAt: string | null;
+                            completedAt: string | null;
+                            /** @description `in_person` or `video` */
+                            mode: "in_person" | "video";
+                            videoLink: string | null;
+                            groupSessionId: string | null;
+                            videoOpensAt: string | null;
                         };
                     };
                 };
@@ -6034,6 +6324,8 @@ export interface operations {
                             };
                             timeZone: string;
                             slotMinutes: number;
+                            /** @description how the doctor can be consulted: in person, by video, or both */
+                            consultationModes: ("in_person" | "video")[];
                         }[];
                     };
                 };
@@ -6228,6 +6520,8 @@ export interface operations {
                             };
                             timeZone: string;
                             slotMinutes: number;
+                            /** @description how the doctor can be consulted: in person, by video, or both */
+                            consultationModes: ("in_person" | "video")[];
                             email: string;
                             bufferMinutes: number;
                             slotIntervalMinutes: number;
@@ -6372,6 +6666,8 @@ export interface operations {
                             };
                             timeZone: string;
                             slotMinutes: number;
+                            /** @description how the doctor can be consulted: in person, by video, or both */
+                            consultationModes: ("in_person" | "video")[];
                             email: string;
                             bufferMinutes: number;
                             slotIntervalMinutes: number;
@@ -6720,6 +7016,11 @@ export interface operations {
                             paymentGateway: string | null;
                             paidAt: string | null;
                             completedAt: string | null;
+                            /** @description `in_person` or `video` */
+                            mode: "in_person" | "video";
+                            videoLink: string | null;
+                            groupSessionId: string | null;
+                            videoOpensAt: string | null;
                         }[];
                         /** @description matching appointments (paginated answers only) */
                         total?: number;
@@ -6877,6 +7178,11 @@ export interface operations {
                             paymentGateway: string | null;
                             paidAt: string | null;
                             completedAt: string | null;
+                            /** @description `in_person` or `video` */
+                            mode: "in_person" | "video";
+                            videoLink: string | null;
+                            groupSessionId: string | null;
+                            videoOpensAt: string | null;
                         };
                     };
                 };
@@ -7080,6 +7386,11 @@ export interface operations {
                             paymentGateway: string | null;
                             paidAt: string | null;
                             completedAt: string | null;
+                            /** @description `in_person` or `video` */
+                            mode: "in_person" | "video";
+                            videoLink: string | null;
+                            groupSessionId: string | null;
+                            videoOpensAt: string | null;
                         };
                     };
                 };
@@ -7283,6 +7594,11 @@ export interface operations {
                             paymentGateway: string | null;
                             paidAt: string | null;
                             completedAt: string | null;
+                            /** @description `in_person` or `video` */
+                            mode: "in_person" | "video";
+                            videoLink: string | null;
+                            groupSessionId: string | null;
+                            videoOpensAt: string | null;
                         };
                     };
                 };
@@ -7486,6 +7802,11 @@ export interface operations {
                             paymentGateway: string | null;
                             paidAt: string | null;
                             completedAt: string | null;
+                            /** @description `in_person` or `video` */
+                            mode: "in_person" | "video";
+                            videoLink: string | null;
+                            groupSessionId: string | null;
+                            videoOpensAt: string | null;
                         };
                     };
                 };
@@ -7684,6 +8005,11 @@ export interface operations {
                                 paymentGateway: string | null;
                                 paidAt: string | null;
                                 completedAt: string | null;
+                                /** @description `in_person` or `video` */
+                                mode: "in_person" | "video";
+                                videoLink: string | null;
+                                groupSessionId: string | null;
+                                videoOpensAt: string | null;
                             }[];
                         };
                     };
@@ -8776,6 +9102,28 @@ export interface operations {
                             startsAt: string;
                             endsAt: string;
                         }[];
+                        /** @description open group sessions of the doctor not started yet (in the range when `from`/`to` are given): a kind of free time of its own, booked by place (POST /api/user/group-sessions/{id}/book) */
+                        groupSessions: {
+                            _id: string;
+                            docId: string;
+                            title: string;
+                            /** @description local date in the doctor’s zone, `YYYY-MM-DD` */
+                            slotDate: string;
+                            /** @description `hh:mm AM` */
+                            slotTime: string;
+                            /** @description UTC instant */
+                            startsAt: string;
+                            endsAt: string;
+                            capacity: number;
+                            /** @description live places */
+                            booked: number;
+                            placesLeft: number;
+                            fee: number;
+                            currency: string;
+                            status: "open" | "cancelled";
+                            cancelReason: string | null;
+                            cancelledAt: string | null;
+                        }[];
                     };
                 };
             };
@@ -8857,6 +9205,8 @@ export interface operations {
                             slotIntervalMinutes: number;
                             bufferMinutes: number;
                             available: boolean;
+                            /** @description consultation modes offered */
+                            consultationModes: ("in_person" | "video")[];
                             workingHours: {
                                 weekday: number;
                                 start: string;
@@ -8977,6 +9327,8 @@ export interface operations {
                             slotIntervalMinutes: number;
                             bufferMinutes: number;
                             available: boolean;
+                            /** @description consultation modes offered */
+                            consultationModes: ("in_person" | "video")[];
                             workingHours: {
                                 weekday: number;
                                 start: string;
@@ -9114,6 +9466,8 @@ export interface operations {
                     bufferMinutes?: number;
                     /** @description IANA zone, e.g. Asia/Kolkata */
                     timeZone?: string;
+                    /** @description how patients may book this doctor: `in_person`, `video` or both; existing bookings keep their mode */
+                    consultationModes?: ("in_person" | "video")[];
                 };
             };
         };
@@ -9133,6 +9487,8 @@ export interface operations {
                             slotIntervalMinutes: number;
                             bufferMinutes: number;
                             available: boolean;
+                            /** @description consultation modes offered */
+                            consultationModes: ("in_person" | "video")[];
                             workingHours: {
                                 weekday: number;
                                 start: string;
@@ -9535,6 +9891,522 @@ export interface operations {
             };
         };
     };
+    listDoctorGroupSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        sessions: {
+                            _id: string;
+                            docId: string;
+                            title: string;
+                            /** @description local date in the doctor’s zone, `YYYY-MM-DD` */
+                            slotDate: string;
+                            /** @description `hh:mm AM` */
+                            slotTime: string;
+                            /** @description UTC instant */
+                            startsAt: string;
+                            endsAt: string;
+                            capacity: number;
+                            /** @description live places */
+                            booked: number;
+                            placesLeft: number;
+                            fee: number;
+                            currency: string;
+                            status: "open" | "cancelled";
+                            cancelReason: string | null;
+                            cancelledAt: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description No valid token: missing, expired, revoked or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token is valid but this account may not do this (another role, or not its own record) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Too many requests: retry after the seconds in `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    openGroupSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "title": "Vaccination hour",
+                 *       "slotDate": "2026-12-07",
+                 *       "slotTime": "04:00 PM",
+                 *       "durationMinutes": 60,
+                 *       "capacity": 20,
+                 *       "fee": 300
+                 *     }
+                 */
+                "application/json": {
+                    /** @description what the session is, e.g. `Vaccination hour` */
+                    title: string;
+                    /**
+                     * Format: slot-date
+                     * @description `YYYY-MM-DD` or legacy `d_m_yyyy`, a real day in 1970–2100
+                     */
+                    slotDate: string;
+                    /** @description start in the doctor’s zone: `10:30 AM`, `10:30 am` or `14:30` */
+                    slotTime: string;
+                    durationMinutes: number;
+                    /** @description places, at most 50 */
+                    capacity: number;
+                    /** @description fee of one place */
+                    fee: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        message: string;
+                        session: {
+                            _id: string;
+                            docId: string;
+                            title: string;
+                            /** @description local date in the doctor’s zone, `YYYY-MM-DD` */
+                            slotDate: string;
+                            /** @description `hh:mm AM` */
+                            slotTime: string;
+                            /** @description UTC instant */
+                            startsAt: string;
+                            endsAt: string;
+                            capacity: number;
+                            /** @description live places */
+                            booked: number;
+                            placesLeft: number;
+                            fee: number;
+                            currency: string;
+                            status: "open" | "cancelled";
+                            cancelReason: string | null;
+                            cancelledAt: string | null;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description No valid token: missing, expired, revoked or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token is valid but this account may not do this (another role, or not its own record) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The record does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The request conflicts with the current state (slot taken, already paid or cancelled, …) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The body or the uploaded file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Unsupported content type, or the uploaded file is not a JPEG, PNG or WebP picture */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Too many requests: retry after the seconds in `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    cancelGroupSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description group session id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        message: string;
+                        session: {
+                            _id: string;
+                            docId: string;
+                            title: string;
+                            /** @description local date in the doctor’s zone, `YYYY-MM-DD` */
+                            slotDate: string;
+                            /** @description `hh:mm AM` */
+                            slotTime: string;
+                            /** @description UTC instant */
+                            startsAt: string;
+                            endsAt: string;
+                            capacity: number;
+                            /** @description live places */
+                            booked: number;
+                            placesLeft: number;
+                            fee: number;
+                            currency: string;
+                            status: "open" | "cancelled";
+                            cancelReason: string | null;
+                            cancelledAt: string | null;
+                        };
+                        /** @description the places cancelled now, each refunded by the cancellation policy (a doctor’s cancellation: in full) */
+                        cancelledPlaces: {
+                            _id: string;
+                            userId: string;
+                            docId: string;
+                            /** @description `YYYY-MM-DD`; `d_m_yyyy` (day and month not padded) under LEGACY_CLIENTS */
+                            slotDate: string;
+                            /** @description `hh:mm AM` */
+                            slotTime: string;
+                            /** @description UTC instant */
+                            startsAt: string;
+                            endsAt: string;
+                            userData: {
+                                _id: string;
+                                name: string;
+                                email: string;
+                                phone: string;
+                                address: {
+                                    line1: string;
+                                    line2: string;
+                                };
+                                gender: string;
+                                dob: string;
+                                image: string;
+                            };
+                            docData: {
+                                _id: string;
+                                name: string;
+                                image: string;
+                                speciality: string;
+                                degree: string;
+                                experience: string;
+                                about: string;
+                                fees: number;
+                                address: {
+                                    line1: string;
+                                    line2: string;
+                                };
+                            };
+                            amount: number;
+                            currency: string;
+                            /** @description booking time, ms since epoch */
+                            date: number;
+                            status: "pending" | "confirmed" | "completed" | "cancelled";
+                            cancelled: boolean;
+                            payment: boolean;
+                            isCompleted: boolean;
+                            cancelledBy: string | null;
+                            cancelReason: string | null;
+                            cancelledAt: string | null;
+                            refundAmount: number | null;
+                            refundStatus: string | null;
+                            paymentGateway: string | null;
+                            paidAt: string | null;
+                            completedAt: string | null;
+                            /** @description `in_person` or `video` */
+                            mode: "in_person" | "video";
+                            videoLink: string | null;
+                            groupSessionId: string | null;
+                            videoOpensAt: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description No valid token: missing, expired, revoked or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token is valid but this account may not do this (another role, or not its own record) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The record does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The request conflicts with the current state (slot taken, already paid or cancelled, …) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The body or the uploaded file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Unsupported content type, or the uploaded file is not a JPEG, PNG or WebP picture */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Too many requests: retry after the seconds in `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
     loginAdmin: {
         parameters: {
             query?: never;
@@ -9713,6 +10585,8 @@ export interface operations {
                             };
                             timeZone: string;
                             slotMinutes: number;
+                            /** @description how the doctor can be consulted: in person, by video, or both */
+                            consultationModes: ("in_person" | "video")[];
                             email: string;
                             bufferMinutes: number;
                             slotIntervalMinutes: number;
@@ -9878,6 +10752,8 @@ export interface operations {
                             };
                             timeZone: string;
                             slotMinutes: number;
+                            /** @description how the doctor can be consulted: in person, by video, or both */
+                            consultationModes: ("in_person" | "video")[];
                             email: string;
                             bufferMinutes: number;
                             slotIntervalMinutes: number;
@@ -9978,6 +10854,8 @@ export interface operations {
                             };
                             timeZone: string;
                             slotMinutes: number;
+                            /** @description how the doctor can be consulted: in person, by video, or both */
+                            consultationModes: ("in_person" | "video")[];
                             email: string;
                             bufferMinutes: number;
                             slotIntervalMinutes: number;
@@ -10301,6 +11179,11 @@ export interface operations {
                             paymentGateway: string | null;
                             paidAt: string | null;
                             completedAt: string | null;
+                            /** @description `in_person` or `video` */
+                            mode: "in_person" | "video";
+                            videoLink: string | null;
+                            groupSessionId: string | null;
+                            videoOpensAt: string | null;
                         }[];
                         /** @description matching appointments (paginated answers only) */
                         total?: number;
@@ -10458,6 +11341,11 @@ export interface operations {
                             paymentGateway: string | null;
                             paidAt: string | null;
                             completedAt: string | null;
+                            /** @description `in_person` or `video` */
+                            mode: "in_person" | "video";
+                            videoLink: string | null;
+                            groupSessionId: string | null;
+                            videoOpensAt: string | null;
                         };
                     };
                 };
@@ -10661,6 +11549,11 @@ export interface operations {
                             paymentGateway: string | null;
                             paidAt: string | null;
                             completedAt: string | null;
+                            /** @description `in_person` or `video` */
+                            mode: "in_person" | "video";
+                            videoLink: string | null;
+                            groupSessionId: string | null;
+                            videoOpensAt: string | null;
                         };
                     };
                 };
@@ -10859,6 +11752,11 @@ export interface operations {
                                 paymentGateway: string | null;
                                 paidAt: string | null;
                                 completedAt: string | null;
+                                /** @description `in_person` or `video` */
+                                mode: "in_person" | "video";
+                                videoLink: string | null;
+                                groupSessionId: string | null;
+                                videoOpensAt: string | null;
                             }[];
                             totalDoctors: number;
                             totalAppointments: number;
@@ -11764,6 +12662,8 @@ export interface operations {
                             slotIntervalMinutes: number;
                             bufferMinutes: number;
                             available: boolean;
+                            /** @description consultation modes offered */
+                            consultationModes: ("in_person" | "video")[];
                             workingHours: {
                                 weekday: number;
                                 start: string;
@@ -11900,6 +12800,8 @@ export interface operations {
                             slotIntervalMinutes: number;
                             bufferMinutes: number;
                             available: boolean;
+                            /** @description consultation modes offered */
+                            consultationModes: ("in_person" | "video")[];
                             workingHours: {
                                 weekday: number;
                                 start: string;
@@ -12040,6 +12942,8 @@ export interface operations {
                     bufferMinutes?: number;
                     /** @description IANA zone, e.g. Asia/Kolkata */
                     timeZone?: string;
+                    /** @description how patients may book this doctor: `in_person`, `video` or both; existing bookings keep their mode */
+                    consultationModes?: ("in_person" | "video")[];
                 };
             };
         };
@@ -12059,6 +12963,8 @@ export interface operations {
                             slotIntervalMinutes: number;
                             bufferMinutes: number;
                             available: boolean;
+                            /** @description consultation modes offered */
+                            consultationModes: ("in_person" | "video")[];
                             workingHours: {
                                 weekday: number;
                                 start: string;

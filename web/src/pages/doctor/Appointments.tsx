@@ -9,7 +9,7 @@ import { Pager } from '../staff/Pager';
 import { PAGE_SIZE } from '../staff/util';
 import { DoctorActions } from './Actions';
 import { LiveStatus, useLiveDoctor } from './Dashboard';
-import { useDoctorAppointments, type DoctorProfile } from './queries';
+import { doctorKeys, useDoctorAppointments, type DoctorProfile } from './queries';
 
 export default function Appointments({ profile }: { profile: DoctorProfile }) {
   const { t } = useI18n();
@@ -39,6 +39,7 @@ export default function Appointments({ profile }: { profile: DoctorProfile }) {
             caption={t('doctor.appts.title')}
             appointments={list.data.appointments}
             zoneOf={() => profile.timeZone}
+            videoRefetchKey={doctorKeys.all}
             actions={(a) => <DoctorActions appointment={a} onDone={setMessage} />}
           />
           <Pager page={page} total={list.data.total ?? 0} size={PAGE_SIZE} />

@@ -99,7 +99,7 @@ export default function Dashboard({ profile }: { profile: DoctorProfile }) {
       ) : live.length === 0 ? (
         <p className="muted">{t('doctor.dash.noneToday')}</p>
       ) : (
-        <AppointmentTable caption={t('doctor.dash.todayCaption')} appointments={live} zoneOf={zoneOf} actions={(a) => <DoctorActions appointment={a} onDone={setMessage} />} />
+        <AppointmentTable caption={t('doctor.dash.todayCaption')} appointments={live} zoneOf={zoneOf} videoRefetchKey={doctorKeys.all} actions={(a) => <DoctorActions appointment={a} onDone={setMessage} />} />
       )}
 
       <h2>{t('doctor.dash.latest')}</h2>
@@ -108,6 +108,7 @@ export default function Dashboard({ profile }: { profile: DoctorProfile }) {
           caption={t('doctor.dash.latest')}
           appointments={dash.data.latestAppointments}
           zoneOf={zoneOf}
+          videoRefetchKey={doctorKeys.all}
           actions={(a) => <DoctorActions appointment={a} onDone={setMessage} />}
         />
       )}

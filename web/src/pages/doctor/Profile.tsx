@@ -103,6 +103,7 @@ export default function Profile({ profile }: { profile: DoctorProfile }) {
               await qc.invalidateQueries({ queryKey: doctorKeys.all });
             }}
           />
+          <ConsultationModes profile={profile} />
         </div>
         <form onSubmit={submit} noValidate className="stack" aria-label={t('doctor.profile.edit')}>
           <ErrorMessage error={error} />
@@ -137,5 +138,73 @@ export default function Profile({ profile }: { profile: DoctorProfile }) {
         </form>
       </div>
     </section>
+  );
+}
+
+type Mode = DoctorProfile['consultationModes'][number];
+const MODES: Mode[] = ['in_person', 'video'];
+
+/** Which ways patients may book: in person, video or both (at least one); saved at once to the schedule settings. */
+function ConsultationModes({ profile }: { profile: DoctorProfile }) {
+  const { t } = useI18n();
+  const qc = useQueryClient();
+  const [modes, setModes] = useState<Mode[]>(profile.consultationModes);
+  const [invalid, setInvalid] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const [saved, setSaved] = useState(false);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setSaved(false);
+    setInvalid(modes.length === 0);
+    if (modes.length === 0) return;
+    setBusy(true);
+    setError(undefined);
+    try {
+      unwrap(await api.PATCH('/api/doctor/schedule/settings', { body: { consultationModes: modes } }));
+      await qc.invalidateQueries({ queryKey: doctorKeys.all });
+      await qc.invalidateQueries({ queryKey: ['doctors'] });
+      setSaved(true);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form onSubmit={submit} noValidate className="stack" aria-label={t('doctor.profile.modes')}>
+      <fieldset className="radio-row" aria-describedby="modes-hint">
+        <legend>{t('doctor.profile.modes')}</legend>
+        {MODES.map((m) => (
+          <label key={m}>
+            <input
+              type="checkbox"
+              name="consultationModes"
+              value={m}
+              checked={modes.includes(m)}
+              onChange={(e) => setModes(MODES.filter((x) => (x === m ? e.target.checked : modes.includes(x))))}
+            />{' '}
+            {t(m === 'video' ? 'mode.video' : 'mode.in_person')}
+          </label>
+        ))}
+      </fieldset>
+      <p id="modes-hint" className="muted small">
+        {t('doctor.profile.modesHint')}
+      </p>
+      {invalid && (
+        <p className="field-error" role="alert">
+          {t('doctor.profile.modesNone')}
+        </p>
+      )}
+      <ErrorMessage error={error} />
+      {saved && <Notice tone="success">{t('doctor.profile.modesSaved')}</Notice>}
+      <div>
+        <Button type="submit" variant="secondary" busy={busy}>
+          {t('doctor.profile.modesSave')}
+        </Button>
+      </div>
+    </form>
   );
 }

@@ -16,6 +16,7 @@ import '../staff/staff.css';
 import Appointments from './Appointments';
 import ChangePassword from './ChangePassword';
 import Dashboard from './Dashboard';
+import GroupSessions from './GroupSessions';
 import Profile from './Profile';
 import Reports from './Reports';
 import Schedule from './Schedule';
@@ -60,6 +61,7 @@ function DoctorPages() {
           { to: '/doctor', label: t('doctor.nav.dashboard'), end: true },
           { to: '/doctor/appointments', label: t('doctor.nav.appointments') },
           { to: '/doctor/schedule', label: t('doctor.nav.schedule') },
+          { to: '/doctor/group-sessions', label: t('doctor.nav.groups') },
           { to: '/doctor/profile', label: t('doctor.nav.profile') },
           { to: '/doctor/reports', label: t('doctor.nav.reports') },
           { to: '/doctor/change-password', label: t('doctor.nav.password') },
@@ -69,6 +71,7 @@ function DoctorPages() {
         <Route index element={<Dashboard profile={profile.data} />} />
         <Route path="appointments" element={<Appointments profile={profile.data} />} />
         <Route path="schedule" element={<Schedule />} />
+        <Route path="group-sessions" element={<GroupSessions profile={profile.data} />} />
         <Route path="profile" element={<Profile profile={profile.data} />} />
         <Route path="reports" element={<Reports profile={profile.data} />} />
         <Route path="change-password" element={<ChangePassword />} />

@@ -6,12 +6,15 @@ import { useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { api, download, saveBlob, unwrap } from '../../api/client';
 import { PayPanel } from '../../components/PayPanel';
+import { VideoInfo } from '../../components/VideoInfo';
 import { SlotPicker, type Slot } from '../../components/SlotPicker';
 import { Button, ErrorMessage, Field, Notice, Spinner, StatusBadge } from '../../components/ui';
 import { useI18n } from '../../i18n';
 import { appointmentIcs } from '../../lib/ics';
 import { useNow } from '../../lib/now';
 import { useAppointments, useClientConfig, useDoctors, type Appointment } from '../../lib/queries';
+
+const PATIENT_APPOINTMENTS = ['patient', 'appointments'] as const;
 
 type Panel = { id: string; kind: 'cancel' | 'reschedule' | 'pay' };
 
@@ -102,7 +105,9 @@ function AppointmentCard({ a, panel, open, done }: { a: Appointment; panel?: Pan
       </header>
       <p>
         {t('appt.when', { date: date(a.startsAt, { weekday: true }), time: time(a.startsAt) })} · {a.docData.speciality}
+        {a.groupSessionId && ` · ${t('appt.group')}`}
       </p>
+      <VideoInfo a={a} refetchKey={PATIENT_APPOINTMENTS} />
       <p>
         {t('appt.amount')}: {money(a.amount, a.currency)}
         {a.payment && ` · ${t('pay.paid')}`}
@@ -116,7 +121,7 @@ function AppointmentCard({ a, panel, open, done }: { a: Appointment; panel?: Pan
             {t('appt.pay')}
           </Button>
         )}
-        {upcoming && (
+        {upcoming && !a.groupSessionId && (
           <Button variant="secondary" aria-expanded={panel === 'reschedule'} onClick={() => open(panel === 'reschedule' ? undefined : 'reschedule')}>
             {t('appt.reschedule')}
           </Button>

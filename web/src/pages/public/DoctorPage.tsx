@@ -13,6 +13,10 @@ import { Button, ErrorMessage, Notice, Spinner } from '../../components/ui';
 import { useI18n } from '../../i18n';
 import { useClientConfig, useDoctors, type Appointment } from '../../lib/queries';
 import { NotFound } from './NotFound';
+import { VideoInfo } from '../../components/VideoInfo';
+import { GroupSessionList } from '../../components/GroupSessionList';
+
+type Mode = 'in_person' | 'video';
 
 function bookingKey(docId: string, startsAt: string): string {
   const name = `prescripto.booking.${docId}.${startsAt}`;
@@ -37,6 +41,7 @@ export default function DoctorPage() {
   const [booked, setBooked] = useState<Appointment>();
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
+  const [chosenMode, setMode] = useState<Mode>();
   const doctor = doctors.data?.find((d) => d._id === docId);
   const slots = useSlots(docId, doctor?.timeZone ?? 'UTC');
 
@@ -45,6 +50,8 @@ export default function DoctorPage() {
   if (!doctor) return <NotFound />;
 
   const currency = cfg.data?.currency ?? 'INR';
+  const modes = doctor.consultationModes;
+  const mode: Mode = chosenMode && modes.includes(chosenMode) ? chosenMode : modes[0];
   const at = params.get('at') ?? undefined;
   const chosen: Slot | undefined = slots.data?.find((x) => x.startsAt === at);
   const setParam = (next: Record<string, string | undefined>) => {
@@ -67,7 +74,7 @@ export default function DoctorPage() {
     try {
       const res = unwrap(
         await api.POST('/api/user/book-appointment', {
-          body: { docId, slotDate: chosen.slotDate, slotTime: chosen.slotTime },
+          body: { docId, slotDate: chosen.slotDate, slotTime: chosen.slotTime, mode },
           headers: { 'Idempotency-Key': bookingKey(docId, chosen.startsAt) },
         }),
       );
@@ -96,6 +103,9 @@ export default function DoctorPage() {
           <p>
             {t('doctor.fee')}: <strong>{money(doctor.fees, currency)}</strong>
           </p>
+          <p>
+            {t('mode.label')}: {modes.map((m) => t(m === 'video' ? 'mode.video' : 'mode.in_person')).join(' · ')}
+          </p>
           <p className={doctor.available ? 'available' : 'unavailable'}>
             <span className="dot" aria-hidden="true" />
             {doctor.available ? t('doctor.available') : t('doctor.unavailable')}
@@ -120,11 +130,13 @@ export default function DoctorPage() {
           )}
         </p>
       </section>
+      <GroupSessionList docId={docId} timeZone={doctor.timeZone} />
       <section aria-labelledby="slots-title" className="stack">
         <h2 id="slots-title">{t('slots.title')}</h2>
         {booked ? (
           <div className="stack">
             <Notice tone="success">{t('slots.booked', { date: date(booked.startsAt, { weekday: true }), time: time(booked.startsAt) })}</Notice>
+            <VideoInfo a={booked} />
             {!booked.payment && (
               <>
                 {cfg.data?.paymentRequired && <p>{t('pay.required', { minutes: cfg.data.paymentWindowMinutes })}</p>}
@@ -150,6 +162,16 @@ export default function DoctorPage() {
             <ErrorMessage error={error} />
             {chosen && (
               <div className="stack">
+                {modes.length > 1 && (
+                  <fieldset className="radio-row">
+                    <legend>{t('mode.choose')}</legend>
+                    {modes.map((m) => (
+                      <label key={m}>
+                        <input type="radio" name="mode" value={m} checked={mode === m} onChange={() => setMode(m)} /> {t(m === 'video' ? 'mode.video' : 'mode.in_person')}
+                      </label>
+                    ))}
+                  </fieldset>
+                )}
                 <p aria-live="polite">
                   <strong>{t('slots.chosen', { date: date(chosen.startsAt, { timeZone: doctor.timeZone, weekday: true }), time: time(chosen.startsAt, doctor.timeZone) })}</strong>
                 </p>

@@ -2,6 +2,7 @@
 // appointment on a phone (CSS), with the role's actions in the last column.
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { Button, ErrorMessage, StatusBadge } from '../../components/ui';
+import { VideoInfo } from '../../components/VideoInfo';
 import { useI18n } from '../../i18n';
 import type { StaffAppointment } from './util';
 
@@ -11,6 +12,7 @@ export function AppointmentTable({
   zoneOf,
   actions,
   caption,
+  videoRefetchKey,
 }: {
   appointments: StaffAppointment[];
   showDoctor?: boolean;
@@ -18,6 +20,8 @@ export function AppointmentTable({
   zoneOf?: (a: StaffAppointment) => string | undefined;
   actions?: (a: StaffAppointment) => ReactNode;
   caption: string;
+  /** the query to refresh when a video call's link opens; without it (the admin) only the mode is shown */
+  videoRefetchKey?: readonly unknown[];
 }) {
   const { t, date, time, money } = useI18n();
   if (appointments.length === 0) return <p className="muted">{t('staff.appts.none')}</p>;
@@ -52,6 +56,7 @@ export function AppointmentTable({
                 )}
                 <td data-label={t('staff.appts.when')}>
                   <time dateTime={a.startsAt}>{t('appt.when', { date: date(a.startsAt, { timeZone: zone, weekday: true }), time: time(a.startsAt, zone) })}</time>
+                  <VideoInfo a={a} timeZone={zone} refetchKey={videoRefetchKey} modeOnly={!videoRefetchKey} />
                 </td>
                 <td data-label={t('staff.appts.fee')}>
                   {money(a.amount, a.currency)}
