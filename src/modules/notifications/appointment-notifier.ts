@@ -9,7 +9,8 @@ import { appointments, doctors, patients, type AppointmentRow } from '../../db/s
 import type { DomainEvent } from '../../lib/events.js';
 import { toMajor } from '../../lib/money.js';
 import { invitation, type IcsEvent } from './ical.js';
-import { isMailAddress, type InAppNotice, type NotificationService, type OutgoingEmail } from './service.js';
+import type { OutgoingEmail } from './outbox.js';
+import { isMailAddress, type InAppNotice, type NotificationSink } from './sink.js';
 import { appointmentIcs } from './tables.js';
 import { videoLinkOf, videoOpensAt } from '../appointments/video.js';
 import { formatWhen, renderAppointmentEmail, type Vars } from './templates.js';
@@ -116,7 +117,7 @@ async function nextSequence(tx: Db, appointmentId: string): Promise<number> {
 
 export class AppointmentNotifier {
   constructor(
-    private readonly notifications: NotificationService,
+    private readonly notifications: NotificationSink,
     private readonly config: Config,
     private readonly mailDomain: string,
   ) {}

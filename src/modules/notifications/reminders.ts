@@ -11,7 +11,7 @@ import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { appointments } from '../../db/schema.js';
 import { appointmentVars, loadAppointmentContext } from './appointment-notifier.js';
-import { isMailAddress, type NotificationService } from './service.js';
+import { isMailAddress, type NotificationSink } from './sink.js';
 import { appointmentReminders } from './tables.js';
 import { renderAppointmentEmail } from './templates.js';
 import type { Warn } from '../../lib/logger.js';
@@ -51,7 +51,7 @@ export function dueOffset(startsAt: Date, now: Date, offsetsDesc: number[]): num
 export class ReminderScheduler {
   constructor(
     private readonly db: Db,
-    private readonly notifications: NotificationService,
+    private readonly notifications: NotificationSink,
     private readonly config: Config,
     private readonly warn: Warn = () => undefined,
   ) {}

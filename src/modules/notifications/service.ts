@@ -26,17 +26,12 @@ import { ReminderScheduler } from './reminders.js';
 import { WelcomeMailer } from './welcome.js';
 import { notifications, type NotificationRow, type OutboxRow, type OutboxStatus, type RecipientRole } from './tables.js';
 import type { ServiceLog } from '../../lib/logger.js';
+import { isMailAddress, type InAppNotice, type NotificationSink } from './sink.js';
 
 export type { OutgoingEmail } from './outbox.js';
 
-export interface InAppNotice {
-  role: RecipientRole;
-  recipientId: string;
-  type: string;
-  title: string;
-  body: string;
-  appointmentId?: string;
-}
+export type { InAppNotice };
+export { isMailAddress };
 
 export interface NotificationView {
   _id: string;
@@ -86,12 +81,8 @@ export const outboxView = (r: OutboxRow): OutboxView => ({
   sentAt: r.sentAt?.toISOString() ?? null,
 });
 
-const EMAIL_RE = /^[^\s@<>,;]+@[^\s@<>,;]+$/;
 
-/** Whether an outbox message can be addressed to this (a single plain address, no display name). */
-export const isMailAddress = (s: string) => EMAIL_RE.test(s);
-
-export class NotificationService {
+export class NotificationService implements NotificationSink {
   /** doctors' private calendar feeds */
   readonly feeds: CalendarFeedService;
   /** welcome emails of new doctors */
@@ -122,7 +113,7 @@ export class NotificationService {
   /** Several emails in one statement; the ids of those enqueued (a used dedupe key is skipped). */
   async enqueueEmails(tx: Db | undefined, msgs: OutgoingEmail[]): Promise<string[]> {
     for (const msg of msgs) {
-      if (!EMAIL_RE.test(msg.to)) throw badRequest(`cannot email "${msg.to}": not an email address`);
+      if (!isMailAddress(msg.to)) throw badRequest(`cannot email "${msg.to}": not an email address`);
       if (!msg.subject.trim() || !msg.text.trim()) throw badRequest('an email needs a subject and a text part');
     }
     const queued = await this.outbox.insertMany(tx, msgs, this.maxAttempts, this.clock.now());

@@ -10,7 +10,7 @@ import type { Db } from '../../db/client.js';
 import { doctors } from '../../db/schema.js';
 import { notFound } from '../../lib/errors.js';
 import type { DomainEvent } from '../../lib/events.js';
-import type { NotificationService } from './service.js';
+import type { NotificationSink } from './sink.js';
 import { notificationOutbox } from './tables.js';
 import { renderEmail, type RenderedEmail } from './templates.js';
 
@@ -30,7 +30,7 @@ export class WelcomeMailer {
 
   constructor(
     private readonly db: Db,
-    private readonly notifications: NotificationService,
+    private readonly notifications: NotificationSink,
     private readonly config: Config,
   ) {}
 
