@@ -58,6 +58,9 @@ import { IdempotencyRepo } from './modules/idempotency/repo.js';
 import { IdempotencyService } from './modules/idempotency/service.js';
 import { Metrics } from './lib/metrics.js';
 import { Message } from './lib/schemas.js';
+import { ReviewRepo } from './modules/reviews/repo.js';
+import { adminReviewRoutes, doctorReviewRoutes, patientReviewRoutes } from './modules/reviews/routes.js';
+import { ReviewService } from './modules/reviews/service.js';
 
 export interface BuildOptions {
   /** an already-open database (tests); otherwise one is opened from the config */
@@ -103,6 +106,8 @@ export function createContext(config: Config, database: Database, clock: Clock, 
   // The original Prescripto apps hide only the times slots_booked lists: under LEGACY_CLIENTS it also
   // lists every time of their grid that would be refused (scheduling/legacy-grid.ts).
   if (config.legacyClients) doctors.useSlotsBookedSource(scheduling.legacySlotsBooked((ids) => appointments.slotsBooked(ids)));
+  const reviews = new ReviewService(new ReviewRepo(db), appointments, patients, events, clock);
+  doctors.useRatingsSource((ids) => reviews.ratings(ids));
   const paymentsModule = createPayments(config, db, clock, events, appointments, { isExpired: (row, now) => schedulingRules.isExpired(row, now), metrics, log });
   const reports = new ReportService(new ReportRepo(database), clock, config);
   const notify = createNotifications(config, db, clock, events, redis, log);
@@ -113,7 +118,7 @@ export function createContext(config: Config, database: Database, clock: Clock, 
   const idempotency = new IdempotencyService(new IdempotencyRepo(db), clock, (m, detail) => log.warn(detail ?? {}, m));
   admin.onPasswordChanged((id) => security.sessions.revokeAccount('admin', id, 'password-change'));
   notify.service.welcome.useSetPasswordLinks(async (doctorId, ttlMinutes) => (await security.passwordResets.issue('doctor', doctorId, { ttlMinutes })).url);
-  return { ctx: { config, database, db, clock, redis, events, metrics, tokens, media, patients, doctors, admin, appointments, reports, scheduling,
+  return { ctx: { config, database, db, clock, redis, events, metrics, tokens, media, patients, doctors, admin, appointments, reports, scheduling, reviews,
     notifications: notify.service, notificationWorker: notify.worker, live: notify.live, idempotency, ...security, ...paymentsModule }, localStore };
 }
 
@@ -178,6 +183,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       await user.register(patientAppointmentRoutes);
       await user.register(patientPaymentRoutes);
       await user.register(sessionRoutes('patient'));
+      await user.register(patientReviewRoutes);
     },
     { prefix: '/api/user' },
   );
@@ -187,6 +193,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       await doctor.register(doctorAppointmentRoutes);
       await doctor.register(sessionRoutes('doctor'));
       await doctor.register(doctorScheduleRoutes);
+      await doctor.register(doctorReviewRoutes);
     },
     { prefix: '/api/doctor' },
   );
@@ -197,6 +204,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       await admin.register(sessionRoutes('admin'));
       await admin.register(auditRoutes);
       await admin.register(adminScheduleRoutes);
+      await admin.register(adminReviewRoutes);
     },
     { prefix: '/api/admin' },
   );

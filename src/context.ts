@@ -19,6 +19,7 @@ import type { NotificationService } from './modules/notifications/service.js';
 import type { DeliveryWorker } from './modules/notifications/worker.js';
 import type { LiveHub } from './modules/notifications/live.js';
 import type { IdempotencyService } from './modules/idempotency/service.js';
+import type { ReviewService } from './modules/reviews/service.js';
 
 export interface AppContext {
   config: Config;
@@ -51,6 +52,8 @@ export interface AppContext {
   /** admin analytics and doctor reports (JSON and CSV) */
   reports: ReportService;
   scheduling: SchedulingService;
+  /** reviews of completed appointments, doctors' ratings, moderation (modules/reviews) */
+  reviews: ReviewService;
   /** outbox emails and in-app notifications: see the top of modules/notifications/service.ts */
   notifications: NotificationService;
   /** delivers the outbox and runs reminders; `runOnce()` in tests */

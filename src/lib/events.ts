@@ -18,7 +18,9 @@ export type DomainEvent =
       at: Date;
     }
   | { kind: 'doctor'; type: 'created' | 'updated'; doctorId: string; at: Date }
-  | { kind: 'patient'; type: 'created' | 'updated'; patientId: string; at: Date };
+  | { kind: 'patient'; type: 'created' | 'updated'; patientId: string; at: Date }
+  /** a review was written, edited, hidden or shown again: the doctor's rating may have moved */
+  | { kind: 'review'; reviewId: string; doctorId: string; at: Date };
 
 export type TxListener = (tx: Db, event: DomainEvent) => Promise<void>;
 export type CommitListener = (event: DomainEvent) => void | Promise<void>;

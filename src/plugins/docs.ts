@@ -17,6 +17,7 @@ export const TAGS = [
   { name: 'scheduling', description: 'Doctors’ working hours, slot settings and time off; the free slots patients can book' },
   { name: 'notifications', description: 'In-app notifications, live updates (server-sent events), calendar feeds and the email outbox' },
   { name: 'admin', description: '/api/admin: the administrator: login, doctors, sessions, two-factor authentication, audit log' },
+  { name: 'reviews', description: 'Patients’ reviews of completed appointments, doctors’ ratings and replies, reports and moderation' },
   { name: 'reports', description: 'Admin analytics and doctor reports, as JSON or (with `format=csv`) CSV' },
   { name: 'system', description: 'Is the API up?' },
   { name: 'operations', description: 'Liveness, readiness and Prometheus metrics for load balancers and monitoring' },

@@ -33,6 +33,9 @@ const publicFields = {
   slots_booked: SlotsBooked,
   timeZone: Type.String(),
   slotMinutes: Type.Integer(),
+  // added for reviews (docs/care-between-visits.md); old clients ignore them
+  ratingAverage: Type.Union([Type.Number(), Type.Null()], { description: 'mean of the visible reviews’ ratings (1–5, two decimals); null while there are none' }),
+  ratingCount: Type.Integer({ description: 'number of visible reviews' }),
 };
 
 /** The public shape: the serializer drops everything else, so password and email can never leak. */
