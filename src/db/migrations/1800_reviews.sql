@@ -48,8 +48,14 @@ CREATE TABLE doctor_ratings (
 CREATE FUNCTION review_rating_apply(doctor text, rating smallint, sign integer) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
-  INSERT INTO doctor_ratings AS d (doctor_id, reviews, rating_sum) VALUES (doctor, sign, sign * rating)
-    ON CONFLICT (doctor_id) DO UPDATE SET reviews = d.reviews + sign, rating_sum = d.rating_sum + sign * rating;
+  -- a removal only ever follows its addition, so its row exists (and a negative VALUES row would
+  -- fail the CHECKs before ON CONFLICT is considered)
+  IF sign < 0 THEN
+    UPDATE doctor_ratings SET reviews = reviews - 1, rating_sum = rating_sum - rating WHERE doctor_id = doctor;
+  ELSE
+    INSERT INTO doctor_ratings AS d (doctor_id, reviews, rating_sum) VALUES (doctor, 1, rating)
+      ON CONFLICT (doctor_id) DO UPDATE SET reviews = d.reviews + 1, rating_sum = d.rating_sum + rating;
+  END IF;
 END $$;
 
 CREATE FUNCTION reviews_keep_ratings() RETURNS trigger

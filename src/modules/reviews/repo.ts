@@ -1,5 +1,5 @@
 // SQL of the reviews module: reviews, their reports, and the trigger-kept rating aggregate.
-import { and, desc, eq, inArray, isNull, isNotNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, isNull, isNotNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { doctorRatings, reviewReports, reviews, type ReporterRole, type ReviewRow } from './tables.js';
 
@@ -48,7 +48,7 @@ export class ReviewRepo {
     const [row] = await this.db
       .update(reviews)
       .set({ ...patch, updatedAt: now })
-      .where(and(eq(reviews.id, id), eq(reviews.patientId, patientId), sql`${reviews.createdAt} > ${editableFrom}`))
+      .where(and(eq(reviews.id, id), eq(reviews.patientId, patientId), gt(reviews.createdAt, editableFrom)))
       .returning();
     return row;
   }
