@@ -66,6 +66,13 @@ const NO_SUCCESS: Record<string, string> = {
   removeDoctorTimeOff: 'a made-up time-off id',
   removeTimeOffForDoctor: 'a made-up time-off id',
   getCalendarFile: 'a made-up feed name',
+  createReview: 'the walk’s appointment is not completed: 409',
+  editReview: 'no review of the walk’s appointment: 404',
+  replyToReview: 'a made-up review id',
+  reportReviewAsPatient: 'a made-up review id',
+  reportReviewAsDoctor: 'a made-up review id',
+  hideReview: 'a made-up review id',
+  unhideReview: 'a made-up review id',
 };
 
 let t: TestApp;
