@@ -15,6 +15,7 @@ import AuditLog from './AuditLog';
 import Dashboard from './Dashboard';
 import Doctors from './Doctors';
 import Reports from './Reports';
+import Reviews from './Reviews';
 import { adminKeys } from './queries';
 
 function AdminPages() {
@@ -38,6 +39,7 @@ function AdminPages() {
           { to: '/admin/doctors', label: t('admin.nav.doctors') },
           { to: '/admin/add-doctor', label: t('admin.nav.addDoctor') },
           { to: '/admin/reports', label: t('admin.nav.reports') },
+          { to: '/admin/reviews', label: t('reviews.nav.admin') },
           { to: '/admin/audit-log', label: t('admin.nav.audit') },
         ]}
       />
@@ -47,6 +49,7 @@ function AdminPages() {
         <Route path="doctors" element={<Doctors />} />
         <Route path="add-doctor" element={<AddDoctor />} />
         <Route path="reports" element={<Reports />} />
+        <Route path="reviews" element={<Reviews />} />
         <Route path="audit-log" element={<AuditLog />} />
         <Route path="*" element={<NotFound />} />
       </Routes>

@@ -18,6 +18,7 @@ import ChangePassword from './ChangePassword';
 import Dashboard from './Dashboard';
 import Profile from './Profile';
 import Reports from './Reports';
+import Reviews from './Reviews';
 import Schedule from './Schedule';
 import { useLeaving } from './leaving';
 import { useDoctorProfile } from './queries';
@@ -62,6 +63,7 @@ function DoctorPages() {
           { to: '/doctor/schedule', label: t('doctor.nav.schedule') },
           { to: '/doctor/profile', label: t('doctor.nav.profile') },
           { to: '/doctor/reports', label: t('doctor.nav.reports') },
+          { to: '/doctor/reviews', label: t('reviews.nav.doctor') },
           { to: '/doctor/change-password', label: t('doctor.nav.password') },
         ]}
       />
@@ -71,6 +73,7 @@ function DoctorPages() {
         <Route path="schedule" element={<Schedule />} />
         <Route path="profile" element={<Profile profile={profile.data} />} />
         <Route path="reports" element={<Reports profile={profile.data} />} />
+        <Route path="reviews" element={<Reviews />} />
         <Route path="change-password" element={<ChangePassword />} />
         <Route path="*" element={<NotFound />} />
       </Routes>

@@ -10,9 +10,10 @@ import { SlotPicker, type Slot } from '../../components/SlotPicker';
 import { Button, ErrorMessage, Field, Notice, Spinner, StatusBadge } from '../../components/ui';
 import { useI18n } from '../../i18n';
 import { appointmentIcs } from '../../lib/ics';
+import { ReviewPanel, useOwnReviews } from './ReviewPanel';
 import { useAppointments, useClientConfig, useDoctors, type Appointment } from '../../lib/queries';
 
-type Panel = { id: string; kind: 'cancel' | 'reschedule' | 'pay' };
+type Panel = { id: string; kind: 'cancel' | 'reschedule' | 'pay' | 'review' };
 
 const isUpcoming = (a: Appointment, now: number) => (a.status === 'pending' || a.status === 'confirmed') && new Date(a.endsAt).getTime() > now;
 
@@ -83,6 +84,9 @@ function AppointmentCard({ a, panel, open, done }: { a: Appointment; panel?: Pan
   const upcoming = isUpcoming(a, now);
   const gateways = cfg.data ? cfg.data.gateways.razorpay || cfg.data.gateways.stripe : false;
   const title = t('appt.with', { name: a.docData.name });
+  const ownReviews = useOwnReviews(a.status === 'completed');
+  const review = ownReviews.data?.find((r) => r.appointmentId === a._id);
+  const editable = review ? new Date(review.editableUntil).getTime() > now : false;
 
   const receipt = async () => {
     setError(undefined);
@@ -108,8 +112,20 @@ function AppointmentCard({ a, panel, open, done }: { a: Appointment; panel?: Pan
       </p>
       {a.status === 'cancelled' && a.cancelledBy && <p className="muted">{t('appt.cancelledBy', { who: a.cancelledBy })}{a.cancelReason ? `: ${a.cancelReason}` : ''}</p>}
       {a.refundAmount != null && a.refundAmount > 0 && <p>{t('appt.refund', { amount: money(a.refundAmount, a.currency), status: a.refundStatus ?? '' })}</p>}
+      {review && (
+        <p>
+          {t('reviews.yours', { rating: review.rating })}
+          {review.hidden && ` · ${t('reviews.hiddenByAdmin')}`}
+          {editable && ` · ${t('reviews.editableUntil', { date: date(review.editableUntil) })}`}
+        </p>
+      )}
       <ErrorMessage error={error} />
       <div className="row">
+        {a.status === 'completed' && (!review || editable) && (
+          <Button variant={panel === 'review' ? 'primary' : 'secondary'} aria-expanded={panel === 'review'} onClick={() => open(panel === 'review' ? undefined : 'review')}>
+            {review ? t('reviews.edit') : t('reviews.rate')}
+          </Button>
+        )}
         {upcoming && !a.payment && gateways && (
           <Button variant={panel === 'pay' ? 'primary' : 'secondary'} aria-expanded={panel === 'pay'} onClick={() => open(panel === 'pay' ? undefined : 'pay')}>
             {t('appt.pay')}
@@ -136,6 +152,7 @@ function AppointmentCard({ a, panel, open, done }: { a: Appointment; panel?: Pan
           </Button>
         )}
       </div>
+      {panel === 'review' && <ReviewPanel appointmentId={a._id} review={review} onClose={() => open()} onDone={() => done(t('reviews.saved'))} />}
       {panel === 'pay' && <PayPanel appointmentId={a._id} onPaid={() => done(t('pay.done'))} />}
       {panel === 'cancel' && <CancelPanel a={a} onClose={() => open()} onDone={() => done(t('appt.cancelled'))} />}
       {panel === 'reschedule' && <ReschedulePanel a={a} onClose={() => open()} onDone={() => done(t('appt.rescheduled'))} />}
