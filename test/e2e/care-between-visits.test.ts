@@ -84,7 +84,7 @@ describe('care between visits in the browser: reviews', () => {
 
   it('the doctor replies once from their area', async () => {
     const { page, context } = await e.person();
-    await logIn(page, '/doctor/login', doctor.email, OWN_PASSWORD, 'Dashboard');
+    await logIn(page, '/doctor/login', doctor.email, OWN_PASSWORD, `Welcome, ${doctor.name}`);
     await page.getByRole('navigation', { name: 'Doctor pages' }).getByRole('link', { name: 'Reviews' }).click();
     await page.getByRole('heading', { name: 'Reviews of you' }).waitFor();
     const item = page.locator('.review', { hasText: COMMENT });
