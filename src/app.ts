@@ -61,6 +61,9 @@ import { Message } from './lib/schemas.js';
 import { ReviewRepo } from './modules/reviews/repo.js';
 import { adminReviewRoutes, doctorReviewRoutes, patientReviewRoutes } from './modules/reviews/routes.js';
 import { ReviewService } from './modules/reviews/service.js';
+import { MessageRepo } from './modules/messages/repo.js';
+import { adminMessageRoutes, partyMessageRoutes } from './modules/messages/routes.js';
+import { MessageService } from './modules/messages/service.js';
 
 export interface BuildOptions {
   /** an already-open database (tests); otherwise one is opened from the config */
@@ -115,10 +118,12 @@ export function createContext(config: Config, database: Database, clock: Clock, 
     config, database, clock, tokens, redis, warn: warnTo(log),
     sendMail: (msg) => notify.service.enqueueEmail(undefined, msg),
   });
+  const messages = new MessageService(new MessageRepo(db), appointments, patients, doctors, media, notify.service, events, clock, config);
+  notify.worker.useRelevanceCheck((msg) => messages.emailStillRelevant(msg));
   const idempotency = new IdempotencyService(new IdempotencyRepo(db), clock, (m, detail) => log.warn(detail ?? {}, m));
   admin.onPasswordChanged((id) => security.sessions.revokeAccount('admin', id, 'password-change'));
   notify.service.welcome.useSetPasswordLinks(async (doctorId, ttlMinutes) => (await security.passwordResets.issue('doctor', doctorId, { ttlMinutes })).url);
-  return { ctx: { config, database, db, clock, redis, events, metrics, tokens, media, patients, doctors, admin, appointments, reports, scheduling, reviews,
+  return { ctx: { config, database, db, clock, redis, events, metrics, tokens, media, patients, doctors, admin, appointments, reports, scheduling, reviews, messages,
     notifications: notify.service, notificationWorker: notify.worker, live: notify.live, idempotency, ...security, ...paymentsModule }, localStore };
 }
 
@@ -184,6 +189,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       await user.register(patientPaymentRoutes);
       await user.register(sessionRoutes('patient'));
       await user.register(patientReviewRoutes);
+      await user.register(partyMessageRoutes('patient'));
     },
     { prefix: '/api/user' },
   );
@@ -194,6 +200,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       await doctor.register(sessionRoutes('doctor'));
       await doctor.register(doctorScheduleRoutes);
       await doctor.register(doctorReviewRoutes);
+      await doctor.register(partyMessageRoutes('doctor'));
     },
     { prefix: '/api/doctor' },
   );
@@ -205,6 +212,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       await admin.register(auditRoutes);
       await admin.register(adminScheduleRoutes);
       await admin.register(adminReviewRoutes);
+      await admin.register(adminMessageRoutes);
     },
     { prefix: '/api/admin' },
   );

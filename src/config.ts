@@ -93,8 +93,19 @@ export interface Config {
   /** WEB_CONCURRENCY: worker processes sharing the port (node:cluster); PostgreSQL server only */
   webConcurrency: number;
   notifications: NotificationSettings;
+  /** doctor–patient messages (modules/messages) */
+  messages: MessageSettings;
   /** WEB_DIR: the built web app (index.html + assets/) served at / and as the SPA fallback; absent folder: API only */
   webDir: string;
+}
+
+export interface MessageSettings {
+  /** MESSAGE_WINDOW_DAYS: a thread takes messages from booking until this many days after the visit ends */
+  windowDays: number;
+  /** MESSAGE_EMAIL_DELAY_MINUTES: a message still unread this long after it was sent is emailed to its recipient */
+  emailDelayMinutes: number;
+  /** MESSAGE_RATE_PER_MINUTE: messages one sender may send per minute, over all their threads */
+  ratePerMinute: number;
 }
 
 export interface NotificationSettings {
@@ -482,6 +493,11 @@ export function loadConfig(env: Env = process.env): Config {
     mailFrom: emailAddress('MAIL_FROM', str(env, 'MAIL_FROM') ?? 'Prescripto <no-reply@prescripto.local>', true),
     webConcurrency: int(env, 'WEB_CONCURRENCY', 1, 1, 64),
     webDir: path.resolve(str(env, 'WEB_DIR') ?? 'web/dist'),
+    messages: {
+      windowDays: int(env, 'MESSAGE_WINDOW_DAYS', 14, 0, 365),
+      emailDelayMinutes: int(env, 'MESSAGE_EMAIL_DELAY_MINUTES', 30, 0, 7 * 24 * 60),
+      ratePerMinute: int(env, 'MESSAGE_RATE_PER_MINUTE', 10, 1, 1000),
+    },
     notifications: {
       worker: bool(env, 'NOTIFY_WORKER', nodeEnv !== 'test'),
       intervalMs: int(env, 'NOTIFY_INTERVAL_SECONDS', 5, 1, 3600) * 1000,

@@ -20,6 +20,7 @@ import type { DeliveryWorker } from './modules/notifications/worker.js';
 import type { LiveHub } from './modules/notifications/live.js';
 import type { IdempotencyService } from './modules/idempotency/service.js';
 import type { ReviewService } from './modules/reviews/service.js';
+import type { MessageService } from './modules/messages/service.js';
 
 export interface AppContext {
   config: Config;
@@ -54,6 +55,8 @@ export interface AppContext {
   scheduling: SchedulingService;
   /** reviews of completed appointments, doctors' ratings, moderation (modules/reviews) */
   reviews: ReviewService;
+  /** doctor–patient messages per appointment (modules/messages) */
+  messages: MessageService;
   /** outbox emails and in-app notifications: see the top of modules/notifications/service.ts */
   notifications: NotificationService;
   /** delivers the outbox and runs reminders; `runOnce()` in tests */
