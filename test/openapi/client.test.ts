@@ -140,6 +140,8 @@ before(async () => {
     addTimeOffForDoctor: { date: futureSlot(0, 70).slotDate },
     updateDoctorScheduleSettings: { bufferMinutes: 10 },
     updateScheduleSettingsForDoctor: { bufferMinutes: 15 },
+    sendPatientMessage: { text: 'Hello doctor' },
+    sendDoctorMessage: { text: 'Hello' },
   };
 });
 after(() => t.close());
