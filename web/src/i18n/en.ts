@@ -1,5 +1,6 @@
 // The English catalogue: every text the app shows. hi.ts must have every key (the compiler checks).
 // `{name}` placeholders are filled by t(key, { name }).
+import { messagesEn } from './messages.en';
 import { reviewsEn } from './reviews.en';
 import { staffEn } from './staff.en';
 
@@ -186,6 +187,7 @@ export const en = {
   'area.comingSoon': 'This part of the app is being built.',
   ...staffEn,
   ...reviewsEn,
+  ...messagesEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

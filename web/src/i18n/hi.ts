@@ -1,5 +1,6 @@
 // हिन्दी catalogue: the same keys as en.ts (the type makes a missing key a compile error).
 import type { MessageKey } from './en';
+import { messagesHi } from './messages.hi';
 import { reviewsHi } from './reviews.hi';
 import { staffHi } from './staff.hi';
 
@@ -186,4 +187,5 @@ export const hi: Record<MessageKey, string> = {
   'area.comingSoon': 'ऐप का यह हिस्सा बन रहा है।',
   ...staffHi,
   ...reviewsHi,
+  ...messagesHi,
 };

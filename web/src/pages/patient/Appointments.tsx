@@ -11,9 +11,10 @@ import { Button, ErrorMessage, Field, Notice, Spinner, StatusBadge } from '../..
 import { useI18n } from '../../i18n';
 import { appointmentIcs } from '../../lib/ics';
 import { ReviewPanel, useOwnReviews } from './ReviewPanel';
+import { MessageThread, useUnreadMessages } from '../../components/MessageThread';
 import { useAppointments, useClientConfig, useDoctors, type Appointment } from '../../lib/queries';
 
-type Panel = { id: string; kind: 'cancel' | 'reschedule' | 'pay' | 'review' };
+type Panel = { id: string; kind: 'cancel' | 'reschedule' | 'pay' | 'review' | 'messages' };
 
 const isUpcoming = (a: Appointment, now: number) => (a.status === 'pending' || a.status === 'confirmed') && new Date(a.endsAt).getTime() > now;
 
@@ -87,6 +88,7 @@ function AppointmentCard({ a, panel, open, done }: { a: Appointment; panel?: Pan
   const ownReviews = useOwnReviews(a.status === 'completed');
   const review = ownReviews.data?.find((r) => r.appointmentId === a._id);
   const editable = review ? new Date(review.editableUntil).getTime() > now : false;
+  const unread = useUnreadMessages('patient').data?.threads.find((x) => x.appointmentId === a._id)?.unread ?? 0;
 
   const receipt = async () => {
     setError(undefined);
@@ -121,6 +123,11 @@ function AppointmentCard({ a, panel, open, done }: { a: Appointment; panel?: Pan
       )}
       <ErrorMessage error={error} />
       <div className="row">
+        {a.status !== 'cancelled' && (
+          <Button variant={panel === 'messages' ? 'primary' : 'secondary'} aria-expanded={panel === 'messages'} onClick={() => open(panel === 'messages' ? undefined : 'messages')}>
+            {unread > 0 ? t('messages.openUnread', { count: unread }) : t('messages.open')}
+          </Button>
+        )}
         {a.status === 'completed' && (!review || editable) && (
           <Button variant={panel === 'review' ? 'primary' : 'secondary'} aria-expanded={panel === 'review'} onClick={() => open(panel === 'review' ? undefined : 'review')}>
             {review ? t('reviews.edit') : t('reviews.rate')}
@@ -152,6 +159,7 @@ function AppointmentCard({ a, panel, open, done }: { a: Appointment; panel?: Pan
           </Button>
         )}
       </div>
+      {panel === 'messages' && <MessageThread role="patient" appointmentId={a._id} />}
       {panel === 'review' && <ReviewPanel appointmentId={a._id} review={review} onClose={() => open()} onDone={() => done(t('reviews.saved'))} />}
       {panel === 'pay' && <PayPanel appointmentId={a._id} onPaid={() => done(t('pay.done'))} />}
       {panel === 'cancel' && <CancelPanel a={a} onClose={() => open()} onDone={() => done(t('appt.cancelled'))} />}
