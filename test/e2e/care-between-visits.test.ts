@@ -132,4 +132,37 @@ describe('care between visits in the browser: reviews', () => {
     await context.close();
     e.assertNoProblems();
   });
+
+  it('patient and doctor exchange messages about the visit, with unread counts and read receipts', async () => {
+    const patient = await e.person();
+    await logIn(patient.page, '/login', PATIENT.email, PATIENT.password, 'My appointments');
+    await patient.page.getByRole('tab', { name: /Past/ }).click();
+    const card = patient.page.locator('.appt').first();
+    await card.getByRole('button', { name: 'Messages' }).click();
+    const thread = card.getByRole('region', { name: 'Messages' });
+    await thread.getByText('No messages yet.').waitFor();
+    await thread.getByLabel('Your message').fill('Can I take the tablets with food?');
+    await e.check(patient.page, 'patient-messages');
+    await thread.getByRole('button', { name: 'Send message' }).click();
+    await thread.getByText('Can I take the tablets with food?').waitFor();
+    await thread.getByText('Sent', { exact: true }).waitFor();
+
+    const doc = await e.person();
+    await logIn(doc.page, '/doctor/login', doctor.email, OWN_PASSWORD, `Welcome, ${doctor.name}`);
+    await doc.page.goto('/doctor/appointments');
+    await doc.page.getByRole('button', { name: 'Messages (1 new)' }).click();
+    const docThread = doc.page.getByRole('region', { name: 'Messages' });
+    await docThread.getByText('Can I take the tablets with food?').waitFor();
+    await docThread.getByLabel('Your message').fill('Yes, after breakfast.');
+    await e.check(doc.page, 'doctor-messages');
+    await docThread.getByRole('button', { name: 'Send message' }).click();
+    await docThread.getByText('Yes, after breakfast.').waitFor();
+
+    // the patient's open thread hears it live, and shows that the doctor read theirs
+    await thread.getByText('Yes, after breakfast.').waitFor();
+    await thread.getByText('Read', { exact: true }).waitFor();
+    await patient.context.close();
+    await doc.context.close();
+    e.assertNoProblems();
+  });
 });
