@@ -1,7 +1,8 @@
-// Reviews in a real browser: a patient rates a completed visit from their appointments page; the
-// doctor's page and the doctor list show the rating and the comment under the patient's first name
-// and initial; the patient reports it; the doctor replies from their area; the admin hides it from
-// the moderation page and the rating drops it. axe-core checks every page.
+// Reviews and messages in a real browser: a patient rates a completed visit from their appointments
+// page; the doctor's page and the doctor list show the rating and the comment under the patient's
+// first name and initial; the patient reports it; the doctor replies from their area; the admin
+// hides it from the moderation page and the rating drops it. Then patient and doctor exchange
+// messages about the visit (unread count, live delivery, read receipt). axe-core checks every page.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -17,7 +18,7 @@ interface Slot {
   slotTime: string;
 }
 
-describe('care between visits in the browser: reviews', () => {
+describe('care between visits in the browser: reviews and messages', () => {
   let e: E2E;
   let doctor: { id: string; name: string; email: string };
   let reviewId = '';
