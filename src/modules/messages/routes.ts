@@ -36,6 +36,7 @@ export const partyMessageRoutes = (role: Party): FastifyPluginAsyncTypebox => as
     preValidation: collectImages('images', MAX_IMAGES),
     schema: {
       tags, operationId: `send${Who}Message`, security, params: AppointmentParams, body: SendBody, consumes: ['application/json', 'multipart/form-data'],
+      multipartFiles: { field: 'images', max: MAX_IMAGES },
       summary: `Send the ${other} a message about the appointment (text up to 2,000 characters, up to ${MAX_IMAGES} pictures)`,
       response: { 201: SentAnswer, ...errors(404, 409, 413, 429, 502) },
     },

@@ -7086,11 +7086,8 @@ export interface operations {
                 "multipart/form-data": {
                     /** @description up to 2000 characters; optional when pictures are sent */
                     text?: string;
-                    /**
-                     * Format: binary
-                     * @description JPEG, PNG or WebP picture (UPLOAD_MAX_BYTES, default 5 MB)
-                     */
-                    image?: Blob;
+                    /** @description up to 3 pictures (UPLOAD_MAX_BYTES each) */
+                    images?: Blob[];
                 };
             };
         };
@@ -11805,11 +11802,8 @@ export interface operations {
                 "multipart/form-data": {
                     /** @description up to 2000 characters; optional when pictures are sent */
                     text?: string;
-                    /**
-                     * Format: binary
-                     * @description JPEG, PNG or WebP picture (UPLOAD_MAX_BYTES, default 5 MB)
-                     */
-                    image?: Blob;
+                    /** @description up to 3 pictures (UPLOAD_MAX_BYTES each) */
+                    images?: Blob[];
                 };
             };
         };
