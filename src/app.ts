@@ -64,6 +64,12 @@ import { Metrics } from './lib/metrics.js';
 import { createOutgoingWebhooks } from './modules/webhooks/index.js';
 import { webhookAdminRoutes } from './modules/webhooks/routes.js';
 import { Message } from './lib/schemas.js';
+import { ReviewRepo } from './modules/reviews/repo.js';
+import { adminReviewRoutes, doctorReviewRoutes, patientReviewRoutes } from './modules/reviews/routes.js';
+import { ReviewService } from './modules/reviews/service.js';
+import { MessageRepo } from './modules/messages/repo.js';
+import { adminMessageRoutes, partyMessageRoutes } from './modules/messages/routes.js';
+import { MessageService } from './modules/messages/service.js';
 
 export interface BuildOptions {
   /** an already-open database (tests); otherwise one is opened from the config */
@@ -110,6 +116,8 @@ export function createContext(config: Config, database: Database, clock: Clock, 
   // The original Prescripto apps hide only the times slots_booked lists: under LEGACY_CLIENTS it also
   // lists every time of their grid that would be refused (scheduling/legacy-grid.ts).
   if (config.legacyClients) doctors.useSlotsBookedSource(scheduling.legacySlotsBooked((ids) => appointments.slotsBooked(ids)));
+  const reviews = new ReviewService(new ReviewRepo(db), appointments, patients, events, clock);
+  doctors.useRatingsSource((ids) => reviews.ratings(ids));
   const paymentsModule = createPayments(config, db, clock, events, appointments, { isExpired: (row, now) => schedulingRules.isExpired(row, now), metrics, log });
   const reports = new ReportService(new ReportRepo(database), clock, config);
   const notify = createNotifications(config, db, clock, events, redis, log);
@@ -122,10 +130,12 @@ export function createContext(config: Config, database: Database, clock: Clock, 
     sendEmail: (tx, msg) => notify.service.enqueueEmail(tx, msg),
     log: serviceLog(log),
   });
+  const messages = new MessageService(new MessageRepo(db), appointments, patients, doctors, media, notify.service, events, clock, config);
+  notify.worker.useRelevanceCheck((msg) => messages.emailStillRelevant(msg));
   const idempotency = new IdempotencyService(new IdempotencyRepo(db), clock, (m, detail) => log.warn(detail ?? {}, m));
   admin.onPasswordChanged((id) => security.sessions.revokeAccount('admin', id, 'password-change'));
   notify.service.welcome.useSetPasswordLinks(async (doctorId, ttlMinutes) => (await security.passwordResets.issue('doctor', doctorId, { ttlMinutes })).url);
-  return { ctx: { config, database, db, clock, redis, events, metrics, tokens, media, patients, doctors, admin, appointments, reports, scheduling, groupSessions,
+  return { ctx: { config, database, db, clock, redis, events, metrics, tokens, media, patients, doctors, admin, appointments, reports, scheduling, groupSessions, reviews, messages,
     notifications: notify.service, notificationWorker: notify.worker, live: notify.live, idempotency, outgoingWebhooks, ...security, ...paymentsModule }, localStore };
 }
 
@@ -191,6 +201,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       await user.register(patientGroupSessionRoutes);
       await user.register(patientPaymentRoutes);
       await user.register(sessionRoutes('patient'));
+      await user.register(patientReviewRoutes);
+      await user.register(partyMessageRoutes('patient'));
     },
     { prefix: '/api/user' },
   );
@@ -201,6 +213,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       await doctor.register(sessionRoutes('doctor'));
       await doctor.register(doctorScheduleRoutes);
       await doctor.register(doctorGroupSessionRoutes);
+      await doctor.register(doctorReviewRoutes);
+      await doctor.register(partyMessageRoutes('doctor'));
     },
     { prefix: '/api/doctor' },
   );
@@ -211,6 +225,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       await admin.register(sessionRoutes('admin'));
       await admin.register(auditRoutes);
       await admin.register(adminScheduleRoutes);
+      await admin.register(adminReviewRoutes);
+      await admin.register(adminMessageRoutes);
     },
     { prefix: '/api/admin' },
   );

@@ -101,6 +101,8 @@ export interface Config {
   processRole: ProcessRole;
   notifications: NotificationSettings;
   webhooks: WebhookConfig;
+  /** doctor–patient messages (modules/messages) */
+  messages: MessageSettings;
   /** WEB_DIR: the built web app (index.html + assets/) served at / and as the SPA fallback; absent folder: API only */
   webDir: string;
 }
@@ -117,6 +119,15 @@ function processRole(env: Env): ProcessRole {
 
 /** Does this process run the background jobs? (Every role but `web`.) */
 export const runsJobs = (config: Pick<Config, 'processRole'>): boolean => config.processRole !== 'web';
+
+export interface MessageSettings {
+  /** MESSAGE_WINDOW_DAYS: a thread takes messages from booking until this many days after the visit ends */
+  windowDays: number;
+  /** MESSAGE_EMAIL_DELAY_MINUTES: a message still unread this long after it was sent is emailed to its recipient */
+  emailDelayMinutes: number;
+  /** MESSAGE_RATE_PER_MINUTE: messages one sender may send per minute, over all their threads */
+  ratePerMinute: number;
+}
 
 export interface NotificationSettings {
   /** run the outbox/reminder worker inside this process (NOTIFY_WORKER) */
@@ -548,6 +559,11 @@ export function loadConfig(env: Env = process.env): Config {
       backoffMs: int(env, 'WEBHOOK_BACKOFF_SECONDS', 5, 1, 3600) * 1000,
       maxBackoffMs: 10 * 3600_000,
       disableAfterMs: int(env, 'WEBHOOK_DISABLE_HOURS', 72, 1, 24 * 30) * 3600_000,
+    },
+    messages: {
+      windowDays: int(env, 'MESSAGE_WINDOW_DAYS', 14, 0, 365),
+      emailDelayMinutes: int(env, 'MESSAGE_EMAIL_DELAY_MINUTES', 30, 0, 7 * 24 * 60),
+      ratePerMinute: int(env, 'MESSAGE_RATE_PER_MINUTE', 10, 1, 1000),
     },
     notifications: {
       worker: bool(env, 'NOTIFY_WORKER', nodeEnv !== 'test'),

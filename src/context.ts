@@ -21,6 +21,8 @@ import type { LiveHub } from './modules/notifications/live.js';
 import type { IdempotencyService } from './modules/idempotency/service.js';
 import type { OutgoingWebhooks } from './modules/webhooks/service.js';
 import type { GroupSessionService } from './modules/group-sessions/service.js';
+import type { ReviewService } from './modules/reviews/service.js';
+import type { MessageService } from './modules/messages/service.js';
 
 export interface AppContext {
   config: Config;
@@ -55,6 +57,10 @@ export interface AppContext {
   scheduling: SchedulingService;
   /** group sessions and their places (docs/booking-modes.md) */
   groupSessions: GroupSessionService;
+  /** reviews of completed appointments, doctors' ratings, moderation (modules/reviews) */
+  reviews: ReviewService;
+  /** doctor–patient messages per appointment (modules/messages) */
+  messages: MessageService;
   /** outbox emails and in-app notifications: see the top of modules/notifications/service.ts */
   notifications: NotificationService;
   /** delivers the outbox and runs reminders; `runOnce()` in tests */

@@ -20,7 +20,11 @@ export type DomainEvent =
   | { kind: 'doctor'; type: 'created' | 'updated'; doctorId: string; at: Date }
   | { kind: 'patient'; type: 'created' | 'updated'; patientId: string; at: Date }
   /** a refund the gateway reports processed (recorded in the transaction that makes it final) */
-  | { kind: 'payment'; type: 'refunded'; appointmentId: string; gateway: string; amountMinor: number; currency: string; at: Date };
+  | { kind: 'payment'; type: 'refunded'; appointmentId: string; gateway: string; amountMinor: number; currency: string; at: Date }
+  /** a review was written, edited, hidden or shown again: the doctor's rating may have moved */
+  | { kind: 'review'; reviewId: string; doctorId: string; at: Date }
+  /** a message was sent in an appointment's thread, or its recipient read the thread (no body here) */
+  | { kind: 'message'; type: 'sent' | 'read'; appointmentId: string; doctorId: string; patientId: string; actor: 'patient' | 'doctor'; at: Date };
 
 export type TxListener = (tx: Db, event: DomainEvent) => Promise<void>;
 export type CommitListener = (event: DomainEvent) => void | Promise<void>;

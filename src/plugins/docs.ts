@@ -20,6 +20,8 @@ export const TAGS = [
   { name: 'notifications', description: 'In-app notifications, live updates (server-sent events), calendar feeds and the email outbox' },
   { name: 'admin', description: '/api/admin: the administrator: login, doctors, sessions, two-factor authentication, audit log' },
   { name: 'webhooks', description: '/api/admin/webhooks: outgoing webhooks the admin registers, signed as the Standard Webhooks specification says, and their delivery log' },
+  { name: 'reviews', description: 'Patients’ reviews of completed appointments, doctors’ ratings and replies, reports and moderation' },
+  { name: 'messages', description: 'Messages between a patient and a doctor about one appointment: threads, read receipts, unread counts; the admin sees counts and reported threads' },
   { name: 'reports', description: 'Admin analytics and doctor reports, as JSON or (with `format=csv`) CSV' },
   { name: 'system', description: 'Is the API up?' },
   { name: 'operations', description: 'Liveness, readiness and Prometheus metrics for load balancers and monitoring' },

@@ -28,6 +28,8 @@ interface RouteSchema {
   security?: readonly { [name: string]: readonly string[] }[];
   consumes?: readonly string[];
   produces?: readonly string[];
+  /** a multipart form taking several pictures in one field (messages) instead of one `image` */
+  multipartFiles?: { field: string; max: number };
   body?: JsonSchema;
   querystring?: JsonSchema;
   params?: JsonSchema;
@@ -149,12 +151,16 @@ export function describeRoute({ schema: declared, url, route }: TransformInput):
   // Multipart forms: the text fields of the JSON body plus the picture.
   if (schema.body && schema.consumes?.includes('multipart/form-data')) {
     const body = schema.body;
-    const imageRequired = !schema.consumes.includes('application/json');
+    const files = schema.multipartFiles;
+    const imageRequired = !files && !schema.consumes.includes('application/json');
+    const picture = { type: 'string', format: 'binary', description: 'JPEG, PNG or WebP picture (UPLOAD_MAX_BYTES, default 5 MB)' };
     const form = {
       type: 'object',
       properties: {
         ...(body.properties as JsonSchema),
-        [IMAGE_FIELD]: { type: 'string', format: 'binary', description: 'JPEG, PNG or WebP picture (UPLOAD_MAX_BYTES, default 5 MB)' },
+        ...(files
+          ? { [files.field]: { type: 'array', items: picture, maxItems: files.max, description: `up to ${files.max} pictures (UPLOAD_MAX_BYTES each)` } }
+          : { [IMAGE_FIELD]: picture }),
       },
       required: [...((body.required as string[] | undefined) ?? []), ...(imageRequired ? [IMAGE_FIELD] : [])],
       additionalProperties: false,
@@ -163,6 +169,7 @@ export function describeRoute({ schema: declared, url, route }: TransformInput):
       content: Object.fromEntries(schema.consumes.map((type) => [type, { schema: type === 'multipart/form-data' ? form : body }])),
     };
     delete out.consumes;
+    delete out.multipartFiles;
   }
 
   const lines = [schema.description ?? `${schema.summary ?? ''}.`];

@@ -72,6 +72,13 @@ const NO_SUCCESS: Record<string, string> = {
   getCalendarFile: 'a made-up feed name',
   bookGroupSessionPlace: 'a made-up group session id (test/modules/group-sessions.test.ts books real ones)',
   cancelGroupSession: 'a made-up group session id (test/modules/group-sessions.test.ts cancels real ones)',
+  createReview: 'the walk’s appointment is not completed: 409',
+  editReview: 'no review of the walk’s appointment: 404',
+  replyToReview: 'a made-up review id',
+  reportReviewAsPatient: 'a made-up review id',
+  reportReviewAsDoctor: 'a made-up review id',
+  hideReview: 'a made-up review id',
+  unhideReview: 'a made-up review id',
 };
 
 let t: TestApp;
@@ -140,6 +147,8 @@ before(async () => {
     updateDoctorScheduleSettings: { bufferMinutes: 10 },
     updateScheduleSettingsForDoctor: { bufferMinutes: 15 },
     openGroupSession: { title: 'Walk-through session', ...futureSlot(5, 12), durationMinutes: 30, capacity: 5, fee: 100 },
+    sendPatientMessage: { text: 'Hello doctor' },
+    sendDoctorMessage: { text: 'Hello' },
   };
 });
 after(() => t.close());

@@ -20,6 +20,7 @@ const TARGET_KEYS: [string, string][] = [
   ['docId', 'doctor'],
   ['doctorId', 'doctor'],
   ['appointmentId', 'appointment'],
+  ['reviewId', 'review'],
   ['id', 'record'],
 ];
 

@@ -1,9 +1,9 @@
 // The public doctor list is the hottest read, so it is served from one precomputed serialisation
 // with a strong ETag. Correctness before speed: an entry is only served while nothing changed since
 // it was built.
-//  * In one process a generation counter moves on every doctor or appointment event (published
-//    after commit, before the change is acknowledged to the client), and an entry built while the
-//    generation moved is never stored.
+//  * In one process a generation counter moves on every doctor, appointment or review event
+//    (published after commit, before the change is acknowledged to the client), and an entry built
+//    while the generation moved is never stored.
 //  * Across instances (REDIS_URL) the generation lives in Redis: a writer INCRs it before its change
 //    is acknowledged, and a reader compares it with the entry's on every request (one GET, auto-
 //    pipelined with concurrent requests). Pub/sub drops other instances' entries at once so they
@@ -52,7 +52,7 @@ export function matchesEtag(ifNoneMatch: string | undefined, etag: string): bool
   });
 }
 
-const affectsList = (e: DomainEvent): boolean => e.kind === 'doctor' || e.kind === 'appointment';
+const affectsList = (e: DomainEvent): boolean => e.kind === 'doctor' || e.kind === 'appointment' || e.kind === 'review';
 
 export class DoctorListCache {
   private generation = 0;

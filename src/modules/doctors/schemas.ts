@@ -34,6 +34,9 @@ const publicFields = {
   timeZone: Type.String(),
   slotMinutes: Type.Integer(),
   consultationModes: ConsultationModes('how the doctor can be consulted: in person, by video, or both'),
+  // added for reviews (docs/care-between-visits.md); old clients ignore them
+  ratingAverage: Type.Union([Type.Number(), Type.Null()], { description: 'mean of the visible reviews’ ratings (1–5, two decimals); null while there are none' }),
+  ratingCount: Type.Integer({ description: 'number of visible reviews' }),
 };
 
 /** The public shape: the serializer drops everything else, so password and email can never leak. */

@@ -16,6 +16,13 @@ import type { DoctorPatch, DoctorRepo } from './repo.js';
 /** slots_booked as old clients read it: both `YYYY-MM-DD` and legacy `d_m_yyyy` keys → `hh:mm AM` times. */
 export type SlotsBooked = Record<string, string[]>;
 export type SlotsBookedSource = (doctorIds?: string[]) => Promise<Map<string, SlotsBooked>>;
+/** A doctor's rating: the mean of visible reviews (null without any) and their number. */
+export interface Rating {
+  average: number | null;
+  count: number;
+}
+export type RatingsSource = (doctorIds?: string[]) => Promise<Map<string, Rating>>;
+const NO_RATING: Rating = { average: null, count: 0 };
 
 export interface PublicDoctor {
   _id: string;
@@ -34,6 +41,8 @@ export interface PublicDoctor {
   slotMinutes: number;
   /** how this doctor can be consulted: `in_person`, `video` or both */
   consultationModes: ConsultationMode[];
+  ratingAverage: number | null;
+  ratingCount: number;
 }
 
 /** The modes a doctor row offers, in-person first. */
@@ -78,6 +87,7 @@ const MAX_FEES = 10_000_000;
 
 export class DoctorService {
   private slotsBooked: SlotsBookedSource = async () => new Map();
+  private ratings: RatingsSource = async () => new Map();
 
   constructor(
     private readonly repo: DoctorRepo,
@@ -92,7 +102,12 @@ export class DoctorService {
     this.slotsBooked = source;
   }
 
-  publicView(row: DoctorRow, slots: SlotsBooked = {}): PublicDoctor {
+  /** The reviews module supplies ratings (it owns reviews and depends on appointments). */
+  useRatingsSource(source: RatingsSource): void {
+    this.ratings = source;
+  }
+
+  publicView(row: DoctorRow, slots: SlotsBooked = {}, rating: Rating = NO_RATING): PublicDoctor {
     return {
       _id: row.id,
       name: row.name,
@@ -109,11 +124,13 @@ export class DoctorService {
       timeZone: row.timeZone,
       slotMinutes: row.slotMinutes,
       consultationModes: consultationModes(row),
+      ratingAverage: rating.average,
+      ratingCount: rating.count,
     };
   }
 
-  profileView(row: DoctorRow, slots: SlotsBooked = {}): DoctorProfile {
-    return { ...this.publicView(row, slots), email: row.email, bufferMinutes: row.bufferMinutes, slotIntervalMinutes: row.slotIntervalMinutes };
+  profileView(row: DoctorRow, slots: SlotsBooked = {}, rating: Rating = NO_RATING): DoctorProfile {
+    return { ...this.publicView(row, slots, rating), email: row.email, bufferMinutes: row.bufferMinutes, slotIntervalMinutes: row.slotIntervalMinutes };
   }
 
   async get(id: string): Promise<DoctorRow> {
@@ -210,8 +227,8 @@ export class DoctorService {
 
   async profile(id: string): Promise<DoctorProfile> {
     const row = await this.get(id);
-    const slots = await this.slotsBooked([id]);
-    return this.profileView(row, slots.get(id));
+    const [slots, ratings] = await Promise.all([this.slotsBooked([id]), this.ratings([id])]);
+    return this.profileView(row, slots.get(id), ratings.get(id));
   }
 
   async updateProfile(id: string, input: DoctorProfileUpdate): Promise<DoctorProfile> {
@@ -233,7 +250,8 @@ export class DoctorService {
       throw err;
     });
     if (patch.image && replaced && replaced !== patch.image) await this.media.removeImage(replaced);
-    return this.profileView(updated, (await this.slotsBooked([id])).get(id));
+    const [slots, ratings] = await Promise.all([this.slotsBooked([id]), this.ratings([id])]);
+    return this.profileView(updated, slots.get(id), ratings.get(id));
   }
 
   /**
@@ -266,13 +284,13 @@ export class DoctorService {
   }
 
   async publicList(): Promise<PublicDoctor[]> {
-    const [rows, slots] = await Promise.all([this.repo.list(), this.slotsBooked()]);
-    return rows.map((r) => this.publicView(r, slots.get(r.id)));
+    const [rows, slots, ratings] = await Promise.all([this.repo.list(), this.slotsBooked(), this.ratings()]);
+    return rows.map((r) => this.publicView(r, slots.get(r.id), ratings.get(r.id)));
   }
 
   async adminList(): Promise<DoctorProfile[]> {
-    const [rows, slots] = await Promise.all([this.repo.list(), this.slotsBooked()]);
-    return rows.map((r) => this.profileView(r, slots.get(r.id)));
+    const [rows, slots, ratings] = await Promise.all([this.repo.list(), this.slotsBooked(), this.ratings()]);
+    return rows.map((r) => this.profileView(r, slots.get(r.id), ratings.get(r.id)));
   }
 
   /** Doctor rows, all of them or those of `ids` (the scheduling module reads their settings). */

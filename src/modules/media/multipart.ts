@@ -8,6 +8,8 @@ import { fileTooLargeMessage, type Upload } from './service.js';
 declare module 'fastify' {
   interface FastifyRequest {
     upload?: Upload;
+    /** the pictures of a form that takes several (collectImages) */
+    uploads?: Upload[];
   }
 }
 
@@ -84,4 +86,40 @@ export async function collectMultipart(request: FastifyRequest): Promise<void> {
     throw limitError(err, maxBytes) ?? err;
   }
   request.body = fields;
+}
+
+/**
+ * preValidation hook for forms that take up to `max` pictures in field `field` (message attachments):
+ * text fields go to `request.body`, the pictures' bytes to `request.uploads`, each within
+ * UPLOAD_MAX_BYTES; the caller stores them through MediaService.storeImage (the same checks and
+ * re-encoding as every upload). JSON bodies pass through.
+ */
+export function collectImages(field: string, max: number) {
+  return async (request: FastifyRequest): Promise<void> => {
+    if (!request.isMultipart()) return;
+    const maxBytes = request.server.ctx.config.uploadMaxBytes;
+    const fields: Record<string, string> = {};
+    const uploads: Upload[] = [];
+    try {
+      for await (const part of request.parts({ limits: { files: max, fileSize: maxBytes, fields: 10, fieldSize: 64 * 1024, parts: max + 10 } })) {
+        if (part.type === 'file') {
+          if (part.fieldname !== field) {
+            part.file.resume();
+            throw new AppError(400, `Unexpected file field "${part.fieldname}": send pictures in field "${field}"`);
+          }
+          const buffer = await readWithin(part.file, maxBytes);
+          if (buffer.length > 0) uploads.push({ buffer, filename: part.filename, mimetype: part.mimetype });
+        } else if (typeof part.value === 'string') {
+          fields[part.fieldname] = part.value;
+        }
+      }
+    } catch (err) {
+      request.raw.unpipe();
+      request.raw.resume();
+      if ((err as { code?: unknown } | null)?.code === 'FST_FILES_LIMIT') throw new AppError(413, `Too many files: at most ${max} pictures in field "${field}"`);
+      throw limitError(err, maxBytes) ?? err;
+    }
+    request.uploads = uploads;
+    request.body = fields;
+  };
 }

@@ -96,13 +96,15 @@ export class LiveHub {
 
   /** events.onPublish listener: after commit, fan the change out. */
   async onEvent(event: DomainEvent): Promise<void> {
-    if (event.kind !== 'appointment') return;
+    if (event.kind !== 'appointment' && event.kind !== 'message') return;
+    // a message event names the thread only (`message.sent`, `message.read`): clients fetch the
+    // thread, so no body travels through Redis or reaches the admin's stream
     const msg: LiveMessage = {
-      type: event.type,
+      type: event.kind === 'message' ? `message.${event.type}` : event.type,
       appointmentId: event.appointmentId,
       doctorId: event.doctorId,
       patientId: event.patientId,
-      status: event.status,
+      status: event.kind === 'message' ? '' : event.status,
       actor: event.actor,
       at: event.at.toISOString(),
     };

@@ -22,6 +22,8 @@ export interface OutgoingEmail {
   topic?: string;
   /** a message with a key already in the outbox is not enqueued again */
   dedupeKey?: string;
+  /** not before this time (default: at once); the row waits in the outbox, so it survives restarts */
+  notBefore?: Date;
   /** send only while this appointment is live and still starts at `startsAt` (reminders) */
   onlyWhileLive?: { appointmentId: string; startsAt: Date };
 }
@@ -68,7 +70,7 @@ export class OutboxRepo {
         status: 'pending' as const,
         attempts: 0,
         maxAttempts,
-        nextAttemptAt: now,
+        nextAttemptAt: msg.notBefore && msg.notBefore > now ? msg.notBefore : now,
         // stable across retries, so a receiver can drop a copy re-sent after a crash
         messageId: `<${id}@${this.mailDomain}>`,
         createdAt: now,

@@ -51,7 +51,9 @@ export class DeliveryWorker {
 
   /** Checked right before each send (a reminder retried after its appointment was cancelled must not go). */
   useRelevanceCheck(check: RelevanceCheck): void {
-    this.relevance = check;
+    // checks add up: a message is dropped when any of them says why
+    const previous = this.relevance;
+    this.relevance = async (msg, now) => (await previous(msg, now)) ?? (await check(msg, now));
   }
 
   /** Adds a periodic job run before each delivery pass (it may enqueue messages). */

@@ -1,6 +1,7 @@
 import { Link } from 'react-router';
 import { useI18n } from '../i18n';
 import type { Doctor } from '../lib/queries';
+import { RatingSummary } from './Reviews';
 
 export function DoctorCard({ doctor, currency }: { doctor: Doctor; currency: string }) {
   const { t, money } = useI18n();
@@ -17,6 +18,7 @@ export function DoctorCard({ doctor, currency }: { doctor: Doctor; currency: str
           {doctor.speciality} · {doctor.degree}
         </p>
         <p>{t('doctor.experience', { years: doctor.experience })}</p>
+        <RatingSummary average={doctor.ratingAverage} count={doctor.ratingCount} />
         <p>
           {t('doctor.fee')}: <strong>{money(doctor.fees, currency)}</strong>
         </p>

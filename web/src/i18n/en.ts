@@ -1,5 +1,7 @@
 // The English catalogue: every text the app shows. hi.ts must have every key (the compiler checks).
 // `{name}` placeholders are filled by t(key, { name }).
+import { messagesEn } from './messages.en';
+import { reviewsEn } from './reviews.en';
 import { staffEn } from './staff.en';
 
 export const en = {
@@ -198,6 +200,8 @@ export const en = {
   'area.admin': 'Administration',
   'area.comingSoon': 'This part of the app is being built.',
   ...staffEn,
+  ...reviewsEn,
+  ...messagesEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,5 +1,7 @@
 // हिन्दी catalogue: the same keys as en.ts (the type makes a missing key a compile error).
 import type { MessageKey } from './en';
+import { messagesHi } from './messages.hi';
+import { reviewsHi } from './reviews.hi';
 import { staffHi } from './staff.hi';
 
 export const hi: Record<MessageKey, string> = {
@@ -198,4 +200,6 @@ export const hi: Record<MessageKey, string> = {
   'area.admin': 'प्रशासन',
   'area.comingSoon': 'ऐप का यह हिस्सा बन रहा है।',
   ...staffHi,
+  ...reviewsHi,
+  ...messagesHi,
 };

@@ -16,6 +16,7 @@ import Dashboard from './Dashboard';
 import Doctors from './Doctors';
 import Reports from './Reports';
 import Webhooks from './Webhooks';
+import Reviews from './Reviews';
 import { adminKeys } from './queries';
 
 function AdminPages() {
@@ -39,6 +40,7 @@ function AdminPages() {
           { to: '/admin/doctors', label: t('admin.nav.doctors') },
           { to: '/admin/add-doctor', label: t('admin.nav.addDoctor') },
           { to: '/admin/reports', label: t('admin.nav.reports') },
+          { to: '/admin/reviews', label: t('reviews.nav.admin') },
           { to: '/admin/audit-log', label: t('admin.nav.audit') },
           { to: '/admin/webhooks', label: t('admin.nav.webhooks') },
         ]}
@@ -49,6 +51,7 @@ function AdminPages() {
         <Route path="doctors" element={<Doctors />} />
         <Route path="add-doctor" element={<AddDoctor />} />
         <Route path="reports" element={<Reports />} />
+        <Route path="reviews" element={<Reviews />} />
         <Route path="audit-log" element={<AuditLog />} />
         <Route path="webhooks" element={<Webhooks />} />
         <Route path="*" element={<NotFound />} />

@@ -19,6 +19,7 @@ import Dashboard from './Dashboard';
 import GroupSessions from './GroupSessions';
 import Profile from './Profile';
 import Reports from './Reports';
+import Reviews from './Reviews';
 import Schedule from './Schedule';
 import { useLeaving } from './leaving';
 import { useDoctorProfile } from './queries';
@@ -64,6 +65,7 @@ function DoctorPages() {
           { to: '/doctor/group-sessions', label: t('doctor.nav.groups') },
           { to: '/doctor/profile', label: t('doctor.nav.profile') },
           { to: '/doctor/reports', label: t('doctor.nav.reports') },
+          { to: '/doctor/reviews', label: t('reviews.nav.doctor') },
           { to: '/doctor/change-password', label: t('doctor.nav.password') },
         ]}
       />
@@ -74,6 +76,7 @@ function DoctorPages() {
         <Route path="group-sessions" element={<GroupSessions profile={profile.data} />} />
         <Route path="profile" element={<Profile profile={profile.data} />} />
         <Route path="reports" element={<Reports profile={profile.data} />} />
+        <Route path="reviews" element={<Reviews />} />
         <Route path="change-password" element={<ChangePassword />} />
         <Route path="*" element={<NotFound />} />
       </Routes>

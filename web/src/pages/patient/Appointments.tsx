@@ -12,11 +12,13 @@ import { Button, ErrorMessage, Field, Notice, Spinner, StatusBadge } from '../..
 import { useI18n } from '../../i18n';
 import { appointmentIcs } from '../../lib/ics';
 import { useNow } from '../../lib/now';
+import { ReviewPanel, useOwnReviews } from './ReviewPanel';
+import { MessageThread, useUnreadMessages } from '../../components/MessageThread';
 import { useAppointments, useClientConfig, useDoctors, type Appointment } from '../../lib/queries';
 
 const PATIENT_APPOINTMENTS = ['patient', 'appointments'] as const;
 
-type Panel = { id: string; kind: 'cancel' | 'reschedule' | 'pay' };
+type Panel = { id: string; kind: 'cancel' | 'reschedule' | 'pay' | 'review' | 'messages' };
 
 const isUpcoming = (a: Appointment, now: number) => (a.status === 'pending' || a.status === 'confirmed') && new Date(a.endsAt).getTime() > now;
 
@@ -87,6 +89,10 @@ function AppointmentCard({ a, panel, open, done }: { a: Appointment; panel?: Pan
   const upcoming = isUpcoming(a, now);
   const gateways = cfg.data ? cfg.data.gateways.razorpay || cfg.data.gateways.stripe : false;
   const title = t('appt.with', { name: a.docData.name });
+  const ownReviews = useOwnReviews(a.status === 'completed');
+  const review = ownReviews.data?.find((r) => r.appointmentId === a._id);
+  const editable = review ? new Date(review.editableUntil).getTime() > now : false;
+  const unread = useUnreadMessages('patient').data?.threads.find((x) => x.appointmentId === a._id)?.unread ?? 0;
 
   const receipt = async () => {
     setError(undefined);
@@ -114,8 +120,25 @@ function AppointmentCard({ a, panel, open, done }: { a: Appointment; panel?: Pan
       </p>
       {a.status === 'cancelled' && a.cancelledBy && <p className="muted">{t('appt.cancelledBy', { who: a.cancelledBy })}{a.cancelReason ? `: ${a.cancelReason}` : ''}</p>}
       {a.refundAmount != null && a.refundAmount > 0 && <p>{t('appt.refund', { amount: money(a.refundAmount, a.currency), status: a.refundStatus ?? '' })}</p>}
+      {review && (
+        <p>
+          {t('reviews.yours', { rating: review.rating })}
+          {review.hidden && ` · ${t('reviews.hiddenByAdmin')}`}
+          {editable && ` · ${t('reviews.editableUntil', { date: date(review.editableUntil) })}`}
+        </p>
+      )}
       <ErrorMessage error={error} />
       <div className="row">
+        {a.status !== 'cancelled' && (
+          <Button variant={panel === 'messages' ? 'primary' : 'secondary'} aria-expanded={panel === 'messages'} onClick={() => open(panel === 'messages' ? undefined : 'messages')}>
+            {unread > 0 ? t('messages.openUnread', { count: unread }) : t('messages.open')}
+          </Button>
+        )}
+        {a.status === 'completed' && (!review || editable) && (
+          <Button variant={panel === 'review' ? 'primary' : 'secondary'} aria-expanded={panel === 'review'} onClick={() => open(panel === 'review' ? undefined : 'review')}>
+            {review ? t('reviews.edit') : t('reviews.rate')}
+          </Button>
+        )}
         {upcoming && !a.payment && gateways && (
           <Button variant={panel === 'pay' ? 'primary' : 'secondary'} aria-expanded={panel === 'pay'} onClick={() => open(panel === 'pay' ? undefined : 'pay')}>
             {t('appt.pay')}
@@ -142,6 +165,8 @@ function AppointmentCard({ a, panel, open, done }: { a: Appointment; panel?: Pan
           </Button>
         )}
       </div>
+      {panel === 'messages' && <MessageThread role="patient" appointmentId={a._id} />}
+      {panel === 'review' && <ReviewPanel appointmentId={a._id} review={review} onClose={() => open()} onDone={() => done(t('reviews.saved'))} />}
       {panel === 'pay' && <PayPanel appointmentId={a._id} onPaid={() => done(t('pay.done'))} />}
       {panel === 'cancel' && <CancelPanel a={a} onClose={() => open()} onDone={() => done(t('appt.cancelled'))} />}
       {panel === 'reschedule' && <ReschedulePanel a={a} onClose={() => open()} onDone={() => done(t('appt.rescheduled'))} />}

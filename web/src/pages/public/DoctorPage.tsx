@@ -10,6 +10,8 @@ import { useSession } from '../../auth/session';
 import { PayPanel } from '../../components/PayPanel';
 import { SlotPicker, useSlots, type Slot } from '../../components/SlotPicker';
 import { Button, ErrorMessage, Notice, Spinner } from '../../components/ui';
+import { DoctorReviews } from './DoctorReviews';
+import { RatingSummary } from '../../components/Reviews';
 import { useI18n } from '../../i18n';
 import { useClientConfig, useDoctors, type Appointment } from '../../lib/queries';
 import { NotFound } from './NotFound';
@@ -100,6 +102,7 @@ export default function DoctorPage() {
           <p className="muted">
             {doctor.speciality} · {doctor.degree} · {t('doctor.experience', { years: doctor.experience })}
           </p>
+          <RatingSummary average={doctor.ratingAverage} count={doctor.ratingCount} />
           <p>
             {t('doctor.fee')}: <strong>{money(doctor.fees, currency)}</strong>
           </p>
@@ -185,6 +188,7 @@ export default function DoctorPage() {
           </>
         )}
       </section>
+      <DoctorReviews docId={docId} />
     </article>
   );
 }
