@@ -295,10 +295,10 @@ describe('doctor and admin journeys in the browser', () => {
     await page.getByRole('navigation', { name: 'Doctor pages' }).getByRole('link', { name: 'Profile' }).click();
     await page.getByRole('heading', { name: 'Your profile' }).waitFor();
     await page.getByLabel(/^Fee/).fill('abc');
-    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByText('Enter the fee as a number, with at most 2 decimals.').waitFor();
     await page.getByLabel(/^Fee/).fill('800');
-    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.locator('.alert-success').waitFor();
     const listed = await e.api<{ doctors: { _id: string; fees: number }[] }>('GET', '/api/doctor/list');
     assert.equal(listed.doctors.find((d) => d._id === doctorId)?.fees, 800);

@@ -81,7 +81,9 @@ describe('dates: one rule on every endpoint that takes a date', () => {
       ? { docId: ids.docId, slotTime: '10:00 AM' }
       : /reschedule-appointment/.test(f.path)
         ? { appointmentId: ids.appointmentId, slotTime: '10:00 AM' }
-        : {};
+        : /group-sessions$/.test(f.path)
+          ? { title: 'Vaccination hour', slotTime: '10:00 AM', durationMinutes: 30, capacity: 5, fee: 100 }
+          : {};
     const payload = { ...rest, [f.name]: value };
     return t.app.inject({ method: f.method as 'POST', url, headers, payload });
   }
