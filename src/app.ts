@@ -61,6 +61,9 @@ import { Metrics } from './lib/metrics.js';
 import { createOutgoingWebhooks } from './modules/webhooks/index.js';
 import { webhookAdminRoutes } from './modules/webhooks/routes.js';
 import { Message } from './lib/schemas.js';
+import { DataRightsRepo } from './modules/data-rights/repo.js';
+import { adminDataRightsRoutes, patientDataRightsRoutes } from './modules/data-rights/routes.js';
+import { DataRightsService } from './modules/data-rights/service.js';
 
 export interface BuildOptions {
   /** an already-open database (tests); otherwise one is opened from the config */
@@ -119,10 +122,11 @@ export function createContext(config: Config, database: Database, clock: Clock, 
     log: serviceLog(log),
   });
   const idempotency = new IdempotencyService(new IdempotencyRepo(db), clock, (m, detail) => log.warn(detail ?? {}, m));
+  const dataRights = new DataRightsService(new DataRightsRepo(database, db), patients, security.sessions, media, clock);
   admin.onPasswordChanged((id) => security.sessions.revokeAccount('admin', id, 'password-change'));
   notify.service.welcome.useSetPasswordLinks(async (doctorId, ttlMinutes) => (await security.passwordResets.issue('doctor', doctorId, { ttlMinutes })).url);
   return { ctx: { config, database, db, clock, redis, events, metrics, tokens, media, patients, doctors, admin, appointments, reports, scheduling,
-    notifications: notify.service, notificationWorker: notify.worker, live: notify.live, idempotency, outgoingWebhooks, ...security, ...paymentsModule }, localStore };
+    notifications: notify.service, notificationWorker: notify.worker, live: notify.live, idempotency, outgoingWebhooks, dataRights, ...security, ...paymentsModule }, localStore };
 }
 
 export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<App> {
@@ -186,6 +190,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       await user.register(patientAppointmentRoutes);
       await user.register(patientPaymentRoutes);
       await user.register(sessionRoutes('patient'));
+      await user.register(patientDataRightsRoutes);
     },
     { prefix: '/api/user' },
   );
@@ -205,6 +210,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       await admin.register(sessionRoutes('admin'));
       await admin.register(auditRoutes);
       await admin.register(adminScheduleRoutes);
+      await admin.register(adminDataRightsRoutes);
     },
     { prefix: '/api/admin' },
   );

@@ -20,6 +20,7 @@ import type { DeliveryWorker } from './modules/notifications/worker.js';
 import type { LiveHub } from './modules/notifications/live.js';
 import type { IdempotencyService } from './modules/idempotency/service.js';
 import type { OutgoingWebhooks } from './modules/webhooks/service.js';
+import type { DataRightsService } from './modules/data-rights/service.js';
 
 export interface AppContext {
   config: Config;
@@ -60,6 +61,8 @@ export interface AppContext {
   live: LiveHub;
   /** Idempotency-Key handling of booking and payment creation (modules/idempotency) */
   idempotency: IdempotencyService;
+  /** patients' data export and account deletion (modules/data-rights) */
+  dataRights: DataRightsService;
   /** the admin's outgoing webhook endpoints; delivered by notificationWorker's pass (modules/webhooks) */
   outgoingWebhooks: OutgoingWebhooks;
 }
