@@ -80,13 +80,6 @@ export class DataRightsRepo {
            AND (r.status IN ('queued', 'processing') OR (r.status = 'issued' AND r.refund_state IS DISTINCT FROM 'processed' AND r.refund_state IS DISTINCT FROM 'failed'))`));
       if (refunds.n > 0) return { result: 'pending-refund', count: refunds.n } as const;
 
-      // what the doctor's history shows from now on; the patient's own cancellation words go too
-      await tx.execute(sql`
-        UPDATE appointments
-           SET user_data = jsonb_build_object('_id', patient_id, 'name', ${DELETED_NAME}::text, 'email', '', 'phone', '',
-                 'address', jsonb_build_object('line1', '', 'line2', ''), 'gender', 'Not Selected', 'dob', 'Not Selected', 'image', ''),
-               cancel_reason = CASE WHEN cancelled_by = 'patient' THEN NULL ELSE cancel_reason END
-         WHERE patient_id = ${patientId}`);
       await tx.execute(sql`DELETE FROM notifications WHERE recipient_role = 'patient' AND recipient_id = ${patientId}`);
       // Emails to the patient go. Those to others (the doctor, the admin) about the patient's
       // appointments name no appointment id, so they are found by the name or address in them (written
@@ -107,6 +100,14 @@ export class DataRightsRepo {
          WHERE created_at >= ${patient.created_at}::timestamptz
            AND (strpos(subject || text_body || coalesce(html_body, '') || coalesce(ics, ''), ${patient.name}) > 0
              OR strpos(text_body || coalesce(html_body, '') || coalesce(ics, ''), ${patient.email}) > 0)`);
+      // what the doctor's history shows from now on; the patient's own cancellation words go too
+      // (after the emails above, which are scrubbed of those words)
+      await tx.execute(sql`
+        UPDATE appointments
+           SET user_data = jsonb_build_object('_id', patient_id, 'name', ${DELETED_NAME}::text, 'email', '', 'phone', '',
+                 'address', jsonb_build_object('line1', '', 'line2', ''), 'gender', 'Not Selected', 'dob', 'Not Selected', 'image', ''),
+               cancel_reason = CASE WHEN cancelled_by = 'patient' THEN NULL ELSE cancel_reason END
+         WHERE patient_id = ${patientId}`);
       await tx.execute(sql`DELETE FROM password_reset_tokens WHERE role = 'patient' AND account_id = ${patientId}`);
       await tx.execute(sql`DELETE FROM two_factor WHERE role = 'patient' AND account_id = ${patientId}`);
       await tx.execute(sql`DELETE FROM idempotency_keys WHERE account_role = 'patient' AND account_id = ${patientId}`);
