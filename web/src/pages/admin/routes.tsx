@@ -14,6 +14,7 @@ import Appointments from './Appointments';
 import AuditLog from './AuditLog';
 import Dashboard from './Dashboard';
 import Doctors from './Doctors';
+import Patients from './Patients';
 import Reports from './Reports';
 import Webhooks from './Webhooks';
 import { adminKeys } from './queries';
@@ -38,6 +39,7 @@ function AdminPages() {
           { to: '/admin/appointments', label: t('admin.nav.appointments') },
           { to: '/admin/doctors', label: t('admin.nav.doctors') },
           { to: '/admin/add-doctor', label: t('admin.nav.addDoctor') },
+          { to: '/admin/patients', label: t('admin.nav.patients') },
           { to: '/admin/reports', label: t('admin.nav.reports') },
           { to: '/admin/audit-log', label: t('admin.nav.audit') },
           { to: '/admin/webhooks', label: t('admin.nav.webhooks') },
@@ -48,6 +50,7 @@ function AdminPages() {
         <Route path="appointments" element={<Appointments />} />
         <Route path="doctors" element={<Doctors />} />
         <Route path="add-doctor" element={<AddDoctor />} />
+        <Route path="patients" element={<Patients />} />
         <Route path="reports" element={<Reports />} />
         <Route path="audit-log" element={<AuditLog />} />
         <Route path="webhooks" element={<Webhooks />} />
