@@ -7,6 +7,7 @@ import { session } from '../../auth/store';
 import { Button, ErrorMessage, Field } from '../../components/ui';
 import { useI18n } from '../../i18n';
 import { downloadJson } from '../../lib/download';
+import { setLoginNotice } from '../../lib/login-notice';
 
 export function DataRights() {
   const { t } = useI18n();
@@ -37,8 +38,10 @@ export function DataRights() {
     setError(undefined);
     try {
       unwrap(await api.POST('/api/user/delete-account', { body: { password } }));
-      session.signedOut(); // every session ended on the server
-      navigate('/login', { replace: true, state: { message: 'dataRights.deleted' } });
+      // every session ended on the server; the first request to notice may lead to the login page
+      setLoginNotice('dataRights.deleted');
+      session.signedOut();
+      navigate('/login', { replace: true });
     } catch (err) {
       setError(err);
     } finally {
