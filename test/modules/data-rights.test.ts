@@ -150,6 +150,14 @@ describe('data rights: export and account deletion', () => {
     assert.equal(leftovers.length, 0, 'no email holds the name, address or cancellation reason');
     assert.equal((await get(t.app, `/api/admin/patients/${a.id}/data-export`, bearer(atoken))).statusCode, 404, 'a deleted account is gone');
 
+    // the database itself refuses an appointment for the erased patient, whatever writes it
+    await assert.rejects(
+      q(`INSERT INTO appointments (id, patient_id, doctor_id, slot_date, slot_time, starts_at, ends_at, blocks, user_data, doc_data, amount_minor, currency, status, paid)
+         SELECT 'ffffffffffffffffffffffff', patient_id, doctor_id, slot_date, slot_time, starts_at, ends_at, blocks, user_data, doc_data, amount_minor, currency, 'cancelled', false
+           FROM appointments WHERE id = $1`, [ids.aDone]),
+      /patient account deleted/,
+    );
+
     const again = await post(t.app, '/api/user/register', { name: 'Asha Returns', email: a.email, password: 'a-new-password-1' });
     assert.equal(again.statusCode, 201, again.body);
   });
