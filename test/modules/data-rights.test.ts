@@ -155,7 +155,7 @@ describe('data rights: export and account deletion', () => {
       q(`INSERT INTO appointments (id, patient_id, doctor_id, slot_date, slot_time, starts_at, ends_at, blocks, user_data, doc_data, amount_minor, currency, status, paid)
          SELECT 'ffffffffffffffffffffffff', patient_id, doctor_id, slot_date, slot_time, starts_at, ends_at, blocks, user_data, doc_data, amount_minor, currency, 'cancelled', false
            FROM appointments WHERE id = $1`, [ids.aDone]),
-      /patient account deleted/,
+      (err: unknown) => (err as { code?: string }).code === 'PD001' && /patient account deleted/.test(String((err as Error).message)),
     );
 
     const again = await post(t.app, '/api/user/register', { name: 'Asha Returns', email: a.email, password: 'a-new-password-1' });

@@ -19,7 +19,7 @@ DECLARE
 BEGIN
   SELECT deleted_at INTO erased FROM patients WHERE id = NEW.patient_id FOR SHARE;
   IF erased IS NOT NULL THEN
-    RAISE EXCEPTION 'patient account deleted' USING ERRCODE = 'P0001';
+    RAISE EXCEPTION 'patient account deleted' USING ERRCODE = 'PD001'; -- PG_PATIENT_DELETED (lib/errors.ts)
   END IF;
   RETURN NEW;
 END $$;
