@@ -70,6 +70,9 @@ import { ReviewService } from './modules/reviews/service.js';
 import { MessageRepo } from './modules/messages/repo.js';
 import { adminMessageRoutes, partyMessageRoutes } from './modules/messages/routes.js';
 import { MessageService } from './modules/messages/service.js';
+import { DataRightsRepo } from './modules/data-rights/repo.js';
+import { adminDataRightsRoutes, patientDataRightsRoutes } from './modules/data-rights/routes.js';
+import { DataRightsService } from './modules/data-rights/service.js';
 
 export interface BuildOptions {
   /** an already-open database (tests); otherwise one is opened from the config */
@@ -133,10 +136,11 @@ export function createContext(config: Config, database: Database, clock: Clock, 
   const messages = new MessageService(new MessageRepo(db), appointments, patients, doctors, media, notify.service, events, clock, config);
   notify.worker.useRelevanceCheck((msg) => messages.emailStillRelevant(msg));
   const idempotency = new IdempotencyService(new IdempotencyRepo(db), clock, (m, detail) => log.warn(detail ?? {}, m));
+  const dataRights = new DataRightsService(new DataRightsRepo(database, db), patients, security.sessions, media, clock);
   admin.onPasswordChanged((id) => security.sessions.revokeAccount('admin', id, 'password-change'));
   notify.service.welcome.useSetPasswordLinks(async (doctorId, ttlMinutes) => (await security.passwordResets.issue('doctor', doctorId, { ttlMinutes })).url);
   return { ctx: { config, database, db, clock, redis, events, metrics, tokens, media, patients, doctors, admin, appointments, reports, scheduling, groupSessions, reviews, messages,
-    notifications: notify.service, notificationWorker: notify.worker, live: notify.live, idempotency, outgoingWebhooks, ...security, ...paymentsModule }, localStore };
+    notifications: notify.service, notificationWorker: notify.worker, live: notify.live, idempotency, outgoingWebhooks, dataRights, ...security, ...paymentsModule }, localStore };
 }
 
 export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<App> {
@@ -203,6 +207,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       await user.register(sessionRoutes('patient'));
       await user.register(patientReviewRoutes);
       await user.register(partyMessageRoutes('patient'));
+      await user.register(patientDataRightsRoutes);
     },
     { prefix: '/api/user' },
   );
@@ -227,6 +232,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       await admin.register(adminScheduleRoutes);
       await admin.register(adminReviewRoutes);
       await admin.register(adminMessageRoutes);
+      await admin.register(adminDataRightsRoutes);
     },
     { prefix: '/api/admin' },
   );

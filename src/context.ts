@@ -23,6 +23,7 @@ import type { OutgoingWebhooks } from './modules/webhooks/service.js';
 import type { GroupSessionService } from './modules/group-sessions/service.js';
 import type { ReviewService } from './modules/reviews/service.js';
 import type { MessageService } from './modules/messages/service.js';
+import type { DataRightsService } from './modules/data-rights/service.js';
 
 export interface AppContext {
   config: Config;
@@ -69,6 +70,8 @@ export interface AppContext {
   live: LiveHub;
   /** Idempotency-Key handling of booking and payment creation (modules/idempotency) */
   idempotency: IdempotencyService;
+  /** patients' data export and account deletion (modules/data-rights) */
+  dataRights: DataRightsService;
   /** the admin's outgoing webhook endpoints; delivered by notificationWorker's pass (modules/webhooks) */
   outgoingWebhooks: OutgoingWebhooks;
 }

@@ -24,6 +24,8 @@ export const patients = pgTable('patients', {
   image: text('image'),
   createdAt: ts('created_at').notNull().defaultNow(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
+  /** set when the patient's account was deleted and its personal data erased (1950); such rows are absent to every lookup */
+  deletedAt: ts('deleted_at'),
 });
 
 export const doctors = pgTable('doctors', {

@@ -47,6 +47,8 @@ export const PG_UNIQUE_VIOLATION = '23505';
 export const PG_EXCLUSION_VIOLATION = '23P01';
 export const PG_FOREIGN_KEY_VIOLATION = '23503';
 export const PG_CHECK_VIOLATION = '23514';
+/** raised by migration 1950's trigger: an appointment for a deleted patient account */
+export const PG_PATIENT_DELETED = 'PD001';
 
 /**
  * Something at start-up that a person must fix (a busy port, a data directory in use, a database

@@ -79,6 +79,10 @@ const NO_SUCCESS: Record<string, string> = {
   reportReviewAsDoctor: 'a made-up review id',
   hideReview: 'a made-up review id',
   unhideReview: 'a made-up review id',
+  deletePatientAccount: 'called with a wrong password, so the fixture patient lives on',
+  adminExportPatientData: 'a made-up patient id',
+  adminDeletePatient: 'a made-up patient id, so the fixture patient lives on',
+  adminSearchPatients: 'a one-letter sample, shorter than the lookup takes: 400',
 };
 
 let t: TestApp;
@@ -140,6 +144,7 @@ before(async () => {
     forgotDoctorPassword: { email: doctor.email },
     changePatientPassword: { oldPassword: 'not-the-password-1', newPassword: 'a-new-Password-12' },
     changeDoctorPassword: { oldPassword: 'not-the-password-1', newPassword: 'a-new-Password-12' },
+    deletePatientAccount: { password: 'not-the-password-1' },
     setDoctorHours: { workingHours: [{ weekday: 1, start: '09:00', end: '17:00' }] },
     setHoursForDoctor: { workingHours: [{ weekday: 2, start: '09:00', end: '17:00' }] },
     addDoctorTimeOff: { date: futureSlot(0, 60).slotDate },

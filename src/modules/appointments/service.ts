@@ -5,7 +5,7 @@ import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { type Actor, type AppointmentRow, type AppointmentStatus, type ConsultationMode, type DocSnapshot, type GroupSessionRow, type UserSnapshot } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
-import { badRequest, conflict, driverErrorOf, forbidden, notFound, PG_CHECK_VIOLATION, PG_EXCLUSION_VIOLATION, PG_UNIQUE_VIOLATION, sqlState } from '../../lib/errors.js';
+import { badRequest, conflict, driverErrorOf, forbidden, notFound, PG_CHECK_VIOLATION, PG_EXCLUSION_VIOLATION, PG_PATIENT_DELETED, PG_UNIQUE_VIOLATION, sqlState } from '../../lib/errors.js';
 import type { AppointmentEventType, DomainEvent, DomainEvents } from '../../lib/events.js';
 import { newId } from '../../lib/ids.js';
 import { DATE_FORMAT_MESSAGES, SLOT_DATE } from '../../lib/schemas.js';
@@ -217,6 +217,8 @@ export class AppointmentService {
       }));
     } catch (err) {
       if (sqlState(err) === PG_EXCLUSION_VIOLATION) throw conflict('Slot not available');
+      // the account was deleted while this booking was on its way (migration 1950)
+      if (sqlState(err) === PG_PATIENT_DELETED) throw notFound('User not found');
       throw err;
     }
     await this.publishAll(released);

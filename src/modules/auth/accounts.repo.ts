@@ -24,8 +24,10 @@ export class AccountRepo {
   }
 
   private async findBy(role: Role, column: 'email' | 'id', value: string): Promise<AccountCredentials | undefined> {
+    // a deleted patient account keeps its row for the records that reference it (data-rights): absent here
+    const live = role === 'patient' ? ' AND deleted_at IS NULL' : '';
     const rows = await this.database.query<{ id: string; email: string; password_hash: string }>(
-      `SELECT id, email::text AS email, password_hash FROM ${TABLE[role]} WHERE ${column} = $1 LIMIT 1`,
+      `SELECT id, email::text AS email, password_hash FROM ${TABLE[role]} WHERE ${column} = $1${live} LIMIT 1`,
       [value],
     );
     const r = rows[0];

@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, asc, eq, ilike, isNull, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { rowCount } from '../summaries/repo.js';
 import { patients, type PatientRow } from '../../db/schema.js';
@@ -9,12 +9,13 @@ export class PatientRepo {
   constructor(private readonly db: Db) {}
 
   async findById(id: string, db: Db = this.db): Promise<PatientRow | undefined> {
-    return (await db.select().from(patients).where(eq(patients.id, id)).limit(1))[0];
+    // an erased account (data-rights) is absent to every lookup
+    return (await db.select().from(patients).where(and(eq(patients.id, id), isNull(patients.deletedAt))).limit(1))[0];
   }
 
   async findByEmail(email: string): Promise<PatientRow | undefined> {
     // citext column: the comparison is case-insensitive in the database.
-    return (await this.db.select().from(patients).where(eq(patients.email, email)).limit(1))[0];
+    return (await this.db.select().from(patients).where(and(eq(patients.email, email), isNull(patients.deletedAt))).limit(1))[0];
   }
 
   async insert(row: Pick<PatientRow, 'id' | 'name' | 'email' | 'passwordHash'>): Promise<void> {
@@ -28,7 +29,7 @@ export class PatientRepo {
   }
 
   async update(id: string, patch: PatientPatch, db: Db = this.db): Promise<PatientRow | undefined> {
-    return (await db.update(patients).set({ ...patch, updatedAt: sql`now()` }).where(eq(patients.id, id)).returning())[0];
+    return (await db.update(patients).set({ ...patch, updatedAt: sql`now()` }).where(and(eq(patients.id, id), isNull(patients.deletedAt))).returning())[0];
   }
 
   /**
@@ -38,11 +39,22 @@ export class PatientRepo {
    */
   async updateReplacingImage(id: string, patch: PatientPatch): Promise<{ row: PatientRow; previousImage: string | null } | undefined> {
     return this.db.transaction(async (tx) => {
-      const [previous] = await tx.select({ image: patients.image }).from(patients).where(eq(patients.id, id)).for('update');
+      const [previous] = await tx.select({ image: patients.image }).from(patients).where(and(eq(patients.id, id), isNull(patients.deletedAt))).for('update');
       if (!previous) return undefined;
       const [row] = await tx.update(patients).set({ ...patch, updatedAt: sql`now()` }).where(eq(patients.id, id)).returning();
       return { row, previousImage: previous.image };
     });
+  }
+
+  /** Accounts (not deleted) whose email or name contains `text`, for the admin's patient lookup. */
+  async search(text: string, limit: number): Promise<PatientRow[]> {
+    const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    return this.db
+      .select()
+      .from(patients)
+      .where(and(isNull(patients.deletedAt), or(ilike(sql`${patients.email}::text`, pattern), ilike(patients.name, pattern))))
+      .orderBy(asc(patients.name), asc(patients.id))
+      .limit(limit);
   }
 
   async count(): Promise<number> {

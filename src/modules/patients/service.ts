@@ -85,6 +85,13 @@ export class PatientService {
     return row;
   }
 
+  /** The admin's patient lookup: by part of the email or name. */
+  async search(text: string, limit = 20): Promise<UserData[]> {
+    const q = text.trim();
+    if (q.length < 2) throw badRequest('Type at least 2 characters to search');
+    return (await this.repo.search(q, limit)).map((row) => this.view(row));
+  }
+
   count(): Promise<number> {
     return this.repo.count();
   }

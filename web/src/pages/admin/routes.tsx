@@ -14,6 +14,7 @@ import Appointments from './Appointments';
 import AuditLog from './AuditLog';
 import Dashboard from './Dashboard';
 import Doctors from './Doctors';
+import Patients from './Patients';
 import Reports from './Reports';
 import Webhooks from './Webhooks';
 import Reviews from './Reviews';
@@ -39,6 +40,7 @@ function AdminPages() {
           { to: '/admin/appointments', label: t('admin.nav.appointments') },
           { to: '/admin/doctors', label: t('admin.nav.doctors') },
           { to: '/admin/add-doctor', label: t('admin.nav.addDoctor') },
+          { to: '/admin/patients', label: t('admin.nav.patients') },
           { to: '/admin/reports', label: t('admin.nav.reports') },
           { to: '/admin/reviews', label: t('reviews.nav.admin') },
           { to: '/admin/audit-log', label: t('admin.nav.audit') },
@@ -50,6 +52,7 @@ function AdminPages() {
         <Route path="appointments" element={<Appointments />} />
         <Route path="doctors" element={<Doctors />} />
         <Route path="add-doctor" element={<AddDoctor />} />
+        <Route path="patients" element={<Patients />} />
         <Route path="reports" element={<Reports />} />
         <Route path="reviews" element={<Reviews />} />
         <Route path="audit-log" element={<AuditLog />} />

@@ -9,6 +9,7 @@ import { Button, ErrorMessage, Field, Notice } from '../../components/ui';
 import { useI18n } from '../../i18n';
 import type { MessageKey } from '../../i18n/en';
 import { checkPassword } from '../../lib/validate';
+import { DataRights } from './DataRights';
 
 export default function Security() {
   const { t } = useI18n();
@@ -80,6 +81,7 @@ export default function Security() {
           </Button>
         </div>
       </div>
+      <DataRights />
     </section>
   );
 }

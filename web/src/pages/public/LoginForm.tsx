@@ -8,6 +8,7 @@ import { Button, ErrorMessage, Field, Notice } from '../../components/ui';
 import { useI18n } from '../../i18n';
 import type { MessageKey } from '../../i18n/en';
 import { checkEmail } from '../../lib/validate';
+import { takeLoginNotice } from '../../lib/login-notice';
 
 const HOME: Record<Role, string> = { patient: '/appointments', doctor: '/doctor', admin: '/admin' };
 
@@ -16,7 +17,8 @@ export function LoginForm({ role, title }: { role: Role; title: MessageKey }) {
   const navigate = useNavigate();
   const location = useLocation();
   const from = (location.state as { from?: string } | null)?.from;
-  const notice = (location.state as { message?: MessageKey } | null)?.message;
+  const [leftNotice] = useState(takeLoginNotice);
+  const notice = (location.state as { message?: MessageKey } | null)?.message ?? leftNotice;
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [otp, setOtp] = useState('');
