@@ -12,14 +12,15 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { migrationFiles } from '../../src/db/migrate.js';
 import { doctorFields, form, futureSlot, pngBytes } from '../helpers/app.js';
+import { databaseUrlFromEnv, redisUrlFromEnv } from '../helpers/env.js';
 import { CHILD_ADMIN, freePort, startServer, type ServerProcess } from '../helpers/server-process.js';
 
 const PGBOUNCER = process.env.PGBOUNCER_PATH ?? '/usr/sbin/pgbouncer';
 
-describe('through PgBouncer in transaction mode', { skip: process.env.DATABASE_URL ? false : 'needs DATABASE_URL: PgBouncer pools a PostgreSQL server' }, () => {
+describe('through PgBouncer in transaction mode', { skip: databaseUrlFromEnv() ? false : 'needs DATABASE_URL: PgBouncer pools a PostgreSQL server' }, () => {
   const dbName = `prescripto_pgb_${process.pid}_${Date.now().toString(36)}`;
   const admin = () => {
-    const u = new URL(process.env.DATABASE_URL!);
+    const u = new URL(databaseUrlFromEnv()!);
     u.pathname = '/postgres';
     return new pg.Client({ connectionString: u.toString() });
   };
@@ -35,7 +36,7 @@ describe('through PgBouncer in transaction mode', { skip: process.env.DATABASE_U
     await c.connect();
     await c.query(`CREATE DATABASE "${dbName}"`);
     await c.end();
-    const server = new URL(process.env.DATABASE_URL!);
+    const server = new URL(databaseUrlFromEnv()!);
     dir = mkdtempSync(path.join(os.tmpdir(), 'prescripto-pgbouncer-'));
     chmodSync(dir, 0o777); // PgBouncer refuses to run as root: it drops to the postgres user, which writes its pid file here
     const port = await freePort();
@@ -79,7 +80,9 @@ describe('through PgBouncer in transaction mode', { skip: process.env.DATABASE_U
     }
     const url = `postgres://${server.username || 'postgres'}@127.0.0.1:${port}/${dbName}`;
     // both start together on the empty database: one migrates, the other waits for it
-    servers = await Promise.all([0, 1].map(() => startServer({ DATABASE_URL: url, DATA_DIR: mkdtempSync(path.join(dir, 'data-')), NOTIFY_WORKER: 'false' })));
+    // one deployment: with REDIS_URL both share its key prefix (revocations reach each other at once)
+    const shared: Record<string, string> = redisUrlFromEnv() ? { REDIS_PREFIX: `pgb${process.pid}:` } : {};
+    servers = await Promise.all([0, 1].map(() => startServer({ DATABASE_URL: url, DATA_DIR: mkdtempSync(path.join(dir, 'data-')), NOTIFY_WORKER: 'false', ...shared })));
   });
 
   after(async () => {
@@ -106,7 +109,7 @@ describe('through PgBouncer in transaction mode', { skip: process.env.DATABASE_U
   };
 
   it('two servers starting together apply every migration exactly once', async () => {
-    const direct = new URL(process.env.DATABASE_URL!);
+    const direct = new URL(databaseUrlFromEnv()!);
     direct.pathname = `/${dbName}`;
     const db = new pg.Client({ connectionString: direct.toString() });
     await db.connect();

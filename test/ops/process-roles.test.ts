@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { OutboxRepo } from '../../src/modules/notifications/outbox.js';
+import { databaseUrlFromEnv } from '../helpers/env.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { serverDatabase, startServer, type ServerDatabase, type ServerProcess } from '../helpers/server-process.js';
 import { startSmtp, type TestSmtp } from '../helpers/smtp.js';
@@ -103,7 +104,7 @@ const listCount = (text: string): number =>
     .filter((l) => l.startsWith('http_requests_total{') && l.includes('route="/api/doctor/list"') && l.includes('status_code="200"'))
     .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
 
-describe('web and worker processes on one PostgreSQL', { skip: process.env.DATABASE_URL ? false : 'needs DATABASE_URL: the embedded database belongs to one process' }, () => {
+describe('web and worker processes on one PostgreSQL', { skip: databaseUrlFromEnv() ? false : 'needs DATABASE_URL: the embedded database belongs to one process' }, () => {
   let db: ServerDatabase;
   let smtp: TestSmtp;
   let web: ServerProcess | undefined;
