@@ -12,20 +12,14 @@ import { newId } from '../../lib/ids.js';
 import type { ServiceLog } from '../../lib/logger.js';
 import type { OutgoingEmail } from '../notifications/outbox.js';
 import { resolveSafely, UnsafeAddressError } from './address-check.js';
+import type { WebhookConfig } from '../../config.js';
 import type { EndpointPatch, WebhookRepo } from './repo.js';
 import type { WebhookSender } from './sender.js';
 import { newWebhookSecret, signedHeaders } from './sign.js';
 import type { WebhookEndpointRow, WebhookEventType, WebhookMessageRow, WebhookAttemptRow } from './tables.js';
 
-export interface WebhookSettings {
-  allowPrivate: boolean;
-  timeoutMs: number;
-  maxAttempts: number;
-  /** first retry delay; each later one four times longer, up to `maxBackoffMs` */
-  backoffMs: number;
-  maxBackoffMs: number;
-  disableAfterMs: number;
-}
+/** WEBHOOK_* settings (config.ts); `backoffMs` is the first retry delay, each later one four times longer, up to `maxBackoffMs`. */
+export type WebhookSettings = WebhookConfig;
 
 export type EnqueueEmail = (tx: Db | undefined, msg: OutgoingEmail) => Promise<unknown>;
 
