@@ -2,38 +2,18 @@
 // Writes users.json, doctors.json and appointments.json in the original Prescripto's shape
 // (mongoexport's Extended JSON lines), from the configured database. docs/migration.md has the details.
 import 'dotenv/config';
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
 import { openDatabase } from '../db/client.js';
 import { exportMongo, type ExportSummary } from '../modules/migration/mongo-export.js';
+import { parseFolderCommand } from './args.js';
 import { memoryWatch } from './memory.js';
 
 const USAGE = 'usage: npm run export:mongo -- <folder> [--canonical] [--json]';
 
-function fail(message: string): never {
-  console.error(`export:mongo: ${message}\n${USAGE}`);
-  process.exit(2);
-}
-
-let parsed;
-try {
-  parsed = parseArgs({
-    allowPositionals: true,
-    options: {
-      canonical: { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-} catch (err) {
-  fail((err as Error).message);
-}
-const { values: flags, positionals } = parsed;
-if (flags.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
-if (positionals.length !== 1) fail('give exactly one folder');
+const { folder, flags } = parseFolderCommand('export:mongo', USAGE, {
+  canonical: { type: 'boolean', default: false },
+  json: { type: 'boolean', default: false },
+});
 
 const config = loadConfig();
 const memory = memoryWatch();
@@ -42,7 +22,7 @@ let summary: ExportSummary | undefined;
 const reported = new Map<string, number>();
 try {
   summary = await exportMongo(database, {
-    folder: positionals[0],
+    folder,
     canonical: flags.canonical,
     onProgress: (collection, written) => {
       memory.sample();

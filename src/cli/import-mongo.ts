@@ -6,43 +6,26 @@ import 'dotenv/config';
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
 import { openDatabase } from '../db/client.js';
 import { canonicalTimeZone } from '../lib/time.js';
 import { COLLECTIONS, importMongo, type ImportSummary } from '../modules/migration/mongo-import.js';
 import { progressBar } from '../seed/progress.js';
+import { parseFolderCommand } from './args.js';
 import { memoryWatch, type MemoryPeak } from './memory.js';
 
 const USAGE = 'usage: npm run import:mongo -- <folder> [--dry-run] [--timezone <IANA zone>] [--report <file>] [--batch-size <n>] [--json]';
 
-function fail(message: string): never {
-  console.error(`import:mongo: ${message}\n${USAGE}`);
-  process.exit(2);
-}
-
-let parsed;
-try {
-  parsed = parseArgs({
-    allowPositionals: true,
-    options: {
-      'dry-run': { type: 'boolean', default: false },
-      timezone: { type: 'string' },
-      report: { type: 'string', default: 'mongo-import-report.jsonl' },
-      'batch-size': { type: 'string', default: '1000' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-} catch (err) {
-  fail((err as Error).message);
-}
-const { values: flags, positionals } = parsed;
-if (flags.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
-if (positionals.length !== 1) fail('give exactly one folder');
+const cli = parseFolderCommand('import:mongo', USAGE, {
+  'dry-run': { type: 'boolean', default: false },
+  timezone: { type: 'string' },
+  report: { type: 'string', default: 'mongo-import-report.jsonl' },
+  'batch-size': { type: 'string', default: '1000' },
+  json: { type: 'boolean', default: false },
+});
+const { folder, flags } = cli;
+// annotated, so that TypeScript narrows after a call (a destructured binding would not)
+const fail: (message: string) => never = cli.fail;
 const batchSize = Number(flags['batch-size']);
 if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) fail('--batch-size must be a whole number from 1 to 10000');
 
@@ -57,7 +40,7 @@ const bar = progressBar();
 let summary: ImportSummary;
 try {
   summary = await importMongo(database, {
-    folder: positionals[0],
+    folder,
     dryRun: flags['dry-run'],
     timeZone,
     currency: config.currency,
