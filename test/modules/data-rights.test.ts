@@ -122,6 +122,8 @@ describe('data rights: export and account deletion', () => {
     const loginBefore = await post(t.app, '/api/user/login', { email: a.email, password: a.password });
     assert.equal(loginBefore.statusCode, 200);
     const second = json(loginBefore);
+    const patientsCounted = async () => json(await get(t.app, '/api/admin/dashboard', bearer(atoken))).dashData.patients as number;
+    const countedBefore = await patientsCounted();
 
     const res = await post(t.app, '/api/user/delete-account', { password: a.password }, bearer(a.token));
     assert.equal(res.statusCode, 200, res.body);
@@ -132,6 +134,7 @@ describe('data rights: export and account deletion', () => {
     for (const token of [a.token, second.token]) assert.equal((await get(t.app, '/api/user/get-profile', bearer(token))).statusCode, 401);
     assert.equal((await post(t.app, '/api/user/refresh', { refreshToken: second.refreshToken })).statusCode, 401);
     assert.equal((await post(t.app, '/api/user/login', { email: a.email, password: a.password })).statusCode, 401);
+    assert.equal(await patientsCounted(), countedBefore - 1, 'the admin dashboard no longer counts the erased patient');
 
     const list = json(await get(t.app, '/api/doctor/appointments', bearer(doctor.token)));
     const aRows = list.appointments.filter((x: { userId: string; _id: string }) => x._id === ids.aDone || x._id === ids.aCancelled);
@@ -163,7 +166,7 @@ describe('data rights: export and account deletion', () => {
     // the database itself refuses an appointment for the erased patient, whatever writes it
     await assert.rejects(
       q(`INSERT INTO appointments (id, patient_id, doctor_id, slot_date, slot_time, starts_at, ends_at, blocks, user_data, doc_data, amount_minor, currency, status, paid)
-         SELECT 'ffffffffffffffffffffffff', patient_id, doctor_id, slot_date, slot_time, starts_at, ends_at, blocks, user_data, doc_data, amount_minor, currency, 'cancelled', false
+         SELECT 'ffffffffffffffffffffffff', patient_id, doctor_id, slot_date, slot_time, starts_at, ends_at, blocks, user_data, doc_data, amount_minor, currency, 'pending', false
            FROM appointments WHERE id = $1`, [ids.aDone]),
       (err: unknown) => (err as { code?: string }).code === 'PD001' && /patient account deleted/.test(String((err as Error).message)),
     );

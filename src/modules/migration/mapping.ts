@@ -28,6 +28,8 @@ export interface PatientImport {
   dob: string;
   image: string | null;
   created_at: string;
+  /** set for a patient erased at their request: the anonymised row stays for their appointments */
+  deleted_at: string | null;
 }
 
 export interface DoctorImport {
@@ -184,19 +186,34 @@ function mapWith<T>(doc: Record<string, unknown>, build: (id: string) => T): Map
 // ---------------------------------------------------------------- import
 
 export function mapUser(doc: Record<string, unknown>): Mapped<PatientImport> {
-  return mapWith(doc, (id) => ({
-    id,
-    name: required(doc, 'name'),
-    email: email(doc),
-    password_hash: passwordHash(doc),
-    phone: str(doc.phone) ?? '000000000',
-    address: address(doc.address),
-    gender: str(doc.gender) ?? 'Not Selected',
-    dob: str(doc.dob) ?? 'Not Selected',
-    image: str(doc.image) ?? null,
-    // users carry no creation time of their own: their ObjectId does
-    created_at: idTime(id).toISOString(),
-  }));
+  return mapWith(doc, (id) => {
+    const deletedAt = erasedAt(doc);
+    return {
+      id,
+      name: required(doc, 'name'),
+      email: email(doc),
+      // an erased patient has no password left to carry (see userDocument)
+      password_hash: deletedAt ? ERASED_PASSWORD : passwordHash(doc),
+      phone: str(doc.phone) ?? '000000000',
+      address: address(doc.address),
+      gender: str(doc.gender) ?? 'Not Selected',
+      dob: str(doc.dob) ?? 'Not Selected',
+      image: str(doc.image) ?? null,
+      // users carry no creation time of their own: their ObjectId does
+      created_at: idTime(id).toISOString(),
+      deleted_at: deletedAt,
+    };
+  });
+}
+
+/** What an erased patient's password hash is replaced with: no password ever matches it. */
+const ERASED_PASSWORD = '!erased';
+
+function erasedAt(doc: Record<string, unknown>): string | null {
+  if (missing(doc.deletedAt)) return null;
+  const at = instant(doc.deletedAt);
+  if (!at) reject('invalid deletedAt');
+  return at!.toISOString();
 }
 
 export function mapDoctor(doc: Record<string, unknown>): Mapped<DoctorImport> {
@@ -356,6 +373,9 @@ export function userDocument(r: PatientExportRow): Record<string, unknown> {
     gender: r.gender,
     dob: r.dob,
     password: r.password_hash,
+    // An erased patient stays, anonymised, so their appointments keep a user to point at; the
+    // original app ignores the field, an import here reads it back as an erased patient.
+    ...(r.deleted_at === null ? {} : { deletedAt: new Date(r.deleted_at) }),
     __v: 0,
   };
 }

@@ -6,7 +6,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Database } from '../../db/client.js';
-import { driverErrorOf } from '../../lib/errors.js';
+import { driverErrorOf, PG_PATIENT_DELETED } from '../../lib/errors.js';
 import { fileSize, readDocuments, type RawDocument } from './documents.js';
 import {
   mapAppointment,
@@ -116,10 +116,10 @@ export async function importMongo(database: Database, opts: ImportOptions): Prom
 
 const SUMMARY_TABLE: Record<Collection, SummaryTable> = { users: 'patients', doctors: 'doctors', appointments: 'appointments' };
 
-/** SQLSTATE classes that belong to one row (bad value, constraint), not to the connection or server. */
+/** SQLSTATE classes that belong to one row (bad value, constraint, a booking for an erased patient), not to the connection or server. */
 const rowLevel = (err: unknown): boolean => {
   const code = driverErrorOf(err)?.code;
-  return code !== undefined && (code.startsWith('22') || code.startsWith('23') || code === '21000');
+  return code !== undefined && (code.startsWith('22') || code.startsWith('23') || code === '21000' || code === PG_PATIENT_DELETED);
 };
 
 interface Keyed {
@@ -193,7 +193,7 @@ class Importer {
       sum.updated += result.updated.length;
       sum.unchanged += result.written - result.inserted.length - result.updated.length;
       if (this.keepsSummaries) {
-        if (table !== 'appointments') await addRowCount(this.s, table, result.inserted.length);
+        if (table !== 'appointments') await addRowCount(this.s, table, result.counted);
         await setSummaryTrigger(this.s, table, true);
       }
       await this.s.query(this.opts.dryRun ? 'RELEASE SAVEPOINT batch' : 'COMMIT');
@@ -234,7 +234,7 @@ class Importer {
     upsert: (rows: T[]) => Promise<UpsertResult>,
     explain: (row: T, err: unknown) => Promise<string>,
   ): Promise<Written> {
-    if (rows.length === 0) return { inserted: [], updated: [], written: 0 };
+    if (rows.length === 0) return { inserted: [], updated: [], counted: 0, written: 0 };
     await this.s.query('SAVEPOINT many');
     try {
       const r = await upsert(rows);
@@ -245,7 +245,7 @@ class Importer {
       await this.s.query('ROLLBACK TO SAVEPOINT many');
       await this.s.query('RELEASE SAVEPOINT many');
     }
-    const out: Written = { inserted: [], updated: [], written: 0 };
+    const out: Written = { inserted: [], updated: [], counted: 0, written: 0 };
     for (const row of rows) {
       await this.s.query('SAVEPOINT one');
       try {
@@ -253,6 +253,7 @@ class Importer {
         await this.s.query('RELEASE SAVEPOINT one');
         out.inserted.push(...r.inserted);
         out.updated.push(...r.updated);
+        out.counted += r.counted;
         out.written++;
       } catch (err) {
         if (!rowLevel(err)) throw err;
@@ -322,6 +323,7 @@ class Importer {
 /** A refusal the checks above did not foresee: its SQLSTATE and constraint (the message may quote row values). */
 function refused(err: unknown): string {
   const e = driverErrorOf(err);
+  if (e?.code === PG_PATIENT_DELETED) return 'a live booking for a patient whose account was erased';
   const constraint = typeof e?.constraint === 'string' ? ` on ${e.constraint}` : '';
   return `refused by the database (SQLSTATE ${e?.code ?? 'unknown'}${constraint})`;
 }

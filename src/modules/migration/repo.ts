@@ -43,36 +43,42 @@ export async function openSession(database: Database): Promise<Session> {
 export interface UpsertResult {
   inserted: string[];
   updated: string[];
+  /** inserted rows the patients/doctors counter includes (an erased patient is not counted) */
+  counted: number;
 }
 
 interface Returned {
   id: string;
   inserted: boolean;
+  live?: boolean;
 }
 
 const split = (rows: Returned[]): UpsertResult => ({
   inserted: rows.filter((r) => r.inserted).map((r) => r.id),
   updated: rows.filter((r) => !r.inserted).map((r) => r.id),
+  counted: rows.filter((r) => r.inserted && r.live !== false).length,
 });
 
 // `xmax = 0` tells a freshly inserted row from one ON CONFLICT updated. The WHERE of each DO UPDATE
 // leaves rows already equal untouched (not even updated_at), so they are not returned at all: a
 // re-run, or an import of an export, changes nothing.
 
-const PATIENT_COLUMNS = 'id text, name text, email text, password_hash text, phone text, address jsonb, gender text, dob text, image text, created_at timestamptz';
+const PATIENT_COLUMNS =
+  'id text, name text, email text, password_hash text, phone text, address jsonb, gender text, dob text, image text, created_at timestamptz, deleted_at timestamptz';
 
 export async function upsertPatients(s: Session, rows: PatientImport[]): Promise<UpsertResult> {
-  if (rows.length === 0) return { inserted: [], updated: [] };
+  if (rows.length === 0) return { inserted: [], updated: [], counted: 0 };
   const out = await s.query<Returned>(
-    `INSERT INTO patients AS p (id, name, email, password_hash, phone, address, gender, dob, image, created_at, updated_at)
-     SELECT id, name, email, password_hash, phone, address, gender, dob, image, created_at, created_at
+    // deleted_at is written only with a new row: an import neither erases nor revives a patient here
+    `INSERT INTO patients AS p (id, name, email, password_hash, phone, address, gender, dob, image, created_at, updated_at, deleted_at)
+     SELECT id, name, email, password_hash, phone, address, gender, dob, image, created_at, created_at, deleted_at
        FROM jsonb_to_recordset($1::jsonb) AS r(${PATIENT_COLUMNS})
      ON CONFLICT (id) DO UPDATE SET
        name = EXCLUDED.name, email = EXCLUDED.email, password_hash = EXCLUDED.password_hash, phone = EXCLUDED.phone,
        address = EXCLUDED.address, gender = EXCLUDED.gender, dob = EXCLUDED.dob, image = EXCLUDED.image, updated_at = now()
      WHERE (p.name, p.email::text, p.password_hash, p.phone, p.address, p.gender, p.dob, p.image)
        IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.email::text, EXCLUDED.password_hash, EXCLUDED.phone, EXCLUDED.address, EXCLUDED.gender, EXCLUDED.dob, EXCLUDED.image)
-     RETURNING p.id, (p.xmax = 0) AS inserted`,
+     RETURNING p.id, (p.xmax = 0) AS inserted, (p.deleted_at IS NULL) AS live`,
     [JSON.stringify(rows)],
   );
   return split(out);
@@ -91,7 +97,7 @@ export interface DoctorDefaults {
 
 /** New doctors get the platform's default slot settings, zone and weekly hours; existing ones keep theirs. */
 export async function upsertDoctors(s: Session, rows: DoctorImport[], d: DoctorDefaults): Promise<UpsertResult> {
-  if (rows.length === 0) return { inserted: [], updated: [] };
+  if (rows.length === 0) return { inserted: [], updated: [], counted: 0 };
   const hours = d.workingHours.map((h) => ({ weekday: h.weekday, start_minute: h.start, end_minute: h.end }));
   const out = await s.query<Returned>(
     `WITH up AS (
@@ -137,7 +143,7 @@ const KEEP_STATUS = `(a.status = EXCLUDED.status OR (a.status = 'confirmed' AND 
 const SAME_SLOT = `(a.doctor_id = EXCLUDED.doctor_id AND a.slot_date = EXCLUDED.slot_date AND a.slot_time = EXCLUDED.slot_time)`;
 
 export async function upsertAppointments(s: Session, rows: AppointmentImport[], currency: string): Promise<UpsertResult> {
-  if (rows.length === 0) return { inserted: [], updated: [] };
+  if (rows.length === 0) return { inserted: [], updated: [], counted: 0 };
   const out = await s.query<Returned>(
     `INSERT INTO appointments AS a (id, patient_id, doctor_id, slot_date, slot_time, starts_at, ends_at, blocks, user_data, doc_data,
        amount_minor, currency, status, paid, paid_at, cancelled_at, completed_at, created_at, updated_at)
@@ -211,7 +217,7 @@ export async function emailOwner(s: Session, table: 'patients' | 'doctors', emai
 
 export function patientPage(s: Session, after: string, limit: number): Promise<PatientExportRow[]> {
   return s.query<PatientExportRow>(
-    `SELECT id, name, email::text AS email, password_hash, phone, address, gender, dob, image
+    `SELECT id, name, email::text AS email, password_hash, phone, address, gender, dob, image, deleted_at::text AS deleted_at
        FROM patients WHERE id > $1 ORDER BY id LIMIT $2`,
     [after, limit],
   );

@@ -336,6 +336,49 @@ describe('import:mongo: the original Prescripto fixture', () => {
       await other.close();
     }
   });
+  it('an erased patient exports anonymised and imports back erased: not counted, no login, the appointments kept', async () => {
+    const doctor = await createDoctor(t.app);
+    const patient = await registerPatient(t.app);
+    const booked = await book(t.app, patient.token, doctor.id, futureSlot(3));
+    assert.equal(booked.statusCode, 201, booked.body);
+    const appointmentId = json(booked).appointment._id as string;
+    assert.equal((await post(t.app, '/api/user/cancel-appointment', { appointmentId }, bearer(patient.token))).statusCode, 200);
+    const erased = await post(t.app, '/api/user/delete-account', { password: patient.password }, bearer(patient.token));
+    assert.equal(erased.statusCode, 200, erased.body);
+    const live = async (database: Database) => (await database.query<{ n: number }>('SELECT count(*)::int AS n FROM patients WHERE deleted_at IS NULL'))[0].n;
+    const counted = async (database: Database) => Number((await database.query<{ n: string }>(`SELECT n::text AS n FROM row_counts WHERE name = 'patients'`))[0].n);
+    assert.equal(await counted(t.testDb.database), await live(t.testDb.database), 'the erased patient left the count');
+
+    const dir = tempDir();
+    await exportMongo(t.testDb.database, { folder: dir });
+    const users = readFileSync(path.join(dir, 'users.json'), 'utf8').trim().split('\n').map((l) => EJSON.parse(l, { relaxed: true }) as Record<string, any>);
+    const doc = users.find((u) => String(u._id) === patient.id)!;
+    assert.ok(doc.deletedAt instanceof Date, 'marked erased');
+    assert.equal(doc.name, 'Deleted patient');
+    assert.equal(doc.password, '!erased');
+    assert.equal(JSON.stringify(doc).includes(patient.email), false, 'nothing of the person');
+    assert.equal(users.filter((u) => 'deletedAt' in u).length, 1, 'live patients carry no marker');
+
+    // the same database: nothing changes; an empty one: the patient arrives erased, the appointment kept
+    const before = await snapshot(t.testDb.database);
+    const same = await run(t.testDb.database, t.config, dir);
+    assert.equal(same.summary.collections.users.rejected, 0, JSON.stringify(same.report));
+    assert.equal(await snapshot(t.testDb.database), before);
+    const other = await makeTestApp();
+    try {
+      const r = await run(other.testDb.database, other.config, dir);
+      assert.equal(r.summary.collections.users.rejected + r.summary.collections.appointments.rejected, 0, JSON.stringify(r.report));
+      const [row] = await other.testDb.database.query<{ deleted_at: unknown; password_hash: string }>('SELECT deleted_at, password_hash FROM patients WHERE id = $1', [patient.id]);
+      assert.ok(row.deleted_at);
+      assert.equal((await other.testDb.database.query('SELECT 1 FROM appointments WHERE id = $1', [appointmentId])).length, 1);
+      assert.equal(await counted(other.testDb.database), await live(other.testDb.database));
+      await assertSummariesExact(other.testDb.database);
+      const login = await post(other.app, '/api/user/login', { email: `deleted-${patient.id}@deleted.invalid`, password: '!erased' });
+      assert.equal(login.statusCode, 401);
+    } finally {
+      await other.close();
+    }
+  });
 });
 
 describe('import:mongo: dry run and time zones', () => {
