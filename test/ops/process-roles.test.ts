@@ -7,7 +7,8 @@ import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { OutboxRepo } from '../../src/modules/notifications/outbox.js';
 import { databaseUrlFromEnv } from '../helpers/env.js';
-import { makeTestApp, type TestApp } from '../helpers/app.js';
+import { bearer, json, makeTestApp, post, type TestApp } from '../helpers/app.js';
+import { GatewayStub, paymentFixture, razorpayCheckoutSignature } from '../modules/payments/stub.js';
 import { serverDatabase, startServer, type ServerDatabase, type ServerProcess } from '../helpers/server-process.js';
 import { startSmtp, type TestSmtp } from '../helpers/smtp.js';
 
@@ -37,6 +38,36 @@ describe('PROCESS_ROLE: which background jobs a process runs', () => {
 
   it('refuses an unknown role with a clear message', async () => {
     await assert.rejects(makeTestApp({ PROCESS_ROLE: 'api' }), /PROCESS_ROLE must be web, worker or all \(got "api"\)/);
+  });
+});
+
+describe('PROCESS_ROLE=web: refunds', () => {
+  it('queues a cancellation’s refund in the cancel’s transaction and leaves issuing it to a job worker', async () => {
+    const stub = new GatewayStub();
+    const fx = await paymentFixture(stub, { fees: 500, patientName: 'Web Role', env: { PROCESS_ROLE: 'web' } });
+    try {
+      const id = await fx.booked();
+      const ordered = await post(fx.t.app, '/api/user/payment-razorpay', { appointmentId: id }, bearer(fx.patient.token));
+      assert.equal(ordered.statusCode, 200, ordered.body);
+      const orderId = json(ordered).order.id as string;
+      const pay = stub.payRazorpayOrder(orderId);
+      const verified = await post(fx.t.app, '/api/user/verify-razorpay', { razorpay_order_id: orderId, razorpay_payment_id: pay.id, razorpay_signature: razorpayCheckoutSignature(orderId, pay.id) }, bearer(fx.patient.token));
+      assert.equal(verified.statusCode, 200, verified.body);
+      assert.equal((await post(fx.t.app, '/api/user/cancel-appointment', { appointmentId: id }, bearer(fx.patient.token))).statusCode, 200);
+
+      const job = async () => (await fx.t.testDb.database.query<{ status: string; attempts: number }>('SELECT status, attempts FROM payment_refunds WHERE appointment_id = $1', [id]))[0];
+      await fx.t.app.ctx.refunds.idle();
+      assert.deepEqual(await job(), { status: 'queued', attempts: 0 }, 'the web process did not call the gateway');
+      assert.equal(stub.find('POST', `/v1/payments/${pay.id}/refund`).length, 0);
+
+      // what a worker's sweep does with it
+      fx.t.app.ctx.refunds.start();
+      await fx.t.app.ctx.refunds.idle();
+      assert.equal(stub.find('POST', `/v1/payments/${pay.id}/refund`).length, 1);
+      assert.equal((await job()).status, 'issued');
+    } finally {
+      await fx.close();
+    }
   });
 });
 

@@ -27,6 +27,8 @@ export class RefundProcessor {
   private timer?: NodeJS.Timeout;
   private readonly running = new Set<Promise<void>>();
   private stopped = false;
+  /** started by a process that runs background jobs; a PROCESS_ROLE=web one leaves refunds to the workers' sweep */
+  private active = false;
   private events?: DomainEvents;
 
   constructor(
@@ -53,7 +55,7 @@ export class RefundProcessor {
 
   /** Runs the appointment's refund in the background (the cancel answers without waiting for the gateway). */
   kick(appointmentId?: string): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.active) return;
     const p: Promise<void> = (appointmentId ? this.processOne(appointmentId) : this.sweep())
       .then(() => undefined)
       .catch((err: unknown) => this.warn('refund processing failed', { err }))
@@ -69,6 +71,7 @@ export class RefundProcessor {
   /** Sweeps due refunds now and then every `retrySeconds`. */
   start(): void {
     this.stopped = false;
+    this.active = true;
     this.kick();
     if (this.opts.retrySeconds > 0 && !this.timer) {
       this.timer = setInterval(() => this.kick(), this.opts.retrySeconds * 1000);
