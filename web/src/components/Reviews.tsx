@@ -3,7 +3,8 @@
 // (rate and edit), doctor Reviews (reply, report), admin Reviews (moderation).
 import { useId, useState, type FormEvent, type ReactNode } from 'react';
 import { useI18n } from '../i18n';
-import { Button, ErrorMessage, Notice } from './ui';
+import { useAction } from '../lib/action';
+import { Button, ErrorMessage, Notice, Spinner } from './ui';
 
 export interface ReviewLike {
   _id: string;
@@ -94,50 +95,118 @@ export function TextArea({ label, hint, value, onChange, maxLength, rows = 3 }: 
   );
 }
 
-/** "Report" opens a reason field; `send` posts it. */
-export function ReportButton({ send }: { send(reason: string): Promise<void> }) {
+type Variant = 'primary' | 'secondary' | 'danger' | 'link';
+
+/**
+ * A button that opens a one-field form (reply, report, hide): `send` gets the trimmed text. After it
+ * succeeds the form closes, or `done` stands in its place.
+ */
+export function TextActionButton(props: {
+  openLabel: string;
+  openVariant?: Variant;
+  title?: string;
+  label: string;
+  hint?: string;
+  maxLength: number;
+  rows?: number;
+  submitLabel: string;
+  submitVariant?: Variant;
+  send(text: string): Promise<void>;
+  done?: string;
+}) {
   const { t } = useI18n();
   const [open, setOpen] = useState(false);
-  const [reason, setReason] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
-  const [done, setDone] = useState(false);
+  const [text, setText] = useState('');
+  const { busy, error, run } = useAction();
+  const [sent, setSent] = useState(false);
   const titleId = useId();
-  if (done) return <Notice tone="success">{t('reviews.reported')}</Notice>;
+  if (sent && props.done) return <Notice tone="success">{props.done}</Notice>;
   if (!open)
     return (
-      <Button variant="link" onClick={() => setOpen(true)}>
-        {t('reviews.report')}
+      <Button variant={props.openVariant ?? 'secondary'} onClick={() => setOpen(true)}>
+        {props.openLabel}
       </Button>
     );
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      await send(reason.trim());
-      setDone(true);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
+    if (await run(() => props.send(text.trim()))) {
+      setSent(true);
+      setOpen(false);
     }
   };
   return (
-    <form className="dialog stack" onSubmit={submit} aria-labelledby={titleId}>
-      <h3 id={titleId} className="h3">
-        {t('reviews.reportTitle')}
-      </h3>
-      <TextArea label={t('reviews.reportReason')} value={reason} onChange={setReason} maxLength={500} rows={2} />
+    <form className="dialog stack" onSubmit={submit} aria-labelledby={props.title ? titleId : undefined}>
+      {props.title && (
+        <h3 id={titleId} className="h3">
+          {props.title}
+        </h3>
+      )}
+      <TextArea label={props.label} hint={props.hint} value={text} onChange={setText} maxLength={props.maxLength} rows={props.rows} />
       <ErrorMessage error={error} />
       <div className="row">
-        <Button type="submit" busy={busy} disabled={!reason.trim()}>
-          {t('reviews.reportSend')}
+        <Button type="submit" variant={props.submitVariant} busy={busy} disabled={!text.trim()}>
+          {props.submitLabel}
         </Button>
         <Button variant="secondary" onClick={() => setOpen(false)}>
           {t('app.cancel')}
         </Button>
       </div>
     </form>
+  );
+}
+
+/** "Report" opens a reason field; `send` posts it. */
+export function ReportButton({ send }: { send(reason: string): Promise<void> }) {
+  const { t } = useI18n();
+  return (
+    <TextActionButton
+      openLabel={t('reviews.report')}
+      openVariant="link"
+      title={t('reviews.reportTitle')}
+      label={t('reviews.reportReason')}
+      maxLength={500}
+      rows={2}
+      submitLabel={t('reviews.reportSend')}
+      send={send}
+      done={t('reviews.reported')}
+    />
+  );
+}
+
+/** What a cursor-paged list of reviews needs of its infinite query. */
+interface ReviewPages<R> {
+  data?: { pages: { reviews: R[] }[] };
+  isPending: boolean;
+  error: unknown;
+  refetch(): Promise<unknown>;
+  hasNextPage: boolean;
+  isFetchingNextPage: boolean;
+  fetchNextPage(): Promise<unknown>;
+}
+
+/** Reviews page by page (a cursor query), each with what `actions` adds under it. */
+export function ReviewFeed<R extends ReviewLike & { hidden?: boolean }>({ q, actions }: { q: ReviewPages<R>; actions(review: R): ReactNode }) {
+  const { t } = useI18n();
+  const reviews = q.data?.pages.flatMap((p) => p.reviews) ?? [];
+  return (
+    <>
+      {q.isPending && <Spinner />}
+      <ErrorMessage error={q.error} onRetry={() => void q.refetch()} />
+      {q.data && reviews.length === 0 && <p>{t('reviews.none')}</p>}
+      <ul className="review-list">
+        {reviews.map((r) => (
+          <ReviewItem key={r._id} review={r} badge={r.hidden ? <span className="badge badge-cancelled">{t('reviews.hiddenByAdmin')}</span> : undefined}>
+            {actions(r)}
+          </ReviewItem>
+        ))}
+      </ul>
+      {q.hasNextPage && (
+        <div>
+          <Button variant="secondary" busy={q.isFetchingNextPage} onClick={() => void q.fetchNextPage()}>
+            {t('reviews.more')}
+          </Button>
+        </div>
+      )}
+    </>
   );
 }

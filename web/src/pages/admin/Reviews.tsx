@@ -1,12 +1,12 @@
 // Review moderation: reported reviews (latest report first) or hidden ones; hide with a reason (the
 // server writes it to the audit log) or show again. The filter and page live in the URL.
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router';
 import { api, unwrap } from '../../api/client';
-import { ReviewItem, TextArea } from '../../components/Reviews';
+import { ReviewItem, TextActionButton } from '../../components/Reviews';
 import { Button, ErrorMessage, Spinner } from '../../components/ui';
 import { useI18n } from '../../i18n';
+import { useAction } from '../../lib/action';
 import { PageHead } from '../staff/AreaNav';
 import { Pager } from '../staff/Pager';
 import { validPage } from '../staff/util';
@@ -63,55 +63,36 @@ export default function Reviews() {
 function Moderate({ reviewId, hidden }: { reviewId: string; hidden: boolean }) {
   const { t } = useI18n();
   const qc = useQueryClient();
-  const [open, setOpen] = useState(false);
-  const [reason, setReason] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
-  const run = async (call: () => Promise<unknown>) => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await call();
-      await qc.invalidateQueries({ queryKey: [...adminKeys.all, 'reviews'] });
-      setOpen(false);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, run } = useAction();
+  const refresh = () => qc.invalidateQueries({ queryKey: [...adminKeys.all, 'reviews'] });
   const path = { params: { path: { reviewId } } };
   if (hidden)
     return (
       <div className="row">
         <ErrorMessage error={error} />
-        <Button variant="secondary" busy={busy} onClick={() => void run(async () => unwrap(await api.POST('/api/admin/reviews/{reviewId}/unhide', path)))}>
+        <Button variant="secondary" busy={busy} onClick={() =>
+            void run(async () => {
+              unwrap(await api.POST('/api/admin/reviews/{reviewId}/unhide', path));
+              await refresh();
+            })
+          }>
           {t('reviews.unhide')}
         </Button>
       </div>
     );
-  if (!open)
-    return (
-      <Button variant="danger" onClick={() => setOpen(true)}>
-        {t('reviews.hide')}
-      </Button>
-    );
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    void run(async () => unwrap(await api.POST('/api/admin/reviews/{reviewId}/hide', { ...path, body: { reason: reason.trim() } })));
-  };
   return (
-    <form className="dialog stack" onSubmit={submit}>
-      <TextArea label={t('reviews.hideReason')} value={reason} onChange={setReason} maxLength={500} rows={2} />
-      <ErrorMessage error={error} />
-      <div className="row">
-        <Button type="submit" variant="danger" busy={busy} disabled={!reason.trim()}>
-          {t('reviews.hideConfirm')}
-        </Button>
-        <Button variant="secondary" onClick={() => setOpen(false)}>
-          {t('app.cancel')}
-        </Button>
-      </div>
-    </form>
+    <TextActionButton
+      openLabel={t('reviews.hide')}
+      openVariant="danger"
+      label={t('reviews.hideReason')}
+      maxLength={500}
+      rows={2}
+      submitLabel={t('reviews.hideConfirm')}
+      submitVariant="danger"
+      send={async (reason) => {
+        unwrap(await api.POST('/api/admin/reviews/{reviewId}/hide', { ...path, body: { reason } }));
+        await refresh();
+      }}
+    />
   );
 }

@@ -3,8 +3,7 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { api, unwrap } from '../../api/client';
 import { useSession } from '../../auth/session';
-import { ReportButton, ReviewItem } from '../../components/Reviews';
-import { Button, ErrorMessage, Spinner } from '../../components/ui';
+import { ReportButton, ReviewFeed } from '../../components/Reviews';
 import { useI18n } from '../../i18n';
 
 export function DoctorReviews({ docId }: { docId: string }) {
@@ -18,33 +17,21 @@ export function DoctorReviews({ docId }: { docId: string }) {
       unwrap(await api.GET('/api/doctor/{docId}/reviews', { params: { path: { docId }, query: { limit: 5, ...(pageParam ? { before: pageParam } : {}) } } })),
     getNextPageParam: (last) => last.next ?? undefined,
   });
-  const reviews = q.data?.pages.flatMap((p) => p.reviews) ?? [];
   return (
     <section aria-labelledby="reviews-title" className="stack">
       <h2 id="reviews-title">{t('reviews.title')}</h2>
-      {q.isPending && <Spinner />}
-      <ErrorMessage error={q.error} onRetry={() => void q.refetch()} />
-      {q.data && reviews.length === 0 && <p>{t('reviews.none')}</p>}
-      <ul className="review-list">
-        {reviews.map((r) => (
-          <ReviewItem key={r._id} review={r}>
-            {patient && (
-              <ReportButton
-                send={async (reason) => {
-                  unwrap(await api.POST('/api/user/reviews/{reviewId}/report', { params: { path: { reviewId: r._id } }, body: { reason } }));
-                }}
-              />
-            )}
-          </ReviewItem>
-        ))}
-      </ul>
-      {q.hasNextPage && (
-        <div>
-          <Button variant="secondary" busy={q.isFetchingNextPage} onClick={() => void q.fetchNextPage()}>
-            {t('reviews.more')}
-          </Button>
-        </div>
-      )}
+      <ReviewFeed
+        q={q}
+        actions={(r) =>
+          patient && (
+            <ReportButton
+              send={async (reason) => {
+                unwrap(await api.POST('/api/user/reviews/{reviewId}/report', { params: { path: { reviewId: r._id } }, body: { reason } }));
+              }}
+            />
+          )
+        }
+      />
     </section>
   );
 }
