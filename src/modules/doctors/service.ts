@@ -1,6 +1,6 @@
 // Doctors: onboarding (called by admin), login, profile, availability and the public list.
 import type { Config } from '../../config.js';
-import type { Address, ConsultationMode, DoctorRow } from '../../db/schema.js';
+import type { Address, ConsultationMode, DocSnapshot, DoctorRow } from '../../db/schema.js';
 import { badRequest, conflict, notFound, sqlState, PG_UNIQUE_VIOLATION } from '../../lib/errors.js';
 import { assertPasswordFits } from '../../lib/schemas.js';
 import type { DomainEvents } from '../../lib/events.js';
@@ -24,16 +24,8 @@ export interface Rating {
 export type RatingsSource = (doctorIds?: string[]) => Promise<Map<string, Rating>>;
 const NO_RATING: Rating = { average: null, count: 0 };
 
-export interface PublicDoctor {
-  _id: string;
-  name: string;
-  image: string;
-  speciality: string;
-  degree: string;
-  experience: string;
-  about: string;
-  fees: number;
-  address: Address;
+/** A doctor as anyone sees them: the appointment's `docData` snapshot without the email, and more. */
+export interface PublicDoctor extends Omit<DocSnapshot, 'email'> {
   available: boolean;
   date: number;
   slots_booked: SlotsBooked;

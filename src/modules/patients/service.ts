@@ -3,23 +3,15 @@ import { AppError, badRequest, conflict, notFound, sqlState, PG_UNIQUE_VIOLATION
 import { assertPasswordFits } from '../../lib/schemas.js';
 import { newId } from '../../lib/ids.js';
 import { isEmail, normalizeEmail } from '../../lib/validate.js';
-import type { Address, PatientRow } from '../../db/schema.js';
+import type { Address, PatientRow, UserSnapshot } from '../../db/schema.js';
 import type { DomainEvents } from '../../lib/events.js';
 import type { Clock } from '../../lib/clock.js';
 import { checkCredentials, hashPassword, isStrongPassword } from '../auth/passwords.js';
 import type { MediaService, Upload } from '../media/service.js';
 import type { PatientPatch, PatientRepo } from './repo.js';
 
-export interface UserData {
-  _id: string;
-  name: string;
-  email: string;
-  phone: string;
-  address: Address;
-  gender: string;
-  dob: string;
-  image: string;
-}
+/** A patient as the API shows them: the same shape an appointment keeps as its `userData` snapshot. */
+export type UserData = UserSnapshot;
 
 export interface ProfileUpdate {
   name?: string;
