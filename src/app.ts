@@ -111,10 +111,12 @@ export function createContext(config: Config, database: Database, clock: Clock, 
   const doctors = new DoctorService(new DoctorRepo(db), media, events, config, clock);
   const admin = new AdminService(new AdminRepo(db), config);
   const scheduleRepo = new ScheduleRepo(db);
-  const schedulingRules = new SchedulingRules(scheduleRepo, config, events);
+  const appointmentRepo = new AppointmentRepo(db);
+  const schedulingRules = new SchedulingRules(scheduleRepo, config, events, (tx, cutoff, now, scope) => appointmentRepo.expireHolds(tx, cutoff, now, scope));
   const rules: BookingRules = schedulingRules;
   const scheduling = new SchedulingService(db, scheduleRepo, schedulingRules, doctors, events, clock, config);
-  const appointments = new AppointmentService(db, new AppointmentRepo(db), patients, doctors, rules, events, clock, config);
+  events.onRecord((tx, event) => scheduling.onRecord(tx, event));
+  const appointments = new AppointmentService(db, appointmentRepo, patients, doctors, rules, events, clock, config);
   const groupSessions = new GroupSessionService(db, new GroupSessionRepo(db), doctors, appointments, rules, events, clock, config);
   // The original Prescripto apps hide only the times slots_booked lists: under LEGACY_CLIENTS it also
   // lists every time of their grid that would be refused (scheduling/legacy-grid.ts).

@@ -186,7 +186,7 @@ describe('scheduling rules: order of the checks', () => {
     const { loadConfig } = await import('../../src/config.js');
     const { DomainEvents } = await import('../../src/lib/events.js');
     const untouchable = new Proxy({}, { get: (_, name) => () => { throw new Error(`the repository was asked for ${String(name)}`); } });
-    const rules = new SchedulingRules(untouchable as never, loadConfig({ NODE_ENV: 'test', JWT_SECRET: 'x'.repeat(32) }), new DomainEvents());
+    const rules = new SchedulingRules(untouchable as never, loadConfig({ NODE_ENV: 'test', JWT_SECRET: 'x'.repeat(32) }), new DomainEvents(), untouchable as never);
     const doctor = { id: 'd', available: true, timeZone: 'Asia/Kolkata', slotMinutes: 30, slotIntervalMinutes: 30, bufferMinutes: 15 } as never;
     await assert.rejects(rules.assertBookable(doctor, req('2100-12-31', '10:00 AM'), MON_10), { statusCode: 400, message: 'Appointments can be booked at most 30 days ahead' });
     await assert.rejects(rules.assertBookable(doctor, req('2026-01-02', '10:00 AM'), MON_10), { statusCode: 400, message: 'Appointments can only be booked for a future time' });

@@ -2,6 +2,8 @@ import { and, asc, desc, eq, getTableColumns, gt, gte, inArray, lte, ne, not, sq
 import type { Db } from '../../db/client.js';
 import { appointments, type AppointmentRow, type AppointmentStatus } from '../../db/schema.js';
 import { doctorSummary, platformSummary, summaryCount, type PlatformSummary } from '../summaries/repo.js';
+import { expiredUnpaid } from './holds.js';
+import type { HoldScope } from './rules.js';
 
 export type NewAppointment = typeof appointments.$inferInsert;
 export type AppointmentPatch = Partial<Omit<AppointmentRow, 'id' | 'patientId' | 'doctorId' | 'createdAt'>>;
@@ -59,12 +61,6 @@ export type AdminDashboardRow = PlatformSummary;
 /** Rows that count as live: they hold their slot. */
 export const live = ne(appointments.status, 'cancelled');
 
-/**
- * Unpaid pending bookings created at or before `cutoff`: their payment window has ended, so they
- * no longer hold their slot.
- */
-export const expiredUnpaid = (cutoff: Date): SQL =>
-  and(eq(appointments.status, 'pending'), eq(appointments.paid, false), lte(appointments.createdAt, cutoff)) as SQL;
 
 // Advisory locks with two int4 keys live apart from the one-bigint-key locks of doctors' schedules.
 const PATIENT_LOCK_SPACE = 1;
@@ -233,5 +229,32 @@ export class AppointmentRepo {
 
   async adminDashboard(): Promise<AdminDashboardRow> {
     return platformSummary(this.db);
+  }
+
+  /**
+   * Marks expired unpaid bookings cancelled (by the system) and returns them. Limited to one doctor
+   * and interval inside a booking transaction; platform-wide for the periodic sweep.
+   */
+  async expireHolds(db: Db, cutoff: Date, now: Date, scope?: HoldScope): Promise<AppointmentRow[]> {
+    const conds: (SQL | undefined)[] = [expiredUnpaid(cutoff)];
+    if (scope) {
+      conds.push(
+        eq(appointments.doctorId, scope.doctorId),
+        sql`${appointments.blocks} && tstzrange(${scope.from.toISOString()}::timestamptz, ${scope.to.toISOString()}::timestamptz)`,
+      );
+    }
+    return db
+      .update(appointments)
+      .set({
+        status: 'cancelled',
+        cancelledBy: 'system',
+        cancelReason: 'payment window expired',
+        cancelledAt: now,
+        refundMinor: null,
+        refundStatus: null,
+        updatedAt: sql`now()`,
+      })
+      .where(and(...conds))
+      .returning();
   }
 }

@@ -11,6 +11,19 @@ export interface RequestedSlot {
   startsAt: Date;
 }
 
+/** One doctor's bookings overlapping an interval. */
+export interface HoldScope {
+  doctorId: string;
+  from: Date;
+  to: Date;
+}
+
+/**
+ * Cancels (by the system) the unpaid bookings created at or before `cutoff` — in `scope`, or all of
+ * them — and answers them. The appointments module's write, handed to the rules that decide when.
+ */
+export type ExpireHolds = (tx: Db, cutoff: Date, now: Date, scope?: HoldScope) => Promise<AppointmentRow[]>;
+
 export interface BookingRules {
   /** Throws an AppError naming the rule that refuses the slot. */
   assertBookable(doctor: DoctorRow, slot: RequestedSlot, now: Date): Promise<void>;

@@ -1,8 +1,7 @@
 import { asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { rowCount } from '../summaries/repo.js';
-import { doctorHours, doctors, type DoctorRow } from '../../db/schema.js';
-import type { WorkingRange } from '../../config.js';
+import { doctors, type DoctorRow } from '../../db/schema.js';
 
 export type NewDoctor = Omit<DoctorRow, 'createdAt' | 'updatedAt'>;
 export type DoctorPatch = Partial<Pick<DoctorRow, 'name' | 'feesMinor' | 'address' | 'about' | 'available' | 'image' | 'passwordHash' | 'speciality' | 'degree' | 'experience' | 'slotMinutes' | 'slotIntervalMinutes' | 'bufferMinutes' | 'timeZone' | 'offersInPerson' | 'offersVideo'>>;
@@ -23,15 +22,14 @@ export class DoctorRepo {
     return (await this.db.select().from(doctors).where(eq(doctors.email, email)).limit(1))[0];
   }
 
-  /** Inserts the doctor and their weekly hours in one transaction. */
-  async insert(row: NewDoctor, hours: WorkingRange[]): Promise<DoctorRow> {
-    return this.db.transaction(async (tx) => {
-      const [created] = await tx.insert(doctors).values(row).returning();
-      if (hours.length) {
-        await tx.insert(doctorHours).values(hours.map((h) => ({ doctorId: row.id, weekday: h.weekday, startMinute: h.start, endMinute: h.end })));
-      }
-      return created;
-    });
+  /** Inserts the doctor, inside the caller's transaction (the `created` event is recorded in it too). */
+  async insert(row: NewDoctor, db: Db = this.db): Promise<DoctorRow> {
+    const [created] = await db.insert(doctors).values(row).returning();
+    return created;
+  }
+
+  transaction<T>(work: (tx: Db) => Promise<T>): Promise<T> {
+    return this.db.transaction(work);
   }
 
   async update(id: string, patch: DoctorPatch, db: Db = this.db): Promise<DoctorRow | undefined> {

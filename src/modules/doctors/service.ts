@@ -11,7 +11,9 @@ import { isEmail, normalizeEmail } from '../../lib/validate.js';
 import { checkCredentials, hashPassword, isStrongPassword } from '../auth/passwords.js';
 import { randomSecret } from '../auth/secrets.js';
 import type { MediaService, Upload } from '../media/service.js';
-import type { DoctorPatch, DoctorRepo } from './repo.js';
+import type { DoctorPatch, DoctorRepo, NewDoctor } from './repo.js';
+
+export type { DoctorPatch } from './repo.js';
 
 /** slots_booked as old clients read it: both `YYYY-MM-DD` and legacy `d_m_yyyy` keys → `hh:mm AM` times. */
 export type SlotsBooked = Record<string, string[]>;
@@ -168,31 +170,36 @@ export class DoctorService {
     const imageUrl = await this.media.storeImage(image);
     const s = this.config.scheduling;
     try {
-      const row = await this.repo.insert(
-        {
-          id: newId(this.clock.now()),
-          name,
-          email: normalizeEmail(email),
-          passwordHash,
-          passwordTemporary,
-          image: imageUrl,
-          speciality,
-          degree,
-          experience,
-          about,
-          feesMinor: toMinor(input.fees),
-          address: input.address,
-          available: true,
-          slotMinutes: s.slotMinutes,
-          slotIntervalMinutes: s.slotIntervalMinutes,
-          bufferMinutes: s.bufferMinutes,
-          timeZone: this.config.timezone,
-          offersInPerson: true,
-          offersVideo: false,
-        },
-        s.workingHours,
-      );
-      await this.events.publish({ kind: 'doctor', type: 'created', doctorId: row.id, at: this.clock.now() });
+      const created: NewDoctor = {
+        id: newId(this.clock.now()),
+        name,
+        email: normalizeEmail(email),
+        passwordHash,
+        passwordTemporary,
+        image: imageUrl,
+        speciality,
+        degree,
+        experience,
+        about,
+        feesMinor: toMinor(input.fees),
+        address: input.address,
+        available: true,
+        slotMinutes: s.slotMinutes,
+        slotIntervalMinutes: s.slotIntervalMinutes,
+        bufferMinutes: s.bufferMinutes,
+        timeZone: this.config.timezone,
+        offersInPerson: true,
+        offersVideo: false,
+      };
+      const event = { kind: 'doctor', type: 'created', doctorId: created.id, at: this.clock.now() } as const;
+      // recorded in the insert's transaction: the scheduling module gives the doctor the default week
+      // and the webhooks queue "doctor added" with it, or neither happens
+      const row = await this.repo.transaction(async (tx) => {
+        const inserted = await this.repo.insert(created, tx);
+        await this.events.record(tx, event);
+        return inserted;
+      });
+      await this.events.publish(event);
       return row;
     } catch (err) {
       await this.media.removeImage(imageUrl);

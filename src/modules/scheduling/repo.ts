@@ -1,9 +1,9 @@
-// SQL for working hours, time off, the intervals live bookings hold, and payment-window expiry.
-import { and, asc, eq, gt, inArray, lt, ne, not, sql, type SQL } from 'drizzle-orm';
+// SQL for working hours, time off, and the intervals live bookings and group sessions hold.
+import { and, asc, eq, gt, inArray, lt, ne, not, sql } from 'drizzle-orm';
 import type { WorkingRange } from '../../config.js';
 import type { Db } from '../../db/client.js';
-import { appointments, doctorHours, doctorTimeOff, groupSessions, type AppointmentRow } from '../../db/schema.js';
-import { expiredUnpaid } from '../appointments/repo.js';
+import { appointments, doctorHours, doctorTimeOff, groupSessions } from '../../db/schema.js';
+import { expiredUnpaid } from '../appointments/holds.js';
 import type { Interval } from './engine.js';
 
 export interface TimeOffRow {
@@ -32,10 +32,14 @@ export class ScheduleRepo {
   async replaceHours(doctorId: string, hours: WorkingRange[]): Promise<void> {
     await this.db.transaction(async (tx) => {
       await tx.delete(doctorHours).where(eq(doctorHours.doctorId, doctorId));
-      if (hours.length) {
-        await tx.insert(doctorHours).values(hours.map((h) => ({ doctorId, weekday: h.weekday, startMinute: h.start, endMinute: h.end })));
-      }
+      await this.addHours(tx, doctorId, hours);
     });
+  }
+
+  async addHours(db: Db, doctorId: string, hours: WorkingRange[]): Promise<void> {
+    if (hours.length) {
+      await db.insert(doctorHours).values(hours.map((h) => ({ doctorId, weekday: h.weekday, startMinute: h.start, endMinute: h.end })));
+    }
   }
 
   /** Time off overlapping [from, to), or all of it from `from` on. */
@@ -120,32 +124,5 @@ export class ScheduleRepo {
     for (const t of timeOff) out.get(t.doctorId)?.timeOff.push({ start: toDate(t.start), end: toDate(t.end) });
     for (const b of [...busy, ...sessions]) out.get(b.doctorId)?.busy.push({ start: toDate(b.start), end: toDate(b.end) });
     return out;
-  }
-
-  /**
-   * Marks expired unpaid bookings cancelled (by the system) and returns them. Limited to one doctor
-   * and interval inside a booking transaction; platform-wide for the periodic sweep.
-   */
-  async expire(db: Db, cutoff: Date, now: Date, scope?: { doctorId: string; from: Date; to: Date }): Promise<AppointmentRow[]> {
-    const conds: (SQL | undefined)[] = [expiredUnpaid(cutoff)];
-    if (scope) {
-      conds.push(
-        eq(appointments.doctorId, scope.doctorId),
-        sql`${appointments.blocks} && tstzrange(${scope.from.toISOString()}::timestamptz, ${scope.to.toISOString()}::timestamptz)`,
-      );
-    }
-    return db
-      .update(appointments)
-      .set({
-        status: 'cancelled',
-        cancelledBy: 'system',
-        cancelReason: 'payment window expired',
-        cancelledAt: now,
-        refundMinor: null,
-        refundStatus: null,
-        updatedAt: sql`now()`,
-      })
-      .where(and(...conds))
-      .returning();
   }
 }

@@ -6,7 +6,7 @@ import type { Db } from '../../db/client.js';
 import type { AppointmentRow, DoctorRow } from '../../db/schema.js';
 import { AppError } from '../../lib/errors.js';
 import type { DomainEvent, DomainEvents } from '../../lib/events.js';
-import type { BookingRules, RequestedSlot } from '../appointments/rules.js';
+import type { BookingRules, ExpireHolds, HoldScope, RequestedSlot } from '../appointments/rules.js';
 import { bookingRefusal, timeRuleRefusal, type BookingPolicy, type DoctorSchedule } from './engine.js';
 import type { ScheduleRepo } from './repo.js';
 
@@ -32,6 +32,7 @@ export class SchedulingRules implements BookingRules {
     private readonly repo: ScheduleRepo,
     private readonly config: Config,
     private readonly events: DomainEvents,
+    private readonly expireHolds: ExpireHolds,
   ) {}
 
   get policy(): BookingPolicy {
@@ -62,12 +63,20 @@ export class SchedulingRules implements BookingRules {
   }
 
   async releaseExpired(tx: Db, doctorId: string, from: Date, to: Date, now: Date): Promise<DomainEvent[]> {
+    return (await this.release(tx, now, { doctorId, from, to })).events;
+  }
+
+  /**
+   * Cancels the unpaid bookings whose payment window ended — in `scope`, or everywhere (the sweep) —
+   * recording their `expired` events in `tx`. The caller publishes the events once `tx` has
+   * committed (these rows are cancelled now: no later release sees them again).
+   */
+  async release(tx: Db, now: Date, scope?: HoldScope): Promise<{ rows: AppointmentRow[]; events: DomainEvent[] }> {
     const cutoff = this.expiredCutoff(now);
-    if (!cutoff) return [];
-    // Recorded for the outbox inside the caller's transaction; published by the caller once that
-    // transaction has committed (the sweep never sees these rows again: they are cancelled now).
-    const released = (await this.repo.expire(tx, cutoff, now, { doctorId, from, to })).map((row) => expiredEvent(row, now));
-    for (const event of released) await this.events.record(tx, event);
-    return released;
+    if (!cutoff) return { rows: [], events: [] };
+    const rows = await this.expireHolds(tx, cutoff, now, scope);
+    const events = rows.map((row) => expiredEvent(row, now));
+    for (const event of events) await this.events.record(tx, event);
+    return { rows, events };
   }
 }

@@ -5,15 +5,14 @@ import type { Db } from '../../db/client.js';
 import type { AppointmentRow, ConsultationMode } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
 import { badRequest, conflict, notFound, PG_EXCLUSION_VIOLATION, sqlState } from '../../lib/errors.js';
-import type { DomainEvents } from '../../lib/events.js';
+import type { DomainEvent, DomainEvents } from '../../lib/events.js';
 import { newId } from '../../lib/ids.js';
 import { addDays, canonicalTimeZone, MAX_YEAR, MIN_YEAR, parseInstant, parseSlotDate, wallClock, zonedInstant } from '../../lib/time.js';
-import type { DoctorPatch } from '../doctors/repo.js';
-import { consultationModes, type DoctorService, type SlotsBookedSource } from '../doctors/service.js';
+import { consultationModes, type DoctorPatch, type DoctorService, type SlotsBookedSource } from '../doctors/service.js';
 import { daysBetween, formatClock, freeSlots, parseClock } from './engine.js';
 import { LEGACY_GRID_DAYS, mergeSlotsBooked, refusedGridTimes } from './legacy-grid.js';
 import type { ScheduleRepo, TimeOffRow } from './repo.js';
-import { expiredEvent, scheduleOf, type SchedulingRules } from './rules.js';
+import { scheduleOf, type SchedulingRules } from './rules.js';
 
 const DAY = 24 * 3600_000;
 
@@ -255,17 +254,17 @@ export class SchedulingService {
     };
   }
 
+  /** events.onRecord listener: a new doctor gets the default week (WORKING_HOURS) in the transaction that adds them. */
+  async onRecord(tx: Db, event: DomainEvent): Promise<void> {
+    if (event.kind === 'doctor' && event.type === 'created') await this.repo.addHours(tx, event.doctorId, this.config.scheduling.workingHours);
+  }
+
   /** Cancels every unpaid booking whose payment window ended (PAYMENT_REQUIRED only). */
   async sweepExpired(): Promise<AppointmentRow[]> {
     const now = this.clock.now();
-    const cutoff = this.rules.expiredCutoff(now);
-    if (!cutoff) return [];
-    const rows = await this.db.transaction(async (tx) => {
-      const expired = await this.repo.expire(tx, cutoff, now);
-      for (const row of expired) await this.events.record(tx, expiredEvent(row, now));
-      return expired;
-    });
-    for (const row of rows) await this.events.publish(expiredEvent(row, now));
+    if (!this.rules.expiredCutoff(now)) return [];
+    const { rows, events } = await this.db.transaction((tx) => this.rules.release(tx, now));
+    for (const event of events) await this.events.publish(event);
     return rows;
   }
 

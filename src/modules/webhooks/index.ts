@@ -21,9 +21,6 @@ export function createOutgoingWebhooks(
   const sender = deps.sender ?? createSender({ allowPrivate: s.allowPrivate, timeoutMs: s.timeoutMs });
   const service = new OutgoingWebhooks(new WebhookRepo(db), clock, s, sender, deps.sendEmail, config.adminEmail, deps.log);
   events.onRecord((tx, event) => service.onRecord(tx, event));
-  // a new doctor is announced after its commit (the doctor service publishes, records nothing):
-  // queued right then, outside any transaction
-  events.onPublish((event) => (event.kind === 'doctor' && event.type === 'created' ? service.onRecord(undefined, event) : undefined));
   deps.worker.addJob(() => service.runOnce());
   return service;
 }

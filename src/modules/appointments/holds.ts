@@ -1,0 +1,11 @@
+// Which bookings no longer hold their time: part of what the appointments module offers others to
+// read (the scheduling engine leaves such holds out of a doctor's busy times).
+import { and, eq, lte, type SQL } from 'drizzle-orm';
+import { appointments } from '../../db/schema.js';
+
+/**
+ * Unpaid pending bookings created at or before `cutoff`: their payment window has ended, so they
+ * no longer hold their slot.
+ */
+export const expiredUnpaid = (cutoff: Date): SQL =>
+  and(eq(appointments.status, 'pending'), eq(appointments.paid, false), lte(appointments.createdAt, cutoff)) as SQL;
