@@ -33,6 +33,8 @@ import { createNotifications } from './modules/notifications/index.js';
 import { registerNotifications } from './modules/notifications/routes.js';
 import { redactUrlToken } from './modules/notifications/live.js';
 import { createTokenService } from './modules/auth/tokens.js';
+import { AuditRepo } from './modules/audit/repo.js';
+import { AuditService } from './modules/audit/service.js';
 import { createSecurityServices } from './modules/auth/index.js';
 import { sessionRoutes } from './modules/auth/routes.js';
 import { registerAuditHook } from './modules/audit/hook.js';
@@ -130,6 +132,7 @@ export function createContext(config: Config, database: Database, clock: Clock, 
     config, database, clock, tokens, redis, warn: warnTo(log),
     sendMail: (msg) => notify.service.enqueueEmail(undefined, msg),
   });
+  const audit = new AuditService(new AuditRepo(database), warnTo(log));
   const outgoingWebhooks = createOutgoingWebhooks(config, db, clock, events, {
     worker: notify.worker,
     sendEmail: (tx, msg) => notify.service.enqueueEmail(tx, msg),
@@ -142,7 +145,7 @@ export function createContext(config: Config, database: Database, clock: Clock, 
   admin.onPasswordChanged((id) => security.sessions.revokeAccount('admin', id, 'password-change'));
   notify.service.welcome.useSetPasswordLinks(async (doctorId, ttlMinutes) => (await security.passwordResets.issue('doctor', doctorId, { ttlMinutes })).url);
   return { ctx: { config, database, db, clock, redis, events, metrics, tokens, media, patients, doctors, admin, appointments, reports, scheduling, groupSessions, reviews, messages,
-    notifications: notify.service, notificationWorker: notify.worker, live: notify.live, idempotency, outgoingWebhooks, dataRights, ...security, ...paymentsModule }, localStore };
+    notifications: notify.service, notificationWorker: notify.worker, live: notify.live, idempotency, outgoingWebhooks, dataRights, audit, ...security, ...paymentsModule }, localStore };
 }
 
 export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<App> {

@@ -7,6 +7,7 @@ import type { DomainEvents } from './lib/events.js';
 import type { Metrics } from './lib/metrics.js';
 import type { ReportService } from './modules/reports/service.js';
 import type { TokenService } from './modules/auth/tokens.js';
+import type { AuditService } from './modules/audit/service.js';
 import type { SecurityServices } from './modules/auth/index.js';
 import type { MediaService } from './modules/media/service.js';
 import type { PatientService } from './modules/patients/service.js';
@@ -36,13 +37,13 @@ export interface AppContext {
   /** Prometheus counters and histograms of this app (GET /metrics) */
   metrics: Metrics;
   tokens: TokenService;
-  /** sessions, passwordResets, passwords, twoFactor, audit (see modules/auth/index.ts) */
+  /** sessions, passwordResets, passwords, twoFactor (see modules/auth/index.ts) */
   sessions: SecurityServices['sessions'];
   /** `passwordResets.issue(role, accountId)` → `{ token, url }`: a single-use set-password link */
   passwordResets: SecurityServices['passwordResets'];
   passwords: SecurityServices['passwords'];
   twoFactor: SecurityServices['twoFactor'];
-  audit: SecurityServices['audit'];
+  audit: AuditService;
   media: MediaService;
   patients: PatientService;
   doctors: DoctorService;

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { bulkSeed, type BulkResult } from '../../src/seed/bulk.js';
-import type { PlatformSummary } from '../../src/modules/summaries/repo.js';
+import type { PlatformSummary } from '../../src/modules/summaries/read-model.js';
 import { adminToken, bearer, book, createDoctor, futureSlot, get, json, makeTestApp, post, registerPatient, type TestApp } from '../helpers/app.js';
 
 type Agg = PlatformSummary;

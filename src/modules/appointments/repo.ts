@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, getTableColumns, gt, gte, inArray, lte, ne, not, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { appointments, type AppointmentRow, type AppointmentStatus } from '../../db/schema.js';
-import { doctorSummary, platformSummary, summaryCount, type PlatformSummary } from '../summaries/repo.js';
+import { doctorSummary, platformSummary, summaryCount, type PlatformSummary } from '../summaries/read-model.js';
 import { expiredUnpaid } from './holds.js';
 import type { HoldScope } from './rules.js';
 

@@ -1,11 +1,9 @@
-// Builds the security services of one app (sessions, password resets and changes, second factor,
-// audit log) and plugs session revocation into the token service.
+// Builds the security services of one app (sessions, password resets and changes, second factor)
+// and plugs session revocation into the token service.
 import type { Config } from '../../config.js';
 import type { Database } from '../../db/client.js';
 import type { Clock } from '../../lib/clock.js';
 import type { RedisClient } from '../../lib/redis.js';
-import { AuditRepo } from '../audit/repo.js';
-import { AuditService } from '../audit/service.js';
 import { AccountRepo } from './accounts.repo.js';
 import { PasswordChangeService } from './password-change.js';
 import { PasswordResetService } from './resets.js';
@@ -22,7 +20,6 @@ export interface SecurityServices {
   passwordResets: PasswordResetService;
   passwords: PasswordChangeService;
   twoFactor: TwoFactorService;
-  audit: AuditService;
 }
 
 export function createSecurityServices(deps: {
@@ -45,6 +42,5 @@ export function createSecurityServices(deps: {
     passwords: new PasswordChangeService(accounts, sessions, (role, id) => passwordResets.useUpLinks(role, id)),
     twoFactor: new TwoFactorService(new TwoFactorRepo(database.db), accounts, clock, config.security.totpIssuer, (role, id, keep) =>
       sessions.revokeAccount(role, id, '2fa-enabled', { keep })),
-    audit: new AuditService(new AuditRepo(database), warn),
   };
 }

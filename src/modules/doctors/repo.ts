@@ -1,6 +1,6 @@
 import { asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { rowCount } from '../summaries/repo.js';
+import { rowCount } from '../summaries/read-model.js';
 import { doctors, type DoctorRow } from '../../db/schema.js';
 
 export type NewDoctor = Omit<DoctorRow, 'createdAt' | 'updatedAt'>;

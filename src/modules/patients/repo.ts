@@ -1,6 +1,6 @@
 import { and, asc, eq, ilike, isNull, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { rowCount } from '../summaries/repo.js';
+import { rowCount } from '../summaries/read-model.js';
 import { patients, type PatientRow } from '../../db/schema.js';
 
 export type PatientPatch = Partial<Pick<PatientRow, 'name' | 'phone' | 'address' | 'gender' | 'dob' | 'image' | 'passwordHash'>>;
