@@ -236,6 +236,20 @@ describe('waitlist', () => {
       assert.equal(leave.statusCode, 409);
     });
 
+    it('an account deleted while waiting is not offered anything: its entry ends', async () => {
+      const gone = await registerPatient(t.app, { name: 'Leaving Patient' });
+      const z = await joinOk(gone);
+      assert.equal(z.offer, null);
+      const deleted = await post(t.app, '/api/user/delete-account', { password: gone.password }, bearer(gone.token));
+      assert.equal(deleted.statusCode, 200, deleted.body);
+      const mine = json(await get(t.app, '/api/user/appointments', bearer(p[3].token))).appointments as { _id: string; status: string }[];
+      assert.equal((await cancel(p[3], mine.find((x) => x.status !== 'cancelled')!._id)).statusCode, 200);
+      assert.equal(await openOffers(), 0, 'p[1] declined and p[2] let this time lapse; the deleted account gets nothing');
+      const [row] = await t.testDb.database.query<{ status: string }>('SELECT status FROM waitlist_entries WHERE id = $1', [z._id]);
+      assert.equal(row.status, 'left');
+      assert.equal((await book(p[3])).statusCode, 201, 'the time is free for anyone');
+    });
+
     it('the doctor and the admin see the waiting patients per day', async () => {
       const doc = json(await get(t.app, '/api/doctor/waitlist', bearer(doctor.token)));
       // p[1] waits for DAY, p[2] for DAY and DAY2

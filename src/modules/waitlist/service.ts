@@ -320,7 +320,16 @@ export class WaitlistService {
     const today = this.today(doctor);
     const upTo = await this.repo.freedUpTo(doctorId);
     const { entries, holding, offeredBefore } = await this.repo.waitingForDoctor(doctorId, today);
-    const candidates = entries.filter((e) => !holding.has(e.id));
+    // read before the transaction below: an embedded database answers one connection at a time
+    const patients = new Map<string, { name: string; email: string }>();
+    for (const e of entries) {
+      if (holding.has(e.id) || patients.has(e.patientId)) continue;
+      const p = await this.patients.get(e.patientId).catch(() => undefined);
+      if (p) patients.set(p.id, { name: p.name, email: p.email });
+      // an account deleted since joining: its entries end here rather than hold times for nobody
+      else await this.repo.closeEntry(e.id, 'left', now, null, this.db);
+    }
+    const candidates = entries.filter((e) => !holding.has(e.id) && patients.has(e.patientId));
     const assignments: Assignment[] = [];
     if (candidates.length && doctor.available) {
       const slots = await this.freeSlots(doctor.id, candidates, today);
@@ -343,14 +352,6 @@ export class WaitlistService {
         }
       }
     }
-    // read before the transaction: an embedded database answers one connection at a time
-    const patients = new Map<string, { name: string; email: string }>();
-    for (const a of assignments) {
-      if (!patients.has(a.entry.patientId)) {
-        const p = await this.patients.get(a.entry.patientId).catch(() => undefined);
-        if (p) patients.set(p.id, { name: p.name, email: p.email });
-      }
-    }
     const made: OfferRow[] = [];
     const released: DomainEvent[] = [];
     const expiresAt = new Date(now.getTime() + this.config.waitlist.offerMinutes * 60_000);
@@ -368,7 +369,7 @@ export class WaitlistService {
               },
               sp,
             );
-            await this.tell(sp, row, doctor, patients.get(row.patientId));
+            await this.tell(sp, row, doctor, patients.get(row.patientId)!);
             await this.record(sp, row, 'offered');
             return row;
           });
@@ -405,13 +406,12 @@ export class WaitlistService {
   }
 
   /** The email and the in-app notice of an offer, in the offer's transaction. */
-  private async tell(tx: Db, offer: OfferRow, doctor: DoctorRow, patient: { name: string; email: string } | undefined): Promise<void> {
+  private async tell(tx: Db, offer: OfferRow, doctor: DoctorRow, patient: { name: string; email: string }): Promise<void> {
     const minutes = this.config.waitlist.offerMinutes;
     const when = `${offer.slotDate} at ${offer.slotTime} (${doctor.timeZone})`;
     const title = `A time with ${doctor.name} is free: ${when}`;
     const body = `It is held for you for ${minutes} minutes. Accept it in your waitlist to book it, or decline it to pass it on.`;
     await this.notifications.notify(tx, { role: 'patient', recipientId: offer.patientId, type: 'waitlist.offered', title, body });
-    if (!patient) return;
     await this.notifications.enqueueEmail(tx, {
       to: patient.email,
       subject: `Waitlist: ${doctor.name} has a free time on ${offer.slotDate}`,
