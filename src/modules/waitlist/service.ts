@@ -352,6 +352,8 @@ export class WaitlistService {
         }
       }
     }
+    // most doctor changes concern doctors nobody waits for: nothing to write
+    if (!assignments.length && !upTo) return [];
     const made: OfferRow[] = [];
     const released: DomainEvent[] = [];
     const expiresAt = new Date(now.getTime() + this.config.waitlist.offerMinutes * 60_000);
