@@ -108,6 +108,17 @@ describe('waitlist races', () => {
     assert.equal((await openOffers(day)).length, 1, 'the refused booking left the offer as it was');
   });
 
+  it('fair order within the part of the day: an evening entry is passed over for a morning time', async () => {
+    const day = '2030-01-15'; // a Tuesday: 10:00 only
+    const held = await bookOk(p[0], day);
+    const evening = json(await post(t.app, '/api/user/waitlist', { docId: doctor.id, fromDate: day, partOfDay: 'evening' }, bearer(p[2].token))).entry as Entry;
+    assert.equal((await post(t.app, '/api/user/waitlist', { docId: doctor.id, fromDate: day, partOfDay: 'morning' }, bearer(p[3].token))).statusCode, 201);
+    assert.equal((await cancel(p[0], held)).statusCode, 200);
+    assert.deepEqual((await openOffers(day)).map((o) => o.patient_id), [p[3].id], 'the morning patient, though they joined later');
+    const [e] = await q<{ n: number }>("SELECT count(*)::int AS n FROM waitlist_offers WHERE entry_id = $1", [evening._id]);
+    assert.equal(e.n, 0);
+  });
+
   it('the database refuses a second open offer for a time, and an offer over a booked time', async () => {
     const [{ id: entryId, patient_id: patientId }] = await q<{ id: string; patient_id: string }>("SELECT id, patient_id FROM waitlist_entries WHERE status = 'waiting' AND doctor_id = $1 LIMIT 1", [doctor.id]);
     const insert = (id: string, start: string) =>
