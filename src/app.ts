@@ -75,6 +75,9 @@ import { MessageService } from './modules/messages/service.js';
 import { DataRightsRepo } from './modules/data-rights/repo.js';
 import { adminDataRightsRoutes, patientDataRightsRoutes } from './modules/data-rights/routes.js';
 import { DataRightsService } from './modules/data-rights/service.js';
+import { WaitlistRepo } from './modules/waitlist/repo.js';
+import { adminWaitlistRoutes, doctorWaitlistRoutes, patientWaitlistRoutes } from './modules/waitlist/routes.js';
+import { WaitlistService } from './modules/waitlist/service.js';
 
 export interface BuildOptions {
   /** an already-open database (tests); otherwise one is opened from the config */
@@ -140,11 +143,15 @@ export function createContext(config: Config, database: Database, clock: Clock, 
   });
   const messages = new MessageService(new MessageRepo(db), appointments, patients, doctors, media, notify.service, events, clock, config);
   notify.worker.useRelevanceCheck((msg) => messages.emailStillRelevant(msg));
+  const waitlist = new WaitlistService(db, new WaitlistRepo(db), doctors, patients, appointments, scheduling, rules, notify.service, events, clock, config);
+  waitlist.listen((err) => log.warn({ err }, 'waitlist matching failed; the job retries it'));
+  // offers lapse and freed time left unmatched by a crash is matched again on the worker's pass
+  notify.worker.addJob(() => waitlist.runOnce());
   const idempotency = new IdempotencyService(new IdempotencyRepo(db), clock, (m, detail) => log.warn(detail ?? {}, m));
   const dataRights = new DataRightsService(new DataRightsRepo(database, db), patients, security.sessions, media, clock);
   admin.onPasswordChanged((id) => security.sessions.revokeAccount('admin', id, 'password-change'));
   notify.service.welcome.useSetPasswordLinks(async (doctorId, ttlMinutes) => (await security.passwordResets.issue('doctor', doctorId, { ttlMinutes })).url);
-  return { ctx: { config, database, db, clock, redis, events, metrics, tokens, media, patients, doctors, admin, appointments, reports, scheduling, groupSessions, reviews, messages,
+  return { ctx: { config, database, db, clock, redis, events, metrics, tokens, media, patients, doctors, admin, appointments, reports, scheduling, groupSessions, waitlist, reviews, messages,
     notifications: notify.service, notificationWorker: notify.worker, live: notify.live, idempotency, outgoingWebhooks, dataRights, audit, ...security, ...paymentsModule }, localStore };
 }
 
@@ -208,6 +215,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       await user.register(patientRoutes);
       await user.register(patientAppointmentRoutes);
       await user.register(patientGroupSessionRoutes);
+      await user.register(patientWaitlistRoutes);
       await user.register(patientPaymentRoutes);
       await user.register(sessionRoutes('patient'));
       await user.register(patientReviewRoutes);
@@ -223,6 +231,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       await doctor.register(sessionRoutes('doctor'));
       await doctor.register(doctorScheduleRoutes);
       await doctor.register(doctorGroupSessionRoutes);
+      await doctor.register(doctorWaitlistRoutes);
       await doctor.register(doctorReviewRoutes);
       await doctor.register(partyMessageRoutes('doctor'));
     },
@@ -235,6 +244,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       await admin.register(sessionRoutes('admin'));
       await admin.register(auditRoutes);
       await admin.register(adminScheduleRoutes);
+      await admin.register(adminWaitlistRoutes);
       await admin.register(adminReviewRoutes);
       await admin.register(adminMessageRoutes);
       await admin.register(adminDataRightsRoutes);

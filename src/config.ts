@@ -78,6 +78,7 @@ export interface Config {
   expirySweepSeconds: number;
   scheduling: SchedulingDefaults;
   video: VideoSettings;
+  waitlist: WaitlistSettings;
   publicUrl?: string;
   cloudinary?: { cloudName: string; apiKey: string; apiSecret: string; apiBase?: string };
   razorpay?: { keyId: string; keySecret: string };
@@ -161,6 +162,14 @@ export interface WebhookConfig {
   maxBackoffMs: number;
   /** WEBHOOK_DISABLE_HOURS: an endpoint failing every attempt for this long is disabled and the admin emailed */
   disableAfterMs: number;
+}
+
+/** Waitlists (docs/booking-modes.md). */
+export interface WaitlistSettings {
+  /** WAITLIST_MAX_ENTRIES: waiting entries one patient may hold at once */
+  maxEntries: number;
+  /** WAITLIST_OFFER_MINUTES: how long a freed time is held for the patient it is offered to */
+  offerMinutes: number;
 }
 
 /** Video consultations (docs/booking-modes.md). */
@@ -533,6 +542,10 @@ export function loadConfig(env: Env = process.env): Config {
     video: {
       baseUrl: (url(env, 'VIDEO_BASE_URL', ['http:', 'https:'], 'https://meet.jit.si') ?? 'https://meet.jit.si').replace(/\/+$/, ''),
       opensMinutes: int(env, 'VIDEO_OPENS_MINUTES', 10, 0, 24 * 60),
+    },
+    waitlist: {
+      maxEntries: int(env, 'WAITLIST_MAX_ENTRIES', 3, 1, 100),
+      offerMinutes: int(env, 'WAITLIST_OFFER_MINUTES', 15, 1, 24 * 60),
     },
     publicUrl: url(env, 'PUBLIC_URL', ['http:', 'https:'], 'https://api.example.com')?.replace(/\/$/, ''),
     cloudinary:

@@ -25,6 +25,7 @@ import type { GroupSessionService } from './modules/group-sessions/service.js';
 import type { ReviewService } from './modules/reviews/service.js';
 import type { MessageService } from './modules/messages/service.js';
 import type { DataRightsService } from './modules/data-rights/service.js';
+import type { WaitlistService } from './modules/waitlist/service.js';
 
 export interface AppContext {
   config: Config;
@@ -59,6 +60,8 @@ export interface AppContext {
   scheduling: SchedulingService;
   /** group sessions and their places (docs/booking-modes.md) */
   groupSessions: GroupSessionService;
+  /** doctors' waitlists: entries, offers of freed time, their expiry job (docs/booking-modes.md) */
+  waitlist: WaitlistService;
   /** reviews of completed appointments, doctors' ratings, moderation (modules/reviews) */
   reviews: ReviewService;
   /** doctor–patient messages per appointment (modules/messages) */

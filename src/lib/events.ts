@@ -24,7 +24,11 @@ export type DomainEvent =
   /** a review was written, edited, hidden or shown again: the doctor's rating may have moved */
   | { kind: 'review'; reviewId: string; doctorId: string; at: Date }
   /** a message was sent in an appointment's thread, or its recipient read the thread (no body here) */
-  | { kind: 'message'; type: 'sent' | 'read'; appointmentId: string; doctorId: string; patientId: string; actor: 'patient' | 'doctor'; at: Date };
+  | { kind: 'message'; type: 'sent' | 'read'; appointmentId: string; doctorId: string; patientId: string; actor: 'patient' | 'doctor'; at: Date }
+  /** a waitlist offer was made, accepted, declined, lapsed or withdrawn (its patient leaving the waitlist) */
+  | { kind: 'waitlist'; type: WaitlistEventType; entryId: string; offerId: string; doctorId: string; patientId: string; at: Date };
+
+export type WaitlistEventType = 'offered' | 'accepted' | 'declined' | 'lapsed' | 'withdrawn';
 
 export type TxListener = (tx: Db, event: DomainEvent) => Promise<void>;
 export type CommitListener = (event: DomainEvent) => void | Promise<void>;

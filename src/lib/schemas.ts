@@ -90,7 +90,7 @@ export const Message = Type.Object({ success: Type.Boolean(), message: Type.Stri
 
 export const ErrorEnvelope = Type.Object({ success: Type.Literal(false), message: Type.String() });
 
-export type ErrorStatus = 400 | 401 | 402 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 502 | 503;
+export type ErrorStatus = 400 | 401 | 402 | 403 | 404 | 409 | 410 | 413 | 415 | 422 | 429 | 502 | 503;
 
 /**
  * The refusals a route's own rules can answer (404 for a missing record, 409 for a state conflict,

@@ -83,6 +83,9 @@ const NO_SUCCESS: Record<string, string> = {
   adminExportPatientData: 'a made-up patient id',
   adminDeletePatient: 'a made-up patient id, so the fixture patient lives on',
   adminSearchPatients: 'a one-letter sample, shorter than the lookup takes: 400',
+  leaveWaitlist: 'a made-up waitlist entry id (test/modules/waitlist.test.ts leaves real ones)',
+  acceptWaitlistOffer: 'a made-up waitlist entry id (test/modules/waitlist.test.ts accepts real offers)',
+  declineWaitlistOffer: 'a made-up waitlist entry id (test/modules/waitlist.test.ts declines real offers)',
 };
 
 let t: TestApp;
@@ -154,6 +157,8 @@ before(async () => {
     openGroupSession: { title: 'Walk-through session', ...futureSlot(5, 12), durationMinutes: 30, capacity: 5, fee: 100 },
     sendPatientMessage: { text: 'Hello doctor' },
     sendDoctorMessage: { text: 'Hello' },
+    // days after every other fixture's time: a free time offered at once holds nothing they need
+    joinWaitlist: { docId: doctor.id, fromDate: futureSlot(0, 20).slotDate },
   };
 });
 after(() => t.close());

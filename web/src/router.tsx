@@ -33,6 +33,7 @@ export const routes: RouteObject[] = [
       { path: 'reset-password', lazy: lazyPage(() => import('./pages/public/ResetPassword')) },
       { path: 'verify', lazy: patient(() => import('./pages/patient/Verify')) },
       { path: 'appointments', lazy: patient(() => import('./pages/patient/Appointments')) },
+      { path: 'waitlist', lazy: patient(() => import('./pages/patient/Waitlist')) },
       { path: 'notifications', lazy: patient(() => import('./pages/patient/Notifications')) },
       { path: 'profile', lazy: patient(() => import('./pages/patient/Profile')) },
       { path: 'security', lazy: patient(() => import('./pages/patient/Security')) },

@@ -155,8 +155,15 @@ export class AppointmentService {
   /**
    * @param opts.inTransaction runs inside the booking's transaction once the appointment is written,
    *   so what it records (an idempotency key's answer) commits or rolls back with the booking
+   * @param opts.beforeInsert runs inside the booking's transaction after its locks, before the
+   *   appointment is written: a waitlist offer releases the time it holds for this patient there, so
+   *   the booking and the release commit or fail together
    */
-  async book(patientId: string, input: BookInput, opts: { inTransaction?: (tx: Db, booked: AppointmentView) => Promise<void> } = {}): Promise<AppointmentView> {
+  async book(
+    patientId: string,
+    input: BookInput,
+    opts: { inTransaction?: (tx: Db, booked: AppointmentView) => Promise<void>; beforeInsert?: (tx: Db) => Promise<void> } = {},
+  ): Promise<AppointmentView> {
     const slotDate = parseSlotDate(input.slotDate);
     if (!slotDate) throw badRequest(`slotDate ${DATE_FORMAT_MESSAGES[SLOT_DATE]}`);
     const minutes = parseSlotTime(input.slotTime);
@@ -189,6 +196,7 @@ export class AppointmentService {
         await this.repo.lockBooking(doctor.id, patientId, tx);
         released = await this.rules.releaseExpired(tx, doctor.id, startsAt, holdUntil, now);
         await this.assertWithinBookingCaps(tx, patientId, doctor.id, now);
+        await opts.beforeInsert?.(tx);
         const created = await this.repo.insert(
           {
             id,

@@ -96,10 +96,19 @@ export class LiveHub {
 
   /** events.onPublish listener: after commit, fan the change out. */
   async onEvent(event: DomainEvent): Promise<void> {
-    if (event.kind !== 'appointment' && event.kind !== 'message') return;
+    if (event.kind !== 'appointment' && event.kind !== 'message' && event.kind !== 'waitlist') return;
     // a message event names the thread only (`message.sent`, `message.read`): clients fetch the
-    // thread, so no body travels through Redis or reaches the admin's stream
-    const msg: LiveMessage = {
+    // thread, so no body travels through Redis or reaches the admin's stream; a waitlist event
+    // (`waitlist.offered`, …) names the entry in `appointmentId`'s place, and clients fetch the offer
+    const msg: LiveMessage = event.kind === 'waitlist' ? {
+      type: `waitlist.${event.type}`,
+      appointmentId: event.entryId,
+      doctorId: event.doctorId,
+      patientId: event.patientId,
+      status: event.type,
+      actor: 'system',
+      at: event.at.toISOString(),
+    } : {
       type: event.kind === 'message' ? `message.${event.type}` : event.type,
       appointmentId: event.appointmentId,
       doctorId: event.doctorId,

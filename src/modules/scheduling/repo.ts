@@ -1,5 +1,5 @@
 // SQL for working hours, time off, and the intervals live bookings and group sessions hold.
-import { and, asc, eq, gt, inArray, lt, ne, not, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, lt, ne, not, sql, type SQL } from 'drizzle-orm';
 import type { WorkingRange } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { appointments, doctorHours, doctorTimeOff, groupSessions } from '../../db/schema.js';
@@ -15,6 +15,16 @@ export interface TimeOffRow {
 }
 
 const toDate = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)));
+
+/**
+ * Times held for a patient by an open waitlist offer (their schedule_blocks rows, kept by the
+ * waitlist's trigger, migration 1710): nobody else can book them while the offer is open.
+ */
+async function heldByWaitlist(db: Db, doctorIds: string[], range: SQL): Promise<{ doctorId: string; start: unknown; end: unknown }[]> {
+  const res = await db.execute(sql`SELECT doctor_id AS "doctorId", lower(blocks) AS start, upper(blocks) AS end FROM schedule_blocks
+    WHERE kind = 'waitlist_offer' AND doctor_id IN (${sql.join(doctorIds.map((id) => sql`${id}`), sql`, `)}) AND blocks && ${range}`);
+  return (res as unknown as { rows: { doctorId: string; start: unknown; end: unknown }[] }).rows;
+}
 
 export class ScheduleRepo {
   constructor(private readonly db: Db) {}
@@ -79,7 +89,7 @@ export class ScheduleRepo {
     ];
     if (expiredCutoff) conds.push(not(expiredUnpaid(expiredCutoff)));
     const range = sql`tstzrange(${from.toISOString()}::timestamptz, ${to.toISOString()}::timestamptz)`;
-    const [rows, sessions] = await Promise.all([
+    const [rows, sessions, offers] = await Promise.all([
       this.db
         .select({ start: sql<unknown>`lower(${appointments.blocks})`, end: sql<unknown>`upper(${appointments.blocks})` })
         .from(appointments)
@@ -89,8 +99,9 @@ export class ScheduleRepo {
         .select({ start: sql<unknown>`lower(${groupSessions.blocks})`, end: sql<unknown>`upper(${groupSessions.blocks})` })
         .from(groupSessions)
         .where(and(eq(groupSessions.doctorId, doctorId), eq(groupSessions.status, 'open'), sql`${groupSessions.blocks} && ${range}`)),
+      heldByWaitlist(this.db, [doctorId], range),
     ]);
-    return [...rows, ...sessions].map((r) => ({ start: toDate(r.start), end: toDate(r.end) }));
+    return [...rows, ...sessions, ...offers].map((r) => ({ start: toDate(r.start), end: toDate(r.end) }));
   }
 
   /**
@@ -105,7 +116,7 @@ export class ScheduleRepo {
     const range = sql`tstzrange(${from.toISOString()}::timestamptz, ${to.toISOString()}::timestamptz)`;
     const busyConds = [inArray(appointments.doctorId, doctorIds), ne(appointments.status, 'cancelled'), sql`${appointments.blocks} && ${range}`];
     if (expiredCutoff) busyConds.push(not(expiredUnpaid(expiredCutoff)));
-    const [hours, timeOff, busy, sessions] = await Promise.all([
+    const [hours, timeOff, busy, sessions, offers] = await Promise.all([
       this.db.select().from(doctorHours).where(inArray(doctorHours.doctorId, doctorIds)),
       this.db
         .select({ doctorId: doctorTimeOff.doctorId, start: doctorTimeOff.startsAt, end: doctorTimeOff.endsAt })
@@ -119,10 +130,11 @@ export class ScheduleRepo {
         .select({ doctorId: groupSessions.doctorId, start: sql<unknown>`lower(${groupSessions.blocks})`, end: sql<unknown>`upper(${groupSessions.blocks})` })
         .from(groupSessions)
         .where(and(inArray(groupSessions.doctorId, doctorIds), eq(groupSessions.status, 'open'), sql`${groupSessions.blocks} && ${range}`)),
+      heldByWaitlist(this.db, doctorIds, range),
     ]);
     for (const h of hours) out.get(h.doctorId)?.hours.push({ weekday: h.weekday, start: h.startMinute, end: h.endMinute });
     for (const t of timeOff) out.get(t.doctorId)?.timeOff.push({ start: toDate(t.start), end: toDate(t.end) });
-    for (const b of [...busy, ...sessions]) out.get(b.doctorId)?.busy.push({ start: toDate(b.start), end: toDate(b.end) });
+    for (const b of [...busy, ...sessions, ...offers]) out.get(b.doctorId)?.busy.push({ start: toDate(b.start), end: toDate(b.end) });
     return out;
   }
 }

@@ -312,6 +312,100 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/user/waitlist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The patient’s waitlist entries, newest first, each with its open or last offer
+         * @description The patient’s waitlist entries, newest first, each with its open or last offer.
+         *
+         *     Needs a patient token: `Authorization: Bearer <token>`, or the legacy `token: <token>` header.
+         */
+        get: operations["listWaitlistEntries"];
+        put?: never;
+        /**
+         * Join a doctor’s waitlist for a date or a range of up to 14 days
+         * @description When a time frees in the window (and part of the day), the earliest waiting patient is offered it and it is held for them WAITLIST_OFFER_MINUTES. A free time already in the window is offered at once. 409 when the patient already waits for some of these dates with this doctor, or holds WAITLIST_MAX_ENTRIES entries.
+         *
+         *     Needs a patient token: `Authorization: Bearer <token>`, or the legacy `token: <token>` header.
+         */
+        post: operations["joinWaitlist"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/user/waitlist/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Leave a waitlist
+         * @description An open offer on the entry is withdrawn and its time passes to the next patient. 404 for an entry that is not the patient’s; 409 when it is no longer waiting.
+         *
+         *     Needs a patient token: `Authorization: Bearer <token>`, or the legacy `token: <token>` header.
+         */
+        delete: operations["leaveWaitlist"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/user/waitlist/{id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept the time offered on a waitlist entry: book it (no body; `?mode=video` for a video consultation)
+         * @description A normal booking with every booking rule (answers as `book-appointment`). 404 for an entry that is not the patient’s, 409 when nothing is offered or the offer was answered, 410 when the offer has lapsed.
+         *
+         *     Needs a patient token: `Authorization: Bearer <token>`, or the legacy `token: <token>` header.
+         */
+        post: operations["acceptWaitlistOffer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/user/waitlist/{id}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decline the time offered on a waitlist entry
+         * @description The time passes to the next patient; the entry keeps waiting (that time is not offered to it again). 410 when the offer has lapsed.
+         *
+         *     Needs a patient token: `Authorization: Bearer <token>`, or the legacy `token: <token>` header.
+         */
+        post: operations["declineWaitlistOffer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/user/payment-razorpay": {
         parameters: {
             query?: never;
@@ -1534,6 +1628,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/doctor/waitlist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How many patients wait for the doctor, per day
+         * @description How many patients wait for the doctor, per day.
+         *
+         *     Needs a doctor token: `Authorization: Bearer <token>`, or the legacy `dtoken: <token>` header.
+         */
+        get: operations["getDoctorWaitlist"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/doctor/{docId}/reviews": {
         parameters: {
             query?: never;
@@ -2167,6 +2283,28 @@ export interface paths {
          *     Needs an admin token: `Authorization: Bearer <token>`, or the legacy `atoken: <token>` header.
          */
         delete: operations["removeTimeOffForDoctor"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/waitlist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How many patients wait, per day, for every doctor or one
+         * @description Days in the platform’s time zone (TIMEZONE) for all doctors; in the doctor’s zone with `docId`.
+         *
+         *     Needs an admin token: `Authorization: Bearer <token>`, or the legacy `atoken: <token>` header.
+         */
+        get: operations["getAdminWaitlist"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -4590,6 +4728,892 @@ export interface operations {
             };
             /** @description The request conflicts with the current state (slot taken, already paid or cancelled, …) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The body or the uploaded file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Unsupported content type, or the uploaded file is not a JPEG, PNG or WebP picture */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Too many requests: retry after the seconds in `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    listWaitlistEntries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        entries: {
+                            _id: string;
+                            docId: string;
+                            doctorName: string;
+                            fromDate: string;
+                            toDate: string;
+                            /** @description start times in the doctor’s zone: `morning` before 12:00, `afternoon` 12:00–17:00, `evening` from 17:00, `any` (default) all day */
+                            partOfDay: "any" | "morning" | "afternoon" | "evening";
+                            status: "waiting" | "booked" | "left" | "ended";
+                            joinedAt: string;
+                            appointmentId: string | null;
+                            /** @description the open offer (status `open`, held until `expiresAt`), else the last one made, else null */
+                            offer: {
+                                _id: string;
+                                /** @description local date in the doctor’s zone, `YYYY-MM-DD` */
+                                slotDate: string;
+                                /** @description `hh:mm AM` */
+                                slotTime: string;
+                                /** @description UTC instant */
+                                startsAt: string;
+                                endsAt: string;
+                                status: "open" | "accepted" | "declined" | "lapsed" | "withdrawn";
+                                /** @description an open offer lapses then and passes to the next patient */
+                                expiresAt: string;
+                                /** @description the booking made by accepting it */
+                                appointmentId: string | null;
+                            } | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description No valid token: missing, expired, revoked or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token is valid but this account may not do this (another role, or not its own record) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Too many requests: retry after the seconds in `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    joinWaitlist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "docId": "6650f1c2a4b5c6d7e8f90123",
+                 *       "fromDate": "2026-12-07",
+                 *       "toDate": "2026-12-11",
+                 *       "partOfDay": "morning"
+                 *     }
+                 */
+                "application/json": {
+                    /** @description doctor id */
+                    docId: string;
+                    /**
+                     * Format: calendar-date
+                     * @description first day wanted, in the doctor’s zone; YYYY-MM-DD, a real day in 1970–2100
+                     */
+                    fromDate: string;
+                    /**
+                     * Format: calendar-date
+                     * @description last day wanted (default: fromDate); at most 14 days from fromDate, both included; YYYY-MM-DD, a real day in 1970–2100
+                     */
+                    toDate?: string;
+                    /** @description start times in the doctor’s zone: `morning` before 12:00, `afternoon` 12:00–17:00, `evening` from 17:00, `any` (default) all day */
+                    partOfDay?: "any" | "morning" | "afternoon" | "evening";
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        message: string;
+                        entry: {
+                            _id: string;
+                            docId: string;
+                            doctorName: string;
+                            fromDate: string;
+                            toDate: string;
+                            /** @description start times in the doctor’s zone: `morning` before 12:00, `afternoon` 12:00–17:00, `evening` from 17:00, `any` (default) all day */
+                            partOfDay: "any" | "morning" | "afternoon" | "evening";
+                            status: "waiting" | "booked" | "left" | "ended";
+                            joinedAt: string;
+                            appointmentId: string | null;
+                            /** @description the open offer (status `open`, held until `expiresAt`), else the last one made, else null */
+                            offer: {
+                                _id: string;
+                                /** @description local date in the doctor’s zone, `YYYY-MM-DD` */
+                                slotDate: string;
+                                /** @description `hh:mm AM` */
+                                slotTime: string;
+                                /** @description UTC instant */
+                                startsAt: string;
+                                endsAt: string;
+                                status: "open" | "accepted" | "declined" | "lapsed" | "withdrawn";
+                                /** @description an open offer lapses then and passes to the next patient */
+                                expiresAt: string;
+                                /** @description the booking made by accepting it */
+                                appointmentId: string | null;
+                            } | null;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description No valid token: missing, expired, revoked or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token is valid but this account may not do this (another role, or not its own record) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The record does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The request conflicts with the current state (slot taken, already paid or cancelled, …) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The body or the uploaded file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Unsupported content type, or the uploaded file is not a JPEG, PNG or WebP picture */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Too many requests: retry after the seconds in `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    leaveWaitlist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description waitlist entry id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        message: string;
+                        entry: {
+                            _id: string;
+                            docId: string;
+                            doctorName: string;
+                            fromDate: string;
+                            toDate: string;
+                            /** @description start times in the doctor’s zone: `morning` before 12:00, `afternoon` 12:00–17:00, `evening` from 17:00, `any` (default) all day */
+                            partOfDay: "any" | "morning" | "afternoon" | "evening";
+                            status: "waiting" | "booked" | "left" | "ended";
+                            joinedAt: string;
+                            appointmentId: string | null;
+                            /** @description the open offer (status `open`, held until `expiresAt`), else the last one made, else null */
+                            offer: {
+                                _id: string;
+                                /** @description local date in the doctor’s zone, `YYYY-MM-DD` */
+                                slotDate: string;
+                                /** @description `hh:mm AM` */
+                                slotTime: string;
+                                /** @description UTC instant */
+                                startsAt: string;
+                                endsAt: string;
+                                status: "open" | "accepted" | "declined" | "lapsed" | "withdrawn";
+                                /** @description an open offer lapses then and passes to the next patient */
+                                expiresAt: string;
+                                /** @description the booking made by accepting it */
+                                appointmentId: string | null;
+                            } | null;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description No valid token: missing, expired, revoked or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token is valid but this account may not do this (another role, or not its own record) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The record does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The request conflicts with the current state (slot taken, already paid or cancelled, …) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Too many requests: retry after the seconds in `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    acceptWaitlistOffer: {
+        parameters: {
+            query?: {
+                /** @description `in_person` (default) or `video`; a mode the doctor does not offer answers 409 */
+                mode?: "in_person" | "video";
+            };
+            header?: never;
+            path: {
+                /** @description waitlist entry id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        message: string;
+                        entry: {
+                            _id: string;
+                            docId: string;
+                            doctorName: string;
+                            fromDate: string;
+                            toDate: string;
+                            /** @description start times in the doctor’s zone: `morning` before 12:00, `afternoon` 12:00–17:00, `evening` from 17:00, `any` (default) all day */
+                            partOfDay: "any" | "morning" | "afternoon" | "evening";
+                            status: "waiting" | "booked" | "left" | "ended";
+                            joinedAt: string;
+                            appointmentId: string | null;
+                            /** @description the open offer (status `open`, held until `expiresAt`), else the last one made, else null */
+                            offer: {
+                                _id: string;
+                                /** @description local date in the doctor’s zone, `YYYY-MM-DD` */
+                                slotDate: string;
+                                /** @description `hh:mm AM` */
+                                slotTime: string;
+                                /** @description UTC instant */
+                                startsAt: string;
+                                endsAt: string;
+                                status: "open" | "accepted" | "declined" | "lapsed" | "withdrawn";
+                                /** @description an open offer lapses then and passes to the next patient */
+                                expiresAt: string;
+                                /** @description the booking made by accepting it */
+                                appointmentId: string | null;
+                            } | null;
+                        };
+                        appointment: {
+                            _id: string;
+                            userId: string;
+                            docId: string;
+                            /** @description `YYYY-MM-DD`; `d_m_yyyy` (day and month not padded) under LEGACY_CLIENTS */
+                            slotDate: string;
+                            /** @description `hh:mm AM` */
+                            slotTime: string;
+                            /** @description UTC instant */
+                            startsAt: string;
+                            endsAt: string;
+                            userData: {
+                                _id: string;
+                                name: string;
+                                email: string;
+                                phone: string;
+                                address: {
+                                    line1: string;
+                                    line2: string;
+                                };
+                                gender: string;
+                                dob: string;
+                                image: string;
+                            };
+                            docData: {
+                                _id: string;
+                                name: string;
+                                image: string;
+                                speciality: string;
+                                degree: string;
+                                experience: string;
+                                about: string;
+                                fees: number;
+                                address: {
+                                    line1: string;
+                                    line2: string;
+                                };
+                            };
+                            amount: number;
+                            currency: string;
+                            /** @description booking time, ms since epoch */
+                            date: number;
+                            status: "pending" | "confirmed" | "completed" | "cancelled";
+                            cancelled: boolean;
+                            payment: boolean;
+                            isCompleted: boolean;
+                            cancelledBy: string | null;
+                            cancelReason: string | null;
+                            cancelledAt: string | null;
+                            refundAmount: number | null;
+                            refundStatus: string | null;
+                            paymentGateway: string | null;
+                            paidAt: string | null;
+                            completedAt: string | null;
+                            /** @description `in_person` or `video` */
+                            mode: "in_person" | "video";
+                            videoLink: string | null;
+                            groupSessionId: string | null;
+                            videoOpensAt: string | null;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description No valid token: missing, expired, revoked or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token is valid but this account may not do this (another role, or not its own record) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The record does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The request conflicts with the current state (slot taken, already paid or cancelled, …) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Refused */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The body or the uploaded file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Unsupported content type, or the uploaded file is not a JPEG, PNG or WebP picture */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Refused */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Too many requests: retry after the seconds in `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    declineWaitlistOffer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description waitlist entry id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        message: string;
+                        entry: {
+                            _id: string;
+                            docId: string;
+                            doctorName: string;
+                            fromDate: string;
+                            toDate: string;
+                            /** @description start times in the doctor’s zone: `morning` before 12:00, `afternoon` 12:00–17:00, `evening` from 17:00, `any` (default) all day */
+                            partOfDay: "any" | "morning" | "afternoon" | "evening";
+                            status: "waiting" | "booked" | "left" | "ended";
+                            joinedAt: string;
+                            appointmentId: string | null;
+                            /** @description the open offer (status `open`, held until `expiresAt`), else the last one made, else null */
+                            offer: {
+                                _id: string;
+                                /** @description local date in the doctor’s zone, `YYYY-MM-DD` */
+                                slotDate: string;
+                                /** @description `hh:mm AM` */
+                                slotTime: string;
+                                /** @description UTC instant */
+                                startsAt: string;
+                                endsAt: string;
+                                status: "open" | "accepted" | "declined" | "lapsed" | "withdrawn";
+                                /** @description an open offer lapses then and passes to the next patient */
+                                expiresAt: string;
+                                /** @description the booking made by accepting it */
+                                appointmentId: string | null;
+                            } | null;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description No valid token: missing, expired, revoked or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token is valid but this account may not do this (another role, or not its own record) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The record does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The request conflicts with the current state (slot taken, already paid or cancelled, …) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Refused */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12481,6 +13505,87 @@ export interface operations {
             };
         };
     };
+    getDoctorWaitlist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        /** @description days from today on with at least one waiting patient, soonest first */
+                        days: {
+                            /** @description `YYYY-MM-DD` */
+                            date: string;
+                            /** @description waiting entries whose window covers this day */
+                            waiting: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description No valid token: missing, expired, revoked or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token is valid but this account may not do this (another role, or not its own record) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Too many requests: retry after the seconds in `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
     listDoctorReviews: {
         parameters: {
             query?: {
@@ -16539,6 +17644,116 @@ export interface operations {
                     "application/json": {
                         success: boolean;
                         message: string;
+                    };
+                };
+            };
+            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description No valid token: missing, expired, revoked or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token is valid but this account may not do this (another role, or not its own record) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The record does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Too many requests: retry after the seconds in `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    getAdminWaitlist: {
+        parameters: {
+            query?: {
+                /** @description only this doctor’s waitlist */
+                docId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        /** @description days from today on with at least one waiting patient, soonest first */
+                        days: {
+                            /** @description `YYYY-MM-DD` */
+                            date: string;
+                            /** @description waiting entries whose window covers this day */
+                            waiting: number;
+                        }[];
                     };
                 };
             };

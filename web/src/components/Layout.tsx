@@ -43,6 +43,7 @@ export function Layout() {
             {s.status === 'signed-in' && s.role === 'patient' && (
               <>
                 <NavLink to="/appointments">{t('nav.appointments')}</NavLink>
+                <NavLink to="/waitlist">{t('nav.waitlist')}</NavLink>
                 <NavLink to="/notifications">
                   {t('nav.notifications')}
                   {unread > 0 && (

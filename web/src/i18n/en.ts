@@ -3,6 +3,7 @@
 import { messagesEn } from './messages.en';
 import { reviewsEn } from './reviews.en';
 import { staffEn } from './staff.en';
+import { waitlistEn } from './waitlist.en';
 
 export const en = {
   'app.name': 'Prescripto',
@@ -210,6 +211,7 @@ export const en = {
   'area.admin': 'Administration',
   'area.comingSoon': 'This part of the app is being built.',
   ...staffEn,
+  ...waitlistEn,
   ...reviewsEn,
   ...messagesEn,
 } as const;

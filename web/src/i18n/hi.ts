@@ -3,6 +3,7 @@ import type { MessageKey } from './en';
 import { messagesHi } from './messages.hi';
 import { reviewsHi } from './reviews.hi';
 import { staffHi } from './staff.hi';
+import { waitlistHi } from './waitlist.hi';
 
 export const hi: Record<MessageKey, string> = {
   'app.name': 'प्रिस्क्रिप्टो',
@@ -210,6 +211,7 @@ export const hi: Record<MessageKey, string> = {
   'area.admin': 'प्रशासन',
   'area.comingSoon': 'ऐप का यह हिस्सा बन रहा है।',
   ...staffHi,
+  ...waitlistHi,
   ...reviewsHi,
   ...messagesHi,
 };

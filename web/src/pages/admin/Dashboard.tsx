@@ -4,6 +4,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { api, unwrap, unwrapJson } from '../../api/client';
 import { ErrorMessage, Spinner } from '../../components/ui';
+import { WaitlistDays } from '../../components/WaitlistDays';
 import { useI18n } from '../../i18n';
 import { useClientConfig } from '../../lib/queries';
 import { AppointmentTable } from '../staff/AppointmentTable';
@@ -23,6 +24,7 @@ export default function Dashboard() {
   const query = { from: addDays(to, -29), to, interval: 'day' as const };
   const label = usePeriodLabel('day');
   const dash = useQuery({ queryKey: adminKeys.dashboard, queryFn: async () => unwrap(await api.GET('/api/admin/dashboard')).dashData });
+  const waitlist = useQuery({ queryKey: ['admin', 'waitlist'], queryFn: async () => unwrap(await api.GET('/api/admin/waitlist')).days, refetchInterval: 60_000 });
   const bookings = useQuery({ queryKey: ['admin', 'reports', 'appointments', query], queryFn: async () => unwrapJson(await api.GET('/api/admin/reports/appointments', { params: { query } })) });
   const revenue = useQuery({ queryKey: ['admin', 'reports', 'revenue', query], queryFn: async () => unwrapJson(await api.GET('/api/admin/reports/revenue', { params: { query } })) });
   const specialities = useQuery({ queryKey: ['admin', 'reports', 'specialities', query], queryFn: async () => unwrapJson(await api.GET('/api/admin/reports/specialities', { params: { query } })) });
@@ -95,6 +97,9 @@ export default function Dashboard() {
           />
         )}
       </div>
+
+      <h2>{t('waitlist.days.title')}</h2>
+      {waitlist.isPending ? <Spinner /> : waitlist.isError ? <ErrorMessage error={waitlist.error} onRetry={() => void waitlist.refetch()} /> : <WaitlistDays days={waitlist.data} />}
 
       <h2>{t('admin.dash.latest')}</h2>
       {dash.data && <AppointmentTable caption={t('admin.dash.latest')} appointments={dash.data.latestAppointments} showDoctor />}

@@ -6,6 +6,7 @@ import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
 import { api, unwrap } from '../../api/client';
 import { ErrorMessage, Notice, Spinner } from '../../components/ui';
+import { WaitlistDays } from '../../components/WaitlistDays';
 import { useI18n } from '../../i18n';
 import { live } from '../../lib/live';
 import { useClientConfig } from '../../lib/queries';
@@ -68,6 +69,8 @@ export default function Dashboard({ profile }: { profile: DoctorProfile }) {
   const currency = config.data?.currency ?? 'INR';
   const [message, setMessage] = useState('');
   const dash = useQuery({ queryKey: doctorKeys.dashboard, queryFn: async () => unwrap(await api.GET('/api/doctor/dashboard')).dashData });
+  // joins announce nothing live: refreshed every minute, and by any live event of the doctor's
+  const waitlist = useQuery({ queryKey: [...doctorKeys.all, 'waitlist'], queryFn: async () => unwrap(await api.GET('/api/doctor/waitlist')).days, refetchInterval: 60_000 });
   const today = localDay(new Date(), profile.timeZone);
   const agenda = useDoctorAppointments({ from: today, to: today, sort: 'startsAt', page: 1, limit: 100 });
   const zoneOf = () => profile.timeZone;
@@ -101,6 +104,9 @@ export default function Dashboard({ profile }: { profile: DoctorProfile }) {
       ) : (
         <AppointmentTable caption={t('doctor.dash.todayCaption')} appointments={live} zoneOf={zoneOf} videoRefetchKey={doctorKeys.all} actions={(a) => <DoctorActions appointment={a} onDone={setMessage} />} />
       )}
+
+      <h2>{t('waitlist.days.title')}</h2>
+      {waitlist.isPending ? <Spinner /> : waitlist.isError ? <ErrorMessage error={waitlist.error} onRetry={() => void waitlist.refetch()} /> : <WaitlistDays days={waitlist.data} />}
 
       <h2>{t('doctor.dash.latest')}</h2>
       {dash.data && (

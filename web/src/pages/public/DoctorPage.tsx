@@ -17,6 +17,9 @@ import { useClientConfig, useDoctors, type Appointment } from '../../lib/queries
 import { NotFound } from './NotFound';
 import { VideoInfo } from '../../components/VideoInfo';
 import { GroupSessionList } from '../../components/GroupSessionList';
+import { WaitlistJoin } from '../../components/WaitlistJoin';
+import { useNow } from '../../lib/now';
+import { localDay } from '../staff/util';
 
 type Mode = 'in_person' | 'video';
 
@@ -46,6 +49,7 @@ export default function DoctorPage() {
   const [chosenMode, setMode] = useState<Mode>();
   const doctor = doctors.data?.find((d) => d._id === docId);
   const slots = useSlots(docId, doctor?.timeZone ?? 'UTC');
+  const now = useNow(60_000);
 
   if (doctors.isPending) return <Spinner />;
   if (doctors.error) return <ErrorMessage error={doctors.error} onRetry={() => void doctors.refetch()} />;
@@ -185,6 +189,7 @@ export default function DoctorPage() {
                 </div>
               </div>
             )}
+            <WaitlistJoin docId={docId} today={localDay(new Date(now), doctor.timeZone)} />
           </>
         )}
       </section>
