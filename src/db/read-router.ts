@@ -2,10 +2,10 @@
 // round-robin; everything else stays on the primary.
 //
 // Which statements may leave the primary is decided per statement, so a repository can be handed
-// the routed handle without sorting its methods: only a plain SELECT, sent outside a transaction,
-// during a GET or HEAD request that has not written anything yet, goes to a replica. Writes,
-// transactions (connect() lends a primary connection), background jobs (no request) and every read
-// of a POST/PUT/PATCH/DELETE stay on the primary.
+// the routed handle without sorting its methods: only a plain read (isPlainRead in client.ts) sent
+// outside a transaction, during a GET or HEAD request that has not written anything yet, goes to a
+// replica. Writes, transactions (connect() lends a primary connection), background jobs (no request)
+// and every read of a POST/PUT/PATCH/DELETE stay on the primary.
 //
 // Read-your-writes: a request that wrote for an account records the primary's WAL position before
 // its answer leaves (in Redis when set, so every process sees it; in this process otherwise), and
@@ -16,7 +16,7 @@ import pg from 'pg';
 import type { Redis } from 'ioredis';
 import { currentRequest, type RequestScope } from '../lib/request-scope.js';
 import type { Database, Db } from './client.js';
-import { isPlainSelect } from './client.js';
+import { isPlainRead } from './client.js';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import * as schema from './schema.js';
 
@@ -226,7 +226,7 @@ export class ReadRouter {
 
   /** The replica for this statement, or undefined for the primary. */
   private async choose(text: unknown, scope: RequestScope | undefined): Promise<Replica | undefined> {
-    if (!scope || !scope.readOnly || scope.wrote || !isPlainSelect(text)) return undefined;
+    if (!scope || !scope.readOnly || scope.wrote || !isPlainRead(text)) return undefined;
     scope.mustSee ??= this.mustSee(scope.account);
     const mustSee = await scope.mustSee;
     if (mustSee === undefined) return undefined;
@@ -242,7 +242,7 @@ export class ReadRouter {
     const scope = currentRequest();
     const replica = await this.choose(args[0], scope);
     if (!replica) {
-      if (isPlainSelect(args[0])) this.opts.countRead('primary');
+      if (isPlainRead(args[0])) this.opts.countRead('primary');
       return onPrimary();
     }
     try {

@@ -11,9 +11,9 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { buildApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { openDatabase } from '../../src/db/client.js';
+import { isPlainRead, openDatabase } from '../../src/db/client.js';
 import { parseLsn, pickReplica, replicaState, type ReplicaView } from '../../src/db/read-router.js';
-import { bearer, createDoctor, get, json, post, registerPatient, testEnv } from '../helpers/app.js';
+import { bearer, createDoctor, futureSlot, get, json, post, registerPatient, testEnv } from '../helpers/app.js';
 import { createPgCluster, type PgCluster } from '../helpers/pg-cluster.js';
 
 describe('WAL positions and the choice of a replica', () => {
@@ -37,6 +37,15 @@ describe('WAL positions and the choice of a replica', () => {
     assert.equal(pickReplica(three, parseLsn('0/301'), 0), undefined);
     assert.equal(pickReplica([r('lagging', '0/900'), r('down', '0/900'), r('ok', '0/50')], parseLsn('0/60'), 0), undefined);
     assert.equal(pickReplica([], 0n, 0), undefined);
+  });
+
+  it('lets only plain reads leave the primary', () => {
+    assert.ok(isPlainRead('select "id" from "doctors" where "id" = $1'));
+    assert.ok(isPlainRead({ text: '  WITH x AS (SELECT 1) SELECT * FROM x' }));
+    assert.ok(isPlainRead('SELECT updated_at, deleted FROM patients'), 'column names are not keywords');
+    for (const write of ['insert into "appointments" values ($1)', 'BEGIN', 'update patients set name = $1', 'WITH d AS (DELETE FROM x RETURNING id) SELECT * FROM d', 'SELECT * FROM appointments WHERE id = $1 FOR UPDATE', 'SELECT * FROM doctors FOR SHARE', "SELECT nextval('s')", 'COMMIT']) {
+      assert.equal(isPlainRead(write), false, write);
+    }
   });
 
   it('calls a replica down when unreachable or promoted, lagging beyond the limit', () => {
@@ -128,6 +137,12 @@ describe('read replicas on a real primary and hot standby', () => {
     const dash = await get(app, '/api/doctor/dashboard', bearer(doctor.token));
     assert.equal(dash.statusCode, 200, dash.body);
     assert.ok((await reads('replica')) > before, 'reads were answered by the replica');
+    // a write request's reads (the booking checks the doctor, the patient, the hours) stay on the primary
+    const patient = await registerPatient(app);
+    const replicaBefore = await reads('replica');
+    const booked = await post(app, '/api/user/book-appointment', { docId: doctor.id, ...futureSlot(1, 3) }, bearer(patient.token));
+    assert.equal(booked.statusCode, 201, booked.body);
+    assert.equal(await reads('replica'), replicaBefore);
   });
 
   it('a person reads their own write while the replica stands still', async () => {
