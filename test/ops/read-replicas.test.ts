@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { buildApp, type App } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig } from '../../src/config.js';
 import { isPlainRead, openDatabase } from '../../src/db/client.js';
 import { parseLsn, pickReplica, replicaState, type ReplicaView } from '../../src/db/read-router.js';
 import { bearer, createDoctor, futureSlot, get, json, post, registerPatient, testEnv } from '../helpers/app.js';
@@ -46,6 +46,14 @@ describe('WAL positions and the choice of a replica', () => {
     for (const write of ['insert into "appointments" values ($1)', 'BEGIN', 'update patients set name = $1', 'WITH d AS (DELETE FROM x RETURNING id) SELECT * FROM d', 'SELECT * FROM appointments WHERE id = $1 FOR UPDATE', 'SELECT * FROM doctors FOR SHARE', "SELECT nextval('s')", 'COMMIT']) {
       assert.equal(isPlainRead(write), false, write);
     }
+  });
+
+  it('reads DATABASE_READ_URLS as a list of PostgreSQL URLs, and only beside DATABASE_URL', () => {
+    const env = { NODE_ENV: 'test', DATABASE_URL: 'postgres://app@primary/db' };
+    assert.deepEqual(loadConfig({ ...env, DATABASE_READ_URLS: ' postgres://app@r1/db, postgres://app@r2:6432/db ,' }).databaseReadUrls, ['postgres://app@r1/db', 'postgres://app@r2:6432/db']);
+    assert.deepEqual(loadConfig(env).databaseReadUrls, []);
+    assert.throws(() => loadConfig({ NODE_ENV: 'test', DATABASE_READ_URLS: 'postgres://app@r1/db' }), ConfigError);
+    assert.throws(() => loadConfig({ ...env, DATABASE_READ_URLS: 'mysql://r1/db' }), ConfigError);
   });
 
   it('calls a replica down when unreachable or promoted, lagging beyond the limit', () => {
