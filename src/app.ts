@@ -8,6 +8,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { apiBaseUrl, runsJobs, type Config } from './config.js';
 import type { AppContext } from './context.js';
 import { openDatabase, type Database } from './db/client.js';
+import { ReadRouter } from './db/read-router.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { DomainEvents } from './lib/events.js';
 import { createLogger, requestChildLogger, serviceLog, warnTo, type AppLogger, type LogStream } from './lib/logger.js';
@@ -97,6 +98,13 @@ export function createContext(config: Config, database: Database, clock: Clock, 
   const events = new DomainEvents();
   const metrics = new Metrics({ database, redis, cluster: cluster.isWorker });
   metrics.observeEvents(events);
+  // Lag-tolerant reads (doctor list and pages, profiles, dashboards, reports, searches) take
+  // `reads.db`: replicas when DATABASE_READ_URLS is set, else the primary's own handle.
+  const reads = new ReadRouter(database, {
+    urls: config.databaseReadUrls, maxLagMs: config.replicaMaxLagMs, checkMs: config.replicaCheckMs,
+    queryTimeoutMs: config.dbQueryTimeoutMs || undefined, redis, redisPrefix: config.redisPrefix,
+    countRead: (target) => metrics.dbRead(target),
+  });
   const tokens = createTokenService(config.jwtSecret, config.jwtExpiresIn);
   const localStore = new LocalImageStore(path.join(config.dataDir, 'uploads'));
   // Cloudinary when configured; local files stay reachable (served, and deleted on replace).
@@ -112,11 +120,11 @@ export function createContext(config: Config, database: Database, clock: Clock, 
     },
     [localStore],
   );
-  const patients = new PatientService(new PatientRepo(db), media, events, clock);
-  const doctors = new DoctorService(new DoctorRepo(db), media, events, config, clock);
+  const patients = new PatientService(new PatientRepo(reads.db), media, events, clock);
+  const doctors = new DoctorService(new DoctorRepo(reads.db), media, events, config, clock);
   const admin = new AdminService(new AdminRepo(db), config);
   const scheduleRepo = new ScheduleRepo(db);
-  const appointmentRepo = new AppointmentRepo(db);
+  const appointmentRepo = new AppointmentRepo(reads.db);
   const schedulingRules = new SchedulingRules(scheduleRepo, config, events, (tx, cutoff, now, scope) => appointmentRepo.expireHolds(tx, cutoff, now, scope));
   const rules: BookingRules = schedulingRules;
   const scheduling = new SchedulingService(db, scheduleRepo, schedulingRules, doctors, events, clock, config);
@@ -126,10 +134,10 @@ export function createContext(config: Config, database: Database, clock: Clock, 
   // The original Prescripto apps hide only the times slots_booked lists: under LEGACY_CLIENTS it also
   // lists every time of their grid that would be refused (scheduling/legacy-grid.ts).
   if (config.legacyClients) doctors.useSlotsBookedSource(scheduling.legacySlotsBooked((ids) => appointments.slotsBooked(ids)));
-  const reviews = new ReviewService(new ReviewRepo(db), appointments, patients, events, clock);
+  const reviews = new ReviewService(new ReviewRepo(reads.db), appointments, patients, events, clock);
   doctors.useRatingsSource((ids) => reviews.ratings(ids));
   const paymentsModule = createPayments(config, db, clock, events, appointments, { isExpired: (row, now) => schedulingRules.isExpired(row, now), metrics, log });
-  const reports = new ReportService(new ReportRepo(database), clock, config);
+  const reports = new ReportService(new ReportRepo(reads.database), clock, config);
   const notify = createNotifications(config, db, clock, events, redis, log);
   const security = createSecurityServices({
     config, database, clock, tokens, redis, warn: warnTo(log),
@@ -148,10 +156,10 @@ export function createContext(config: Config, database: Database, clock: Clock, 
   // offers lapse and freed time left unmatched by a crash is matched again on the worker's pass
   notify.worker.addJob(() => waitlist.runOnce());
   const idempotency = new IdempotencyService(new IdempotencyRepo(db), clock, (m, detail) => log.warn(detail ?? {}, m));
-  const dataRights = new DataRightsService(new DataRightsRepo(database, db), patients, security.sessions, media, clock);
+  const dataRights = new DataRightsService(new DataRightsRepo(reads.database, reads.db), patients, security.sessions, media, clock);
   admin.onPasswordChanged((id) => security.sessions.revokeAccount('admin', id, 'password-change'));
   notify.service.welcome.useSetPasswordLinks(async (doctorId, ttlMinutes) => (await security.passwordResets.issue('doctor', doctorId, { ttlMinutes })).url);
-  return { ctx: { config, database, db, clock, redis, events, metrics, tokens, media, patients, doctors, admin, appointments, reports, scheduling, groupSessions, waitlist, reviews, messages,
+  return { ctx: { config, database, db, reads, clock, redis, events, metrics, tokens, media, patients, doctors, admin, appointments, reports, scheduling, groupSessions, waitlist, reviews, messages,
     notifications: notify.service, notificationWorker: notify.worker, live: notify.live, idempotency, outgoingWebhooks, dataRights, audit, ...security, ...paymentsModule }, localStore };
 }
 
@@ -193,6 +201,14 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   registerSessionCookies(app, config.refreshTokenTtlSeconds);
   registerAuditHook(app, ctx.audit);
   registerRequestTracking(app, ctx, config.nodeEnv === 'development' ? { summaryLine: { url: redactUrlToken } } : {});
+  if (ctx.reads.enabled) {
+    app.addHook('onReady', async () => ctx.reads.start());
+    // Before the answer leaves, so the person's next request already finds where their write ended.
+    app.addHook('onSend', async (request) => {
+      const scope = request.requestScope;
+      if (scope?.wrote && scope.account) await ctx.reads.noteWrite(scope.account).catch((err: unknown) => request.log.warn({ err }, 'could not record the write position for read-your-writes'));
+    });
+  }
 
   await registerCors(app, config);
   await app.register(multipart, {
@@ -273,6 +289,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     await ctx.refunds.stop();
     await ctx.live.close();
     await ctx.notificationWorker.stop();
+    await ctx.reads.close();
     ctx.redis?.disconnect();
     if (ownsDatabase) await database.close();
   });

@@ -35,6 +35,12 @@ export interface Config {
   port: number;
   logLevel: string;
   databaseUrl?: string;
+  /** DATABASE_READ_URLS: hot standbys of DATABASE_URL for lag-tolerant reads (db/read-router.ts) */
+  databaseReadUrls: string[];
+  /** REPLICA_MAX_LAG_MS: a replica further behind than this is skipped */
+  replicaMaxLagMs: number;
+  /** REPLICA_CHECK_MS: how often each replica's position and lag are polled */
+  replicaCheckMs: number;
   dataDir: string;
   redisUrl?: string;
   /** prefix for every Redis key and channel, so several deployments (or test runs) can share a server */
@@ -254,6 +260,12 @@ function url(env: Env, key: string, protocols: string[], example: string, secret
   if (!protocols.includes(u.protocol)) throw new ConfigError(`${key} must start with ${protocols.map((p) => `${p}//`).join(' or ')}${got}`);
   if (!u.hostname) throw new ConfigError(`${key} must name a host, like ${example}${got}`);
   return raw;
+}
+
+function readUrls(env: Env): string[] {
+  const list = (str(env, 'DATABASE_READ_URLS') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  if (list.length && !str(env, 'DATABASE_URL')) throw new ConfigError('DATABASE_READ_URLS needs DATABASE_URL: replicas copy a PostgreSQL server, not the embedded database');
+  return list.map((u) => url({ DATABASE_READ_URLS: u }, 'DATABASE_READ_URLS', ['postgres:', 'postgresql:'], 'postgres://user:password@replica:5432/prescripto', true) as string);
 }
 
 function emailAddress(key: string, raw: string, withName: boolean): string {
@@ -479,6 +491,9 @@ export function loadConfig(env: Env = process.env): Config {
     port,
     logLevel,
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:'], 'postgres://user:password@host:5432/prescripto', true),
+    databaseReadUrls: readUrls(env),
+    replicaMaxLagMs: int(env, 'REPLICA_MAX_LAG_MS', 5_000, 0, 3_600_000),
+    replicaCheckMs: int(env, 'REPLICA_CHECK_MS', 1_000, 100, 60_000),
     dataDir,
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:'], 'redis://127.0.0.1:6379', true),
     redisPrefix: str(env, 'REDIS_PREFIX') ?? 'prescripto:',

@@ -1,6 +1,7 @@
 // The services of one app instance, built once in app.ts and reachable from routes as `app.ctx`.
 import type { Config } from './config.js';
 import type { Database, Db } from './db/client.js';
+import type { ReadRouter } from './db/read-router.js';
 import type { Clock } from './lib/clock.js';
 import type { RedisClient } from './lib/redis.js';
 import type { DomainEvents } from './lib/events.js';
@@ -31,6 +32,8 @@ export interface AppContext {
   config: Config;
   database: Database;
   db: Db;
+  /** lag-tolerant reads: `reads.db` goes to a replica when one is configured and current (db/read-router.ts) */
+  reads: ReadRouter;
   clock: Clock;
   /** present when REDIS_URL is set; commands fail fast while Redis is down */
   redis?: RedisClient;

@@ -81,6 +81,14 @@ type PoolCallback = (err: Error | undefined, client: pg.PoolClient | undefined, 
 const statementText = (q: unknown) => (typeof q === 'string' ? q : String((q as { text?: unknown } | undefined)?.text ?? ''));
 const isBegin = (q: unknown) => /^\s*begin\b/i.test(statementText(q));
 const isRollback = (q: unknown) => /^\s*rollback\b/i.test(statementText(q));
+/**
+ * A plain read: a SELECT, or a WITH query, naming no data-changing or locking keyword. Anything else
+ * (BEGIN, INSERT, a CTE that writes, SELECT … FOR UPDATE) counts as a write.
+ */
+export function isPlainRead(q: unknown): boolean {
+  const text = statementText(q);
+  return /^\s*\(?\s*(select|with)\b/i.test(text) && !/\b(insert|update|delete|merge|for\s+share|nextval|setval)\b/i.test(text);
+}
 
 /**
  * One bound per request, whatever number of statements it makes. Once a statement of a request
@@ -98,6 +106,8 @@ function guarded<T>(statement: unknown, client: pg.PoolClient | undefined, run: 
   const scope = currentRequest();
   if (!scope) return run();
   if (scope.databaseGaveUp && (!isRollback(statement) || (client && hasQueryInFlight(client)))) return Promise.reject(gaveUp()) as T;
+  // read-your-writes: this request's account must read its own writes from now on (db/read-router.ts)
+  if (!scope.wrote && statement !== undefined && !isPlainRead(statement)) scope.wrote = true;
   const result = run();
   if (result instanceof Promise) {
     result.catch((err: unknown) => {

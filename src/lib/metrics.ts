@@ -17,6 +17,7 @@ export class Metrics {
   private readonly appointmentEvents: Counter<'event'>;
   private readonly payments: Counter<'gateway' | 'outcome'>;
   private readonly failedLogins: Counter<'role'>;
+  private readonly dbReads: Counter<'target'>;
 
   /** set in a cluster worker: scrapes every worker's registry through the primary */
   private readonly scrapeCluster?: () => Promise<string>;
@@ -55,6 +56,12 @@ export class Metrics {
       name: 'prescripto_failed_logins_total',
       help: 'Logins refused with 401, by account type',
       labelNames: ['role'],
+      registers,
+    });
+    this.dbReads = new Counter({
+      name: 'db_reads_total',
+      help: 'Lag-tolerant reads (DATABASE_READ_URLS) by where they were answered: replica or primary',
+      labelNames: ['target'],
       registers,
     });
     const pool = opts.database?.pool;
@@ -98,6 +105,11 @@ export class Metrics {
   /** For the payments module: one call per verified, failed or refunded payment. */
   payment(gateway: string, outcome: PaymentOutcome): void {
     this.payments.inc({ gateway, outcome });
+  }
+
+  /** For the read router (db/read-router.ts): one call per routed read. */
+  dbRead(target: 'replica' | 'primary'): void {
+    this.dbReads.inc({ target });
   }
 
   failedLogin(role: LoginRole): void {

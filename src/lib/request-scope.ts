@@ -8,6 +8,14 @@ export interface RequestScope {
   reqId: string;
   /** set when a statement of this request timed out or found the database unreachable */
   databaseGaveUp?: boolean;
+  /** GET or HEAD: the only requests whose reads may go to a read replica (db/read-router.ts) */
+  readOnly?: boolean;
+  /** `role:id` of the account this request acts for, once known (authenticated, or a token signed for it) */
+  account?: string;
+  /** set by the first statement other than a SELECT this request sent to the primary */
+  wrote?: boolean;
+  /** the commit position this account's reads must see, looked up once per request (db/read-router.ts) */
+  mustSee?: Promise<bigint | undefined>;
 }
 
 const storage = new AsyncLocalStorage<RequestScope>();
@@ -20,6 +28,16 @@ export const currentRequest = (): RequestScope | undefined => storage.getStore()
  * re-enters the scope: the body is read from socket events, which run outside the scope, so the
  * preValidation hook re-enters it before the handler runs.
  */
-export function enterRequest(reqId: string, next: (scope: AsyncResource) => void): void {
-  storage.run({ reqId }, () => next(new AsyncResource('prescripto-request')));
+export function enterRequest(reqId: string, method: string, next: (resource: AsyncResource, scope: RequestScope) => void): void {
+  const scope: RequestScope = { reqId, readOnly: method === 'GET' || method === 'HEAD' };
+  storage.run(scope, () => next(new AsyncResource('prescripto-request'), scope));
+}
+
+/**
+ * The request now acts for this account: its writes are the account's, and its reads must see the
+ * account's earlier writes (read-your-writes across replicas, db/read-router.ts).
+ */
+export function actFor(role: string, id: string): void {
+  const scope = storage.getStore();
+  if (scope) scope.account = `${role}:${id}`;
 }

@@ -11,7 +11,8 @@ import type { Config } from '../config.js';
 import type { AppContext } from '../context.js';
 import { AppError, unauthorized } from '../lib/errors.js';
 import type { LoginRole } from '../lib/metrics.js';
-import { enterRequest } from '../lib/request-scope.js';
+import type { ReplicaStatus } from '../db/read-router.js';
+import { enterRequest, type RequestScope } from '../lib/request-scope.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -42,6 +43,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** re-enters this request's scope (lib/request-scope.ts) */
     scope?: AsyncResource;
+    /** what the request's code recorded in its scope (account, whether it wrote) */
+    requestScope?: RequestScope;
   }
 }
 
@@ -61,8 +64,9 @@ export interface TrackingOptions {
 export function registerRequestTracking(app: FastifyInstance, ctx: AppContext, opts: TrackingOptions = {}): void {
   // Everything that runs for a request (services, repos, their log lines) sees its scope.
   app.addHook('onRequest', (request, _reply, done) =>
-    enterRequest(request.id, (scope) => {
-      request.scope = scope;
+    enterRequest(request.id, request.method, (resource, scope) => {
+      request.scope = resource;
+      request.requestScope = scope;
       done();
     }),
   );
@@ -122,6 +126,8 @@ export interface Readiness {
   ready: boolean;
   database: 'up' | 'down';
   redis: 'up' | 'down' | 'disabled';
+  /** DATABASE_READ_URLS as last checked; a replica not ok is skipped (reads go to the primary), never a reason to be unready */
+  replicas: ReplicaStatus[];
 }
 
 /** Database down means not ready. Redis down only degrades (in-process fallbacks), so it is reported, not fatal. */
@@ -132,14 +138,26 @@ export async function checkReadiness(ctx: AppContext, timeoutMs = 2000): Promise
       ? withTimeout(ctx.redis.ping(), timeoutMs, 'redis').then(() => 'up' as const, () => 'down' as const)
       : Promise.resolve('disabled' as const),
   ]);
-  return { ready: db === 'up', database: db, redis };
+  return { ready: db === 'up', database: db, redis, replicas: ctx.reads.status() };
 }
 
 const HealthOut = Type.Object({ status: Type.Literal('ok'), uptime: Type.Integer({ description: 'seconds since the process started' }) });
 const ReadyOut = Type.Object({
-  status: Type.Union([Type.Literal('ready'), Type.Literal('degraded'), Type.Literal('unavailable')], { description: 'degraded: Redis is down, in-process fallbacks serve' }),
+  status: Type.Union([Type.Literal('ready'), Type.Literal('degraded'), Type.Literal('unavailable')], {
+    description: 'degraded: Redis is down (in-process fallbacks serve) or a read replica is skipped (the primary answers its reads)',
+  }),
   database: Type.Union([Type.Literal('up'), Type.Literal('down')]),
   redis: Type.Union([Type.Literal('up'), Type.Literal('down'), Type.Literal('disabled')]),
+  replicas: Type.Optional(
+    Type.Array(
+      Type.Object({
+        name: Type.String({ description: 'host:port/database of the replica' }),
+        state: Type.Union([Type.Literal('ok'), Type.Literal('lagging'), Type.Literal('down')], { description: 'lagging: further behind than REPLICA_MAX_LAG_MS' }),
+        lagMs: Type.Optional(Type.Integer({ minimum: 0 })),
+      }),
+      { description: 'DATABASE_READ_URLS only: each replica as last checked (every REPLICA_CHECK_MS)' },
+    ),
+  ),
 });
 
 const health = async () => ({ status: 'ok', uptime: Math.round(process.uptime()) });
@@ -200,7 +218,8 @@ export function registerOpsRoutes(app: FastifyInstance, ctx: AppContext, where: 
   }, async (_request, reply: FastifyReply) => {
     const r = await checkReadiness(ctx);
     if (!r.ready) reply.code(503).header('retry-after', '5');
-    return { status: r.ready ? (r.redis === 'down' ? 'degraded' : 'ready') : 'unavailable', database: r.database, redis: r.redis };
+    const degraded = r.redis === 'down' || r.replicas.some((x) => x.state !== 'ok');
+    return { status: r.ready ? (degraded ? 'degraded' : 'ready') : 'unavailable', database: r.database, redis: r.redis, ...(r.replicas.length ? { replicas: r.replicas } : {}) };
   });
   if (where === 'public' && exposure === 'off') return;
   app.get('/metrics', {

@@ -2,6 +2,7 @@
 // and the legacy per-role headers of existing Prescripto clients (`token`, `dtoken`, `atoken`).
 import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { forbidden, unauthorized } from '../../lib/errors.js';
+import { actFor } from '../../lib/request-scope.js';
 import type { AccessClaims, Role, TokenService } from './tokens.js';
 
 declare module 'fastify' {
@@ -49,6 +50,7 @@ export async function authenticate(tokens: TokenService, request: FastifyRequest
     throw unauthorized('Invalid token, please login again');
   }
   if (result.role !== role) throw forbidden(`This action needs ${role === 'admin' ? 'an' : 'a'} ${role} account`);
+  actFor(role, result.id);
   // Temporary doctor passwords are enforced here, in the one check every doctor route (requireRole,
   // and the SSE stream that calls authenticate itself) goes through, wherever the route is
   // registered (/api/doctor, /api/doctor/reports, notifications). The flag is read from the

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createSigner, createVerifier, TokenError } from 'fast-jwt';
+import { actFor } from '../../lib/request-scope.js';
 
 export type Role = 'patient' | 'doctor' | 'admin';
 
@@ -32,6 +33,8 @@ export function createTokenService(secret: string, expiresInSeconds: number, now
   let revoked: RevocationCheck = async () => false;
   return {
     sign(id, role, sessionId) {
+      // registration and login write for an account before any token names it
+      actFor(role, id);
       return signer({ id, role, jti: sessionId ? `${sessionId}.${randomUUID()}` : randomUUID() });
     },
     async verify(token) {

@@ -17,7 +17,9 @@ export const publicListRoute: FastifyPluginAsyncTypebox = async (app) => {
   const cache = new DoctorListCache(events, {
     redis,
     redisKey: redisKey(config, 'doctor-list', 'generation'),
-    maxAgeMs: MAX_AGE_MS,
+    // Built from a read replica, the list may be up to REPLICA_MAX_LAG_MS behind the change that
+    // invalidated it: such an entry lives no longer than that, so it is never more than twice behind.
+    maxAgeMs: app.ctx.reads.enabled ? Math.min(MAX_AGE_MS, config.replicaMaxLagMs) : MAX_AGE_MS,
     minuteBound: config.legacyClients,
     now: () => clock.now().getTime(),
     onError: (err) => app.log.warn({ err }, 'doctor list cache: redis unavailable, serving from the database'),

@@ -3135,10 +3135,18 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @description degraded: Redis is down, in-process fallbacks serve */
+                        /** @description degraded: Redis is down (in-process fallbacks serve) or a read replica is skipped (the primary answers its reads) */
                         status: "ready" | "degraded" | "unavailable";
                         database: "up" | "down";
                         redis: "up" | "down" | "disabled";
+                        /** @description DATABASE_READ_URLS only: each replica as last checked (every REPLICA_CHECK_MS) */
+                        replicas?: {
+                            /** @description host:port/database of the replica */
+                            name: string;
+                            /** @description lagging: further behind than REPLICA_MAX_LAG_MS */
+                            state: "ok" | "lagging" | "down";
+                            lagMs?: number;
+                        }[];
                     };
                 };
             };
@@ -3149,10 +3157,18 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @description degraded: Redis is down, in-process fallbacks serve */
+                        /** @description degraded: Redis is down (in-process fallbacks serve) or a read replica is skipped (the primary answers its reads) */
                         status: "ready" | "degraded" | "unavailable";
                         database: "up" | "down";
                         redis: "up" | "down" | "disabled";
+                        /** @description DATABASE_READ_URLS only: each replica as last checked (every REPLICA_CHECK_MS) */
+                        replicas?: {
+                            /** @description host:port/database of the replica */
+                            name: string;
+                            /** @description lagging: further behind than REPLICA_MAX_LAG_MS */
+                            state: "ok" | "lagging" | "down";
+                            lagMs?: number;
+                        }[];
                     };
                 };
             };
