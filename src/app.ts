@@ -73,6 +73,8 @@ import { MessageService } from './modules/messages/service.js';
 import { DataRightsRepo } from './modules/data-rights/repo.js';
 import { adminDataRightsRoutes, patientDataRightsRoutes } from './modules/data-rights/routes.js';
 import { DataRightsService } from './modules/data-rights/service.js';
+import { fhirRoutes } from './modules/fhir/routes.js';
+import { FHIR_PATH, FhirService } from './modules/fhir/service.js';
 
 export interface BuildOptions {
   /** an already-open database (tests); otherwise one is opened from the config */
@@ -137,10 +139,11 @@ export function createContext(config: Config, database: Database, clock: Clock, 
   notify.worker.useRelevanceCheck((msg) => messages.emailStillRelevant(msg));
   const idempotency = new IdempotencyService(new IdempotencyRepo(db), clock, (m, detail) => log.warn(detail ?? {}, m));
   const dataRights = new DataRightsService(new DataRightsRepo(database, db), patients, security.sessions, media, clock);
+  const fhir = new FhirService(config, clock, doctors, patients, appointments, scheduling, dataRights);
   admin.onPasswordChanged((id) => security.sessions.revokeAccount('admin', id, 'password-change'));
   notify.service.welcome.useSetPasswordLinks(async (doctorId, ttlMinutes) => (await security.passwordResets.issue('doctor', doctorId, { ttlMinutes })).url);
   return { ctx: { config, database, db, clock, redis, events, metrics, tokens, media, patients, doctors, admin, appointments, reports, scheduling, groupSessions, reviews, messages,
-    notifications: notify.service, notificationWorker: notify.worker, live: notify.live, idempotency, outgoingWebhooks, dataRights, ...security, ...paymentsModule }, localStore };
+    notifications: notify.service, notificationWorker: notify.worker, live: notify.live, idempotency, outgoingWebhooks, dataRights, fhir, ...security, ...paymentsModule }, localStore };
 }
 
 export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<App> {
@@ -240,6 +243,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(doctorReportRoutes(ctx.reports), { prefix: '/api/doctor/reports' });
   await app.register(webhookRoutes, { prefix: '/api/webhooks' });
   await app.register(webhookAdminRoutes(ctx.outgoingWebhooks), { prefix: '/api/admin/webhooks' });
+
+  await app.register(fhirRoutes, { prefix: FHIR_PATH });
 
   await registerNotifications(app);
   // Background jobs, in every process but a PROCESS_ROLE=web one. Each is safe with any number of
