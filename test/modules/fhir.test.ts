@@ -134,6 +134,7 @@ describe('FHIR R4', () => {
     assert.equal(unknown.issue[0]!.code, 'invalid');
     await refused(`${FHIR}/Slot?start=yesterday`, 400);
     await refused(`${FHIR}/Practitioner?_count=0`, 400);
+    assert.equal((await fhirGet(`${FHIR}/Practitioner?_format=json`)).total, 2, '_format=json is what is served anyway');
     await refused(`${FHIR}/Observation`, 404);
     await refused(`${FHIR}/Observation/x`, 404);
   });

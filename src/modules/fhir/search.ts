@@ -16,7 +16,7 @@ export type Query = Record<string, string | string[] | undefined>;
 export function checkParams(query: Query, allowed: readonly string[]): URLSearchParams {
   const out = new URLSearchParams();
   for (const [k, v] of Object.entries(query)) {
-    if (v === undefined) continue;
+    if (v === undefined || k === '_format') continue; // only JSON is served: _format=json asks for what comes anyway
     if (!allowed.includes(k) && k !== '_count' && k !== '_page') {
       throw badRequest(`Unknown search parameter ${k}: this server supports ${[...allowed, '_count', '_page'].join(', ')}`);
     }

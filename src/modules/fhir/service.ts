@@ -107,7 +107,7 @@ export class FhirService {
       case 'PractitionerRole':
       case 'Location':
       case 'Schedule': {
-        let doctors = await this.doctors.publicList();
+        let doctors = await this.directoryDoctors();
         const id = one(query, '_id');
         if (id !== undefined) doctors = doctors.filter((d) => d._id === id);
         const name = one(query, 'name')?.trim().toLowerCase();
@@ -140,6 +140,11 @@ export class FhirService {
       case 'Schedule':
         return schedule(d, this.horizon());
     }
+  }
+
+  /** Every doctor's public view (without the public list's slots_booked and ratings, which FHIR does not show). */
+  private async directoryDoctors(): Promise<PublicDoctor[]> {
+    return (await this.doctors.rows()).map((r) => this.doctors.publicView(r));
   }
 
   private horizon(): { start: Date; end: Date } {
@@ -178,7 +183,7 @@ export class FhirService {
       const row = /^[0-9a-f]{24}$/.test(id) ? await this.doctors.find(id) : undefined;
       doctors = row ? [this.doctors.publicView(row)] : [];
     } else {
-      doctors = await this.doctors.publicList();
+      doctors = await this.directoryDoctors();
     }
     const slots: Slot[] = [];
     for (const d of doctors.filter((x) => x.available)) slots.push(...(await this.slotsOf(d, bounds)));
