@@ -213,6 +213,9 @@ describe('FHIR R4', () => {
       await refused(`${FHIR}/Appointment`, 403, a.token, { method: 'POST', payload: { ...body, participant: [{ actor: { reference: `Patient/${b.id}` } }] } });
       await refused(`${FHIR}/Appointment`, 400, a.token, { method: 'POST', payload: { resourceType: 'Appointment', slot: [{ reference: 'Slot/whatever' }] } });
       await refused(`${FHIR}/Appointment`, 400, a.token, { method: 'POST', payload: { resourceType: 'Patient' } });
+      // a well-formed Slot id the engine never published goes through the booking rules like any booking
+      const past = await refused(`${FHIR}/Appointment`, 400, a.token, { method: 'POST', payload: { resourceType: 'Appointment', slot: [{ reference: `Slot/${d2.id}-20200106T0430Z` }] } });
+      assert.match(past.issue[0]!.diagnostics!, /only be booked for a future time/);
     });
 
     it('reads and searches appointments by role: own for patients and doctors, all for the admin', async () => {
