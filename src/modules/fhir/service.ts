@@ -3,11 +3,10 @@
 // replica, a cache) is where FHIR reads from. Access follows the API's roles: a patient sees only
 // their own records, a doctor theirs, the admin everything; the directory (Practitioner,
 // PractitionerRole, Location, Schedule, free Slots) is public.
-import type { Appointment, Bundle, BundleEntry, Communication, Invoice, Location, PaymentReconciliation, Resource, Schedule, Slot } from '@medplum/fhirtypes';
+import type { Appointment, Bundle, BundleEntry, Location, Resource, Schedule, Slot } from '@medplum/fhirtypes';
 import { apiBaseUrl, appBaseUrl, type Config } from '../../config.js';
 import type { Clock } from '../../lib/clock.js';
 import { AppError, badRequest, forbidden, notFound, unauthorized } from '../../lib/errors.js';
-import { toMajor } from '../../lib/money.js';
 import { addDays, formatSlotTime, wallClock } from '../../lib/time.js';
 import type { AppointmentService, AppointmentView } from '../appointments/service.js';
 import type { Role } from '../auth/tokens.js';
@@ -17,7 +16,8 @@ import type { PatientService } from '../patients/service.js';
 import type { SchedulingService } from '../scheduling/service.js';
 import { pageOf, searchBundle, type Page, type PageRequest } from './bundle.js';
 import { appointment, platformStatus } from './mapping/appointment.js';
-import { BOOKING_DEEP_LINK, parseSlotId, PRESCRIPTO_SYSTEM, ref, referencedId, text } from './mapping/common.js';
+import { parseSlotId, PRESCRIPTO_SYSTEM, referencedId } from './mapping/common.js';
+import { communication, invoice, refund } from './mapping/export.js';
 import { patient } from './mapping/patient.js';
 import { location, practitioner, practitionerRole, schedule } from './mapping/practitioner.js';
 import { slot } from './mapping/slot.js';
@@ -373,63 +373,3 @@ export class FhirService {
   }
 }
 
-type Row = Record<string, unknown>;
-const str = (r: Row, k: string): string | undefined => (typeof r[k] === 'string' && (r[k] as string).length > 0 ? (r[k] as string) : undefined);
-const minor = (r: Row, k: string): number => (typeof r[k] === 'number' ? (r[k] as number) : Number(r[k] ?? 0));
-const fhirId = (s: string) => s.replace(/[^A-Za-z0-9\-.]/g, '-').slice(0, 64);
-
-/** A payment order: an Invoice of the consultation fee, balanced once paid. */
-function invoice(patientId: string, o: Row): Invoice {
-  const status = str(o, 'status');
-  const appointmentId = str(o, 'appointmentId');
-  return {
-    resourceType: 'Invoice',
-    id: fhirId(str(o, 'id') ?? 'order'),
-    identifier: [{ system: `${PRESCRIPTO_SYSTEM}:payment-order`, value: str(o, 'id') ?? '' }].filter((i) => i.value),
-    status: status === 'paid' ? 'balanced' : status === 'failed' || status === 'expired' ? 'cancelled' : 'issued',
-    subject: ref('Patient', patientId),
-    ...(str(o, 'createdAt') ? { date: str(o, 'createdAt') } : {}),
-    totalGross: { value: toMajor(minor(o, 'amountMinor')), currency: (str(o, 'currency') ?? 'INR').toUpperCase() as 'INR' },
-    ...(appointmentId ? { note: [{ text: `Consultation fee of appointment ${appointmentId}, through ${str(o, 'gateway') ?? 'a payment gateway'} (order status ${status ?? 'unknown'})` }] } : {}),
-  };
-}
-
-/** A refund owed by a cancellation. */
-function refund(r: Row): PaymentReconciliation {
-  const created = str(r, 'createdAt') ?? new Date(0).toISOString();
-  return {
-    resourceType: 'PaymentReconciliation',
-    id: fhirId(`refund-${str(r, 'id') ?? ''}`),
-    identifier: [{ system: `${PRESCRIPTO_SYSTEM}:refund`, value: str(r, 'id') ?? 'refund' }],
-    status: 'active',
-    created,
-    paymentDate: created.slice(0, 10),
-    paymentAmount: { value: -toMajor(minor(r, 'amountMinor')), currency: (str(r, 'currency') ?? 'INR').toUpperCase() as 'INR' },
-    disposition: `Refund of appointment ${str(r, 'appointmentId') ?? ''}: ${str(r, 'refundState') ?? str(r, 'status') ?? 'recorded'}`.trim(),
-  };
-}
-
-/** A message of an appointment's thread, from the patient or the doctor. */
-function communication(patientId: string, doctorOf: Map<string, string>, m: Row): Communication {
-  const appointmentId = str(m, 'appointmentId');
-  const doctorId = appointmentId ? doctorOf.get(appointmentId) : undefined;
-  const fromPatient = str(m, 'senderRole') === 'patient';
-  const patientRef = ref('Patient', patientId);
-  const doctorRef = doctorId ? ref('Practitioner', doctorId) : undefined;
-  const body = text(str(m, 'body'));
-  const images = Array.isArray(m.images) ? (m.images as unknown[]).filter((u): u is string => typeof u === 'string' && /^https?:\/\//.test(u)) : [];
-  const payload = [...(body ? [{ contentString: body }] : []), ...images.map((url) => ({ contentAttachment: { url } }))];
-  return {
-    resourceType: 'Communication',
-    id: fhirId(str(m, 'id') ?? 'message'),
-    status: 'completed',
-    subject: patientRef,
-    ...(appointmentId ? { about: [ref('Appointment', appointmentId)] } : {}),
-    ...(str(m, 'createdAt') ? { sent: str(m, 'createdAt') } : {}),
-    ...(str(m, 'readAt') ? { received: str(m, 'readAt') } : {}),
-    ...(fromPatient ? { sender: patientRef, ...(doctorRef ? { recipient: [doctorRef] } : {}) } : { ...(doctorRef ? { sender: doctorRef } : {}), recipient: [patientRef] }),
-    ...(payload.length ? { payload } : {}),
-  };
-}
-
-export { BOOKING_DEEP_LINK };
