@@ -203,6 +203,19 @@ describe('FHIR R4', () => {
       assert.match(again.issue[0]!.diagnostics!, /Slot not available/);
     });
 
+    it('two patients racing for one Slot: one booking, the other a 409 OperationOutcome', async () => {
+      const day = futureSlot(7).slotDate;
+      const slot = (await fhirGet(`${FHIR}/Slot?schedule=Schedule/${d2.id}&start=ge${day}&_count=5`)).entry![4]!.resource as Slot;
+      const body = { resourceType: 'Appointment', slot: [{ reference: `Slot/${slot.id}` }] };
+      const [c, e] = [await registerPatient(t.app, { name: 'Chetan Races' }), await registerPatient(t.app, { name: 'Esha Races' })];
+      const answers = await Promise.all([fhirPost(body, c.token), fhirPost(body, e.token)]);
+      assert.deepEqual(answers.map((r) => r.statusCode).sort(), [201, 409], answers.map((r) => r.body).join('\n'));
+      assertValidFhir(json<OperationOutcome>(answers.find((r) => r.statusCode === 409)!));
+      const winner = answers[0]!.statusCode === 201 ? c : e;
+      const theirs = await searchAll<Appointment>(`${FHIR}/Appointment`, winner.token);
+      assert.deepEqual(theirs.resources.map((x) => x.start), [slot.start], 'the winner holds the slot');
+    });
+
     it('only a patient books, only for themselves, and only a slot of this server', async () => {
       const day = futureSlot(6).slotDate;
       const slot = (await fhirGet(`${FHIR}/Slot?schedule=Schedule/${d2.id}&start=ge${day}&_count=1`)).entry![0]!.resource as Slot;
