@@ -79,6 +79,8 @@ import { DataRightsService } from './modules/data-rights/service.js';
 import { WaitlistRepo } from './modules/waitlist/repo.js';
 import { adminWaitlistRoutes, doctorWaitlistRoutes, patientWaitlistRoutes } from './modules/waitlist/routes.js';
 import { WaitlistService } from './modules/waitlist/service.js';
+import { fhirRoutes } from './modules/fhir/routes.js';
+import { FHIR_PATH, FhirService } from './modules/fhir/service.js';
 
 export interface BuildOptions {
   /** an already-open database (tests); otherwise one is opened from the config */
@@ -157,10 +159,11 @@ export function createContext(config: Config, database: Database, clock: Clock, 
   notify.worker.addJob(() => waitlist.runOnce());
   const idempotency = new IdempotencyService(new IdempotencyRepo(db), clock, (m, detail) => log.warn(detail ?? {}, m));
   const dataRights = new DataRightsService(new DataRightsRepo(reads.database, reads.db), patients, security.sessions, media, clock);
+  const fhir = new FhirService(config, clock, doctors, patients, appointments, scheduling, dataRights);
   admin.onPasswordChanged((id) => security.sessions.revokeAccount('admin', id, 'password-change'));
   notify.service.welcome.useSetPasswordLinks(async (doctorId, ttlMinutes) => (await security.passwordResets.issue('doctor', doctorId, { ttlMinutes })).url);
   return { ctx: { config, database, db, reads, clock, redis, events, metrics, tokens, media, patients, doctors, admin, appointments, reports, scheduling, groupSessions, waitlist, reviews, messages,
-    notifications: notify.service, notificationWorker: notify.worker, live: notify.live, idempotency, outgoingWebhooks, dataRights, audit, ...security, ...paymentsModule }, localStore };
+    notifications: notify.service, notificationWorker: notify.worker, live: notify.live, idempotency, outgoingWebhooks, dataRights, fhir, audit, ...security, ...paymentsModule }, localStore };
 }
 
 export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<App> {
@@ -271,6 +274,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(doctorReportRoutes(ctx.reports), { prefix: '/api/doctor/reports' });
   await app.register(webhookRoutes, { prefix: '/api/webhooks' });
   await app.register(webhookAdminRoutes(ctx.outgoingWebhooks), { prefix: '/api/admin/webhooks' });
+
+  await app.register(fhirRoutes, { prefix: FHIR_PATH });
 
   await registerNotifications(app);
   // Background jobs, in every process but a PROCESS_ROLE=web one. Each is safe with any number of

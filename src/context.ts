@@ -27,6 +27,7 @@ import type { ReviewService } from './modules/reviews/service.js';
 import type { MessageService } from './modules/messages/service.js';
 import type { DataRightsService } from './modules/data-rights/service.js';
 import type { WaitlistService } from './modules/waitlist/service.js';
+import type { FhirService } from './modules/fhir/service.js';
 
 export interface AppContext {
   config: Config;
@@ -79,6 +80,8 @@ export interface AppContext {
   idempotency: IdempotencyService;
   /** patients' data export and account deletion (modules/data-rights) */
   dataRights: DataRightsService;
+  /** FHIR R4 resources read through the services above; the patient's FHIR export (modules/fhir) */
+  fhir: FhirService;
   /** the admin's outgoing webhook endpoints; delivered by notificationWorker's pass (modules/webhooks) */
   outgoingWebhooks: OutgoingWebhooks;
 }

@@ -91,6 +91,7 @@ function withText(schema: JsonSchema, text: string): JsonSchema {
 /** What a non-JSON answer carries, by media type. */
 function mediaSchema(type: string): JsonSchema {
   if (type === 'application/pdf') return { type: 'string', format: 'binary' };
+  if (type === 'application/fhir+json') return { type: 'object', description: 'a FHIR R4 resource (docs/fhir.md)' };
   return { type: 'string' };
 }
 

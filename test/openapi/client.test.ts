@@ -81,6 +81,7 @@ const NO_SUCCESS: Record<string, string> = {
   unhideReview: 'a made-up review id',
   deletePatientAccount: 'called with a wrong password, so the fixture patient lives on',
   adminExportPatientData: 'a made-up patient id',
+  adminExportPatientDataFhir: 'a made-up patient id',
   adminDeletePatient: 'a made-up patient id, so the fixture patient lives on',
   adminSearchPatients: 'a one-letter sample, shorter than the lookup takes: 400',
   leaveWaitlist: 'a made-up waitlist entry id (test/modules/waitlist.test.ts leaves real ones)',

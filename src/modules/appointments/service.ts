@@ -152,6 +152,12 @@ export class AppointmentService {
     return row;
   }
 
+  /** One appointment as its API view, for the admin or a party to it (403 for anyone else). */
+  async readFor(id: string, actor: Exclude<Actor, 'system'>, actorId: string): Promise<AppointmentView> {
+    const row = actor === 'admin' ? await this.get(id) : await this.getFor(id, actor, actorId);
+    return this.view(row, actor === 'admin' ? 'admin' : 'party');
+  }
+
   /**
    * @param opts.inTransaction runs inside the booking's transaction once the appointment is written,
    *   so what it records (an idempotency key's answer) commits or rolls back with the booking

@@ -8,6 +8,7 @@ import { errors, IdString, Message, Password } from '../../lib/schemas.js';
 import { authId, requireRole } from '../auth/guards.js';
 import { UserData } from '../patients/schemas.js';
 import type { PatientExport } from './service.js';
+import type { Bundle } from '@medplum/fhirtypes';
 
 const Rows = Type.Array(Type.Object({}, { additionalProperties: true }));
 
@@ -26,6 +27,12 @@ const ExportResponse = Type.Object({
 const DeleteBody = Type.Object({ password: Password }, { additionalProperties: false });
 
 const PatientParams = Type.Object({ id: IdString('patient id') });
+
+function sendFhirExport(reply: FastifyReply, bundle: Bundle, id: string) {
+  void reply.header('content-disposition', `attachment; filename="prescripto-data-${id}.fhir.json"`);
+  void reply.header('cache-control', 'no-store');
+  return reply.type('application/fhir+json').send(JSON.stringify(bundle));
+}
 
 function sendExport(reply: FastifyReply, data: PatientExport, id: string) {
   void reply.header('content-disposition', `attachment; filename="prescripto-data-${id}.json"`);
@@ -50,6 +57,21 @@ export const patientDataRightsRoutes: FastifyPluginAsyncTypebox = async (app) =>
       response: { 200: ExportResponse, ...errors(401, 403, 404) },
     },
   }, async (request, reply) => sendExport(reply, await dataRights.exportData(authId(request)), authId(request)));
+
+  app.get('/data-export/fhir', {
+    onRequest: patientOnly,
+    config: { audit: true },
+    schema: {
+      tags,
+      operationId: 'exportPatientDataFhir',
+      summary: 'Download my data as a FHIR R4 Bundle',
+      description:
+        'The logged-in patient’s data as a FHIR R4 Bundle of type collection: Patient, Appointments, an Invoice per payment order, a PaymentReconciliation per refund and a Communication per message (docs/fhir.md). Sent as a file download.',
+      security: [{ bearer: [] }],
+      produces: ['application/fhir+json'],
+      response: errors(401, 403, 404),
+    },
+  }, async (request, reply) => sendFhirExport(reply, await app.ctx.fhir.exportBundle(authId(request)), authId(request)));
 
   app.post('/delete-account', {
     onRequest: patientOnly,
@@ -102,6 +124,21 @@ export const adminDataRightsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: ExportResponse, ...errors(401, 403, 404) },
     },
   }, async (request, reply) => sendExport(reply, await dataRights.exportData(request.params.id), request.params.id));
+
+  app.get('/patients/:id/data-export/fhir', {
+    onRequest: adminOnly,
+    config: { audit: true },
+    schema: {
+      tags,
+      operationId: 'adminExportPatientDataFhir',
+      summary: 'Download a patient’s data as a FHIR R4 Bundle',
+      description: 'The FHIR Bundle the patient downloads, for a request the patient made to the admin. Recorded in the audit log.',
+      security,
+      params: PatientParams,
+      produces: ['application/fhir+json'],
+      response: errors(401, 403, 404),
+    },
+  }, async (request, reply) => sendFhirExport(reply, await app.ctx.fhir.exportBundle(request.params.id), request.params.id));
 
   app.delete('/patients/:id', {
     onRequest: adminOnly,

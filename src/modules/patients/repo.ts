@@ -57,6 +57,11 @@ export class PatientRepo {
       .limit(limit);
   }
 
+  /** A page of accounts (not deleted) in id order: the FHIR Patient search of the admin. */
+  async list(offset: number, limit: number): Promise<PatientRow[]> {
+    return this.db.select().from(patients).where(isNull(patients.deletedAt)).orderBy(asc(patients.id)).limit(limit).offset(offset);
+  }
+
   async count(): Promise<number> {
     return rowCount(this.db, 'patients'); // trigger-kept: no count(*) scan on every dashboard
   }

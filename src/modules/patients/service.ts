@@ -84,6 +84,11 @@ export class PatientService {
     return (await this.repo.search(q, limit)).map((row) => this.view(row));
   }
 
+  /** A page of accounts in id order (the admin's FHIR Patient search). */
+  async list(offset: number, limit: number): Promise<UserData[]> {
+    return (await this.repo.list(offset, limit)).map((row) => this.view(row));
+  }
+
   count(): Promise<number> {
     return this.repo.count();
   }

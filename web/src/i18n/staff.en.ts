@@ -257,6 +257,7 @@ export const staffEn = {
   'admin.patients.name': 'Name',
   'admin.patients.email': 'Email',
   'admin.patients.download': 'Download data',
+  'admin.patients.downloadFhir': 'Download as FHIR',
   'admin.patients.delete': 'Delete account',
   'admin.patients.confirm': 'Delete {email} for good',
   'admin.patients.deleted': 'The account was deleted.',

@@ -259,6 +259,7 @@ export const staffHi: Record<StaffKey, string> = {
   'admin.patients.name': 'नाम',
   'admin.patients.email': 'ईमेल',
   'admin.patients.download': 'डेटा डाउनलोड करें',
+  'admin.patients.downloadFhir': 'FHIR के रूप में डाउनलोड करें',
   'admin.patients.delete': 'खाता हटाएँ',
   'admin.patients.confirm': '{email} को हमेशा के लिए हटाएँ',
   'admin.patients.deleted': 'खाता हटा दिया गया।',

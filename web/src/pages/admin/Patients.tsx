@@ -2,7 +2,7 @@
 // or delete their account (with a confirmation). Both calls are recorded in the audit log.
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { api, unwrap } from '../../api/client';
+import { api, download as downloadFile, unwrap } from '../../api/client';
 import { Button, ErrorMessage, Field, Notice, Spinner } from '../../components/ui';
 import { useI18n } from '../../i18n';
 import { downloadJson } from '../../lib/download';
@@ -41,6 +41,7 @@ export default function Patients() {
   };
   const download = (id: string) =>
     act(id, async () => downloadJson(unwrap(await api.GET('/api/admin/patients/{id}/data-export', { params: { path: { id } } })), `prescripto-data-${id}.json`));
+  const downloadFhir = (id: string) => act(id, () => downloadFile(`/api/admin/patients/${id}/data-export/fhir`, `prescripto-data-${id}.fhir.json`));
   const remove = (id: string) =>
     act(id, async () => {
       unwrap(await api.DELETE('/api/admin/patients/{id}', { params: { path: { id } } }));
@@ -89,6 +90,9 @@ export default function Patients() {
                     <div className="row">
                       <Button variant="secondary" busy={busy === p._id && confirming !== p._id} onClick={() => void download(p._id)}>
                         {t('admin.patients.download')}
+                      </Button>
+                      <Button variant="secondary" disabled={busy === p._id} onClick={() => void downloadFhir(p._id)}>
+                        {t('admin.patients.downloadFhir')}
                       </Button>
                       {confirming === p._id ? (
                         <>

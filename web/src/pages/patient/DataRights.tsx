@@ -1,8 +1,8 @@
-// The patient's data rights on the Security page: download everything held about them as JSON, and
-// delete the account (a confirmation, then the password again).
+// The patient's data rights on the Security page: download everything held about them as JSON (or
+// as a FHIR R4 Bundle for other health apps), and delete the account (a confirmation, then the password again).
 import { useState, type FormEvent } from 'react';
 import { useNavigate } from 'react-router';
-import { api, unwrap } from '../../api/client';
+import { api, download as downloadFile, unwrap } from '../../api/client';
 import { session } from '../../auth/store';
 import { Button, ErrorMessage, Field } from '../../components/ui';
 import { useI18n } from '../../i18n';
@@ -13,21 +13,25 @@ export function DataRights() {
   const { t } = useI18n();
   const navigate = useNavigate();
   const [error, setError] = useState<unknown>();
-  const [downloading, setDownloading] = useState(false);
+  const [downloading, setDownloading] = useState<'json' | 'fhir'>();
   const [confirming, setConfirming] = useState(false);
   const [password, setPassword] = useState('');
   const [deleting, setDeleting] = useState(false);
 
-  const download = async () => {
-    setDownloading(true);
+  const download = async (format: 'json' | 'fhir') => {
+    setDownloading(format);
     setError(undefined);
     try {
-      const data = unwrap(await api.GET('/api/user/data-export'));
-      downloadJson(data, `prescripto-data-${data.profile._id}.json`);
+      if (format === 'fhir') {
+        await downloadFile('/api/user/data-export/fhir', 'prescripto-data.fhir.json');
+      } else {
+        const data = unwrap(await api.GET('/api/user/data-export'));
+        downloadJson(data, `prescripto-data-${data.profile._id}.json`);
+      }
     } catch (err) {
       setError(err);
     } finally {
-      setDownloading(false);
+      setDownloading(undefined);
     }
   };
 
@@ -54,9 +58,12 @@ export function DataRights() {
       <h2 className="h3">{t('dataRights.title')}</h2>
       <ErrorMessage error={error} />
       <p>{t('dataRights.downloadHelp')}</p>
-      <div>
-        <Button variant="secondary" busy={downloading} onClick={() => void download()}>
+      <div className="row">
+        <Button variant="secondary" busy={downloading === 'json'} onClick={() => void download('json')}>
           {t('dataRights.download')}
+        </Button>
+        <Button variant="secondary" busy={downloading === 'fhir'} onClick={() => void download('fhir')}>
+          {t('dataRights.downloadFhir')}
         </Button>
       </div>
       <p>{t('dataRights.deleteHelp')}</p>
