@@ -17,6 +17,7 @@ export const TAGS = [
   { name: 'doctors', description: '/api/doctor: the public doctor list, doctor accounts, sessions, passwords and two-factor authentication' },
   { name: 'scheduling', description: 'Doctors’ working hours, slot settings and time off; the free slots patients can book' },
   { name: 'group sessions', description: 'Sessions a doctor opens with a capacity, own time and fee; patients book places (docs/booking-modes.md)' },
+  { name: 'series', description: 'Recurring series: the same time with a doctor every week or two weeks, 2 to 12 occurrences booked all or nothing (docs/booking-modes.md)' },
   { name: 'notifications', description: 'In-app notifications, live updates (server-sent events), calendar feeds and the email outbox' },
   { name: 'admin', description: '/api/admin: the administrator: login, doctors, sessions, two-factor authentication, audit log' },
   { name: 'webhooks', description: '/api/admin/webhooks: outgoing webhooks the admin registers, signed as the Standard Webhooks specification says, and their delivery log' },
