@@ -312,6 +312,94 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/user/series/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Which occurrences of a recurring series with a doctor are free
+         * @description Each occurrence (the first date, then every 7 or 14 days) with `free` and, when not, `reason`. Nothing is held: confirm with the dates to book. 400 for a first occurrence in the past or a time no occurrence can be booked at (outside the doctor’s hours, …); 409 for a mode the doctor does not offer.
+         *
+         *     Needs a patient token: `Authorization: Bearer <token>`, or the legacy `token: <token>` header.
+         */
+        post: operations["previewSeries"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/user/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Book the chosen occurrences of a recurring series
+         * @description Books the chosen occurrences in one transaction, all or nothing: if one was taken meanwhile the answer is 409 naming the taken dates and nothing is booked. Each occurrence is an appointment with `seriesId`, paid and cancelled on its own.
+         *
+         *     Needs a patient token: `Authorization: Bearer <token>`, or the legacy `token: <token>` header.
+         */
+        post: operations["bookSeries"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/user/series/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One of the patient’s series with its occurrences
+         * @description Another patient’s series answers 404.
+         *
+         *     Needs a patient token: `Authorization: Bearer <token>`, or the legacy `token: <token>` header.
+         */
+        get: operations["getPatientSeries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/user/series/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel the rest of one of the patient’s series
+         * @description Cancels every occurrence not started yet (from `fromDate` on, when given), each under the cancellation policy (refunds as for single cancellations); started, completed and cancelled occurrences stay as they are. 409 when nothing is left to cancel.
+         *
+         *     Needs a patient token: `Authorization: Bearer <token>`, or the legacy `token: <token>` header.
+         */
+        post: operations["cancelSeriesRestAsPatient"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/user/payment-razorpay": {
         parameters: {
             query?: never;
@@ -1528,6 +1616,94 @@ export interface paths {
          *     Needs a doctor token: `Authorization: Bearer <token>`, or the legacy `dtoken: <token>` header.
          */
         post: operations["cancelGroupSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/doctor/series/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Which occurrences of a series with you are free, for one of your patients
+         * @description Each occurrence (the first date, then every 7 or 14 days) with `free` and, when not, `reason`. Nothing is held: confirm with the dates to book. 400 for a first occurrence in the past or a time no occurrence can be booked at (outside the doctor’s hours, …); 409 for a mode the doctor does not offer. The patient must have booked with you before (404 otherwise).
+         *
+         *     Needs a doctor token: `Authorization: Bearer <token>`, or the legacy `dtoken: <token>` header.
+         */
+        post: operations["previewSeriesForPatient"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/doctor/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Book a recurring series with you for one of your patients
+         * @description Books the chosen occurrences in one transaction, all or nothing: if one was taken meanwhile the answer is 409 naming the taken dates and nothing is booked. Each occurrence is an appointment with `seriesId`, paid and cancelled on its own. The patient must have booked with you before (404 otherwise).
+         *
+         *     Needs a doctor token: `Authorization: Bearer <token>`, or the legacy `dtoken: <token>` header.
+         */
+        post: operations["bookSeriesForPatient"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/doctor/series/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A series with you and its occurrences
+         * @description Another doctor’s series answers 404.
+         *
+         *     Needs a doctor token: `Authorization: Bearer <token>`, or the legacy `dtoken: <token>` header.
+         */
+        get: operations["getDoctorSeries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/doctor/series/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel the rest of a series with you
+         * @description Cancels every occurrence not started yet (from `fromDate` on, when given), each under the cancellation policy (refunds as for single cancellations); started, completed and cancelled occurrences stay as they are. 409 when nothing is left to cancel. A doctor’s cancellation refunds paid occurrences in full.
+         *
+         *     Needs a doctor token: `Authorization: Bearer <token>`, or the legacy `dtoken: <token>` header.
+         */
+        post: operations["cancelSeriesRestAsDoctor"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3750,6 +3926,7 @@ export interface operations {
                             mode: "in_person" | "video";
                             videoLink: string | null;
                             groupSessionId: string | null;
+                            seriesId: string | null;
                             videoOpensAt: string | null;
                         };
                     };
@@ -3962,6 +4139,7 @@ export interface operations {
                             mode: "in_person" | "video";
                             videoLink: string | null;
                             groupSessionId: string | null;
+                            seriesId: string | null;
                             videoOpensAt: string | null;
                         }[];
                     } & {
@@ -4120,6 +4298,7 @@ export interface operations {
                             mode: "in_person" | "video";
                             videoLink: string | null;
                             groupSessionId: string | null;
+                            seriesId: string | null;
                             videoOpensAt: string | null;
                         };
                     };
@@ -4328,6 +4507,7 @@ export interface operations {
                             mode: "in_person" | "video";
                             videoLink: string | null;
                             groupSessionId: string | null;
+                            seriesId: string | null;
                             videoOpensAt: string | null;
                         };
                     };
@@ -4531,8 +4711,913 @@ export interface operations {
                             mode: "in_person" | "video";
                             videoLink: string | null;
                             groupSessionId: string | null;
+                            seriesId: string | null;
                             videoOpensAt: string | null;
                         };
+                    };
+                };
+            };
+            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description No valid token: missing, expired, revoked or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token is valid but this account may not do this (another role, or not its own record) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The record does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The request conflicts with the current state (slot taken, already paid or cancelled, …) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The body or the uploaded file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Unsupported content type, or the uploaded file is not a JPEG, PNG or WebP picture */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Too many requests: retry after the seconds in `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    previewSeries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "docId": "6650f1c2a4b5c6d7e8f90123",
+                 *       "slotDate": "2026-12-07",
+                 *       "slotTime": "10:30 AM",
+                 *       "cadence": "weekly",
+                 *       "count": 4
+                 *     }
+                 */
+                "application/json": {
+                    /** @description doctor id */
+                    docId: string;
+                    /**
+                     * Format: slot-date
+                     * @description date of the first occurrence, in the doctor’s zone: `YYYY-MM-DD` or legacy `d_m_yyyy`, a real day in 1970–2100
+                     */
+                    slotDate: string;
+                    /** @description the time of every occurrence: `10:30 AM`, `10:30 am` or `14:30` */
+                    slotTime: string;
+                    /** @description `weekly` (every 7 days) or `biweekly` (every 14 days) */
+                    cadence: "weekly" | "biweekly";
+                    /** @description occurrences in the series, 2 to 12 */
+                    count: number;
+                    /** @description `in_person` (default) or `video`, as for a single booking */
+                    mode?: "in_person" | "video";
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        occurrences: {
+                            /** @description 0 for the first occurrence */
+                            index: number;
+                            /** @description `YYYY-MM-DD` */
+                            slotDate: string;
+                            /** @description `hh:mm AM` */
+                            slotTime: string;
+                            /** @description UTC instant */
+                            startsAt: string;
+                            /** @description can be booked now */
+                            free: boolean;
+                            /** @description why not: the booking rule that refuses it, or `This time is already booked`; null when free */
+                            reason: string | null;
+                            /** @description the status a booking rule refuses it with; null when free or only taken */
+                            status: number | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description No valid token: missing, expired, revoked or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token is valid but this account may not do this (another role, or not its own record) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The record does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The request conflicts with the current state (slot taken, already paid or cancelled, …) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The body or the uploaded file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Unsupported content type, or the uploaded file is not a JPEG, PNG or WebP picture */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Too many requests: retry after the seconds in `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    bookSeries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "docId": "6650f1c2a4b5c6d7e8f90123",
+                 *       "slotDate": "2026-12-07",
+                 *       "slotTime": "10:30 AM",
+                 *       "cadence": "weekly",
+                 *       "count": 4,
+                 *       "slotDates": [
+                 *         "2026-12-07",
+                 *         "2026-12-14",
+                 *         "2026-12-28"
+                 *       ]
+                 *     }
+                 */
+                "application/json": {
+                    /** @description doctor id */
+                    docId: string;
+                    /**
+                     * Format: slot-date
+                     * @description date of the first occurrence, in the doctor’s zone: `YYYY-MM-DD` or legacy `d_m_yyyy`, a real day in 1970–2100
+                     */
+                    slotDate: string;
+                    /** @description the time of every occurrence: `10:30 AM`, `10:30 am` or `14:30` */
+                    slotTime: string;
+                    /** @description `weekly` (every 7 days) or `biweekly` (every 14 days) */
+                    cadence: "weekly" | "biweekly";
+                    /** @description occurrences in the series, 2 to 12 */
+                    count: number;
+                    /** @description `in_person` (default) or `video`, as for a single booking */
+                    mode?: "in_person" | "video";
+                    /** @description the occurrences to book (dates from the preview), at least 2: all of them are booked or none */
+                    slotDates: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        message: string;
+                        series: {
+                            _id: string;
+                            docId: string;
+                            userId: string;
+                            cadence: "weekly" | "biweekly";
+                            /** @description occurrences booked with the series */
+                            occurrences: number;
+                            slotTime: string;
+                            /** @description `in_person` or `video` */
+                            mode: "in_person" | "video";
+                            bookedBy: "patient" | "doctor";
+                            createdAt: string;
+                            /** @description its appointments, soonest first, in whatever state */
+                            appointments: {
+                                _id: string;
+                                userId: string;
+                                docId: string;
+                                /** @description `YYYY-MM-DD`; `d_m_yyyy` (day and month not padded) under LEGACY_CLIENTS */
+                                slotDate: string;
+                                /** @description `hh:mm AM` */
+                                slotTime: string;
+                                /** @description UTC instant */
+                                startsAt: string;
+                                endsAt: string;
+                                userData: {
+                                    _id: string;
+                                    name: string;
+                                    email: string;
+                                    phone: string;
+                                    address: {
+                                        line1: string;
+                                        line2: string;
+                                    };
+                                    gender: string;
+                                    dob: string;
+                                    image: string;
+                                };
+                                docData: {
+                                    _id: string;
+                                    name: string;
+                                    image: string;
+                                    speciality: string;
+                                    degree: string;
+                                    experience: string;
+                                    about: string;
+                                    fees: number;
+                                    address: {
+                                        line1: string;
+                                        line2: string;
+                                    };
+                                };
+                                amount: number;
+                                currency: string;
+                                /** @description booking time, ms since epoch */
+                                date: number;
+                                status: "pending" | "confirmed" | "completed" | "cancelled";
+                                cancelled: boolean;
+                                payment: boolean;
+                                isCompleted: boolean;
+                                cancelledBy: string | null;
+                                cancelReason: string | null;
+                                cancelledAt: string | null;
+                                refundAmount: number | null;
+                                refundStatus: string | null;
+                                paymentGateway: string | null;
+                                paidAt: string | null;
+                                completedAt: string | null;
+                                /** @description `in_person` or `video` */
+                                mode: "in_person" | "video";
+                                videoLink: string | null;
+                                groupSessionId: string | null;
+                                seriesId: string | null;
+                                videoOpensAt: string | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description No valid token: missing, expired, revoked or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token is valid but this account may not do this (another role, or not its own record) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The record does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The request conflicts with the current state (slot taken, already paid or cancelled, …) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The body or the uploaded file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Unsupported content type, or the uploaded file is not a JPEG, PNG or WebP picture */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Too many requests: retry after the seconds in `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    getPatientSeries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description series id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        series: {
+                            _id: string;
+                            docId: string;
+                            userId: string;
+                            cadence: "weekly" | "biweekly";
+                            /** @description occurrences booked with the series */
+                            occurrences: number;
+                            slotTime: string;
+                            /** @description `in_person` or `video` */
+                            mode: "in_person" | "video";
+                            bookedBy: "patient" | "doctor";
+                            createdAt: string;
+                            /** @description its appointments, soonest first, in whatever state */
+                            appointments: {
+                                _id: string;
+                                userId: string;
+                                docId: string;
+                                /** @description `YYYY-MM-DD`; `d_m_yyyy` (day and month not padded) under LEGACY_CLIENTS */
+                                slotDate: string;
+                                /** @description `hh:mm AM` */
+                                slotTime: string;
+                                /** @description UTC instant */
+                                startsAt: string;
+                                endsAt: string;
+                                userData: {
+                                    _id: string;
+                                    name: string;
+                                    email: string;
+                                    phone: string;
+                                    address: {
+                                        line1: string;
+                                        line2: string;
+                                    };
+                                    gender: string;
+                                    dob: string;
+                                    image: string;
+                                };
+                                docData: {
+                                    _id: string;
+                                    name: string;
+                                    image: string;
+                                    speciality: string;
+                                    degree: string;
+                                    experience: string;
+                                    about: string;
+                                    fees: number;
+                                    address: {
+                                        line1: string;
+                                        line2: string;
+                                    };
+                                };
+                                amount: number;
+                                currency: string;
+                                /** @description booking time, ms since epoch */
+                                date: number;
+                                status: "pending" | "confirmed" | "completed" | "cancelled";
+                                cancelled: boolean;
+                                payment: boolean;
+                                isCompleted: boolean;
+                                cancelledBy: string | null;
+                                cancelReason: string | null;
+                                cancelledAt: string | null;
+                                refundAmount: number | null;
+                                refundStatus: string | null;
+                                paymentGateway: string | null;
+                                paidAt: string | null;
+                                completedAt: string | null;
+                                /** @description `in_person` or `video` */
+                                mode: "in_person" | "video";
+                                videoLink: string | null;
+                                groupSessionId: string | null;
+                                seriesId: string | null;
+                                videoOpensAt: string | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description No valid token: missing, expired, revoked or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token is valid but this account may not do this (another role, or not its own record) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The record does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Too many requests: retry after the seconds in `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    cancelSeriesRestAsPatient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description series id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason?: string;
+                    /**
+                     * Format: slot-date
+                     * @description cancel the occurrences on or after this date only (default: every one not started yet), a real day in 1970–2100
+                     */
+                    fromDate?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        message: string;
+                        series: {
+                            _id: string;
+                            docId: string;
+                            userId: string;
+                            cadence: "weekly" | "biweekly";
+                            /** @description occurrences booked with the series */
+                            occurrences: number;
+                            slotTime: string;
+                            /** @description `in_person` or `video` */
+                            mode: "in_person" | "video";
+                            bookedBy: "patient" | "doctor";
+                            createdAt: string;
+                            /** @description its appointments, soonest first, in whatever state */
+                            appointments: {
+                                _id: string;
+                                userId: string;
+                                docId: string;
+                                /** @description `YYYY-MM-DD`; `d_m_yyyy` (day and month not padded) under LEGACY_CLIENTS */
+                                slotDate: string;
+                                /** @description `hh:mm AM` */
+                                slotTime: string;
+                                /** @description UTC instant */
+                                startsAt: string;
+                                endsAt: string;
+                                userData: {
+                                    _id: string;
+                                    name: string;
+                                    email: string;
+                                    phone: string;
+                                    address: {
+                                        line1: string;
+                                        line2: string;
+                                    };
+                                    gender: string;
+                                    dob: string;
+                                    image: string;
+                                };
+                                docData: {
+                                    _id: string;
+                                    name: string;
+                                    image: string;
+                                    speciality: string;
+                                    degree: string;
+                                    experience: string;
+                                    about: string;
+                                    fees: number;
+                                    address: {
+                                        line1: string;
+                                        line2: string;
+                                    };
+                                };
+                                amount: number;
+                                currency: string;
+                                /** @description booking time, ms since epoch */
+                                date: number;
+                                status: "pending" | "confirmed" | "completed" | "cancelled";
+                                cancelled: boolean;
+                                payment: boolean;
+                                isCompleted: boolean;
+                                cancelledBy: string | null;
+                                cancelReason: string | null;
+                                cancelledAt: string | null;
+                                refundAmount: number | null;
+                                refundStatus: string | null;
+                                paymentGateway: string | null;
+                                paidAt: string | null;
+                                completedAt: string | null;
+                                /** @description `in_person` or `video` */
+                                mode: "in_person" | "video";
+                                videoLink: string | null;
+                                groupSessionId: string | null;
+                                seriesId: string | null;
+                                videoOpensAt: string | null;
+                            }[];
+                        };
+                        /** @description the occurrences cancelled now, each refunded by the cancellation policy */
+                        cancelled: {
+                            _id: string;
+                            userId: string;
+                            docId: string;
+                            /** @description `YYYY-MM-DD`; `d_m_yyyy` (day and month not padded) under LEGACY_CLIENTS */
+                            slotDate: string;
+                            /** @description `hh:mm AM` */
+                            slotTime: string;
+                            /** @description UTC instant */
+                            startsAt: string;
+                            endsAt: string;
+                            userData: {
+                                _id: string;
+                                name: string;
+                                email: string;
+                                phone: string;
+                                address: {
+                                    line1: string;
+                                    line2: string;
+                                };
+                                gender: string;
+                                dob: string;
+                                image: string;
+                            };
+                            docData: {
+                                _id: string;
+                                name: string;
+                                image: string;
+                                speciality: string;
+                                degree: string;
+                                experience: string;
+                                about: string;
+                                fees: number;
+                                address: {
+                                    line1: string;
+                                    line2: string;
+                                };
+                            };
+                            amount: number;
+                            currency: string;
+                            /** @description booking time, ms since epoch */
+                            date: number;
+                            status: "pending" | "confirmed" | "completed" | "cancelled";
+                            cancelled: boolean;
+                            payment: boolean;
+                            isCompleted: boolean;
+                            cancelledBy: string | null;
+                            cancelReason: string | null;
+                            cancelledAt: string | null;
+                            refundAmount: number | null;
+                            refundStatus: string | null;
+                            paymentGateway: string | null;
+                            paidAt: string | null;
+                            completedAt: string | null;
+                            /** @description `in_person` or `video` */
+                            mode: "in_person" | "video";
+                            videoLink: string | null;
+                            groupSessionId: string | null;
+                            seriesId: string | null;
+                            videoOpensAt: string | null;
+                        }[];
                     };
                 };
             };
@@ -9094,6 +10179,7 @@ export interface operations {
                             mode: "in_person" | "video";
                             videoLink: string | null;
                             groupSessionId: string | null;
+                            seriesId: string | null;
                             videoOpensAt: string | null;
                         }[];
                         /** @description matching appointments (paginated answers only) */
@@ -9256,6 +10342,7 @@ export interface operations {
                             mode: "in_person" | "video";
                             videoLink: string | null;
                             groupSessionId: string | null;
+                            seriesId: string | null;
                             videoOpensAt: string | null;
                         };
                     };
@@ -9464,6 +10551,7 @@ export interface operations {
                             mode: "in_person" | "video";
                             videoLink: string | null;
                             groupSessionId: string | null;
+                            seriesId: string | null;
                             videoOpensAt: string | null;
                         };
                     };
@@ -9672,6 +10760,7 @@ export interface operations {
                             mode: "in_person" | "video";
                             videoLink: string | null;
                             groupSessionId: string | null;
+                            seriesId: string | null;
                             videoOpensAt: string | null;
                         };
                     };
@@ -9880,6 +10969,7 @@ export interface operations {
                             mode: "in_person" | "video";
                             videoLink: string | null;
                             groupSessionId: string | null;
+                            seriesId: string | null;
                             videoOpensAt: string | null;
                         };
                     };
@@ -10083,6 +11173,7 @@ export interface operations {
                                 mode: "in_person" | "video";
                                 videoLink: string | null;
                                 groupSessionId: string | null;
+                                seriesId: string | null;
                                 videoOpensAt: string | null;
                             }[];
                         };
@@ -12357,6 +13448,910 @@ export interface operations {
                             mode: "in_person" | "video";
                             videoLink: string | null;
                             groupSessionId: string | null;
+                            seriesId: string | null;
+                            videoOpensAt: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description No valid token: missing, expired, revoked or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token is valid but this account may not do this (another role, or not its own record) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The record does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The request conflicts with the current state (slot taken, already paid or cancelled, …) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The body or the uploaded file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Unsupported content type, or the uploaded file is not a JPEG, PNG or WebP picture */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Too many requests: retry after the seconds in `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    previewSeriesForPatient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "userId": "6650f1c2a4b5c6d7e8f90456",
+                 *       "slotDate": "2026-12-07",
+                 *       "slotTime": "10:30 AM",
+                 *       "cadence": "weekly",
+                 *       "count": 4
+                 *     }
+                 */
+                "application/json": {
+                    /** @description patient id: a patient who has booked with this doctor before */
+                    userId: string;
+                    /**
+                     * Format: slot-date
+                     * @description date of the first occurrence, in the doctor’s zone: `YYYY-MM-DD` or legacy `d_m_yyyy`, a real day in 1970–2100
+                     */
+                    slotDate: string;
+                    /** @description the time of every occurrence: `10:30 AM`, `10:30 am` or `14:30` */
+                    slotTime: string;
+                    /** @description `weekly` (every 7 days) or `biweekly` (every 14 days) */
+                    cadence: "weekly" | "biweekly";
+                    /** @description occurrences in the series, 2 to 12 */
+                    count: number;
+                    /** @description `in_person` (default) or `video`, as for a single booking */
+                    mode?: "in_person" | "video";
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        occurrences: {
+                            /** @description 0 for the first occurrence */
+                            index: number;
+                            /** @description `YYYY-MM-DD` */
+                            slotDate: string;
+                            /** @description `hh:mm AM` */
+                            slotTime: string;
+                            /** @description UTC instant */
+                            startsAt: string;
+                            /** @description can be booked now */
+                            free: boolean;
+                            /** @description why not: the booking rule that refuses it, or `This time is already booked`; null when free */
+                            reason: string | null;
+                            /** @description the status a booking rule refuses it with; null when free or only taken */
+                            status: number | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description No valid token: missing, expired, revoked or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token is valid but this account may not do this (another role, or not its own record) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The record does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The request conflicts with the current state (slot taken, already paid or cancelled, …) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The body or the uploaded file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Unsupported content type, or the uploaded file is not a JPEG, PNG or WebP picture */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Too many requests: retry after the seconds in `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    bookSeriesForPatient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "userId": "6650f1c2a4b5c6d7e8f90456",
+                 *       "slotDate": "2026-12-07",
+                 *       "slotTime": "10:30 AM",
+                 *       "cadence": "weekly",
+                 *       "count": 4,
+                 *       "slotDates": [
+                 *         "2026-12-07",
+                 *         "2026-12-14"
+                 *       ]
+                 *     }
+                 */
+                "application/json": {
+                    /** @description patient id: a patient who has booked with this doctor before */
+                    userId: string;
+                    /**
+                     * Format: slot-date
+                     * @description date of the first occurrence, in the doctor’s zone: `YYYY-MM-DD` or legacy `d_m_yyyy`, a real day in 1970–2100
+                     */
+                    slotDate: string;
+                    /** @description the time of every occurrence: `10:30 AM`, `10:30 am` or `14:30` */
+                    slotTime: string;
+                    /** @description `weekly` (every 7 days) or `biweekly` (every 14 days) */
+                    cadence: "weekly" | "biweekly";
+                    /** @description occurrences in the series, 2 to 12 */
+                    count: number;
+                    /** @description `in_person` (default) or `video`, as for a single booking */
+                    mode?: "in_person" | "video";
+                    /** @description the occurrences to book (dates from the preview), at least 2: all of them are booked or none */
+                    slotDates: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        message: string;
+                        series: {
+                            _id: string;
+                            docId: string;
+                            userId: string;
+                            cadence: "weekly" | "biweekly";
+                            /** @description occurrences booked with the series */
+                            occurrences: number;
+                            slotTime: string;
+                            /** @description `in_person` or `video` */
+                            mode: "in_person" | "video";
+                            bookedBy: "patient" | "doctor";
+                            createdAt: string;
+                            /** @description its appointments, soonest first, in whatever state */
+                            appointments: {
+                                _id: string;
+                                userId: string;
+                                docId: string;
+                                /** @description `YYYY-MM-DD`; `d_m_yyyy` (day and month not padded) under LEGACY_CLIENTS */
+                                slotDate: string;
+                                /** @description `hh:mm AM` */
+                                slotTime: string;
+                                /** @description UTC instant */
+                                startsAt: string;
+                                endsAt: string;
+                                userData: {
+                                    _id: string;
+                                    name: string;
+                                    email: string;
+                                    phone: string;
+                                    address: {
+                                        line1: string;
+                                        line2: string;
+                                    };
+                                    gender: string;
+                                    dob: string;
+                                    image: string;
+                                };
+                                docData: {
+                                    _id: string;
+                                    name: string;
+                                    image: string;
+                                    speciality: string;
+                                    degree: string;
+                                    experience: string;
+                                    about: string;
+                                    fees: number;
+                                    address: {
+                                        line1: string;
+                                        line2: string;
+                                    };
+                                };
+                                amount: number;
+                                currency: string;
+                                /** @description booking time, ms since epoch */
+                                date: number;
+                                status: "pending" | "confirmed" | "completed" | "cancelled";
+                                cancelled: boolean;
+                                payment: boolean;
+                                isCompleted: boolean;
+                                cancelledBy: string | null;
+                                cancelReason: string | null;
+                                cancelledAt: string | null;
+                                refundAmount: number | null;
+                                refundStatus: string | null;
+                                paymentGateway: string | null;
+                                paidAt: string | null;
+                                completedAt: string | null;
+                                /** @description `in_person` or `video` */
+                                mode: "in_person" | "video";
+                                videoLink: string | null;
+                                groupSessionId: string | null;
+                                seriesId: string | null;
+                                videoOpensAt: string | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description No valid token: missing, expired, revoked or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token is valid but this account may not do this (another role, or not its own record) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The record does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The request conflicts with the current state (slot taken, already paid or cancelled, …) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The body or the uploaded file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Unsupported content type, or the uploaded file is not a JPEG, PNG or WebP picture */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Too many requests: retry after the seconds in `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    getDoctorSeries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description series id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        series: {
+                            _id: string;
+                            docId: string;
+                            userId: string;
+                            cadence: "weekly" | "biweekly";
+                            /** @description occurrences booked with the series */
+                            occurrences: number;
+                            slotTime: string;
+                            /** @description `in_person` or `video` */
+                            mode: "in_person" | "video";
+                            bookedBy: "patient" | "doctor";
+                            createdAt: string;
+                            /** @description its appointments, soonest first, in whatever state */
+                            appointments: {
+                                _id: string;
+                                userId: string;
+                                docId: string;
+                                /** @description `YYYY-MM-DD`; `d_m_yyyy` (day and month not padded) under LEGACY_CLIENTS */
+                                slotDate: string;
+                                /** @description `hh:mm AM` */
+                                slotTime: string;
+                                /** @description UTC instant */
+                                startsAt: string;
+                                endsAt: string;
+                                userData: {
+                                    _id: string;
+                                    name: string;
+                                    email: string;
+                                    phone: string;
+                                    address: {
+                                        line1: string;
+                                        line2: string;
+                                    };
+                                    gender: string;
+                                    dob: string;
+                                    image: string;
+                                };
+                                docData: {
+                                    _id: string;
+                                    name: string;
+                                    image: string;
+                                    speciality: string;
+                                    degree: string;
+                                    experience: string;
+                                    about: string;
+                                    fees: number;
+                                    address: {
+                                        line1: string;
+                                        line2: string;
+                                    };
+                                };
+                                amount: number;
+                                currency: string;
+                                /** @description booking time, ms since epoch */
+                                date: number;
+                                status: "pending" | "confirmed" | "completed" | "cancelled";
+                                cancelled: boolean;
+                                payment: boolean;
+                                isCompleted: boolean;
+                                cancelledBy: string | null;
+                                cancelReason: string | null;
+                                cancelledAt: string | null;
+                                refundAmount: number | null;
+                                refundStatus: string | null;
+                                paymentGateway: string | null;
+                                paidAt: string | null;
+                                completedAt: string | null;
+                                /** @description `in_person` or `video` */
+                                mode: "in_person" | "video";
+                                videoLink: string | null;
+                                groupSessionId: string | null;
+                                seriesId: string | null;
+                                videoOpensAt: string | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description No valid token: missing, expired, revoked or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token is valid but this account may not do this (another role, or not its own record) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The record does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Too many requests: retry after the seconds in `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    cancelSeriesRestAsDoctor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description series id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason?: string;
+                    /**
+                     * Format: slot-date
+                     * @description cancel the occurrences on or after this date only (default: every one not started yet), a real day in 1970–2100
+                     */
+                    fromDate?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        message: string;
+                        series: {
+                            _id: string;
+                            docId: string;
+                            userId: string;
+                            cadence: "weekly" | "biweekly";
+                            /** @description occurrences booked with the series */
+                            occurrences: number;
+                            slotTime: string;
+                            /** @description `in_person` or `video` */
+                            mode: "in_person" | "video";
+                            bookedBy: "patient" | "doctor";
+                            createdAt: string;
+                            /** @description its appointments, soonest first, in whatever state */
+                            appointments: {
+                                _id: string;
+                                userId: string;
+                                docId: string;
+                                /** @description `YYYY-MM-DD`; `d_m_yyyy` (day and month not padded) under LEGACY_CLIENTS */
+                                slotDate: string;
+                                /** @description `hh:mm AM` */
+                                slotTime: string;
+                                /** @description UTC instant */
+                                startsAt: string;
+                                endsAt: string;
+                                userData: {
+                                    _id: string;
+                                    name: string;
+                                    email: string;
+                                    phone: string;
+                                    address: {
+                                        line1: string;
+                                        line2: string;
+                                    };
+                                    gender: string;
+                                    dob: string;
+                                    image: string;
+                                };
+                                docData: {
+                                    _id: string;
+                                    name: string;
+                                    image: string;
+                                    speciality: string;
+                                    degree: string;
+                                    experience: string;
+                                    about: string;
+                                    fees: number;
+                                    address: {
+                                        line1: string;
+                                        line2: string;
+                                    };
+                                };
+                                amount: number;
+                                currency: string;
+                                /** @description booking time, ms since epoch */
+                                date: number;
+                                status: "pending" | "confirmed" | "completed" | "cancelled";
+                                cancelled: boolean;
+                                payment: boolean;
+                                isCompleted: boolean;
+                                cancelledBy: string | null;
+                                cancelReason: string | null;
+                                cancelledAt: string | null;
+                                refundAmount: number | null;
+                                refundStatus: string | null;
+                                paymentGateway: string | null;
+                                paidAt: string | null;
+                                completedAt: string | null;
+                                /** @description `in_person` or `video` */
+                                mode: "in_person" | "video";
+                                videoLink: string | null;
+                                groupSessionId: string | null;
+                                seriesId: string | null;
+                                videoOpensAt: string | null;
+                            }[];
+                        };
+                        /** @description the occurrences cancelled now, each refunded by the cancellation policy */
+                        cancelled: {
+                            _id: string;
+                            userId: string;
+                            docId: string;
+                            /** @description `YYYY-MM-DD`; `d_m_yyyy` (day and month not padded) under LEGACY_CLIENTS */
+                            slotDate: string;
+                            /** @description `hh:mm AM` */
+                            slotTime: string;
+                            /** @description UTC instant */
+                            startsAt: string;
+                            endsAt: string;
+                            userData: {
+                                _id: string;
+                                name: string;
+                                email: string;
+                                phone: string;
+                                address: {
+                                    line1: string;
+                                    line2: string;
+                                };
+                                gender: string;
+                                dob: string;
+                                image: string;
+                            };
+                            docData: {
+                                _id: string;
+                                name: string;
+                                image: string;
+                                speciality: string;
+                                degree: string;
+                                experience: string;
+                                about: string;
+                                fees: number;
+                                address: {
+                                    line1: string;
+                                    line2: string;
+                                };
+                            };
+                            amount: number;
+                            currency: string;
+                            /** @description booking time, ms since epoch */
+                            date: number;
+                            status: "pending" | "confirmed" | "completed" | "cancelled";
+                            cancelled: boolean;
+                            payment: boolean;
+                            isCompleted: boolean;
+                            cancelledBy: string | null;
+                            cancelReason: string | null;
+                            cancelledAt: string | null;
+                            refundAmount: number | null;
+                            refundStatus: string | null;
+                            paymentGateway: string | null;
+                            paidAt: string | null;
+                            completedAt: string | null;
+                            /** @description `in_person` or `video` */
+                            mode: "in_person" | "video";
+                            videoLink: string | null;
+                            groupSessionId: string | null;
+                            seriesId: string | null;
                             videoOpensAt: string | null;
                         }[];
                     };
@@ -14433,6 +16428,7 @@ export interface operations {
                             mode: "in_person" | "video";
                             videoLink: string | null;
                             groupSessionId: string | null;
+                            seriesId: string | null;
                             videoOpensAt: string | null;
                         }[];
                         /** @description matching appointments (paginated answers only) */
@@ -14595,6 +16591,7 @@ export interface operations {
                             mode: "in_person" | "video";
                             videoLink: string | null;
                             groupSessionId: string | null;
+                            seriesId: string | null;
                             videoOpensAt: string | null;
                         };
                     };
@@ -14803,6 +16800,7 @@ export interface operations {
                             mode: "in_person" | "video";
                             videoLink: string | null;
                             groupSessionId: string | null;
+                            seriesId: string | null;
                             videoOpensAt: string | null;
                         };
                     };
@@ -15006,6 +17004,7 @@ export interface operations {
                                 mode: "in_person" | "video";
                                 videoLink: string | null;
                                 groupSessionId: string | null;
+                                seriesId: string | null;
                                 videoOpensAt: string | null;
                             }[];
                             totalDoctors: number;
