@@ -2,6 +2,7 @@
 // `{name}` placeholders are filled by t(key, { name }).
 import { messagesEn } from './messages.en';
 import { reviewsEn } from './reviews.en';
+import { seriesEn } from './series.en';
 import { staffEn } from './staff.en';
 
 export const en = {
@@ -212,6 +213,7 @@ export const en = {
   ...staffEn,
   ...reviewsEn,
   ...messagesEn,
+  ...seriesEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
