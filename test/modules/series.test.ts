@@ -150,6 +150,22 @@ describe('recurring series', () => {
       }
     });
 
+    it('an Idempotency-Key replays the answer of a confirmed series instead of refusing its own dates', async () => {
+      const p = await registerPatient(t.app);
+      const body = { docId: doctor.id, slotDate: MONDAYS[0], slotTime: '08:00 PM', cadence: 'weekly', count: 2, slotDates: MONDAYS.slice(0, 2) };
+      const headers = { ...bearer(p.token), 'idempotency-key': 'series-key-0001' };
+      const first = await post(t.app, '/api/user/series', body, headers);
+      assert.equal(first.statusCode, 201, first.body);
+      const again = await post(t.app, '/api/user/series', body, headers);
+      assert.equal(again.statusCode, 201, again.body);
+      assert.equal(again.headers['idempotent-replayed'], 'true');
+      assert.equal(json(again).series._id, json(first).series._id);
+      assert.equal(await rows(p.id), 2);
+      assert.equal(await seriesRows(p.id), 1);
+      const without = await post(t.app, '/api/user/series', body, bearer(p.token));
+      assert.equal(without.statusCode, 409);
+    });
+
     it('the database keeps the occurrence count in 2..12 and an occurrence with its own series’ patient and doctor', async () => {
       const db = t.testDb.database;
       await assert.rejects(

@@ -351,7 +351,13 @@ export class AppointmentService {
   async bookMany(
     patientId: string,
     input: ManyInput,
-    opts: { actor: 'patient' | 'doctor'; seriesId: string; prepare: (tx: Db, doctor: DoctorRow) => Promise<void> },
+    opts: {
+      actor: 'patient' | 'doctor';
+      seriesId: string;
+      prepare: (tx: Db, doctor: DoctorRow) => Promise<void>;
+      /** runs inside the transaction once every appointment is written (an idempotency key's answer) */
+      inTransaction?: (tx: Db, booked: AppointmentView[]) => Promise<void>;
+    },
   ): Promise<AppointmentView[]> {
     const p = await this.resolveParties(patientId, input.docId, input.mode);
     const slots = input.slots.map((s) => this.slotOf(p.doctor, parseRequested(s)));
@@ -370,6 +376,7 @@ export class AppointmentService {
         if (taken.length) throw conflict(`Taken meanwhile: ${taken.join(', ')}. Nothing was booked; preview again and choose the free dates`);
         await opts.prepare(tx, p.doctor);
       },
+      inTransaction: opts.inTransaction && ((tx, created) => opts.inTransaction!(tx, created.map((r) => appointmentView(r, videoFields(r, this.config.video, now, 'party'))))),
     });
     return rows.map((r) => this.view(r));
   }

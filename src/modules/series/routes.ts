@@ -4,12 +4,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errors } from '../../lib/schemas.js';
 import { authId, requireRole } from '../auth/guards.js';
+import { IdempotencyHeaders, idempotent } from '../idempotency/routes.js';
+import type { SeriesView } from './service.js';
 import { CancelRestBody, DoctorConfirmBody, DoctorPreviewBody, PatientConfirmBody, PatientPreviewBody, PreviewOut, SeriesCancelled, SeriesGetOut, SeriesOut, SeriesParams } from './schemas.js';
 
 const tags = ['series'];
 const security = [{ bearer: [] }];
 const PREVIEW = 'Each occurrence (the first date, then every 7 or 14 days) with `free` and, when not, `reason`. Nothing is held: confirm with the dates to book. 400 for a first occurrence in the past or a time no occurrence can be booked at (outside the doctor’s hours, …); 409 for a mode the doctor does not offer.';
 const CONFIRM = 'Books the chosen occurrences in one transaction, all or nothing: if one was taken meanwhile the answer is 409 naming the taken dates and nothing is booked. Each occurrence is an appointment with `seriesId`, paid and cancelled on its own.';
+const booked = (s: SeriesView) => ({ success: true, message: 'Series Booked', series: s });
 const CANCEL = 'Cancels every occurrence not started yet (from `fromDate` on, when given), each under the cancellation policy (refunds as for single cancellations); started, completed and cancelled occurrences stay as they are. 409 when nothing is left to cancel.';
 
 export const patientSeriesRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -26,10 +29,13 @@ export const patientSeriesRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/series', {
     onRequest,
-    schema: { tags, operationId: 'bookSeries', summary: 'Book the chosen occurrences of a recurring series', description: CONFIRM, security, body: PatientConfirmBody, response: { 201: SeriesOut, ...errors(404, 409) } },
+    schema: { tags, operationId: 'bookSeries', summary: 'Book the chosen occurrences of a recurring series', description: CONFIRM, security, headers: IdempotencyHeaders, body: PatientConfirmBody, response: { 201: SeriesOut, ...errors(404, 409, 422) } },
   }, async (request, reply) => {
     const { docId, ...req } = request.body;
-    return reply.code(201).send({ success: true, message: 'Series Booked', series: await series.confirm(authId(request), docId, req) });
+    // with an Idempotency-Key the answer commits with the series: a retry after a lost answer gets it
+    // again instead of a 409 naming the patient's own new appointments
+    return idempotent(request, reply, { role: 'patient', operation: 'book-series', statusCode: 201 }, async (claim) =>
+      booked(await series.confirm(authId(request), docId, req, { inTransaction: claim && ((tx, view) => claim.complete(201, booked(view), tx)) })));
   });
 
   app.get('/series/:id', {
@@ -65,11 +71,12 @@ export const doctorSeriesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     onRequest,
     schema: {
       tags, operationId: 'bookSeriesForPatient', summary: 'Book a recurring series with you for one of your patients',
-      description: `${CONFIRM} The patient must have booked with you before (404 otherwise).`, security, body: DoctorConfirmBody, response: { 201: SeriesOut, ...errors(404, 409) },
+      description: `${CONFIRM} The patient must have booked with you before (404 otherwise).`, security, headers: IdempotencyHeaders, body: DoctorConfirmBody, response: { 201: SeriesOut, ...errors(404, 409, 422) },
     },
   }, async (request, reply) => {
     const { userId, ...req } = request.body;
-    return reply.code(201).send({ success: true, message: 'Series Booked', series: await series.confirmForDoctor(authId(request), userId, req) });
+    return idempotent(request, reply, { role: 'doctor', operation: 'book-series', statusCode: 201 }, async (claim) =>
+      booked(await series.confirmForDoctor(authId(request), userId, req, { inTransaction: claim && ((tx, view) => claim.complete(201, booked(view), tx)) })));
   });
 
   app.get('/series/:id', {

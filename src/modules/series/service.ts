@@ -3,6 +3,7 @@
 // nothing through the appointments module's booking path (one transaction, the doctor's and the
 // patient's locks, the exclusion constraints). Each occurrence is an ordinary appointment carrying
 // `seriesId`: it is paid, cancelled and rescheduled on its own, under the cancellation policy.
+import type { Db } from '../../db/client.js';
 import type { ConsultationMode, SeriesRow } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
 import { AppError, badRequest, conflict, notFound } from '../../lib/errors.js';
@@ -93,7 +94,13 @@ export class SeriesService {
    * Books the chosen occurrences, all or nothing: an occurrence a rule refuses answers its 4xx, one
    * taken meanwhile a 409 naming the taken dates, and nothing is booked in either case.
    */
-  async confirm(patientId: string, docId: string, req: SeriesConfirmation, bookedBy: 'patient' | 'doctor' = 'patient'): Promise<SeriesView> {
+  async confirm(
+    patientId: string,
+    docId: string,
+    req: SeriesConfirmation,
+    opts: { bookedBy?: 'patient' | 'doctor'; inTransaction?: (tx: Db, booked: SeriesView) => Promise<void> } = {},
+  ): Promise<SeriesView> {
+    const bookedBy = opts.bookedBy ?? 'patient';
     const dates = this.dates(req);
     const chosen = req.slotDates.map((d) => parseSlotDate(d));
     if (chosen.some((d) => d === null)) throw badRequest(`slotDates: each ${DATE_FORMAT_MESSAGES[SLOT_DATE]}`);
@@ -105,6 +112,7 @@ export class SeriesService {
     const now = this.clock.now();
     const id = newId(now);
     const slotTime = formatSlotTime(parseSlotTime(req.slotTime)!);
+    let series: SeriesRow | undefined;
     const booked = await this.appointments.bookMany(
       patientId,
       { docId, mode: req.mode, slots: picked.map((slotDate) => ({ slotDate, slotTime })) },
@@ -112,21 +120,21 @@ export class SeriesService {
         actor: bookedBy,
         seriesId: id,
         prepare: async (tx, doctor) => {
-          await this.repo.insert(
+          series = await this.repo.insert(
             { id, patientId, doctorId: doctor.id, cadenceDays: CADENCE_DAYS[req.cadence], occurrences: picked.length, slotTime, mode: req.mode ?? 'in_person', bookedBy, createdAt: now },
             tx,
           );
         },
+        inTransaction: opts.inTransaction && ((tx, views) => opts.inTransaction!(tx, this.view(series!, views))),
       },
     );
-    const series = await this.repo.findById(id);
     if (!series) throw notFound('Series not found');
     return this.view(series, booked);
   }
 
-  async confirmForDoctor(doctorId: string, patientId: string, req: SeriesConfirmation): Promise<SeriesView> {
+  async confirmForDoctor(doctorId: string, patientId: string, req: SeriesConfirmation, opts: { inTransaction?: (tx: Db, booked: SeriesView) => Promise<void> } = {}): Promise<SeriesView> {
     await this.assertPatientOf(doctorId, patientId);
-    return this.confirm(patientId, doctorId, req, 'doctor');
+    return this.confirm(patientId, doctorId, req, { ...opts, bookedBy: 'doctor' });
   }
 
   /** The series and its occurrences, to its patient or its doctor only (anyone else: 404). */

@@ -5023,7 +5023,10 @@ export interface operations {
     bookSeries: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Optional, 1–255 visible ASCII characters (a UUID is a good choice). Retrying with the same key and the same body within 24 hours answers what the first request answered (status and body, with `Idempotent-Replayed: true`) instead of doing the work again; the same key with another body answers 422; while the first request with the key is still running, 409 with Retry-After. Keys belong to the signed-in account. */
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5232,6 +5235,19 @@ export interface operations {
             };
             /** @description Unsupported content type, or the uploaded file is not a JPEG, PNG or WebP picture */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Refused */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13760,7 +13776,10 @@ export interface operations {
     bookSeriesForPatient: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Optional, 1–255 visible ASCII characters (a UUID is a good choice). Retrying with the same key and the same body within 24 hours answers what the first request answered (status and body, with `Idempotent-Replayed: true`) instead of doing the work again; the same key with another body answers 422; while the first request with the key is still running, 409 with Retry-After. Keys belong to the signed-in account. */
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -13968,6 +13987,19 @@ export interface operations {
             };
             /** @description Unsupported content type, or the uploaded file is not a JPEG, PNG or WebP picture */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Refused */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
