@@ -215,6 +215,10 @@ describe('recurring series', () => {
       }
       const unknown = await post(t.app, '/api/user/series/preview', { docId: 'a'.repeat(24), slotDate: MONDAYS[0], slotTime: '10:00 AM', cadence: 'weekly', count: 2 }, bearer(third.token));
       assert.equal(unknown.statusCode, 404);
+      // a series whose first date has passed, even with only later dates chosen
+      const late = await confirm(third, { slotDate: '2029-12-31', count: 8, slotDates: [MONDAYS[4], MONDAYS[5]] });
+      assert.equal(late.statusCode, 400, late.body);
+      assert.equal(json(late).message, 'The first occurrence must be in the future');
       assert.equal(await rows(third.id), before);
       assert.equal((await post(t.app, '/api/user/series/preview', { docId: doctor.id }, bearer(doctor.token))).statusCode, 403);
     });

@@ -9,7 +9,7 @@ import type { Clock } from '../../lib/clock.js';
 import { AppError, badRequest, conflict, notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { DATE_FORMAT_MESSAGES, SLOT_DATE } from '../../lib/schemas.js';
-import { addDays, formatSlotTime, parseSlotDate, parseSlotTime } from '../../lib/time.js';
+import { addDays, formatSlotTime, parseSlotDate, parseSlotTime, zonedInstant } from '../../lib/time.js';
 import type { AppointmentService, AppointmentView, SlotAvailability } from '../appointments/service.js';
 import type { SeriesRepo } from './repo.js';
 
@@ -120,6 +120,9 @@ export class SeriesService {
         actor: bookedBy,
         seriesId: id,
         prepare: async (tx, doctor) => {
+          // the series as asked for starts in the future, even when its first date is not chosen
+          const start = zonedInstant(dates[0], parseSlotTime(req.slotTime)!, doctor.timeZone);
+          if (!start || start.getTime() <= now.getTime()) throw badRequest('The first occurrence must be in the future');
           series = await this.repo.insert(
             { id, patientId, doctorId: doctor.id, cadenceDays: CADENCE_DAYS[req.cadence], occurrences: picked.length, slotTime, mode: req.mode ?? 'in_person', bookedBy, createdAt: now },
             tx,
