@@ -28,6 +28,9 @@ import { adminScheduleRoutes, doctorScheduleRoutes } from './modules/scheduling/
 import { doctorGroupSessionRoutes, patientGroupSessionRoutes } from './modules/group-sessions/routes.js';
 import { GroupSessionRepo } from './modules/group-sessions/repo.js';
 import { GroupSessionService } from './modules/group-sessions/service.js';
+import { SeriesRepo } from './modules/series/repo.js';
+import { doctorSeriesRoutes, patientSeriesRoutes } from './modules/series/routes.js';
+import { SeriesService } from './modules/series/service.js';
 import { SchedulingRules } from './modules/scheduling/rules.js';
 import { SchedulingService } from './modules/scheduling/service.js';
 import { createNotifications } from './modules/notifications/index.js';
@@ -133,6 +136,7 @@ export function createContext(config: Config, database: Database, clock: Clock, 
   events.onRecord((tx, event) => scheduling.onRecord(tx, event));
   const appointments = new AppointmentService(db, appointmentRepo, patients, doctors, rules, events, clock, config);
   const groupSessions = new GroupSessionService(db, new GroupSessionRepo(db), doctors, appointments, rules, events, clock, config);
+  const series = new SeriesService(new SeriesRepo(db), appointments, clock);
   // The original Prescripto apps hide only the times slots_booked lists: under LEGACY_CLIENTS it also
   // lists every time of their grid that would be refused (scheduling/legacy-grid.ts).
   if (config.legacyClients) doctors.useSlotsBookedSource(scheduling.legacySlotsBooked((ids) => appointments.slotsBooked(ids)));
@@ -162,7 +166,7 @@ export function createContext(config: Config, database: Database, clock: Clock, 
   const fhir = new FhirService(config, clock, doctors, patients, appointments, scheduling, dataRights);
   admin.onPasswordChanged((id) => security.sessions.revokeAccount('admin', id, 'password-change'));
   notify.service.welcome.useSetPasswordLinks(async (doctorId, ttlMinutes) => (await security.passwordResets.issue('doctor', doctorId, { ttlMinutes })).url);
-  return { ctx: { config, database, db, reads, clock, redis, events, metrics, tokens, media, patients, doctors, admin, appointments, reports, scheduling, groupSessions, waitlist, reviews, messages,
+  return { ctx: { config, database, db, reads, clock, redis, events, metrics, tokens, media, patients, doctors, admin, appointments, reports, scheduling, groupSessions, waitlist, series, reviews, messages,
     notifications: notify.service, notificationWorker: notify.worker, live: notify.live, idempotency, outgoingWebhooks, dataRights, fhir, audit, ...security, ...paymentsModule }, localStore };
 }
 
@@ -235,6 +239,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       await user.register(patientAppointmentRoutes);
       await user.register(patientGroupSessionRoutes);
       await user.register(patientWaitlistRoutes);
+      await user.register(patientSeriesRoutes);
       await user.register(patientPaymentRoutes);
       await user.register(sessionRoutes('patient'));
       await user.register(patientReviewRoutes);
@@ -251,6 +256,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       await doctor.register(doctorScheduleRoutes);
       await doctor.register(doctorGroupSessionRoutes);
       await doctor.register(doctorWaitlistRoutes);
+      await doctor.register(doctorSeriesRoutes);
       await doctor.register(doctorReviewRoutes);
       await doctor.register(partyMessageRoutes('doctor'));
     },

@@ -23,6 +23,7 @@ import type { LiveHub } from './modules/notifications/live.js';
 import type { IdempotencyService } from './modules/idempotency/service.js';
 import type { OutgoingWebhooks } from './modules/webhooks/service.js';
 import type { GroupSessionService } from './modules/group-sessions/service.js';
+import type { SeriesService } from './modules/series/service.js';
 import type { ReviewService } from './modules/reviews/service.js';
 import type { MessageService } from './modules/messages/service.js';
 import type { DataRightsService } from './modules/data-rights/service.js';
@@ -66,6 +67,8 @@ export interface AppContext {
   groupSessions: GroupSessionService;
   /** doctors' waitlists: entries, offers of freed time, their expiry job (docs/booking-modes.md) */
   waitlist: WaitlistService;
+  /** recurring series of appointments (docs/booking-modes.md) */
+  series: SeriesService;
   /** reviews of completed appointments, doctors' ratings, moderation (modules/reviews) */
   reviews: ReviewService;
   /** doctor–patient messages per appointment (modules/messages) */

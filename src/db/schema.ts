@@ -139,6 +139,8 @@ export const appointments = pgTable('appointments', {
   videoRoom: text('video_room'),
   /** the group session this appointment is a place in (migration 1701); null for single appointments */
   groupSessionId: text('group_session_id'),
+  /** the recurring series this appointment is an occurrence of (migration 1720); null otherwise */
+  seriesId: text('series_id'),
   createdAt: ts('created_at').notNull().defaultNow(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 });
@@ -166,6 +168,20 @@ export const groupSessions = pgTable('group_sessions', {
   createdAt: ts('created_at').notNull().defaultNow(),
 });
 export type GroupSessionRow = typeof groupSessions.$inferSelect;
+
+/** A recurring series (migration 1720); its occurrences are appointments with `series_id`. */
+export const appointmentSeries = pgTable('appointment_series', {
+  id: text('id').primaryKey(),
+  patientId: text('patient_id').notNull(),
+  doctorId: text('doctor_id').notNull(),
+  cadenceDays: integer('cadence_days').$type<7 | 14>().notNull(),
+  occurrences: integer('occurrences').notNull(),
+  slotTime: text('slot_time').notNull(),
+  mode: text('mode').$type<ConsultationMode>().notNull(),
+  bookedBy: text('booked_by').$type<'patient' | 'doctor'>().notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+export type SeriesRow = typeof appointmentSeries.$inferSelect;
 
 export type PatientRow = typeof patients.$inferSelect;
 export type DoctorRow = typeof doctors.$inferSelect;

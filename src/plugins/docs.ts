@@ -18,6 +18,7 @@ export const TAGS = [
   { name: 'scheduling', description: 'Doctors’ working hours, slot settings and time off; the free slots patients can book' },
   { name: 'group sessions', description: 'Sessions a doctor opens with a capacity, own time and fee; patients book places (docs/booking-modes.md)' },
   { name: 'waitlist', description: 'Patients wait for a doctor’s time in a window of dates; freed time is offered, held and accepted as a booking (docs/booking-modes.md)' },
+  { name: 'series', description: 'Recurring series: the same time with a doctor every week or two weeks, 2 to 12 occurrences booked all or nothing (docs/booking-modes.md)' },
   { name: 'notifications', description: 'In-app notifications, live updates (server-sent events), calendar feeds and the email outbox' },
   { name: 'admin', description: '/api/admin: the administrator: login, doctors, sessions, two-factor authentication, audit log' },
   { name: 'webhooks', description: '/api/admin/webhooks: outgoing webhooks the admin registers, signed as the Standard Webhooks specification says, and their delivery log' },

@@ -72,6 +72,12 @@ const NO_SUCCESS: Record<string, string> = {
   getCalendarFile: 'a made-up feed name',
   bookGroupSessionPlace: 'a made-up group session id (test/modules/group-sessions.test.ts books real ones)',
   cancelGroupSession: 'a made-up group session id (test/modules/group-sessions.test.ts cancels real ones)',
+  getPatientSeries: 'a made-up series id (test/modules/series.test.ts reads real ones)',
+  getDoctorSeries: 'a made-up series id (test/modules/series.test.ts reads real ones)',
+  cancelSeriesRestAsPatient: 'a made-up series id (test/modules/series.test.ts cancels real ones)',
+  cancelSeriesRestAsDoctor: 'a made-up series id (test/modules/series.test.ts cancels real ones)',
+  previewSeriesForPatient: 'the walk has made the doctor unavailable by then: 409 (test/modules/series.test.ts books real ones)',
+  bookSeriesForPatient: 'the walk has made the doctor unavailable by then: 409 (test/modules/series.test.ts books real ones)',
   createReview: 'the walk’s appointment is not completed: 409',
   editReview: 'no review of the walk’s appointment: 404',
   replyToReview: 'a made-up review id',
@@ -156,6 +162,10 @@ before(async () => {
     updateDoctorScheduleSettings: { bufferMinutes: 10 },
     updateScheduleSettingsForDoctor: { bufferMinutes: 15 },
     openGroupSession: { title: 'Walk-through session', ...futureSlot(5, 12), durationMinutes: 30, capacity: 5, fee: 100 },
+    previewSeries: { docId: doctor.id, ...series(3), cadence: 'weekly', count: 2 },
+    bookSeries: { docId: doctor.id, ...series(3), cadence: 'weekly', count: 2, slotDates: weekApart(series(3).slotDate) },
+    previewSeriesForPatient: { userId: patient.id, ...series(5), cadence: 'weekly', count: 2 },
+    bookSeriesForPatient: { userId: patient.id, ...series(5), cadence: 'weekly', count: 2, slotDates: weekApart(series(5).slotDate) },
     sendPatientMessage: { text: 'Hello doctor' },
     sendDoctorMessage: { text: 'Hello' },
     // days after every other fixture's time: a free time offered at once holds nothing they need
@@ -163,6 +173,10 @@ before(async () => {
   };
 });
 after(() => t.close());
+
+/** A first occurrence three weeks ahead: its second, a week later, is still inside the booking window. */
+const series = (k: number) => futureSlot(k, 20);
+const weekApart = (date: string) => [date, new Date(Date.parse(`${date}T00:00:00Z`) + 7 * 86_400_000).toISOString().slice(0, 10)];
 
 /** A value for a field: a fixture by name, else the schema's default, else the simplest valid one. */
 function sample(schema: Schema, name: string | undefined): unknown {

@@ -109,14 +109,38 @@ export class AppointmentRepo {
       gt(appointments.startsAt, now),
     ];
     if (expiredCutoff) conds.push(not(expiredUnpaid(expiredCutoff)));
+    // a series' occurrences count once: one booking decision, capped at 12 by its own table
+    const booking = sql`coalesce(${appointments.seriesId}, ${appointments.id})`;
     const [r] = await db
       .select({
-        total: sql<number>`count(*)::int`,
-        withDoctor: sql<number>`(count(*) FILTER (WHERE ${appointments.doctorId} = ${doctorId}))::int`,
+        total: sql<number>`count(DISTINCT ${booking})::int`,
+        withDoctor: sql<number>`(count(DISTINCT ${booking}) FILTER (WHERE ${appointments.doctorId} = ${doctorId}))::int`,
       })
       .from(appointments)
       .where(and(...conds));
     return { total: Number(r.total), withDoctor: Number(r.withDoctor) };
+  }
+
+  /** Whether the patient has ever had an appointment (in any state) with the doctor. */
+  async hasBookedWith(patientId: string, doctorId: string, db: Db = this.db): Promise<boolean> {
+    const rows = await db.select({ id: appointments.id }).from(appointments)
+      .where(and(eq(appointments.patientId, patientId), eq(appointments.doctorId, doctorId))).limit(1);
+    return rows.length > 0;
+  }
+
+  /** The occurrences of a series, soonest first. */
+  listSeries(seriesId: string, db: Db = this.db): Promise<AppointmentRow[]> {
+    return db.select().from(appointments).where(eq(appointments.seriesId, seriesId)).orderBy(asc(appointments.startsAt), asc(appointments.id));
+  }
+
+  /**
+   * The live occurrences of a series not started by `now` (and on or after the local date
+   * `fromDate` when given), locked for the rest of the transaction in start order.
+   */
+  lockSeriesRest(seriesId: string, now: Date, fromDate: string | undefined, tx: Db): Promise<AppointmentRow[]> {
+    const conds = [eq(appointments.seriesId, seriesId), inArray(appointments.status, ['pending', 'confirmed']), gt(appointments.startsAt, now)];
+    if (fromDate) conds.push(gte(appointments.slotDate, fromDate));
+    return tx.select().from(appointments).where(and(...conds)).orderBy(asc(appointments.startsAt), asc(appointments.id)).for('update');
   }
 
   /** The live places (appointments) of a group session. */

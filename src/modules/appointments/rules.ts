@@ -32,6 +32,12 @@ export interface BookingRules {
    * Answers their `expired` events, for the caller to publish after its transaction commits.
    */
   releaseExpired(tx: Db, doctorId: string, from: Date, to: Date, now: Date): Promise<DomainEvent[]>;
+  /**
+   * The intervals that already hold time in the doctor's schedule overlapping [from, to): live
+   * appointments (unpaid holds whose payment window ended left out) and open group sessions. With
+   * `tx`, read inside that transaction.
+   */
+  busy(doctorId: string, from: Date, to: Date, now: Date, tx?: Db): Promise<{ start: Date; end: Date }[]>;
   /** Has this unpaid booking's payment window ended (so it no longer holds its slot)? */
   isExpired(row: Pick<AppointmentRow, 'status' | 'paid' | 'createdAt'>, now: Date): boolean;
   /** Unpaid bookings created at or before this instant no longer hold their slot; undefined: none expire. */

@@ -51,6 +51,7 @@ export const Appointment = Type.Object({
   mode: ConsultationMode('`in_person` or `video`'),
   videoLink: Nullable(Type.String({ description: 'the meeting link of a video appointment: shown to its patient and doctor only (never to the admin), from `videoOpensAt` while the appointment is pending or confirmed; null otherwise' })),
   groupSessionId: Nullable(Type.String({ description: 'the group session this appointment is a place in; null for a single appointment' })),
+  seriesId: Nullable(Type.String({ description: 'the recurring series this appointment is an occurrence of; null for a single appointment' })),
   videoOpensAt: Nullable(Type.String({ description: 'when the meeting link is handed out (VIDEO_OPENS_MINUTES before the start); null for in-person and cancelled appointments' })),
 });
 

@@ -3,9 +3,9 @@
 // its refusal into a clear 409.
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
-import { type Actor, type AppointmentRow, type AppointmentStatus, type ConsultationMode, type DocSnapshot, type GroupSessionRow, type UserSnapshot } from '../../db/schema.js';
+import { type Actor, type AppointmentRow, type AppointmentStatus, type ConsultationMode, type DocSnapshot, type DoctorRow, type GroupSessionRow, type UserSnapshot } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
-import { badRequest, conflict, driverErrorOf, forbidden, notFound, PG_CHECK_VIOLATION, PG_EXCLUSION_VIOLATION, PG_PATIENT_DELETED, PG_UNIQUE_VIOLATION, sqlState } from '../../lib/errors.js';
+import { AppError, badRequest, conflict, driverErrorOf, forbidden, notFound, PG_CHECK_VIOLATION, PG_EXCLUSION_VIOLATION, PG_PATIENT_DELETED, PG_UNIQUE_VIOLATION, sqlState } from '../../lib/errors.js';
 import type { AppointmentEventType, DomainEvent, DomainEvents } from '../../lib/events.js';
 import { newId } from '../../lib/ids.js';
 import { DATE_FORMAT_MESSAGES, SLOT_DATE } from '../../lib/schemas.js';
@@ -14,7 +14,7 @@ import { formatSlotTime, legacyDateKey, parseSlotDate, parseSlotTime, zonedInsta
 import type { DoctorService, SlotsBooked } from '../doctors/service.js';
 import type { PatientService } from '../patients/service.js';
 import { refundFor, rescheduleRefusal } from './policy.js';
-import type { AppointmentFilter, AppointmentPatch, AppointmentRepo, AppointmentSort } from './repo.js';
+import type { AppointmentFilter, AppointmentPatch, AppointmentRepo, AppointmentSort, NewAppointment } from './repo.js';
 import { retryDeadlocks } from './retry.js';
 import type { BookingRules } from './rules.js';
 import { newVideoRoom, videoFields, type Audience } from './video.js';
@@ -50,6 +50,8 @@ export interface AppointmentView {
   videoOpensAt: string | null;
   /** the group session this is a place in; null for a single appointment */
   groupSessionId: string | null;
+  /** the recurring series this is an occurrence of; null for a single appointment */
+  seriesId: string | null;
 }
 
 export interface BookInput {
@@ -109,7 +111,56 @@ export function appointmentView(r: AppointmentRow, video: { mode: ConsultationMo
     completedAt: r.completedAt?.toISOString() ?? null,
     ...video,
     groupSessionId: r.groupSessionId,
+    seriesId: r.seriesId,
   };
+}
+
+/** The doctor, patient snapshot and mode a booking is made with. */
+interface BookingParties {
+  doctor: DoctorRow;
+  patientId: string;
+  mode: ConsultationMode;
+  userData: UserSnapshot;
+  docData: DocSnapshot;
+}
+
+/** A requested slot as instants in the doctor's zone; `holdUntil` is its end plus the buffer. */
+interface ResolvedSlot {
+  slotDate: string;
+  minutes: number;
+  startsAt: Date;
+  endsAt: Date;
+  holdUntil: Date;
+}
+
+/** Several times with one doctor (a recurring series). */
+export interface ManyInput {
+  docId: string;
+  mode?: ConsultationMode;
+  slots: { slotDate: string; slotTime: string }[];
+}
+
+/** Whether one requested time can be booked now, and why not. */
+export interface SlotAvailability {
+  slotDate: string;
+  slotTime: string;
+  startsAt: string;
+  free: boolean;
+  /** why not: the booking rule that refuses it, or that the time is taken; null when free */
+  reason: string | null;
+  /** the status a booking of this time alone would be refused with (taken: null) */
+  status: number | null;
+}
+
+export const TAKEN = 'This time is already booked';
+
+/** The format checks of a requested date and time, before anything is read. */
+function parseRequested(input: { slotDate: string; slotTime: string }): { slotDate: string; minutes: number } {
+  const slotDate = parseSlotDate(input.slotDate);
+  if (!slotDate) throw badRequest(`slotDate ${DATE_FORMAT_MESSAGES[SLOT_DATE]}`);
+  const minutes = parseSlotTime(input.slotTime);
+  if (minutes === null) throw badRequest('slotTime must be a time like 10:30 AM');
+  return { slotDate, minutes };
 }
 
 /** `[start,end)` as a Postgres tstzrange literal. */
@@ -159,6 +210,106 @@ export class AppointmentService {
   }
 
   /**
+   * Who books with whom, in which mode: the checks every booking of a doctor makes before any time
+   * is looked at, and the snapshots written with each appointment.
+   */
+  private async resolveParties(patientId: string, docId: string, modeIn: ConsultationMode | undefined): Promise<BookingParties> {
+    // independent reads, side by side: each is a round trip to the database
+    const [doctor, patient] = await Promise.all([this.doctors.find(docId), this.patients.get(patientId)]);
+    if (!doctor) throw notFound('Doctor not found');
+    if (!doctor.available) throw conflict('Doctor not available');
+    const mode = modeIn ?? 'in_person';
+    if (!consultationModes(doctor).includes(mode)) {
+      throw conflict(mode === 'video' ? 'This doctor does not offer video consultations: book in person' : 'This doctor offers video consultations only: book with mode "video"');
+    }
+    const doc = this.doctors.publicView(doctor);
+    const docData: DocSnapshot = {
+      _id: doc._id, name: doc.name, email: '', image: doc.image, speciality: doc.speciality, degree: doc.degree,
+      experience: doc.experience, about: doc.about, fees: doc.fees, address: doc.address,
+    };
+    return { doctor, patientId, mode, userData: this.patients.view(patient), docData };
+  }
+
+  /** A requested date and time as the doctor's instants (no booking rule checked here). */
+  private slotOf(doctor: DoctorRow, { slotDate, minutes }: { slotDate: string; minutes: number }): ResolvedSlot {
+    const startsAt = zonedInstant(slotDate, minutes, doctor.timeZone);
+    if (!startsAt) throw badRequest(`${formatSlotTime(minutes)} does not exist on ${slotDate} in ${doctor.timeZone} (daylight-saving change)`);
+    const endsAt = new Date(startsAt.getTime() + doctor.slotMinutes * 60_000);
+    return { slotDate, minutes, startsAt, endsAt, holdUntil: new Date(endsAt.getTime() + doctor.bufferMinutes * 60_000) };
+  }
+
+  private newRow(p: BookingParties, slot: ResolvedSlot, now: Date, extra: { seriesId?: string } = {}): NewAppointment {
+    return {
+      id: newId(now),
+      patientId: p.patientId,
+      doctorId: p.doctor.id,
+      slotDate: slot.slotDate,
+      slotTime: formatSlotTime(slot.minutes),
+      startsAt: slot.startsAt,
+      endsAt: slot.endsAt,
+      blocks: rangeLiteral(slot.startsAt, slot.holdUntil),
+      userData: p.userData,
+      docData: p.docData,
+      amountMinor: p.doctor.feesMinor,
+      currency: this.config.currency,
+      status: 'pending',
+      paid: false,
+      mode: p.mode,
+      videoRoom: p.mode === 'video' ? newVideoRoom() : null,
+      seriesId: extra.seriesId ?? null,
+      createdAt: now,
+    };
+  }
+
+  /**
+   * The booking path of one or more slots with one doctor, in one transaction: the doctor's and the
+   * patient's locks, release of expired holds over the slots, the booking caps (a series counts as
+   * one booking), `prepare` (the caller's own checks and rows, under the same locks), then the rows
+   * and their `booked` events. Deadlock victims are retried whole; the exclusion constraint's
+   * refusal answers 409 `overlapMessage`. Nothing is written unless everything is.
+   */
+  private async bookInTransaction(
+    p: BookingParties,
+    slots: ResolvedSlot[],
+    actor: 'patient' | 'doctor',
+    now: Date,
+    opts: {
+      seriesId?: string;
+      overlapMessage: string;
+      prepare?: (tx: Db) => Promise<void>;
+      inTransaction?: (tx: Db, booked: AppointmentRow[]) => Promise<void>;
+    },
+  ): Promise<AppointmentRow[]> {
+    let rows: AppointmentRow[];
+    let released: DomainEvent[] = [];
+    try {
+      rows = await retryDeadlocks(() => this.db.transaction(async (tx) => {
+        await this.repo.lockBooking(p.doctor.id, p.patientId, tx);
+        released = [];
+        for (const slot of slots) released.push(...(await this.rules.releaseExpired(tx, p.doctor.id, slot.startsAt, slot.holdUntil, now)));
+        await this.assertWithinBookingCaps(tx, p.patientId, p.doctor.id, now);
+        await opts.prepare?.(tx);
+        const created: AppointmentRow[] = [];
+        for (const slot of slots) {
+          const row = await this.repo.insert(this.newRow(p, slot, now, { seriesId: opts.seriesId }), tx);
+          await this.record(tx, row, 'booked', actor);
+          created.push(row);
+        }
+        await opts.inTransaction?.(tx, created);
+        return created;
+      }));
+    } catch (err) {
+      if (sqlState(err) === PG_EXCLUSION_VIOLATION) throw conflict(opts.overlapMessage);
+      // the account was deleted while this booking was on its way (migration 1950)
+      if (sqlState(err) === PG_PATIENT_DELETED) throw notFound('User not found');
+      throw err;
+    }
+    await this.publishAll(released);
+    for (const row of rows) await this.publish(row, 'booked', actor);
+    return rows;
+  }
+
+  /**
    * @param opts.inTransaction runs inside the booking's transaction once the appointment is written,
    *   so what it records (an idempotency key's answer) commits or rolls back with the booking
    * @param opts.beforeInsert runs inside the booking's transaction after its locks, before the
@@ -170,74 +321,124 @@ export class AppointmentService {
     input: BookInput,
     opts: { inTransaction?: (tx: Db, booked: AppointmentView) => Promise<void>; beforeInsert?: (tx: Db) => Promise<void> } = {},
   ): Promise<AppointmentView> {
-    const slotDate = parseSlotDate(input.slotDate);
-    if (!slotDate) throw badRequest(`slotDate ${DATE_FORMAT_MESSAGES[SLOT_DATE]}`);
-    const minutes = parseSlotTime(input.slotTime);
-    if (minutes === null) throw badRequest('slotTime must be a time like 10:30 AM');
-    // independent reads, side by side: each is a round trip to the database
-    const [doctor, patient] = await Promise.all([this.doctors.find(input.docId), this.patients.get(patientId)]);
-    if (!doctor) throw notFound('Doctor not found');
-    if (!doctor.available) throw conflict('Doctor not available');
-    const mode = input.mode ?? 'in_person';
-    if (!consultationModes(doctor).includes(mode)) {
-      throw conflict(mode === 'video' ? 'This doctor does not offer video consultations: book in person' : 'This doctor offers video consultations only: book with mode "video"');
-    }
-    const startsAt = zonedInstant(slotDate, minutes, doctor.timeZone);
-    if (!startsAt) throw badRequest(`${formatSlotTime(minutes)} does not exist on ${slotDate} in ${doctor.timeZone} (daylight-saving change)`);
+    // the slot's format is checked before anything is read
+    const requested = parseRequested(input);
+    const p = await this.resolveParties(patientId, input.docId, input.mode);
+    const slot = this.slotOf(p.doctor, requested);
     const now = this.clock.now();
-    await this.rules.assertBookable(doctor, { slotDate, minutes, startsAt }, now);
-    const endsAt = new Date(startsAt.getTime() + doctor.slotMinutes * 60_000);
-    const holdUntil = new Date(endsAt.getTime() + doctor.bufferMinutes * 60_000);
-    const userData = this.patients.view(patient);
-    const doc = this.doctors.publicView(doctor);
-    const docData: DocSnapshot = {
-      _id: doc._id, name: doc.name, email: '', image: doc.image, speciality: doc.speciality, degree: doc.degree,
-      experience: doc.experience, about: doc.about, fees: doc.fees, address: doc.address,
-    };
-    const id = newId(now);
-    let row: AppointmentRow;
-    let released: DomainEvent[] = [];
+    await this.rules.assertBookable(p.doctor, slot, now);
+    const [row] = await this.bookInTransaction(p, [slot], 'patient', now, {
+      overlapMessage: 'Slot not available',
+      prepare: opts.beforeInsert,
+      inTransaction: opts.inTransaction && ((tx, [created]) => opts.inTransaction!(tx, appointmentView(created, videoFields(created, this.config.video, now, 'party')))),
+    });
+    return this.view(row);
+  }
+
+  /**
+   * Which of several times with one doctor could be booked now, and why not: the booking rules of
+   * each (working hours, time off, notice, window), then whether its interval is free. Nothing is
+   * locked or written: the answer may be out of date by the time the patient confirms.
+   */
+  async previewMany(patientId: string, input: ManyInput): Promise<SlotAvailability[]> {
+    const p = await this.resolveParties(patientId, input.docId, input.mode);
+    const slots = input.slots.map((s) => this.slotOf(p.doctor, parseRequested(s)));
+    const now = this.clock.now();
+    const out: SlotAvailability[] = [];
+    for (const slot of slots) {
+      const refusal = await this.refusalOf(p.doctor, slot, now);
+      const busy = refusal ? false : (await this.rules.busy(p.doctor.id, slot.startsAt, slot.holdUntil, now)).length > 0;
+      out.push({
+        slotDate: slot.slotDate, slotTime: formatSlotTime(slot.minutes), startsAt: slot.startsAt.toISOString(),
+        free: !refusal && !busy, reason: refusal?.message ?? (busy ? TAKEN : null), status: refusal?.status ?? null,
+      });
+    }
+    return out;
+  }
+
+  /**
+   * Books several times with one doctor for one patient, all or nothing, in one transaction (see
+   * bookInTransaction). Each time must pass the booking rules; under the locks, times someone else
+   * holds now are named in one 409 and nothing is booked. `prepare` writes the caller's own rows
+   * (the series) in the same transaction, before the appointments that refer to them.
+   */
+  async bookMany(
+    patientId: string,
+    input: ManyInput,
+    opts: {
+      actor: 'patient' | 'doctor';
+      seriesId: string;
+      prepare: (tx: Db, doctor: DoctorRow) => Promise<void>;
+      /** runs inside the transaction once every appointment is written (an idempotency key's answer) */
+      inTransaction?: (tx: Db, booked: AppointmentView[]) => Promise<void>;
+    },
+  ): Promise<AppointmentView[]> {
+    const p = await this.resolveParties(patientId, input.docId, input.mode);
+    const slots = input.slots.map((s) => this.slotOf(p.doctor, parseRequested(s)));
+    const now = this.clock.now();
+    for (const slot of slots) {
+      const refusal = await this.refusalOf(p.doctor, slot, now);
+      if (refusal) throw new AppError(refusal.status, `${slot.slotDate}: ${refusal.message}`);
+    }
+    const rows = await this.bookInTransaction(p, slots, opts.actor, now, {
+      seriesId: opts.seriesId,
+      overlapMessage: 'One of the chosen times was taken meanwhile; nothing was booked',
+      prepare: async (tx) => {
+        // every writer of this doctor's schedule queues on the lock taken first: what is free now stays free until commit
+        const taken: string[] = [];
+        for (const slot of slots) if ((await this.rules.busy(p.doctor.id, slot.startsAt, slot.holdUntil, now, tx)).length > 0) taken.push(slot.slotDate);
+        if (taken.length) throw conflict(`Taken meanwhile: ${taken.join(', ')}. Nothing was booked; preview again and choose the free dates`);
+        await opts.prepare(tx, p.doctor);
+      },
+      inTransaction: opts.inTransaction && ((tx, created) => opts.inTransaction!(tx, created.map((r) => appointmentView(r, videoFields(r, this.config.video, now, 'party'))))),
+    });
+    return rows.map((r) => this.view(r));
+  }
+
+  /** The booking rule refusing this slot now, or null. */
+  private async refusalOf(doctor: DoctorRow, slot: ResolvedSlot, now: Date): Promise<{ status: number; message: string } | null> {
     try {
-      row = await retryDeadlocks(() => this.db.transaction(async (tx) => {
-        await this.repo.lockBooking(doctor.id, patientId, tx);
-        released = await this.rules.releaseExpired(tx, doctor.id, startsAt, holdUntil, now);
-        await this.assertWithinBookingCaps(tx, patientId, doctor.id, now);
-        await opts.beforeInsert?.(tx);
-        const created = await this.repo.insert(
-          {
-            id,
-            patientId,
-            doctorId: doctor.id,
-            slotDate,
-            slotTime: formatSlotTime(minutes),
-            startsAt,
-            endsAt,
-            blocks: rangeLiteral(startsAt, holdUntil),
-            userData,
-            docData,
-            amountMinor: doctor.feesMinor,
-            currency: this.config.currency,
-            status: 'pending',
-            paid: false,
-            mode,
-            videoRoom: mode === 'video' ? newVideoRoom() : null,
-            createdAt: now,
-          },
-          tx,
-        );
-        await this.record(tx, created, 'booked', 'patient');
-        await opts.inTransaction?.(tx, appointmentView(created, videoFields(created, this.config.video, now, 'party')));
-        return created;
-      }));
+      await this.rules.assertBookable(doctor, slot, now);
+      return null;
     } catch (err) {
-      if (sqlState(err) === PG_EXCLUSION_VIOLATION) throw conflict('Slot not available');
-      // the account was deleted while this booking was on its way (migration 1950)
-      if (sqlState(err) === PG_PATIENT_DELETED) throw notFound('User not found');
+      if (err instanceof AppError) return { status: err.statusCode, message: err.message };
       throw err;
     }
-    await this.publishAll(released);
-    await this.publish(row, 'booked', 'patient');
-    return this.view(row);
+  }
+
+  /** Has this patient ever booked with this doctor (in any state)? A doctor books series for such patients only. */
+  hasBookedWith(patientId: string, doctorId: string): Promise<boolean> {
+    return this.repo.hasBookedWith(patientId, doctorId);
+  }
+
+  /** The occurrences of a series, soonest first. */
+  async listSeries(seriesId: string, audience: Audience = 'party'): Promise<AppointmentView[]> {
+    return (await this.repo.listSeries(seriesId)).map((r) => this.view(r, audience));
+  }
+
+  /**
+   * Cancels the occurrences of a series that have not started (from `fromDate` on, when given), in
+   * one transaction: each by the cancellation policy on its own locked row, as a single cancel
+   * would. Empty when nothing was left to cancel.
+   */
+  async cancelSeriesRest(seriesId: string, actor: 'patient' | 'doctor', actorId: string, opts: { reason?: string; fromDate?: string } = {}): Promise<AppointmentView[]> {
+    const now = this.clock.now();
+    const rows = await this.db.transaction(async (tx) => {
+      const out: AppointmentRow[] = [];
+      for (const locked of await this.repo.lockSeriesRest(seriesId, now, opts.fromDate, tx)) {
+        const refund = refundFor(locked, actor, now);
+        const updated = await this.repo.transition(locked.id, LIVE, {
+          status: 'cancelled', cancelledBy: actor, cancelReason: opts.reason?.trim() || null, cancelledAt: now, cancelledById: actorId,
+          refundMinor: locked.paid ? refund : null, refundStatus: locked.paid ? (refund > 0 ? 'pending' : 'none') : null,
+        }, tx);
+        if (!updated) continue;
+        await this.record(tx, updated, 'cancelled', actor);
+        out.push(updated);
+      }
+      return out;
+    });
+    for (const row of rows) await this.publish(row, 'cancelled', actor);
+    return rows.map((r) => this.view(r));
   }
 
   /**

@@ -81,7 +81,7 @@ export class ScheduleRepo {
    * Intervals held by live bookings of a doctor overlapping [from, to). With `expiredCutoff`, unpaid
    * bookings older than the payment window are left out: they no longer hold their slot.
    */
-  async busy(doctorId: string, from: Date, to: Date, expiredCutoff?: Date): Promise<Interval[]> {
+  async busy(doctorId: string, from: Date, to: Date, expiredCutoff?: Date, db: Db = this.db): Promise<Interval[]> {
     const conds = [
       eq(appointments.doctorId, doctorId),
       ne(appointments.status, 'cancelled'),
@@ -90,16 +90,16 @@ export class ScheduleRepo {
     if (expiredCutoff) conds.push(not(expiredUnpaid(expiredCutoff)));
     const range = sql`tstzrange(${from.toISOString()}::timestamptz, ${to.toISOString()}::timestamptz)`;
     const [rows, sessions, offers] = await Promise.all([
-      this.db
+      db
         .select({ start: sql<unknown>`lower(${appointments.blocks})`, end: sql<unknown>`upper(${appointments.blocks})` })
         .from(appointments)
         .where(and(...conds)),
       // open group sessions hold their time too, places booked or not
-      this.db
+      db
         .select({ start: sql<unknown>`lower(${groupSessions.blocks})`, end: sql<unknown>`upper(${groupSessions.blocks})` })
         .from(groupSessions)
         .where(and(eq(groupSessions.doctorId, doctorId), eq(groupSessions.status, 'open'), sql`${groupSessions.blocks} && ${range}`)),
-      heldByWaitlist(this.db, [doctorId], range),
+      heldByWaitlist(db, [doctorId], range),
     ]);
     return [...rows, ...sessions, ...offers].map((r) => ({ start: toDate(r.start), end: toDate(r.end) }));
   }

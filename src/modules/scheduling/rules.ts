@@ -62,6 +62,10 @@ export class SchedulingRules implements BookingRules {
     if (refusal) throw new AppError(refusal.status, refusal.message);
   }
 
+  busy(doctorId: string, from: Date, to: Date, now: Date, tx?: Db): Promise<{ start: Date; end: Date }[]> {
+    return this.repo.busy(doctorId, from, to, this.expiredCutoff(now), tx);
+  }
+
   async releaseExpired(tx: Db, doctorId: string, from: Date, to: Date, now: Date): Promise<DomainEvent[]> {
     return (await this.release(tx, now, { doctorId, from, to })).events;
   }

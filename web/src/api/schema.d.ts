@@ -406,6 +406,94 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/user/series/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Which occurrences of a recurring series with a doctor are free
+         * @description Each occurrence (the first date, then every 7 or 14 days) with `free` and, when not, `reason`. Nothing is held: confirm with the dates to book. 400 for a first occurrence in the past or a time no occurrence can be booked at (outside the doctor’s hours, …); 409 for a mode the doctor does not offer.
+         *
+         *     Needs a patient token: `Authorization: Bearer <token>`, or the legacy `token: <token>` header.
+         */
+        post: operations["previewSeries"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/user/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Book the chosen occurrences of a recurring series
+         * @description Books the chosen occurrences in one transaction, all or nothing: if one was taken meanwhile the answer is 409 naming the taken dates and nothing is booked. Each occurrence is an appointment with `seriesId`, paid and cancelled on its own.
+         *
+         *     Needs a patient token: `Authorization: Bearer <token>`, or the legacy `token: <token>` header.
+         */
+        post: operations["bookSeries"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/user/series/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One of the patient’s series with its occurrences
+         * @description Another patient’s series answers 404.
+         *
+         *     Needs a patient token: `Authorization: Bearer <token>`, or the legacy `token: <token>` header.
+         */
+        get: operations["getPatientSeries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/user/series/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel the rest of one of the patient’s series
+         * @description Cancels every occurrence not started yet (from `fromDate` on, when given), each under the cancellation policy (refunds as for single cancellations); started, completed and cancelled occurrences stay as they are. 409 when nothing is left to cancel.
+         *
+         *     Needs a patient token: `Authorization: Bearer <token>`, or the legacy `token: <token>` header.
+         */
+        post: operations["cancelSeriesRestAsPatient"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/user/payment-razorpay": {
         parameters: {
             query?: never;
@@ -1666,6 +1754,94 @@ export interface paths {
         get: operations["getDoctorWaitlist"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/doctor/series/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Which occurrences of a series with you are free, for one of your patients
+         * @description Each occurrence (the first date, then every 7 or 14 days) with `free` and, when not, `reason`. Nothing is held: confirm with the dates to book. 400 for a first occurrence in the past or a time no occurrence can be booked at (outside the doctor’s hours, …); 409 for a mode the doctor does not offer. The patient must have booked with you before (404 otherwise).
+         *
+         *     Needs a doctor token: `Authorization: Bearer <token>`, or the legacy `dtoken: <token>` header.
+         */
+        post: operations["previewSeriesForPatient"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/doctor/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Book a recurring series with you for one of your patients
+         * @description Books the chosen occurrences in one transaction, all or nothing: if one was taken meanwhile the answer is 409 naming the taken dates and nothing is booked. Each occurrence is an appointment with `seriesId`, paid and cancelled on its own. The patient must have booked with you before (404 otherwise).
+         *
+         *     Needs a doctor token: `Authorization: Bearer <token>`, or the legacy `dtoken: <token>` header.
+         */
+        post: operations["bookSeriesForPatient"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/doctor/series/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A series with you and its occurrences
+         * @description Another doctor’s series answers 404.
+         *
+         *     Needs a doctor token: `Authorization: Bearer <token>`, or the legacy `dtoken: <token>` header.
+         */
+        get: operations["getDoctorSeries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/doctor/series/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel the rest of a series with you
+         * @description Cancels every occurrence not started yet (from `fromDate` on, when given), each under the cancellation policy (refunds as for single cancellations); started, completed and cancelled occurrences stay as they are. 409 when nothing is left to cancel. A doctor’s cancellation refunds paid occurrences in full.
+         *
+         *     Needs a doctor token: `Authorization: Bearer <token>`, or the legacy `dtoken: <token>` header.
+         */
+        post: operations["cancelSeriesRestAsDoctor"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3948,6 +4124,7 @@ export interface operations {
                             mode: "in_person" | "video";
                             videoLink: string | null;
                             groupSessionId: string | null;
+                            seriesId: string | null;
                             videoOpensAt: string | null;
                         };
                     };
@@ -4160,6 +4337,7 @@ export interface operations {
                             mode: "in_person" | "video";
                             videoLink: string | null;
                             groupSessionId: string | null;
+                            seriesId: string | null;
                             videoOpensAt: string | null;
                         }[];
                     } & {
@@ -4318,6 +4496,7 @@ export interface operations {
                             mode: "in_person" | "video";
                             videoLink: string | null;
                             groupSessionId: string | null;
+                            seriesId: string | null;
                             videoOpensAt: string | null;
                         };
                     };
@@ -4526,6 +4705,7 @@ export interface operations {
                             mode: "in_person" | "video";
                             videoLink: string | null;
                             groupSessionId: string | null;
+                            seriesId: string | null;
                             videoOpensAt: string | null;
                         };
                     };
@@ -4729,6 +4909,7 @@ export interface operations {
                             mode: "in_person" | "video";
                             videoLink: string | null;
                             groupSessionId: string | null;
+                            seriesId: string | null;
                             videoOpensAt: string | null;
                         };
                     };
@@ -5405,6 +5586,7 @@ export interface operations {
                             mode: "in_person" | "video";
                             videoLink: string | null;
                             groupSessionId: string | null;
+                            seriesId: string | null;
                             videoOpensAt: string | null;
                         };
                     };
@@ -5674,6 +5856,926 @@ export interface operations {
             };
             /** @description Refused */
             410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The body or the uploaded file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Unsupported content type, or the uploaded file is not a JPEG, PNG or WebP picture */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Too many requests: retry after the seconds in `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    previewSeries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "docId": "6650f1c2a4b5c6d7e8f90123",
+                 *       "slotDate": "2026-12-07",
+                 *       "slotTime": "10:30 AM",
+                 *       "cadence": "weekly",
+                 *       "count": 4
+                 *     }
+                 */
+                "application/json": {
+                    /** @description doctor id */
+                    docId: string;
+                    /**
+                     * Format: slot-date
+                     * @description date of the first occurrence, in the doctor’s zone: `YYYY-MM-DD` or legacy `d_m_yyyy`, a real day in 1970–2100
+                     */
+                    slotDate: string;
+                    /** @description the time of every occurrence: `10:30 AM`, `10:30 am` or `14:30` */
+                    slotTime: string;
+                    /** @description `weekly` (every 7 days) or `biweekly` (every 14 days) */
+                    cadence: "weekly" | "biweekly";
+                    /** @description occurrences in the series, 2 to 12 */
+                    count: number;
+                    /** @description `in_person` (default) or `video`, as for a single booking */
+                    mode?: "in_person" | "video";
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        occurrences: {
+                            /** @description 0 for the first occurrence */
+                            index: number;
+                            /** @description `YYYY-MM-DD` */
+                            slotDate: string;
+                            /** @description `hh:mm AM` */
+                            slotTime: string;
+                            /** @description UTC instant */
+                            startsAt: string;
+                            /** @description can be booked now */
+                            free: boolean;
+                            /** @description why not: the booking rule that refuses it, or `This time is already booked`; null when free */
+                            reason: string | null;
+                            /** @description the status a booking rule refuses it with; null when free or only taken */
+                            status: number | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description No valid token: missing, expired, revoked or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token is valid but this account may not do this (another role, or not its own record) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The record does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The request conflicts with the current state (slot taken, already paid or cancelled, …) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The body or the uploaded file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Unsupported content type, or the uploaded file is not a JPEG, PNG or WebP picture */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Too many requests: retry after the seconds in `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    bookSeries: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional, 1–255 visible ASCII characters (a UUID is a good choice). Retrying with the same key and the same body within 24 hours answers what the first request answered (status and body, with `Idempotent-Replayed: true`) instead of doing the work again; the same key with another body answers 422; while the first request with the key is still running, 409 with Retry-After. Keys belong to the signed-in account. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "docId": "6650f1c2a4b5c6d7e8f90123",
+                 *       "slotDate": "2026-12-07",
+                 *       "slotTime": "10:30 AM",
+                 *       "cadence": "weekly",
+                 *       "count": 4,
+                 *       "slotDates": [
+                 *         "2026-12-07",
+                 *         "2026-12-14",
+                 *         "2026-12-28"
+                 *       ]
+                 *     }
+                 */
+                "application/json": {
+                    /** @description doctor id */
+                    docId: string;
+                    /**
+                     * Format: slot-date
+                     * @description date of the first occurrence, in the doctor’s zone: `YYYY-MM-DD` or legacy `d_m_yyyy`, a real day in 1970–2100
+                     */
+                    slotDate: string;
+                    /** @description the time of every occurrence: `10:30 AM`, `10:30 am` or `14:30` */
+                    slotTime: string;
+                    /** @description `weekly` (every 7 days) or `biweekly` (every 14 days) */
+                    cadence: "weekly" | "biweekly";
+                    /** @description occurrences in the series, 2 to 12 */
+                    count: number;
+                    /** @description `in_person` (default) or `video`, as for a single booking */
+                    mode?: "in_person" | "video";
+                    /** @description the occurrences to book (dates from the preview), at least 2: all of them are booked or none */
+                    slotDates: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        message: string;
+                        series: {
+                            _id: string;
+                            docId: string;
+                            userId: string;
+                            cadence: "weekly" | "biweekly";
+                            /** @description occurrences booked with the series */
+                            occurrences: number;
+                            slotTime: string;
+                            /** @description `in_person` or `video` */
+                            mode: "in_person" | "video";
+                            bookedBy: "patient" | "doctor";
+                            createdAt: string;
+                            /** @description its appointments, soonest first, in whatever state */
+                            appointments: {
+                                _id: string;
+                                userId: string;
+                                docId: string;
+                                /** @description `YYYY-MM-DD`; `d_m_yyyy` (day and month not padded) under LEGACY_CLIENTS */
+                                slotDate: string;
+                                /** @description `hh:mm AM` */
+                                slotTime: string;
+                                /** @description UTC instant */
+                                startsAt: string;
+                                endsAt: string;
+                                userData: {
+                                    _id: string;
+                                    name: string;
+                                    email: string;
+                                    phone: string;
+                                    address: {
+                                        line1: string;
+                                        line2: string;
+                                    };
+                                    gender: string;
+                                    dob: string;
+                                    image: string;
+                                };
+                                docData: {
+                                    _id: string;
+                                    name: string;
+                                    image: string;
+                                    speciality: string;
+                                    degree: string;
+                                    experience: string;
+                                    about: string;
+                                    fees: number;
+                                    address: {
+                                        line1: string;
+                                        line2: string;
+                                    };
+                                };
+                                amount: number;
+                                currency: string;
+                                /** @description booking time, ms since epoch */
+                                date: number;
+                                status: "pending" | "confirmed" | "completed" | "cancelled";
+                                cancelled: boolean;
+                                payment: boolean;
+                                isCompleted: boolean;
+                                cancelledBy: string | null;
+                                cancelReason: string | null;
+                                cancelledAt: string | null;
+                                refundAmount: number | null;
+                                refundStatus: string | null;
+                                paymentGateway: string | null;
+                                paidAt: string | null;
+                                completedAt: string | null;
+                                /** @description `in_person` or `video` */
+                                mode: "in_person" | "video";
+                                videoLink: string | null;
+                                groupSessionId: string | null;
+                                seriesId: string | null;
+                                videoOpensAt: string | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description No valid token: missing, expired, revoked or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token is valid but this account may not do this (another role, or not its own record) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The record does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The request conflicts with the current state (slot taken, already paid or cancelled, …) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The body or the uploaded file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Unsupported content type, or the uploaded file is not a JPEG, PNG or WebP picture */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Refused */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Too many requests: retry after the seconds in `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    getPatientSeries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description series id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        series: {
+                            _id: string;
+                            docId: string;
+                            userId: string;
+                            cadence: "weekly" | "biweekly";
+                            /** @description occurrences booked with the series */
+                            occurrences: number;
+                            slotTime: string;
+                            /** @description `in_person` or `video` */
+                            mode: "in_person" | "video";
+                            bookedBy: "patient" | "doctor";
+                            createdAt: string;
+                            /** @description its appointments, soonest first, in whatever state */
+                            appointments: {
+                                _id: string;
+                                userId: string;
+                                docId: string;
+                                /** @description `YYYY-MM-DD`; `d_m_yyyy` (day and month not padded) under LEGACY_CLIENTS */
+                                slotDate: string;
+                                /** @description `hh:mm AM` */
+                                slotTime: string;
+                                /** @description UTC instant */
+                                startsAt: string;
+                                endsAt: string;
+                                userData: {
+                                    _id: string;
+                                    name: string;
+                                    email: string;
+                                    phone: string;
+                                    address: {
+                                        line1: string;
+                                        line2: string;
+                                    };
+                                    gender: string;
+                                    dob: string;
+                                    image: string;
+                                };
+                                docData: {
+                                    _id: string;
+                                    name: string;
+                                    image: string;
+                                    speciality: string;
+                                    degree: string;
+                                    experience: string;
+                                    about: string;
+                                    fees: number;
+                                    address: {
+                                        line1: string;
+                                        line2: string;
+                                    };
+                                };
+                                amount: number;
+                                currency: string;
+                                /** @description booking time, ms since epoch */
+                                date: number;
+                                status: "pending" | "confirmed" | "completed" | "cancelled";
+                                cancelled: boolean;
+                                payment: boolean;
+                                isCompleted: boolean;
+                                cancelledBy: string | null;
+                                cancelReason: string | null;
+                                cancelledAt: string | null;
+                                refundAmount: number | null;
+                                refundStatus: string | null;
+                                paymentGateway: string | null;
+                                paidAt: string | null;
+                                completedAt: string | null;
+                                /** @description `in_person` or `video` */
+                                mode: "in_person" | "video";
+                                videoLink: string | null;
+                                groupSessionId: string | null;
+                                seriesId: string | null;
+                                videoOpensAt: string | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description No valid token: missing, expired, revoked or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token is valid but this account may not do this (another role, or not its own record) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The record does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Too many requests: retry after the seconds in `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    cancelSeriesRestAsPatient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description series id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason?: string;
+                    /**
+                     * Format: slot-date
+                     * @description cancel the occurrences on or after this date only (default: every one not started yet), a real day in 1970–2100
+                     */
+                    fromDate?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        message: string;
+                        series: {
+                            _id: string;
+                            docId: string;
+                            userId: string;
+                            cadence: "weekly" | "biweekly";
+                            /** @description occurrences booked with the series */
+                            occurrences: number;
+                            slotTime: string;
+                            /** @description `in_person` or `video` */
+                            mode: "in_person" | "video";
+                            bookedBy: "patient" | "doctor";
+                            createdAt: string;
+                            /** @description its appointments, soonest first, in whatever state */
+                            appointments: {
+                                _id: string;
+                                userId: string;
+                                docId: string;
+                                /** @description `YYYY-MM-DD`; `d_m_yyyy` (day and month not padded) under LEGACY_CLIENTS */
+                                slotDate: string;
+                                /** @description `hh:mm AM` */
+                                slotTime: string;
+                                /** @description UTC instant */
+                                startsAt: string;
+                                endsAt: string;
+                                userData: {
+                                    _id: string;
+                                    name: string;
+                                    email: string;
+                                    phone: string;
+                                    address: {
+                                        line1: string;
+                                        line2: string;
+                                    };
+                                    gender: string;
+                                    dob: string;
+                                    image: string;
+                                };
+                                docData: {
+                                    _id: string;
+                                    name: string;
+                                    image: string;
+                                    speciality: string;
+                                    degree: string;
+                                    experience: string;
+                                    about: string;
+                                    fees: number;
+                                    address: {
+                                        line1: string;
+                                        line2: string;
+                                    };
+                                };
+                                amount: number;
+                                currency: string;
+                                /** @description booking time, ms since epoch */
+                                date: number;
+                                status: "pending" | "confirmed" | "completed" | "cancelled";
+                                cancelled: boolean;
+                                payment: boolean;
+                                isCompleted: boolean;
+                                cancelledBy: string | null;
+                                cancelReason: string | null;
+                                cancelledAt: string | null;
+                                refundAmount: number | null;
+                                refundStatus: string | null;
+                                paymentGateway: string | null;
+                                paidAt: string | null;
+                                completedAt: string | null;
+                                /** @description `in_person` or `video` */
+                                mode: "in_person" | "video";
+                                videoLink: string | null;
+                                groupSessionId: string | null;
+                                seriesId: string | null;
+                                videoOpensAt: string | null;
+                            }[];
+                        };
+                        /** @description the occurrences cancelled now, each refunded by the cancellation policy */
+                        cancelled: {
+                            _id: string;
+                            userId: string;
+                            docId: string;
+                            /** @description `YYYY-MM-DD`; `d_m_yyyy` (day and month not padded) under LEGACY_CLIENTS */
+                            slotDate: string;
+                            /** @description `hh:mm AM` */
+                            slotTime: string;
+                            /** @description UTC instant */
+                            startsAt: string;
+                            endsAt: string;
+                            userData: {
+                                _id: string;
+                                name: string;
+                                email: string;
+                                phone: string;
+                                address: {
+                                    line1: string;
+                                    line2: string;
+                                };
+                                gender: string;
+                                dob: string;
+                                image: string;
+                            };
+                            docData: {
+                                _id: string;
+                                name: string;
+                                image: string;
+                                speciality: string;
+                                degree: string;
+                                experience: string;
+                                about: string;
+                                fees: number;
+                                address: {
+                                    line1: string;
+                                    line2: string;
+                                };
+                            };
+                            amount: number;
+                            currency: string;
+                            /** @description booking time, ms since epoch */
+                            date: number;
+                            status: "pending" | "confirmed" | "completed" | "cancelled";
+                            cancelled: boolean;
+                            payment: boolean;
+                            isCompleted: boolean;
+                            cancelledBy: string | null;
+                            cancelReason: string | null;
+                            cancelledAt: string | null;
+                            refundAmount: number | null;
+                            refundStatus: string | null;
+                            paymentGateway: string | null;
+                            paidAt: string | null;
+                            completedAt: string | null;
+                            /** @description `in_person` or `video` */
+                            mode: "in_person" | "video";
+                            videoLink: string | null;
+                            groupSessionId: string | null;
+                            seriesId: string | null;
+                            videoOpensAt: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description No valid token: missing, expired, revoked or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token is valid but this account may not do this (another role, or not its own record) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The record does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The request conflicts with the current state (slot taken, already paid or cancelled, …) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10263,6 +11365,7 @@ export interface operations {
                             mode: "in_person" | "video";
                             videoLink: string | null;
                             groupSessionId: string | null;
+                            seriesId: string | null;
                             videoOpensAt: string | null;
                         }[];
                         /** @description matching appointments (paginated answers only) */
@@ -10425,6 +11528,7 @@ export interface operations {
                             mode: "in_person" | "video";
                             videoLink: string | null;
                             groupSessionId: string | null;
+                            seriesId: string | null;
                             videoOpensAt: string | null;
                         };
                     };
@@ -10633,6 +11737,7 @@ export interface operations {
                             mode: "in_person" | "video";
                             videoLink: string | null;
                             groupSessionId: string | null;
+                            seriesId: string | null;
                             videoOpensAt: string | null;
                         };
                     };
@@ -10841,6 +11946,7 @@ export interface operations {
                             mode: "in_person" | "video";
                             videoLink: string | null;
                             groupSessionId: string | null;
+                            seriesId: string | null;
                             videoOpensAt: string | null;
                         };
                     };
@@ -11049,6 +12155,7 @@ export interface operations {
                             mode: "in_person" | "video";
                             videoLink: string | null;
                             groupSessionId: string | null;
+                            seriesId: string | null;
                             videoOpensAt: string | null;
                         };
                     };
@@ -11252,6 +12359,7 @@ export interface operations {
                                 mode: "in_person" | "video";
                                 videoLink: string | null;
                                 groupSessionId: string | null;
+                                seriesId: string | null;
                                 videoOpensAt: string | null;
                             }[];
                         };
@@ -13526,6 +14634,7 @@ export interface operations {
                             mode: "in_person" | "video";
                             videoLink: string | null;
                             groupSessionId: string | null;
+                            seriesId: string | null;
                             videoOpensAt: string | null;
                         }[];
                     };
@@ -13692,6 +14801,925 @@ export interface operations {
             };
             /** @description The token is valid but this account may not do this (another role, or not its own record) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Too many requests: retry after the seconds in `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    previewSeriesForPatient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "userId": "6650f1c2a4b5c6d7e8f90456",
+                 *       "slotDate": "2026-12-07",
+                 *       "slotTime": "10:30 AM",
+                 *       "cadence": "weekly",
+                 *       "count": 4
+                 *     }
+                 */
+                "application/json": {
+                    /** @description patient id: a patient who has booked with this doctor before */
+                    userId: string;
+                    /**
+                     * Format: slot-date
+                     * @description date of the first occurrence, in the doctor’s zone: `YYYY-MM-DD` or legacy `d_m_yyyy`, a real day in 1970–2100
+                     */
+                    slotDate: string;
+                    /** @description the time of every occurrence: `10:30 AM`, `10:30 am` or `14:30` */
+                    slotTime: string;
+                    /** @description `weekly` (every 7 days) or `biweekly` (every 14 days) */
+                    cadence: "weekly" | "biweekly";
+                    /** @description occurrences in the series, 2 to 12 */
+                    count: number;
+                    /** @description `in_person` (default) or `video`, as for a single booking */
+                    mode?: "in_person" | "video";
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        occurrences: {
+                            /** @description 0 for the first occurrence */
+                            index: number;
+                            /** @description `YYYY-MM-DD` */
+                            slotDate: string;
+                            /** @description `hh:mm AM` */
+                            slotTime: string;
+                            /** @description UTC instant */
+                            startsAt: string;
+                            /** @description can be booked now */
+                            free: boolean;
+                            /** @description why not: the booking rule that refuses it, or `This time is already booked`; null when free */
+                            reason: string | null;
+                            /** @description the status a booking rule refuses it with; null when free or only taken */
+                            status: number | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description No valid token: missing, expired, revoked or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token is valid but this account may not do this (another role, or not its own record) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The record does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The request conflicts with the current state (slot taken, already paid or cancelled, …) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The body or the uploaded file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Unsupported content type, or the uploaded file is not a JPEG, PNG or WebP picture */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Too many requests: retry after the seconds in `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    bookSeriesForPatient: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional, 1–255 visible ASCII characters (a UUID is a good choice). Retrying with the same key and the same body within 24 hours answers what the first request answered (status and body, with `Idempotent-Replayed: true`) instead of doing the work again; the same key with another body answers 422; while the first request with the key is still running, 409 with Retry-After. Keys belong to the signed-in account. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "userId": "6650f1c2a4b5c6d7e8f90456",
+                 *       "slotDate": "2026-12-07",
+                 *       "slotTime": "10:30 AM",
+                 *       "cadence": "weekly",
+                 *       "count": 4,
+                 *       "slotDates": [
+                 *         "2026-12-07",
+                 *         "2026-12-14"
+                 *       ]
+                 *     }
+                 */
+                "application/json": {
+                    /** @description patient id: a patient who has booked with this doctor before */
+                    userId: string;
+                    /**
+                     * Format: slot-date
+                     * @description date of the first occurrence, in the doctor’s zone: `YYYY-MM-DD` or legacy `d_m_yyyy`, a real day in 1970–2100
+                     */
+                    slotDate: string;
+                    /** @description the time of every occurrence: `10:30 AM`, `10:30 am` or `14:30` */
+                    slotTime: string;
+                    /** @description `weekly` (every 7 days) or `biweekly` (every 14 days) */
+                    cadence: "weekly" | "biweekly";
+                    /** @description occurrences in the series, 2 to 12 */
+                    count: number;
+                    /** @description `in_person` (default) or `video`, as for a single booking */
+                    mode?: "in_person" | "video";
+                    /** @description the occurrences to book (dates from the preview), at least 2: all of them are booked or none */
+                    slotDates: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        message: string;
+                        series: {
+                            _id: string;
+                            docId: string;
+                            userId: string;
+                            cadence: "weekly" | "biweekly";
+                            /** @description occurrences booked with the series */
+                            occurrences: number;
+                            slotTime: string;
+                            /** @description `in_person` or `video` */
+                            mode: "in_person" | "video";
+                            bookedBy: "patient" | "doctor";
+                            createdAt: string;
+                            /** @description its appointments, soonest first, in whatever state */
+                            appointments: {
+                                _id: string;
+                                userId: string;
+                                docId: string;
+                                /** @description `YYYY-MM-DD`; `d_m_yyyy` (day and month not padded) under LEGACY_CLIENTS */
+                                slotDate: string;
+                                /** @description `hh:mm AM` */
+                                slotTime: string;
+                                /** @description UTC instant */
+                                startsAt: string;
+                                endsAt: string;
+                                userData: {
+                                    _id: string;
+                                    name: string;
+                                    email: string;
+                                    phone: string;
+                                    address: {
+                                        line1: string;
+                                        line2: string;
+                                    };
+                                    gender: string;
+                                    dob: string;
+                                    image: string;
+                                };
+                                docData: {
+                                    _id: string;
+                                    name: string;
+                                    image: string;
+                                    speciality: string;
+                                    degree: string;
+                                    experience: string;
+                                    about: string;
+                                    fees: number;
+                                    address: {
+                                        line1: string;
+                                        line2: string;
+                                    };
+                                };
+                                amount: number;
+                                currency: string;
+                                /** @description booking time, ms since epoch */
+                                date: number;
+                                status: "pending" | "confirmed" | "completed" | "cancelled";
+                                cancelled: boolean;
+                                payment: boolean;
+                                isCompleted: boolean;
+                                cancelledBy: string | null;
+                                cancelReason: string | null;
+                                cancelledAt: string | null;
+                                refundAmount: number | null;
+                                refundStatus: string | null;
+                                paymentGateway: string | null;
+                                paidAt: string | null;
+                                completedAt: string | null;
+                                /** @description `in_person` or `video` */
+                                mode: "in_person" | "video";
+                                videoLink: string | null;
+                                groupSessionId: string | null;
+                                seriesId: string | null;
+                                videoOpensAt: string | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description No valid token: missing, expired, revoked or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token is valid but this account may not do this (another role, or not its own record) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The record does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The request conflicts with the current state (slot taken, already paid or cancelled, …) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The body or the uploaded file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Unsupported content type, or the uploaded file is not a JPEG, PNG or WebP picture */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Refused */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Too many requests: retry after the seconds in `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    getDoctorSeries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description series id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        series: {
+                            _id: string;
+                            docId: string;
+                            userId: string;
+                            cadence: "weekly" | "biweekly";
+                            /** @description occurrences booked with the series */
+                            occurrences: number;
+                            slotTime: string;
+                            /** @description `in_person` or `video` */
+                            mode: "in_person" | "video";
+                            bookedBy: "patient" | "doctor";
+                            createdAt: string;
+                            /** @description its appointments, soonest first, in whatever state */
+                            appointments: {
+                                _id: string;
+                                userId: string;
+                                docId: string;
+                                /** @description `YYYY-MM-DD`; `d_m_yyyy` (day and month not padded) under LEGACY_CLIENTS */
+                                slotDate: string;
+                                /** @description `hh:mm AM` */
+                                slotTime: string;
+                                /** @description UTC instant */
+                                startsAt: string;
+                                endsAt: string;
+                                userData: {
+                                    _id: string;
+                                    name: string;
+                                    email: string;
+                                    phone: string;
+                                    address: {
+                                        line1: string;
+                                        line2: string;
+                                    };
+                                    gender: string;
+                                    dob: string;
+                                    image: string;
+                                };
+                                docData: {
+                                    _id: string;
+                                    name: string;
+                                    image: string;
+                                    speciality: string;
+                                    degree: string;
+                                    experience: string;
+                                    about: string;
+                                    fees: number;
+                                    address: {
+                                        line1: string;
+                                        line2: string;
+                                    };
+                                };
+                                amount: number;
+                                currency: string;
+                                /** @description booking time, ms since epoch */
+                                date: number;
+                                status: "pending" | "confirmed" | "completed" | "cancelled";
+                                cancelled: boolean;
+                                payment: boolean;
+                                isCompleted: boolean;
+                                cancelledBy: string | null;
+                                cancelReason: string | null;
+                                cancelledAt: string | null;
+                                refundAmount: number | null;
+                                refundStatus: string | null;
+                                paymentGateway: string | null;
+                                paidAt: string | null;
+                                completedAt: string | null;
+                                /** @description `in_person` or `video` */
+                                mode: "in_person" | "video";
+                                videoLink: string | null;
+                                groupSessionId: string | null;
+                                seriesId: string | null;
+                                videoOpensAt: string | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description No valid token: missing, expired, revoked or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token is valid but this account may not do this (another role, or not its own record) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The record does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Too many requests: retry after the seconds in `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    cancelSeriesRestAsDoctor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description series id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason?: string;
+                    /**
+                     * Format: slot-date
+                     * @description cancel the occurrences on or after this date only (default: every one not started yet), a real day in 1970–2100
+                     */
+                    fromDate?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        message: string;
+                        series: {
+                            _id: string;
+                            docId: string;
+                            userId: string;
+                            cadence: "weekly" | "biweekly";
+                            /** @description occurrences booked with the series */
+                            occurrences: number;
+                            slotTime: string;
+                            /** @description `in_person` or `video` */
+                            mode: "in_person" | "video";
+                            bookedBy: "patient" | "doctor";
+                            createdAt: string;
+                            /** @description its appointments, soonest first, in whatever state */
+                            appointments: {
+                                _id: string;
+                                userId: string;
+                                docId: string;
+                                /** @description `YYYY-MM-DD`; `d_m_yyyy` (day and month not padded) under LEGACY_CLIENTS */
+                                slotDate: string;
+                                /** @description `hh:mm AM` */
+                                slotTime: string;
+                                /** @description UTC instant */
+                                startsAt: string;
+                                endsAt: string;
+                                userData: {
+                                    _id: string;
+                                    name: string;
+                                    email: string;
+                                    phone: string;
+                                    address: {
+                                        line1: string;
+                                        line2: string;
+                                    };
+                                    gender: string;
+                                    dob: string;
+                                    image: string;
+                                };
+                                docData: {
+                                    _id: string;
+                                    name: string;
+                                    image: string;
+                                    speciality: string;
+                                    degree: string;
+                                    experience: string;
+                                    about: string;
+                                    fees: number;
+                                    address: {
+                                        line1: string;
+                                        line2: string;
+                                    };
+                                };
+                                amount: number;
+                                currency: string;
+                                /** @description booking time, ms since epoch */
+                                date: number;
+                                status: "pending" | "confirmed" | "completed" | "cancelled";
+                                cancelled: boolean;
+                                payment: boolean;
+                                isCompleted: boolean;
+                                cancelledBy: string | null;
+                                cancelReason: string | null;
+                                cancelledAt: string | null;
+                                refundAmount: number | null;
+                                refundStatus: string | null;
+                                paymentGateway: string | null;
+                                paidAt: string | null;
+                                completedAt: string | null;
+                                /** @description `in_person` or `video` */
+                                mode: "in_person" | "video";
+                                videoLink: string | null;
+                                groupSessionId: string | null;
+                                seriesId: string | null;
+                                videoOpensAt: string | null;
+                            }[];
+                        };
+                        /** @description the occurrences cancelled now, each refunded by the cancellation policy */
+                        cancelled: {
+                            _id: string;
+                            userId: string;
+                            docId: string;
+                            /** @description `YYYY-MM-DD`; `d_m_yyyy` (day and month not padded) under LEGACY_CLIENTS */
+                            slotDate: string;
+                            /** @description `hh:mm AM` */
+                            slotTime: string;
+                            /** @description UTC instant */
+                            startsAt: string;
+                            endsAt: string;
+                            userData: {
+                                _id: string;
+                                name: string;
+                                email: string;
+                                phone: string;
+                                address: {
+                                    line1: string;
+                                    line2: string;
+                                };
+                                gender: string;
+                                dob: string;
+                                image: string;
+                            };
+                            docData: {
+                                _id: string;
+                                name: string;
+                                image: string;
+                                speciality: string;
+                                degree: string;
+                                experience: string;
+                                about: string;
+                                fees: number;
+                                address: {
+                                    line1: string;
+                                    line2: string;
+                                };
+                            };
+                            amount: number;
+                            currency: string;
+                            /** @description booking time, ms since epoch */
+                            date: number;
+                            status: "pending" | "confirmed" | "completed" | "cancelled";
+                            cancelled: boolean;
+                            payment: boolean;
+                            isCompleted: boolean;
+                            cancelledBy: string | null;
+                            cancelReason: string | null;
+                            cancelledAt: string | null;
+                            refundAmount: number | null;
+                            refundStatus: string | null;
+                            paymentGateway: string | null;
+                            paidAt: string | null;
+                            completedAt: string | null;
+                            /** @description `in_person` or `video` */
+                            mode: "in_person" | "video";
+                            videoLink: string | null;
+                            groupSessionId: string | null;
+                            seriesId: string | null;
+                            videoOpensAt: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description No valid token: missing, expired, revoked or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token is valid but this account may not do this (another role, or not its own record) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The record does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The request conflicts with the current state (slot taken, already paid or cancelled, …) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The body or the uploaded file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Unsupported content type, or the uploaded file is not a JPEG, PNG or WebP picture */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15683,6 +17711,7 @@ export interface operations {
                             mode: "in_person" | "video";
                             videoLink: string | null;
                             groupSessionId: string | null;
+                            seriesId: string | null;
                             videoOpensAt: string | null;
                         }[];
                         /** @description matching appointments (paginated answers only) */
@@ -15845,6 +17874,7 @@ export interface operations {
                             mode: "in_person" | "video";
                             videoLink: string | null;
                             groupSessionId: string | null;
+                            seriesId: string | null;
                             videoOpensAt: string | null;
                         };
                     };
@@ -16053,6 +18083,7 @@ export interface operations {
                             mode: "in_person" | "video";
                             videoLink: string | null;
                             groupSessionId: string | null;
+                            seriesId: string | null;
                             videoOpensAt: string | null;
                         };
                     };
@@ -16256,6 +18287,7 @@ export interface operations {
                                 mode: "in_person" | "video";
                                 videoLink: string | null;
                                 groupSessionId: string | null;
+                                seriesId: string | null;
                                 videoOpensAt: string | null;
                             }[];
                             totalDoctors: number;

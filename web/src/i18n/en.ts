@@ -2,6 +2,7 @@
 // `{name}` placeholders are filled by t(key, { name }).
 import { messagesEn } from './messages.en';
 import { reviewsEn } from './reviews.en';
+import { seriesEn } from './series.en';
 import { staffEn } from './staff.en';
 import { waitlistEn } from './waitlist.en';
 
@@ -215,6 +216,7 @@ export const en = {
   ...waitlistEn,
   ...reviewsEn,
   ...messagesEn,
+  ...seriesEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,6 +1,7 @@
 // हिन्दी catalogue: the same keys as en.ts (the type makes a missing key a compile error).
 import type { MessageKey } from './en';
 import { messagesHi } from './messages.hi';
+import { seriesHi } from './series.hi';
 import { reviewsHi } from './reviews.hi';
 import { staffHi } from './staff.hi';
 import { waitlistHi } from './waitlist.hi';
@@ -215,4 +216,5 @@ export const hi: Record<MessageKey, string> = {
   ...waitlistHi,
   ...reviewsHi,
   ...messagesHi,
+  ...seriesHi,
 };

@@ -14,6 +14,7 @@ import { AppointmentTable } from '../staff/AppointmentTable';
 import { PageHead, Stat } from '../staff/AreaNav';
 import { localDay } from '../staff/util';
 import { DoctorActions } from './Actions';
+import { SeriesForPatient } from './SeriesForPatient';
 import { doctorKeys, useDoctorAppointments, type DoctorProfile } from './queries';
 
 /** Subscribes to the live stream: refreshes the doctor's data and returns the last event's text. */
@@ -121,6 +122,7 @@ export default function Dashboard({ profile }: { profile: DoctorProfile }) {
       <p>
         <Link to="/doctor/appointments">{t('doctor.dash.all')}</Link>
       </p>
+      <SeriesForPatient profile={profile} onDone={setMessage} />
     </section>
   );
 }

@@ -18,7 +18,7 @@ import { useAppointments, useClientConfig, useDoctors, type Appointment } from '
 
 const PATIENT_APPOINTMENTS = ['patient', 'appointments'] as const;
 
-type Panel = { id: string; kind: 'cancel' | 'reschedule' | 'pay' | 'review' | 'messages' };
+type Panel = { id: string; kind: 'cancel' | 'reschedule' | 'pay' | 'review' | 'messages' | 'series' };
 
 const isUpcoming = (a: Appointment, now: number) => (a.status === 'pending' || a.status === 'confirmed') && new Date(a.endsAt).getTime() > now;
 
@@ -112,6 +112,12 @@ function AppointmentCard({ a, panel, open, done }: { a: Appointment; panel?: Pan
       <p>
         {t('appt.when', { date: date(a.startsAt, { weekday: true }), time: time(a.startsAt) })} · {a.docData.speciality}
         {a.groupSessionId && ` · ${t('appt.group')}`}
+        {a.seriesId && (
+          <>
+            {' · '}
+            <span className="badge badge-series">{t('series.mark')}</span>
+          </>
+        )}
       </p>
       <VideoInfo a={a} refetchKey={PATIENT_APPOINTMENTS} />
       <p>
@@ -154,6 +160,11 @@ function AppointmentCard({ a, panel, open, done }: { a: Appointment; panel?: Pan
             {t('appt.cancel')}
           </Button>
         )}
+        {upcoming && a.seriesId && (
+          <Button variant="secondary" aria-expanded={panel === 'series'} onClick={() => open(panel === 'series' ? undefined : 'series')}>
+            {t('series.cancelRest')}
+          </Button>
+        )}
         {a.payment && (
           <Button variant="link" onClick={receipt}>
             {t('appt.receipt')}
@@ -169,6 +180,7 @@ function AppointmentCard({ a, panel, open, done }: { a: Appointment; panel?: Pan
       {panel === 'review' && <ReviewPanel appointmentId={a._id} review={review} onClose={() => open()} onDone={() => done(t('reviews.saved'))} />}
       {panel === 'pay' && <PayPanel appointmentId={a._id} onPaid={() => done(t('pay.done'))} />}
       {panel === 'cancel' && <CancelPanel a={a} onClose={() => open()} onDone={() => done(t('appt.cancelled'))} />}
+      {panel === 'series' && a.seriesId && <CancelSeriesPanel seriesId={a.seriesId} onClose={() => open()} onDone={(count) => done(t('series.cancelledRest', { count }))} />}
       {panel === 'reschedule' && <ReschedulePanel a={a} onClose={() => open()} onDone={() => done(t('appt.rescheduled'))} />}
     </li>
   );
@@ -223,6 +235,49 @@ function CancelPanel({ a, onClose, onDone }: { a: Appointment; onClose(): void; 
       <div className="row">
         <Button variant="danger" onClick={confirm} busy={busy}>
           {t('appt.cancelConfirm')}
+        </Button>
+        <Button variant="secondary" onClick={onClose}>
+          {t('appt.keep')}
+        </Button>
+      </div>
+    </div>
+  );
+}
+
+/** Cancels every occurrence of the series not started yet; each is refunded by the policy. */
+function CancelSeriesPanel({ seriesId, onClose, onDone }: { seriesId: string; onClose(): void; onDone(count: number): void }) {
+  const { t } = useI18n();
+  const qc = useQueryClient();
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const ref = usePanelFocus();
+
+  const confirm = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const res = unwrap(await api.POST('/api/user/series/{id}/cancel', { params: { path: { id: seriesId } }, body: reason.trim() ? { reason: reason.trim() } : {} }));
+      await qc.invalidateQueries({ queryKey: ['patient'] });
+      onDone(res.cancelled.length);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div className="dialog stack" role="group" aria-labelledby={`series-${seriesId}`} tabIndex={-1} ref={ref}>
+      <h3 id={`series-${seriesId}`} className="h3">
+        {t('series.cancelRestTitle')}
+      </h3>
+      <p>{t('series.cancelRestText')}</p>
+      <Field label={`${t('appt.cancelReason')} (${t('app.optional')})`} value={reason} maxLength={500} onChange={(e) => setReason(e.target.value)} />
+      <ErrorMessage error={error} />
+      <div className="row">
+        <Button variant="danger" onClick={confirm} busy={busy}>
+          {t('series.cancelRestConfirm')}
         </Button>
         <Button variant="secondary" onClick={onClose}>
           {t('appt.keep')}

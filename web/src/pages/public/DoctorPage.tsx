@@ -20,6 +20,7 @@ import { GroupSessionList } from '../../components/GroupSessionList';
 import { WaitlistJoin } from '../../components/WaitlistJoin';
 import { useNow } from '../../lib/now';
 import { localDay } from '../staff/util';
+import { RepeatSelect, SeriesPanel, type BookedSeries, type Cadence } from '../../components/SeriesPanel';
 
 type Mode = 'in_person' | 'video';
 
@@ -47,6 +48,8 @@ export default function DoctorPage() {
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const [chosenMode, setMode] = useState<Mode>();
+  const [repeat, setRepeat] = useState<Cadence | 'once'>('once');
+  const [series, setSeries] = useState<BookedSeries>();
   const doctor = doctors.data?.find((d) => d._id === docId);
   const slots = useSlots(docId, doctor?.timeZone ?? 'UTC');
   const now = useNow(60_000);
@@ -60,6 +63,7 @@ export default function DoctorPage() {
   const mode: Mode = chosenMode && modes.includes(chosenMode) ? chosenMode : modes[0];
   const at = params.get('at') ?? undefined;
   const chosen: Slot | undefined = slots.data?.find((x) => x.startsAt === at);
+  const patient = s.status === 'signed-in' && s.role === 'patient';
   const setParam = (next: Record<string, string | undefined>) => {
     const p = new URLSearchParams(params);
     for (const [k, v] of Object.entries(next)) {
@@ -140,7 +144,16 @@ export default function DoctorPage() {
       <GroupSessionList docId={docId} timeZone={doctor.timeZone} />
       <section aria-labelledby="slots-title" className="stack">
         <h2 id="slots-title">{t('slots.title')}</h2>
-        {booked ? (
+        {series ? (
+          <div className="stack">
+            <Notice tone="success">
+              {t('series.booked', { count: series.appointments.length, date: date(series.appointments[0].startsAt, { weekday: true }), time: time(series.appointments[0].startsAt) })}
+            </Notice>
+            <p>
+              <Link to="/appointments">{t('nav.appointments')}</Link>
+            </p>
+          </div>
+        ) : booked ? (
           <div className="stack">
             <Notice tone="success">{t('slots.booked', { date: date(booked.startsAt, { weekday: true }), time: time(booked.startsAt) })}</Notice>
             <VideoInfo a={booked} />
@@ -182,11 +195,27 @@ export default function DoctorPage() {
                 <p aria-live="polite">
                   <strong>{t('slots.chosen', { date: date(chosen.startsAt, { timeZone: doctor.timeZone, weekday: true }), time: time(chosen.startsAt, doctor.timeZone) })}</strong>
                 </p>
-                <div>
-                  <Button onClick={book} busy={busy}>
-                    {s.status === 'signed-in' && s.role === 'patient' ? t('slots.confirm') : t('slots.loginToBook')}
-                  </Button>
-                </div>
+                {patient && <RepeatSelect value={repeat} onChange={setRepeat} />}
+                {patient && repeat !== 'once' ? (
+                  <SeriesPanel
+                    key={`${chosen.startsAt}-${repeat}-${mode}`}
+                    party={{ role: 'patient', docId }}
+                    cadence={repeat}
+                    first={chosen}
+                    mode={mode}
+                    timeZone={doctor.timeZone}
+                    onBooked={(booked) => {
+                      setSeries(booked);
+                      setParam({ at: undefined });
+                    }}
+                  />
+                ) : (
+                  <div>
+                    <Button onClick={book} busy={busy}>
+                      {patient ? t('slots.confirm') : t('slots.loginToBook')}
+                    </Button>
+                  </div>
+                )}
               </div>
             )}
             <WaitlistJoin docId={docId} today={localDay(new Date(now), doctor.timeZone)} />

@@ -57,6 +57,12 @@ export function AppointmentTable({
                 <td data-label={t('staff.appts.when')}>
                   <time dateTime={a.startsAt}>{t('appt.when', { date: date(a.startsAt, { timeZone: zone, weekday: true }), time: time(a.startsAt, zone) })}</time>
                   <VideoInfo a={a} timeZone={zone} refetchKey={videoRefetchKey} modeOnly={!videoRefetchKey} />
+                  {a.seriesId && (
+                    <>
+                      {' '}
+                      <span className="badge badge-series">{t('series.mark')}</span>
+                    </>
+                  )}
                 </td>
                 <td data-label={t('staff.appts.fee')}>
                   {money(a.amount, a.currency)}
