@@ -48,6 +48,10 @@ describe('data rights: export and account deletion', () => {
     await q(`INSERT INTO appointment_messages (id, appointment_id, sender_role, sender_id, body, created_at) VALUES ('m_a_1', $1, 'patient', $2, 'my knee still hurts', now()), ('m_a_2', $1, 'doctor', $3, 'please rest it', now())`, [ids.aDone, a.id, doctor.id]);
     await q(`INSERT INTO appointment_messages (id, appointment_id, sender_role, sender_id, body, created_at) VALUES ('m_b_1', $1, 'patient', $2, 'only B wrote this', now())`, [ids.bLive, b.id]);
     await q(`INSERT INTO reviews (id, appointment_id, doctor_id, patient_id, rating, comment, author_name, created_at, updated_at) VALUES ('r_a', $1, $2, $3, 4, 'kind and careful', 'Asha E.', now(), now())`, [ids.aDone, doctor.id, a.id]);
+    // A waits for the doctor in two days' time (a free time there is offered at once)
+    const joined = await post(t.app, '/api/user/waitlist', { docId: doctor.id, fromDate: new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10) }, bearer(a.token));
+    assert.equal(joined.statusCode, 201, joined.body);
+    ids.aWaitlist = json(joined).entry._id as string;
     // B's own notification, which must never reach A's export
     await q(`INSERT INTO notifications (id, recipient_role, recipient_id, type, title, body) VALUES ('n_b_only', 'patient', $1, 'note', 'for B', 'only B reads this')`, [b.id]);
   });
@@ -73,6 +77,7 @@ describe('data rights: export and account deletion', () => {
     assert.ok(data.emails.length > 0, 'the emails sent to the patient are exported');
     assert.deepEqual(data.messages.map((m: { body: string }) => m.body).sort(), ['my knee still hurts', 'please rest it']);
     assert.deepEqual(data.reviews.map((r: { comment: string; rating: number }) => [r.rating, r.comment]), [[4, 'kind and careful']]);
+    assert.deepEqual(data.waitlist.map((w: { id: string; doctorId: string }) => [w.id, w.doctorId]), [[ids.aWaitlist, doctor.id]]);
     for (const foreign of [b.id, b.email, b.name, ids.bLive, 'order_b_live', 'pay_b_live', 'only B reads this', 'only B wrote this']) {
       assert.ok(!res.body.includes(foreign), `the export holds nothing of another patient (${foreign.slice(0, 6)}…)`);
     }
@@ -159,6 +164,8 @@ describe('data rights: export and account deletion', () => {
     assert.equal((await q(`SELECT 1 FROM appointment_messages WHERE appointment_id = $1`, [ids.aDone])).length, 0);
     assert.equal((await q(`SELECT 1 FROM appointment_messages WHERE id = 'm_b_1'`)).length, 1, 'other threads are untouched');
     assert.deepEqual(await q(`SELECT rating, comment, author_name FROM reviews WHERE id = 'r_a'`), [{ rating: 4, comment: null, author_name: 'Deleted patient' }]);
+    assert.equal((await q(`SELECT 1 FROM waitlist_entries WHERE patient_id = $1`, [a.id])).length, 0, 'the waitlist entries go');
+    assert.equal((await q(`SELECT 1 FROM waitlist_offers WHERE patient_id = $1`, [a.id])).length, 0, 'and the times offered, freed for the next patient');
     const leftovers = await q(`SELECT id FROM notification_outbox WHERE recipient ILIKE $1 OR text_body LIKE $2 OR text_body ILIKE $1 OR subject LIKE $2 OR text_body LIKE '%my private reason%'`, [a.email, `%${a.name}%`]);
     assert.equal(leftovers.length, 0, 'no email holds the name, address or cancellation reason');
     assert.equal((await get(t.app, `/api/admin/patients/${a.id}/data-export`, bearer(atoken))).statusCode, 404, 'a deleted account is gone');

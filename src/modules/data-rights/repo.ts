@@ -16,6 +16,7 @@ export interface ExportRows {
   emails: Record<string, unknown>[];
   messages: Record<string, unknown>[];
   reviews: Record<string, unknown>[];
+  waitlist: Record<string, unknown>[];
   twoFactorEnabled: boolean;
 }
 
@@ -40,10 +41,10 @@ export class DataRightsRepo {
 
   async exportOf(patientId: string, email: string): Promise<ExportRows> {
     const q = this.database.query.bind(this.database);
-    const [appointments, paymentOrders, paymentRefunds, notifications, emails, messages, reviews, twoFactor] = await Promise.all([
+    const [appointments, paymentOrders, paymentRefunds, notifications, emails, messages, reviews, waitlist, twoFactor] = await Promise.all([
       q(`SELECT id, doctor_id, slot_date, slot_time, starts_at, ends_at, user_data, doc_data, amount_minor, currency, status, paid,
                 paid_at, payment_gateway, payment_ref, payment_id, cancelled_by, cancel_reason, cancelled_at, refund_minor,
-                refund_status, refund_ref, completed_at, created_at, updated_at
+                refund_status, refund_ref, completed_at, series_id, created_at, updated_at
            FROM appointments WHERE patient_id = $1 ORDER BY starts_at, id`, [patientId]),
       q(`SELECT id, gateway, appointment_id, amount_minor, currency, status, payment_id, created_at, updated_at
            FROM payment_orders WHERE patient_id = $1 ORDER BY created_at, id`, [patientId]),
@@ -60,9 +61,14 @@ export class DataRightsRepo {
           WHERE a.patient_id = $1 ORDER BY m.created_at, m.id`, [patientId]),
       q(`SELECT id, appointment_id, doctor_id, rating, comment, author_name, reply, replied_at, hidden_at, created_at, updated_at
            FROM reviews WHERE patient_id = $1 ORDER BY created_at, id`, [patientId]),
+      q(`SELECT e.id, e.doctor_id, e.from_date::text AS from_date, e.to_date::text AS to_date, e.part_of_day, e.status, e.joined_at,
+                e.closed_at, e.appointment_id,
+                coalesce((SELECT jsonb_agg(jsonb_build_object('slotDate', o.slot_date, 'status', o.status, 'expiresAt', o.expires_at) ORDER BY o.created_at)
+                            FROM waitlist_offers o WHERE o.entry_id = e.id), '[]'::jsonb) AS offers
+           FROM waitlist_entries e WHERE e.patient_id = $1 ORDER BY e.joined_at, e.id`, [patientId]),
       q<{ n: number }>(`SELECT count(*)::int AS n FROM two_factor WHERE role = 'patient' AND account_id = $1 AND confirmed_at IS NOT NULL`, [patientId]),
     ]);
-    return { appointments, paymentOrders, paymentRefunds, notifications, emails, messages, reviews, twoFactorEnabled: (twoFactor[0]?.n ?? 0) > 0 };
+    return { appointments, paymentOrders, paymentRefunds, notifications, emails, messages, reviews, waitlist, twoFactorEnabled: (twoFactor[0]?.n ?? 0) > 0 };
   }
 
   /**
@@ -88,6 +94,9 @@ export class DataRightsRepo {
       if (refunds.n > 0) return { result: 'pending-refund', count: refunds.n } as const;
 
       await tx.execute(sql`DELETE FROM notifications WHERE recipient_role = 'patient' AND recipient_id = ${patientId}`);
+      // the waitlist entries go; a time offered to the patient is noted as freed, for the next patient
+      await tx.execute(sql`INSERT INTO waitlist_freed (doctor_id) SELECT DISTINCT doctor_id FROM waitlist_offers WHERE patient_id = ${patientId} AND status = 'open'`);
+      await tx.execute(sql`DELETE FROM waitlist_entries WHERE patient_id = ${patientId}`);
       // Emails to the patient go. Those to others (the doctor, the admin) about the patient's
       // appointments name no appointment id, so they are found by the name or address in them (written
       // since the account was opened); a namesake's email may lose the name too, which errs the safe way.

@@ -22,6 +22,7 @@ const ExportResponse = Type.Object({
   emails: Type.Array(Type.Object({}, { additionalProperties: true }), { description: 'emails sent or queued to the patient' }),
   messages: Type.Array(Type.Object({}, { additionalProperties: true }), { description: 'messages of the threads of the patient’s appointments, both sides' }),
   reviews: Type.Array(Type.Object({}, { additionalProperties: true }), { description: 'the patient’s reviews and the doctors’ replies' }),
+  waitlist: Type.Array(Type.Object({}, { additionalProperties: true }), { description: 'the patient’s waitlist entries, each with the times offered' }),
 });
 
 const DeleteBody = Type.Object({ password: Password }, { additionalProperties: false });

@@ -21,6 +21,7 @@ export interface PatientExport {
   emails: Record<string, unknown>[];
   messages: Record<string, unknown>[];
   reviews: Record<string, unknown>[];
+  waitlist: Record<string, unknown>[];
 }
 
 export class DataRightsService {
@@ -45,6 +46,7 @@ export class DataRightsService {
       emails: rows.emails.map(camel),
       messages: rows.messages.map(camel),
       reviews: rows.reviews.map(camel),
+      waitlist: rows.waitlist.map(camel),
     };
   }
 
