@@ -138,14 +138,20 @@ export class GroupSessionService {
   async cancel(id: string, doctorId: string, reason?: string): Promise<{ session: GroupSessionView; cancelledPlaces: AppointmentView[] }> {
     const current = await this.get(id);
     if (current.doctorId !== doctorId) throw forbidden('This group session belongs to another doctor');
-    const closed = await this.repo.cancel(id, reason?.trim() || null, this.clock.now());
+    // the session's time frees: its `updated` event is recorded with the cancel (the waitlist notes it there)
+    const freed = { kind: 'doctor', type: 'updated', doctorId, at: this.clock.now() } as const;
+    const closed = await this.db.transaction(async (tx) => {
+      const row = await this.repo.cancel(id, reason?.trim() || null, freed.at, tx);
+      if (row) await this.events.record(tx, freed);
+      return row;
+    });
     const places = await this.appointments.livePlaces(id);
     if (!closed && places.length === 0) throw conflict('This group session is already cancelled');
     const cancelledPlaces: AppointmentView[] = [];
     for (const placeId of places) {
       cancelledPlaces.push(await this.appointments.cancel(placeId, 'doctor', doctorId, reason?.trim() || 'The group session was cancelled'));
     }
-    await this.events.publish({ kind: 'doctor', type: 'updated', doctorId, at: this.clock.now() });
+    await this.events.publish(freed);
     return { session: sessionView(await this.get(id)), cancelledPlaces };
   }
 

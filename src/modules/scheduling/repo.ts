@@ -39,8 +39,8 @@ export class ScheduleRepo {
   }
 
   /** Replaces the doctor's whole week in one transaction. */
-  async replaceHours(doctorId: string, hours: WorkingRange[]): Promise<void> {
-    await this.db.transaction(async (tx) => {
+  async replaceHours(doctorId: string, hours: WorkingRange[], db: Db = this.db): Promise<void> {
+    await db.transaction(async (tx) => {
       await tx.delete(doctorHours).where(eq(doctorHours.doctorId, doctorId));
       await this.addHours(tx, doctorId, hours);
     });
@@ -69,8 +69,8 @@ export class ScheduleRepo {
   }
 
   /** Deletes only the doctor's own entry; false when there was none. */
-  async deleteTimeOff(doctorId: string, id: string): Promise<boolean> {
-    const rows = await this.db
+  async deleteTimeOff(doctorId: string, id: string, db: Db = this.db): Promise<boolean> {
+    const rows = await db
       .delete(doctorTimeOff)
       .where(and(eq(doctorTimeOff.id, id), eq(doctorTimeOff.doctorId, doctorId)))
       .returning({ id: doctorTimeOff.id });

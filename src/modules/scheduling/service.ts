@@ -118,8 +118,7 @@ export class SchedulingService {
         throw badRequest(`Working ranges ${formatClock(a.start)}-${formatClock(a.end)} and ${formatClock(b.start)}-${formatClock(b.end)} overlap on weekday ${a.weekday}`);
       }
     }
-    await this.repo.replaceHours(doctorId, sorted);
-    await this.published(doctorId);
+    await this.freeingChange(doctorId, (tx) => this.repo.replaceHours(doctorId, sorted, tx));
     return this.schedule(doctorId);
   }
 
@@ -152,8 +151,23 @@ export class SchedulingService {
   }
 
   async removeTimeOff(doctorId: string, id: string): Promise<void> {
-    if (!(await this.repo.deleteTimeOff(doctorId, id))) throw notFound('Time off not found');
-    await this.published(doctorId);
+    await this.freeingChange(doctorId, async (tx) => {
+      if (!(await this.repo.deleteTimeOff(doctorId, id, tx))) throw notFound('Time off not found');
+    });
+  }
+
+  /**
+   * A change that may free the doctor's time (hours changed, time off removed): its `updated` event
+   * is recorded in the change's transaction, so what listens there (the waitlist's note of freed
+   * time) commits with it and survives a crash right after; published after the commit.
+   */
+  private async freeingChange(doctorId: string, work: (tx: Db) => Promise<void>): Promise<void> {
+    const event = { kind: 'doctor', type: 'updated', doctorId, at: this.clock.now() } as const;
+    await this.db.transaction(async (tx) => {
+      await work(tx);
+      await this.events.record(tx, event);
+    });
+    await this.events.publish(event);
   }
 
   /** The doctor's published schedule changed: cached doctor lists (their slots_booked under LEGACY_CLIENTS) are dropped. */

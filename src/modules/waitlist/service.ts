@@ -114,11 +114,9 @@ export class WaitlistService {
     });
     this.events.onPublish(async (event) => {
       const doctorId = freedDoctor(event);
-      // time off removed or hours changed are published only (no transaction of theirs to join)
-      const changed = event.kind === 'doctor' && event.type === 'updated' ? event.doctorId : undefined;
-      if (!doctorId && !changed) return;
+      if (!doctorId) return;
       try {
-        await this.match(doctorId ?? changed!);
+        await this.match(doctorId);
       } catch (err) {
         // the note stays in waitlist_freed (or the next change notes it): the job matches it again
         onError(err);
@@ -458,8 +456,12 @@ export class WaitlistService {
   }
 }
 
-/** The doctor whose time an event freed: an appointment cancelled, expired or moved away. */
+/**
+ * The doctor whose time an event may have freed: an appointment cancelled, expired or moved away, or
+ * a schedule change (hours, time off removed, a group session cancelled, a profile edit).
+ */
 function freedDoctor(event: DomainEvent): string | undefined {
   if (event.kind === 'appointment' && (event.type === 'cancelled' || event.type === 'expired' || event.type === 'rescheduled')) return event.doctorId;
+  if (event.kind === 'doctor' && event.type === 'updated') return event.doctorId;
   return undefined;
 }
