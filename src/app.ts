@@ -127,7 +127,6 @@ export function createContext(config: Config, database: Database, clock: Clock, 
   );
   const patients = new PatientService(new PatientRepo(reads.db), media, events, clock);
   const doctors = new DoctorService(new DoctorRepo(reads.db), media, events, config, clock);
-  const admin = new AdminService(new AdminRepo(db), config);
   const scheduleRepo = new ScheduleRepo(db);
   const appointmentRepo = new AppointmentRepo(reads.db);
   const schedulingRules = new SchedulingRules(scheduleRepo, config, events, (tx, cutoff, now, scope) => appointmentRepo.expireHolds(tx, cutoff, now, scope));
@@ -164,7 +163,7 @@ export function createContext(config: Config, database: Database, clock: Clock, 
   const idempotency = new IdempotencyService(new IdempotencyRepo(db), clock, (m, detail) => log.warn(detail ?? {}, m));
   const dataRights = new DataRightsService(new DataRightsRepo(reads.database, reads.db), patients, security.sessions, media, clock);
   const fhir = new FhirService(config, clock, doctors, patients, appointments, scheduling, dataRights);
-  admin.onPasswordChanged((id) => security.sessions.revokeAccount('admin', id, 'password-change'));
+  const admin = new AdminService(new AdminRepo(db), config, (id) => security.sessions.revokeAccount('admin', id, 'password-change'));
   notify.service.welcome.useSetPasswordLinks(async (doctorId, ttlMinutes) => (await security.passwordResets.issue('doctor', doctorId, { ttlMinutes })).url);
   return { ctx: { config, database, db, reads, clock, redis, events, metrics, tokens, media, patients, doctors, admin, appointments, reports, scheduling, groupSessions, waitlist, series, reviews, messages,
     notifications: notify.service, notificationWorker: notify.worker, live: notify.live, idempotency, outgoingWebhooks, dataRights, fhir, audit, ...security, ...paymentsModule }, localStore };

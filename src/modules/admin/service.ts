@@ -6,20 +6,15 @@ import { checkCredentials, hashPassword, verifyPassword } from '../auth/password
 import type { AdminRepo } from './repo.js';
 
 export class AdminService {
+  /**
+   * @param passwordChanged told when an admin's credentials stop being valid: ADMIN_PASSWORD replaced
+   *   the stored password, or the account belonged to an earlier ADMIN_EMAIL (its sessions end)
+   */
   constructor(
     private readonly repo: AdminRepo,
     private readonly config: Config,
+    private readonly passwordChanged: (adminId: string) => Promise<void>,
   ) {}
-
-  /**
-   * Told when an admin's credentials stop being valid: ADMIN_PASSWORD replaced the stored password,
-   * or the account belonged to an earlier ADMIN_EMAIL. The sessions service ends its sessions.
-   */
-  private passwordChanged: (adminId: string) => Promise<void> = async () => {};
-
-  onPasswordChanged(listener: (adminId: string) => Promise<void>): void {
-    this.passwordChanged = listener;
-  }
 
   /**
    * Makes the environment's admin the only one (spec: a single admin account from ADMIN_EMAIL /
