@@ -83,7 +83,17 @@ describe('dates: one rule on every endpoint that takes a date', () => {
         ? { appointmentId: ids.appointmentId, slotTime: '10:00 AM' }
         : /group-sessions$/.test(f.path)
           ? { title: 'Vaccination hour', slotTime: '10:00 AM', durationMinutes: 30, capacity: 5, fee: 100 }
-          : {};
+          : /\/waitlist$/.test(f.path)
+            ? { docId: ids.docId, fromDate: new Date(Date.now() + 86_400_000).toISOString().slice(0, 10) }
+            : /\/series(\/preview)?$/.test(f.path)
+              ? {
+                  ...(f.path.startsWith('/api/user/') ? { docId: ids.docId } : { userId: ids.patientId }),
+                  slotTime: '10:00 AM',
+                  cadence: 'weekly',
+                  count: 2,
+                  ...(f.path.endsWith('/preview') ? {} : { slotDates: [1, 8].map((d) => new Date(Date.now() + d * 86_400_000).toISOString().slice(0, 10)) }),
+                }
+              : {};
     const payload = { ...rest, [f.name]: value };
     return t.app.inject({ method: f.method as 'POST', url, headers, payload });
   }
