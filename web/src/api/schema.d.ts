@@ -10317,6 +10317,10 @@ export interface operations {
                         reviews: {
                             [key: string]: unknown;
                         }[];
+                        /** @description the patient’s waitlist entries, each with the times offered */
+                        waitlist: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -20803,6 +20807,10 @@ export interface operations {
                         }[];
                         /** @description the patient’s reviews and the doctors’ replies */
                         reviews: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description the patient’s waitlist entries, each with the times offered */
+                        waitlist: {
                             [key: string]: unknown;
                         }[];
                     };
