@@ -73,6 +73,8 @@ import { MessageService } from './modules/messages/service.js';
 import { DataRightsRepo } from './modules/data-rights/repo.js';
 import { adminDataRightsRoutes, patientDataRightsRoutes } from './modules/data-rights/routes.js';
 import { DataRightsService } from './modules/data-rights/service.js';
+import { createPush } from './modules/push/index.js';
+import { partyPushRoutes, pushPublicRoutes } from './modules/push/routes.js';
 
 export interface BuildOptions {
   /** an already-open database (tests); otherwise one is opened from the config */
@@ -133,6 +135,7 @@ export function createContext(config: Config, database: Database, clock: Clock, 
     sendEmail: (tx, msg) => notify.service.enqueueEmail(tx, msg),
     log: serviceLog(log),
   });
+  const push = createPush(config, db, clock, { notifications: notify.service, worker: notify.worker, log: serviceLog(log) });
   const messages = new MessageService(new MessageRepo(db), appointments, patients, doctors, media, notify.service, events, clock, config);
   notify.worker.useRelevanceCheck((msg) => messages.emailStillRelevant(msg));
   const idempotency = new IdempotencyService(new IdempotencyRepo(db), clock, (m, detail) => log.warn(detail ?? {}, m));
@@ -140,7 +143,7 @@ export function createContext(config: Config, database: Database, clock: Clock, 
   admin.onPasswordChanged((id) => security.sessions.revokeAccount('admin', id, 'password-change'));
   notify.service.welcome.useSetPasswordLinks(async (doctorId, ttlMinutes) => (await security.passwordResets.issue('doctor', doctorId, { ttlMinutes })).url);
   return { ctx: { config, database, db, clock, redis, events, metrics, tokens, media, patients, doctors, admin, appointments, reports, scheduling, groupSessions, reviews, messages,
-    notifications: notify.service, notificationWorker: notify.worker, live: notify.live, idempotency, outgoingWebhooks, dataRights, ...security, ...paymentsModule }, localStore };
+    notifications: notify.service, notificationWorker: notify.worker, live: notify.live, idempotency, outgoingWebhooks, dataRights, push, ...security, ...paymentsModule }, localStore };
 }
 
 export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<App> {
@@ -208,6 +211,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       await user.register(patientReviewRoutes);
       await user.register(partyMessageRoutes('patient'));
       await user.register(patientDataRightsRoutes);
+      await user.register(partyPushRoutes('patient'));
     },
     { prefix: '/api/user' },
   );
@@ -220,6 +224,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       await doctor.register(doctorGroupSessionRoutes);
       await doctor.register(doctorReviewRoutes);
       await doctor.register(partyMessageRoutes('doctor'));
+      await doctor.register(partyPushRoutes('doctor'));
     },
     { prefix: '/api/doctor' },
   );
@@ -239,6 +244,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(adminReportRoutes(ctx.reports), { prefix: '/api/admin/reports' });
   await app.register(doctorReportRoutes(ctx.reports), { prefix: '/api/doctor/reports' });
   await app.register(webhookRoutes, { prefix: '/api/webhooks' });
+  await app.register(pushPublicRoutes, { prefix: '/api/push' });
   await app.register(webhookAdminRoutes(ctx.outgoingWebhooks), { prefix: '/api/admin/webhooks' });
 
   await registerNotifications(app);

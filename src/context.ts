@@ -24,6 +24,7 @@ import type { GroupSessionService } from './modules/group-sessions/service.js';
 import type { ReviewService } from './modules/reviews/service.js';
 import type { MessageService } from './modules/messages/service.js';
 import type { DataRightsService } from './modules/data-rights/service.js';
+import type { PushService } from './modules/push/service.js';
 
 export interface AppContext {
   config: Config;
@@ -74,6 +75,8 @@ export interface AppContext {
   dataRights: DataRightsService;
   /** the admin's outgoing webhook endpoints; delivered by notificationWorker's pass (modules/webhooks) */
   outgoingWebhooks: OutgoingWebhooks;
+  /** Web Push subscriptions and delivery (modules/push); pushes ride on the notification outbox */
+  push: PushService;
 }
 
 declare module 'fastify' {
