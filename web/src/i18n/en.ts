@@ -1,6 +1,7 @@
 // The English catalogue: every text the app shows. hi.ts must have every key (the compiler checks).
 // `{name}` placeholders are filled by t(key, { name }).
 import { messagesEn } from './messages.en';
+import { pushEn } from './push.en';
 import { reviewsEn } from './reviews.en';
 import { staffEn } from './staff.en';
 
@@ -212,6 +213,7 @@ export const en = {
   ...staffEn,
   ...reviewsEn,
   ...messagesEn,
+  ...pushEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,6 +1,7 @@
 // हिन्दी catalogue: the same keys as en.ts (the type makes a missing key a compile error).
 import type { MessageKey } from './en';
 import { messagesHi } from './messages.hi';
+import { pushHi } from './push.hi';
 import { reviewsHi } from './reviews.hi';
 import { staffHi } from './staff.hi';
 
@@ -212,4 +213,5 @@ export const hi: Record<MessageKey, string> = {
   ...staffHi,
   ...reviewsHi,
   ...messagesHi,
+  ...pushHi,
 };
