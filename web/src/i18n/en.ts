@@ -2,6 +2,7 @@
 // `{name}` placeholders are filled by t(key, { name }).
 import { messagesEn } from './messages.en';
 import { pushEn } from './push.en';
+import { adminMessagesEn } from './admin-messages.en';
 import { reviewsEn } from './reviews.en';
 import { staffEn } from './staff.en';
 
@@ -214,6 +215,7 @@ export const en = {
   ...reviewsEn,
   ...messagesEn,
   ...pushEn,
+  ...adminMessagesEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

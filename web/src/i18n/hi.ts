@@ -2,6 +2,7 @@
 import type { MessageKey } from './en';
 import { messagesHi } from './messages.hi';
 import { pushHi } from './push.hi';
+import { adminMessagesHi } from './admin-messages.hi';
 import { reviewsHi } from './reviews.hi';
 import { staffHi } from './staff.hi';
 
@@ -214,4 +215,5 @@ export const hi: Record<MessageKey, string> = {
   ...reviewsHi,
   ...messagesHi,
   ...pushHi,
+  ...adminMessagesHi,
 };
