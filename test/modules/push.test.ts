@@ -1,9 +1,9 @@
 // Web Push through HTTP on a real database, against a local push service stand-in that checks the
 // VAPID signature and decrypts each payload (test/helpers/push-service.ts): subscribing (validation,
-// one row per device, ownership), a push per device for booking, confirmation, cancellation,
-// reminders and new messages, none for another account's events, 404/410 removing the subscription,
-// a 500 retried with the outbox's backoff, and pushes left in the outbox delivered by a new app on
-// the same database.
+// one row per device, ownership, removed with a deleted account), a push per device for booking,
+// confirmation, cancellation, reminders and new messages, none for another account's events, 404/410
+// removing the subscription, a 500 retried with the outbox's backoff, and pushes left in the outbox
+// delivered by a new app on the same database.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../../src/lib/clock.js';
@@ -246,6 +246,15 @@ describe('push notifications', () => {
     assert.equal((await subscriptionRows()).find((r) => r.endpoint === bobPhone.subscription.endpoint)!.owner_id, ann.id);
     assert.equal((await unsubscribe(bob.token, bobPhone.subscription.endpoint)).statusCode, 404);
     assert.equal((await unsubscribe(ann.token, bobPhone.subscription.endpoint)).statusCode, 200);
+  });
+
+  it("removes a deleted account's devices with the account", async () => {
+    const cara = await registerPatient(t.app, { name: 'Cara Gone' });
+    const caraPhone = ps.subscriber();
+    assert.equal((await subscribe(cara.token, caraPhone.subscription)).statusCode, 201);
+    const del = await post(t.app, '/api/user/delete-account', { password: cara.password }, bearer(cara.token));
+    assert.equal(del.statusCode, 200, del.body);
+    assert.equal((await subscriptionRows()).some((r) => r.owner_id === cara.id), false);
   });
 
   it('delivers pushes left in the outbox from a new app on the same database (restart)', async () => {
