@@ -28,9 +28,12 @@ describe('push notifications', () => {
 
   const subscribe = (token: string, body: unknown, who: 'user' | 'doctor' = 'user') =>
     t.app.inject({ method: 'POST', url: `/api/${who}/push/subscriptions`, payload: body as object, headers: bearer(token) });
-  const unsubscribe = (token: string, endpoint: string, who: 'user' | 'doctor' = 'user') =>
-    t.app.inject({ method: 'DELETE', url: `/api/${who}/push/subscriptions`, payload: { endpoint }, headers: bearer(token) });
-  const subscriptionRows = () => t.testDb.database.query<{ owner_role: string; owner_id: string; endpoint: string }>('SELECT owner_role, owner_id, endpoint FROM push_subscriptions');
+  const subscriptionRows = () => t.testDb.database.query<{ id: string; owner_role: string; owner_id: string; endpoint: string }>('SELECT id, owner_role, owner_id, endpoint FROM push_subscriptions');
+  /** Turns a device off by its row's id (found by endpoint, as the browser knows it). */
+  async function unsubscribe(token: string, endpoint: string, who: 'user' | 'doctor' = 'user') {
+    const id = (await subscriptionRows()).find((r) => r.endpoint === endpoint)?.id ?? '0'.repeat(24);
+    return t.app.inject({ method: 'DELETE', url: `/api/${who}/push/subscriptions/${id}`, headers: bearer(token) });
+  }
   const deliver = () => t.app.ctx.notificationWorker.runOnce();
   /** What arrived for a subscriber since the last look. */
   const seen = new Map<string, number>();

@@ -43,6 +43,15 @@ export class PushRepo {
     return rows.length > 0;
   }
 
+  async deleteOwnedById(ownerRole: PushOwner, ownerId: string, id: string): Promise<boolean> {
+    const t = pushSubscriptions;
+    const rows = await this.db
+      .delete(t)
+      .where(and(eq(t.id, id), eq(t.ownerRole, ownerRole), eq(t.ownerId, ownerId)))
+      .returning({ id: t.id });
+    return rows.length > 0;
+  }
+
   async deleteById(id: string): Promise<void> {
     await this.db.delete(pushSubscriptions).where(eq(pushSubscriptions.id, id));
   }

@@ -3,7 +3,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errors, Message } from '../../lib/schemas.js';
 import { authId, requireRole } from '../auth/guards.js';
-import { EndpointBody, PublicKeyAnswer, SubscriptionAnswer, SubscriptionBody } from './schemas.js';
+import { PublicKeyAnswer, SubscriptionAnswer, SubscriptionBody, SubscriptionParams } from './schemas.js';
 import type { PushOwner } from './tables.js';
 
 const tags = ['push'];
@@ -41,16 +41,18 @@ export const partyPushRoutes = (role: PushOwner): FastifyPluginAsyncTypebox => a
     return reply.code(created ? 201 : 200).send({ success: true, subscription });
   });
 
-  app.delete('/push/subscriptions', {
+  app.delete('/push/subscriptions/:subscriptionId', {
     onRequest,
     schema: {
-      tags, operationId: `unsubscribe${Who}Push`, security, body: EndpointBody,
-      summary: 'Turn off notifications on this device',
-      description: 'Removes the subscription with this endpoint; 404 when this account has none with it.',
+      tags, operationId: `unsubscribe${Who}Push`, security, params: SubscriptionParams,
+      summary: 'Turn off notifications on a device',
+      description:
+        'Removes the subscription (its `_id` from the subscribe answer; a browser that only knows its endpoint subscribes again, which answers the same `_id`). ' +
+        '404 when this account has no subscription with this id.',
       response: { 200: Message, ...errors(404) },
     },
   }, async (request) => {
-    await push.unsubscribe(role, authId(request), request.body.endpoint);
+    await push.unsubscribe(role, authId(request), request.params.subscriptionId);
     return { success: true, message: 'Notifications turned off on this device' };
   });
 };

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { IdString } from '../../lib/schemas.js';
 
 export const SubscriptionBody = Type.Object(
   {
@@ -15,10 +16,7 @@ export const SubscriptionBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const EndpointBody = Type.Object(
-  { endpoint: Type.String({ minLength: 8, maxLength: 2048, description: 'the endpoint of the subscription to remove' }) },
-  { additionalProperties: false },
-);
+export const SubscriptionParams = Type.Object({ subscriptionId: IdString('push subscription id') });
 
 export const SubscriptionView = Type.Object({
   _id: Type.String(),

@@ -105,8 +105,8 @@ export class PushService {
     return { subscription: subscriptionView(row), created };
   }
 
-  async unsubscribe(role: PushOwner, ownerId: string, endpoint: string): Promise<void> {
-    if (!(await this.repo.deleteOwned(role, ownerId, endpoint))) throw notFound('This device has no notifications turned on for this account');
+  async unsubscribe(role: PushOwner, ownerId: string, subscriptionId: string): Promise<void> {
+    if (!(await this.repo.deleteOwnedById(role, ownerId, subscriptionId))) throw notFound('This account has no such push subscription');
   }
 
   /** The subscriptions of these accounts (NotificationService fans notices out with it). */

@@ -912,9 +912,25 @@ export interface paths {
          *     Needs a patient token: `Authorization: Bearer <token>`, or the legacy `token: <token>` header.
          */
         post: operations["subscribePatientPush"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/user/push/subscriptions/{subscriptionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
         /**
-         * Turn off notifications on this device
-         * @description Removes the subscription with this endpoint; 404 when this account has none with it.
+         * Turn off notifications on a device
+         * @description Removes the subscription (its `_id` from the subscribe answer; a browser that only knows its endpoint subscribes again, which answers the same `_id`). 404 when this account has no subscription with this id.
          *
          *     Needs a patient token: `Authorization: Bearer <token>`, or the legacy `token: <token>` header.
          */
@@ -1760,9 +1776,25 @@ export interface paths {
          *     Needs a doctor token: `Authorization: Bearer <token>`, or the legacy `dtoken: <token>` header.
          */
         post: operations["subscribeDoctorPush"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/doctor/push/subscriptions/{subscriptionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
         /**
-         * Turn off notifications on this device
-         * @description Removes the subscription with this endpoint; 404 when this account has none with it.
+         * Turn off notifications on a device
+         * @description Removes the subscription (its `_id` from the subscribe answer; a browser that only knows its endpoint subscribes again, which answers the same `_id`). 404 when this account has no subscription with this id.
          *
          *     Needs a doctor token: `Authorization: Bearer <token>`, or the legacy `dtoken: <token>` header.
          */
@@ -8597,17 +8629,13 @@ export interface operations {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description push subscription id */
+                subscriptionId: string;
+            };
             cookie?: never;
         };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** @description the endpoint of the subscription to remove */
-                    endpoint: string;
-                };
-            };
-        };
+        requestBody?: never;
         responses: {
             /** @description OK */
             200: {
@@ -14171,17 +14199,13 @@ export interface operations {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description push subscription id */
+                subscriptionId: string;
+            };
             cookie?: never;
         };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** @description the endpoint of the subscription to remove */
-                    endpoint: string;
-                };
-            };
-        };
+        requestBody?: never;
         responses: {
             /** @description OK */
             200: {

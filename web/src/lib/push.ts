@@ -41,19 +41,27 @@ export async function enablePush(role: PushRole): Promise<void> {
   if ((await Notification.requestPermission()) !== 'granted') throw new PushRefused('denied');
   const reg = await serviceWorker();
   const sub = (await reg.pushManager.getSubscription()) ?? (await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(config.publicKey) }));
+  await register(role, sub);
+}
+
+/** Registers the browser's subscription for the account; its id on the server. */
+async function register(role: PushRole, sub: PushSubscription): Promise<string> {
   const json = sub.toJSON();
   if (!json.endpoint || !json.keys?.p256dh || !json.keys.auth) throw new Error('The browser gave an incomplete push subscription');
   const body = { endpoint: json.endpoint, keys: { p256dh: json.keys.p256dh, auth: json.keys.auth } };
-  unwrap(role === 'patient' ? await api.POST(PATH.patient, { body }) : await api.POST(PATH.doctor, { body }));
+  return unwrap(role === 'patient' ? await api.POST(PATH.patient, { body }) : await api.POST(PATH.doctor, { body })).subscription._id;
 }
 
 /** Turns notifications off for this device. */
 export async function disablePush(role: PushRole): Promise<void> {
   const sub = await currentSubscription();
   if (!sub) return;
-  const body = { endpoint: sub.endpoint };
-  const res = role === 'patient' ? await api.DELETE(PATH.patient, { body }) : await api.DELETE(PATH.doctor, { body });
-  // 404: the server no longer had it (removed after the push service dropped it): off either way
-  if (res.response.status !== 404) unwrap(res);
+  // registering again answers the id of this device's row (the same one), which the removal takes;
+  // a server with push turned off has nothing to remove
+  const id = await register(role, sub).catch(() => undefined);
+  if (id) {
+    const params = { params: { path: { subscriptionId: id } } };
+    unwrap(role === 'patient' ? await api.DELETE(`${PATH.patient}/{subscriptionId}`, params) : await api.DELETE(`${PATH.doctor}/{subscriptionId}`, params));
+  }
   await sub.unsubscribe();
 }
