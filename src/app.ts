@@ -84,6 +84,8 @@ import { adminWaitlistRoutes, doctorWaitlistRoutes, patientWaitlistRoutes } from
 import { WaitlistService } from './modules/waitlist/service.js';
 import { fhirRoutes } from './modules/fhir/routes.js';
 import { FHIR_PATH, FhirService } from './modules/fhir/service.js';
+import { createPush } from './modules/push/index.js';
+import { partyPushRoutes, pushPublicRoutes } from './modules/push/routes.js';
 
 export interface BuildOptions {
   /** an already-open database (tests); otherwise one is opened from the config */
@@ -154,6 +156,7 @@ export function createContext(config: Config, database: Database, clock: Clock, 
     sendEmail: (tx, msg) => notify.service.enqueueEmail(tx, msg),
     log: serviceLog(log),
   });
+  const push = createPush(config, db, clock, { notifications: notify.service, worker: notify.worker, log: serviceLog(log) });
   const messages = new MessageService(new MessageRepo(db), appointments, patients, doctors, media, notify.service, events, clock, config);
   notify.worker.useRelevanceCheck((msg) => messages.emailStillRelevant(msg));
   const waitlist = new WaitlistService(db, new WaitlistRepo(db), doctors, patients, appointments, scheduling, rules, notify.service, events, clock, config);
@@ -166,7 +169,7 @@ export function createContext(config: Config, database: Database, clock: Clock, 
   const admin = new AdminService(new AdminRepo(db), config, (id) => security.sessions.revokeAccount('admin', id, 'password-change'));
   notify.service.welcome.useSetPasswordLinks(async (doctorId, ttlMinutes) => (await security.passwordResets.issue('doctor', doctorId, { ttlMinutes })).url);
   return { ctx: { config, database, db, reads, clock, redis, events, metrics, tokens, media, patients, doctors, admin, appointments, reports, scheduling, groupSessions, waitlist, series, reviews, messages,
-    notifications: notify.service, notificationWorker: notify.worker, live: notify.live, idempotency, outgoingWebhooks, dataRights, fhir, audit, ...security, ...paymentsModule }, localStore };
+    notifications: notify.service, notificationWorker: notify.worker, live: notify.live, idempotency, outgoingWebhooks, dataRights, fhir, push, audit, ...security, ...paymentsModule }, localStore };
 }
 
 export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<App> {
@@ -244,6 +247,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       await user.register(patientReviewRoutes);
       await user.register(partyMessageRoutes('patient'));
       await user.register(patientDataRightsRoutes);
+      await user.register(partyPushRoutes('patient'));
     },
     { prefix: '/api/user' },
   );
@@ -258,6 +262,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       await doctor.register(doctorSeriesRoutes);
       await doctor.register(doctorReviewRoutes);
       await doctor.register(partyMessageRoutes('doctor'));
+      await doctor.register(partyPushRoutes('doctor'));
     },
     { prefix: '/api/doctor' },
   );
@@ -278,6 +283,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(adminReportRoutes(ctx.reports), { prefix: '/api/admin/reports' });
   await app.register(doctorReportRoutes(ctx.reports), { prefix: '/api/doctor/reports' });
   await app.register(webhookRoutes, { prefix: '/api/webhooks' });
+  await app.register(pushPublicRoutes, { prefix: '/api/push' });
   await app.register(webhookAdminRoutes(ctx.outgoingWebhooks), { prefix: '/api/admin/webhooks' });
 
   await app.register(fhirRoutes, { prefix: FHIR_PATH });

@@ -1,5 +1,5 @@
 // The ONLY module that reads process.env. Everything else receives a typed Config.
-import { randomBytes } from 'node:crypto';
+import { createECDH, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
@@ -110,6 +110,8 @@ export interface Config {
   webhooks: WebhookConfig;
   /** doctor–patient messages (modules/messages) */
   messages: MessageSettings;
+  /** Web Push notifications (modules/push) */
+  push: PushSettings;
   /** WEB_DIR: the built web app (index.html + assets/) served at / and as the SPA fallback; absent folder: API only */
   webDir: string;
 }
@@ -134,6 +136,20 @@ export interface MessageSettings {
   emailDelayMinutes: number;
   /** MESSAGE_RATE_PER_MINUTE: messages one sender may send per minute, over all their threads */
   ratePerMinute: number;
+}
+
+/** Web Push (modules/push, docs/care-between-visits.md). */
+export interface PushSettings {
+  /**
+   * VAPID_PUBLIC_KEY / VAPID_PRIVATE_KEY (base64url, P-256) and VAPID_SUBJECT (mailto: or https:);
+   * undefined when push is off (production without keys). Outside production, unset keys are
+   * generated once into DATA_DIR/.vapid-keys.json (in tests: per process, in memory).
+   */
+  vapid?: { publicKey: string; privateKey: string; subject: string };
+  /** PUSH_ALLOW_PRIVATE: accept push endpoints on private and loopback addresses, over http too (tests, closed networks) */
+  allowPrivate: boolean;
+  /** PUSH_TIMEOUT_SECONDS: how long one push waits for the push service's answer */
+  timeoutMs: number;
 }
 
 export interface NotificationSettings {
@@ -422,6 +438,54 @@ function devJwtSecret(dataDir: string): string {
   }
 }
 
+/** A new VAPID key pair (P-256): the public key uncompressed, both base64url. */
+export function generateVapidKeys(): { publicKey: string; privateKey: string } {
+  const ecdh = createECDH('prime256v1');
+  ecdh.generateKeys();
+  return { publicKey: ecdh.getPublicKey().toString('base64url'), privateKey: ecdh.getPrivateKey().toString('base64url') };
+}
+
+/** Outside production, VAPID keys are generated once and kept under DATA_DIR, so browsers' subscriptions survive restarts. */
+function devVapidKeys(dataDir: string): { publicKey: string; privateKey: string } {
+  const file = path.join(dataDir, '.vapid-keys.json');
+  try {
+    if (existsSync(file)) {
+      const saved = JSON.parse(readFileSync(file, 'utf8')) as { publicKey?: unknown; privateKey?: unknown };
+      if (typeof saved.publicKey === 'string' && typeof saved.privateKey === 'string') return { publicKey: saved.publicKey, privateKey: saved.privateKey };
+    }
+    makeDirectory(dataDir);
+    const keys = generateVapidKeys();
+    writeFileSync(file, JSON.stringify(keys), { mode: 0o600 });
+    return keys;
+  } catch (err) {
+    throw new ConfigError(`DATA_DIR ${dataDir} cannot be used: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+function pushSettings(env: Env, nodeEnv: NodeEnv, dataDir: string, adminEmail: string): PushSettings {
+  allOrNone(env, ['VAPID_PUBLIC_KEY', 'VAPID_PRIVATE_KEY']);
+  const publicKey = str(env, 'VAPID_PUBLIC_KEY');
+  const privateKey = str(env, 'VAPID_PRIVATE_KEY');
+  let keys: { publicKey: string; privateKey: string } | undefined;
+  if (publicKey && privateKey) {
+    const pub = /^[A-Za-z0-9_-]+={0,2}$/.test(publicKey) ? Buffer.from(publicKey, 'base64url') : Buffer.alloc(0);
+    if (pub.length !== 65 || pub[0] !== 4) throw new ConfigError('VAPID_PUBLIC_KEY must be an uncompressed P-256 public key in base64url (65 bytes, 87 characters)');
+    const priv = /^[A-Za-z0-9_-]+={0,2}$/.test(privateKey) ? Buffer.from(privateKey, 'base64url') : Buffer.alloc(0);
+    if (priv.length !== 32) throw new ConfigError('VAPID_PRIVATE_KEY must be a P-256 private key in base64url (32 bytes, 43 characters)');
+    keys = { publicKey, privateKey };
+  } else if (nodeEnv === 'test') keys = generateVapidKeys();
+  else if (nodeEnv === 'development') keys = devVapidKeys(dataDir);
+  const subject = str(env, 'VAPID_SUBJECT') ?? `mailto:${adminEmail}`;
+  if (!/^mailto:[^\s@]+@[^\s@]+$/.test(subject) && !/^https:\/\/[^\s]+$/.test(subject)) {
+    throw new ConfigError(`VAPID_SUBJECT must be a mailto: address or an https: URL (got "${subject}")`);
+  }
+  return {
+    vapid: keys ? { ...keys, subject } : undefined,
+    allowPrivate: bool(env, 'PUSH_ALLOW_PRIVATE', false),
+    timeoutMs: int(env, 'PUSH_TIMEOUT_SECONDS', 10, 1, 120) * 1000,
+  };
+}
+
 /** Where this server answers, for absolute links to itself: PUBLIC_URL, else this machine's port. */
 export function apiBaseUrl(config: Pick<Config, 'publicUrl' | 'port'>): string {
   return config.publicUrl ?? `http://localhost:${config.port}`;
@@ -482,6 +546,7 @@ export function loadConfig(env: Env = process.env): Config {
     );
   }
 
+  const adminEmail = emailAddress('ADMIN_EMAIL', str(env, 'ADMIN_EMAIL') ?? 'admin@prescripto.com', false).toLowerCase();
   const frontendUrls = (str(env, 'FRONTEND_URL') ?? '').split(',').map((s) => s.trim().replace(/\/$/, '')).filter(Boolean);
   for (const u of frontendUrls) url({ FRONTEND_URL: u }, 'FRONTEND_URL', ['http:', 'https:'], 'https://app.example.com');
 
@@ -514,7 +579,7 @@ export function loadConfig(env: Env = process.env): Config {
       trustProxy: trustProxy(str(env, 'TRUST_PROXY')),
       revocationCacheSeconds: int(env, 'REVOCATION_CACHE_SECONDS', 5, 0, 300),
     },
-    adminEmail: emailAddress('ADMIN_EMAIL', str(env, 'ADMIN_EMAIL') ?? 'admin@prescripto.com', false).toLowerCase(),
+    adminEmail,
     adminPassword,
     adminPasswordIsDefault: adminPasswordSet === undefined,
     // production seeds demo doctors (with a known password) only when asked to in so many words
@@ -593,6 +658,7 @@ export function loadConfig(env: Env = process.env): Config {
       emailDelayMinutes: int(env, 'MESSAGE_EMAIL_DELAY_MINUTES', 30, 0, 7 * 24 * 60),
       ratePerMinute: int(env, 'MESSAGE_RATE_PER_MINUTE', 10, 1, 1000),
     },
+    push: pushSettings(env, nodeEnv, dataDir, adminEmail),
     notifications: {
       worker: bool(env, 'NOTIFY_WORKER', nodeEnv !== 'test'),
       intervalMs: int(env, 'NOTIFY_INTERVAL_SECONDS', 5, 1, 3600) * 1000,

@@ -29,6 +29,7 @@ import type { MessageService } from './modules/messages/service.js';
 import type { DataRightsService } from './modules/data-rights/service.js';
 import type { WaitlistService } from './modules/waitlist/service.js';
 import type { FhirService } from './modules/fhir/service.js';
+import type { PushService } from './modules/push/service.js';
 
 export interface AppContext {
   config: Config;
@@ -87,6 +88,8 @@ export interface AppContext {
   fhir: FhirService;
   /** the admin's outgoing webhook endpoints; delivered by notificationWorker's pass (modules/webhooks) */
   outgoingWebhooks: OutgoingWebhooks;
+  /** Web Push subscriptions and delivery (modules/push); pushes ride on the notification outbox */
+  push: PushService;
 }
 
 declare module 'fastify' {

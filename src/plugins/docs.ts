@@ -24,6 +24,7 @@ export const TAGS = [
   { name: 'webhooks', description: '/api/admin/webhooks: outgoing webhooks the admin registers, signed as the Standard Webhooks specification says, and their delivery log' },
   { name: 'reviews', description: 'Patients’ reviews of completed appointments, doctors’ ratings and replies, reports and moderation' },
   { name: 'messages', description: 'Messages between a patient and a doctor about one appointment: threads, read receipts, unread counts; the admin sees counts and reported threads' },
+  { name: 'push', description: 'Web Push notifications: the server’s VAPID public key and each patient’s or doctor’s device subscriptions; pushes follow in-app notices and new messages' },
   { name: 'reports', description: 'Admin analytics and doctor reports, as JSON or (with `format=csv`) CSV' },
   { name: 'system', description: 'Is the API up?' },
   { name: 'operations', description: 'Liveness, readiness and Prometheus metrics for load balancers and monitoring' },

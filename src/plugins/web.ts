@@ -118,8 +118,10 @@ export function registerWebApp(app: FastifyInstance, config: Config): WebApp {
   });
 
   for (const [name, asset] of topFiles) {
+    // the service worker is checked for updates on every visit: never served from a cache
+    const cache = name === 'sw.js' ? 'no-cache' : 'public, max-age=86400';
     app.get(`/${name}`, { schema: { hide: true } }, async (_request, reply) =>
-      reply.type(asset.type).header('cache-control', 'public, max-age=86400').send(readFileSync(asset.file)),
+      reply.type(asset.type).header('cache-control', cache).send(readFileSync(asset.file)),
     );
   }
 

@@ -4,7 +4,8 @@
 // rate limit; read receipts and unread counts; live delivery through the notifications stream (a
 // `message` domain event: no body travels); an email through the outbox, due
 // MESSAGE_EMAIL_DELAY_MINUTES after the message and dropped by the worker if the recipient has read
-// it by then (the outbox row survives restarts). The admin sees counts only, and the bodies of a
+// it by then (the outbox row survives restarts); a Web Push to the recipient's devices at once (who
+// wrote, about which visit, never the text). The admin sees counts only, and the bodies of a
 // thread one of its parties reported.
 import type { Config } from '../../config.js';
 import type { AppointmentRow, DoctorRow, PatientRow } from '../../db/schema.js';
@@ -15,7 +16,7 @@ import { newId } from '../../lib/ids.js';
 import type { AppointmentService } from '../appointments/service.js';
 import type { DoctorService } from '../doctors/service.js';
 import type { MediaService, Upload } from '../media/service.js';
-import type { NotificationService, OutgoingEmail } from '../notifications/service.js';
+import { noticeUrl, type NotificationService, type OutgoingEmail, type PushNotice } from '../notifications/service.js';
 import type { PatientService } from '../patients/service.js';
 import type { Cursor, MessageRepo } from './repo.js';
 import type { MessageRow, Party } from './tables.js';
@@ -124,6 +125,7 @@ export class MessageService {
         }
         const created = await this.repo.insert(tx, { id: newId(now), appointmentId, senderRole: role, senderId: id, body: text, images: stored, createdAt: now });
         await this.notifications.enqueueEmail(tx, this.unreadEmail(a, { doctor, patient }, role, created, now));
+        await this.notifications.push(tx, [this.messagePush(a, { doctor, patient }, role, created)]);
         return created;
       });
       await this.events.publish({ kind: 'message', type: 'sent', appointmentId, doctorId: a.doctorId, patientId: a.patientId, actor: role, at: now });
@@ -148,6 +150,21 @@ export class MessageService {
       topic: EMAIL_TOPIC,
       dedupeKey: `message:${m.id}`,
       notBefore: new Date(now.getTime() + this.config.messages.emailDelayMinutes * 60_000),
+    };
+  }
+
+  /** The push to the recipient's devices right away: who wrote and about which visit, never the text. */
+  private messagePush(a: AppointmentRow, who: { doctor: DoctorRow; patient: PatientRow }, from: Party, m: MessageRow): PushNotice {
+    const to: Party = from === 'patient' ? 'doctor' : 'patient';
+    const sender = from === 'patient' ? who.patient.name : who.doctor.name;
+    return {
+      role: to,
+      recipientId: to === 'patient' ? a.patientId : a.doctorId,
+      type: 'message.sent',
+      title: `New message from ${sender}`,
+      body: `About the appointment on ${a.slotDate} at ${a.slotTime}`,
+      url: noticeUrl(to),
+      dedupeKey: `message-push:${m.id}`,
     };
   }
 

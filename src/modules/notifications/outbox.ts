@@ -28,6 +28,18 @@ export interface OutgoingEmail {
   onlyWhileLive?: { appointmentId: string; startsAt: Date };
 }
 
+/** A Web Push message to one browser subscription; title, body and link only (what the in-app notice shows). */
+export interface OutgoingPush {
+  subscriptionId: string;
+  title: string;
+  body: string;
+  /** the page a click on the notification opens */
+  url: string;
+  topic: string;
+  dedupeKey?: string;
+  onlyWhileLive?: { appointmentId: string; startsAt: Date };
+}
+
 export class OutboxRepo {
   constructor(
     private readonly db: Db,
@@ -83,6 +95,34 @@ export class OutboxRepo {
       .values(rows)
       .onConflictDoNothing()
       .returning({ id: notificationOutbox.id, to: notificationOutbox.recipient, subject: notificationOutbox.subject });
+  }
+
+  /** Inserts pending pushes in one statement (same outbox, channel `push`); returns their ids. */
+  async insertPushes(tx: Db | undefined, pushes: OutgoingPush[], maxAttempts: number, now: Date): Promise<string[]> {
+    if (pushes.length === 0) return [];
+    const rows = pushes.map((p) => {
+      const id = newId(now);
+      return {
+        id,
+        channel: 'push' as const,
+        recipient: p.subscriptionId,
+        subject: p.title,
+        textBody: p.body,
+        link: p.url,
+        topic: p.topic,
+        dedupeKey: p.dedupeKey ?? null,
+        status: 'pending' as const,
+        attempts: 0,
+        maxAttempts,
+        nextAttemptAt: now,
+        messageId: `<${id}@${this.mailDomain}>`,
+        createdAt: now,
+        appointmentId: p.onlyWhileLive?.appointmentId ?? null,
+        appointmentStartsAt: p.onlyWhileLive?.startsAt ?? null,
+      };
+    });
+    const inserted = await (tx ?? this.db).insert(notificationOutbox).values(rows).onConflictDoNothing().returning({ id: notificationOutbox.id });
+    return inserted.map((r) => r.id);
   }
 
   /**

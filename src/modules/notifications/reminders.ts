@@ -153,6 +153,7 @@ export class ReminderScheduler {
         title: mail.subject,
         body: mail.text.split(/\n\s*\n/)[1]?.trim() ?? mail.subject,
         appointmentId: c.row.id,
+        onlyWhileLive: { appointmentId: cand.id, startsAt: cand.startsAt },
       });
       return true;
     });

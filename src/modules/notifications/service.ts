@@ -21,7 +21,7 @@ import { badRequest, notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import type { Config } from '../../config.js';
 import { CalendarFeedService } from './calendar-feed.js';
-import type { OutboxRepo, OutgoingEmail } from './outbox.js';
+import type { OutboxRepo, OutgoingEmail, OutgoingPush } from './outbox.js';
 import { ReminderScheduler } from './reminders.js';
 import { WelcomeMailer } from './welcome.js';
 import { notifications, type NotificationRow, type OutboxRow, type OutboxStatus, type RecipientRole } from './tables.js';
@@ -31,6 +31,24 @@ import { isMailAddress, type InAppNotice, type NotificationSink } from './sink.j
 export type { OutgoingEmail } from './outbox.js';
 
 export type { InAppNotice };
+
+/** A Web Push to every device of one patient or doctor. `url` is a path of the web app. */
+export interface PushNotice {
+  role: 'patient' | 'doctor';
+  recipientId: string;
+  type: string;
+  title: string;
+  body: string;
+  url: string;
+  dedupeKey?: string;
+  onlyWhileLive?: { appointmentId: string; startsAt: Date };
+}
+
+/** The push subscriptions of these accounts, read in the caller's transaction (modules/push provides it). */
+export type PushTargets = (tx: Db | undefined, owners: { role: 'patient' | 'doctor'; id: string }[]) => Promise<{ role: 'patient' | 'doctor'; ownerId: string; subscriptionId: string }[]>;
+
+/** The page of the web app an in-app notice's push opens. */
+export const noticeUrl = (role: 'patient' | 'doctor'): string => (role === 'patient' ? '/appointments' : '/doctor/appointments');
 export { isMailAddress };
 
 export interface NotificationView {
@@ -90,6 +108,7 @@ export class NotificationService implements NotificationSink {
   /** appointment reminders (run by the worker on every pass) */
   readonly reminders: ReminderScheduler;
   private readonly maxAttempts: number;
+  private pushTargets: PushTargets | undefined;
 
   constructor(
     private readonly db: Db,
@@ -103,6 +122,39 @@ export class NotificationService implements NotificationSink {
     this.feeds = new CalendarFeedService(db, clock, config, mailDomain);
     this.welcome = new WelcomeMailer(db, this, config);
     this.reminders = new ReminderScheduler(db, this, config, log.warn);
+  }
+
+  /** Every in-app notice to a patient or doctor, and every push() call, also goes to their push subscriptions. */
+  usePushTargets(targets: PushTargets): void {
+    this.pushTargets = targets;
+  }
+
+  /**
+   * Queues a Web Push to each device of each recipient, in the transaction `tx` of the change (so it
+   * goes only if the change commits). Nothing without push (no VAPID keys) or without devices.
+   */
+  async push(tx: Db | undefined, notices: PushNotice[]): Promise<number> {
+    if (!this.pushTargets || notices.length === 0) return 0;
+    const owners = [...new Map(notices.map((n) => [`${n.role}:${n.recipientId}`, { role: n.role, id: n.recipientId }])).values()];
+    const targets = await this.pushTargets(tx, owners);
+    const pushes: OutgoingPush[] = [];
+    for (const n of notices) {
+      for (const t of targets) {
+        if (t.role !== n.role || t.ownerId !== n.recipientId) continue;
+        pushes.push({
+          subscriptionId: t.subscriptionId,
+          title: n.title,
+          body: n.body,
+          url: n.url,
+          topic: `push.${n.type}`,
+          dedupeKey: n.dedupeKey ? `${n.dedupeKey}:${t.subscriptionId}` : undefined,
+          onlyWhileLive: n.onlyWhileLive,
+        });
+      }
+    }
+    const ids = await this.outbox.insertPushes(tx, pushes, this.maxAttempts, this.clock.now());
+    for (const id of ids) this.log.info(`push ${id} queued`);
+    return ids.length;
   }
 
   async enqueueEmail(tx: Db | undefined, msg: OutgoingEmail): Promise<string | undefined> {
@@ -146,6 +198,13 @@ export class NotificationService implements NotificationSink {
         createdAt: now,
       })),
     );
+    // the same title and body on the recipient's devices: nothing beyond what the notice shows
+    const pushes: PushNotice[] = [];
+    for (const n of notices) {
+      if (n.role === 'admin') continue;
+      pushes.push({ role: n.role, recipientId: n.recipientId, type: n.type, title: n.title, body: n.body, url: noticeUrl(n.role), onlyWhileLive: n.onlyWhileLive });
+    }
+    await this.push(tx, pushes);
   }
 
   async list(role: RecipientRole, recipientId: string, page: number, limit: number, unreadOnly: boolean) {

@@ -12,6 +12,8 @@ export interface InAppNotice {
   title: string;
   body: string;
   appointmentId?: string;
+  /** the push copy goes only while this appointment is live and starts then (reminders) */
+  onlyWhileLive?: { appointmentId: string; startsAt: Date };
 }
 
 export interface NotificationSink {

@@ -8,6 +8,8 @@ const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' 
 export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'logged' | 'skipped';
 export type IcsMethod = 'REQUEST' | 'CANCEL';
 export type RecipientRole = 'patient' | 'doctor' | 'admin';
+/** `push`: a Web Push message to one browser subscription (modules/push delivers it) */
+export type OutboxChannel = 'email' | 'push';
 
 export const notificationOutbox = pgTable('notification_outbox', {
   id: text('id').primaryKey(),
@@ -31,6 +33,9 @@ export const notificationOutbox = pgTable('notification_outbox', {
   /** a reminder: sent only while this appointment is live and starts at `appointmentStartsAt` (migration 1100) */
   appointmentId: text('appointment_id'),
   appointmentStartsAt: ts('appointment_starts_at'),
+  /** email, or push: then `recipient` is the push subscription's id and `link` the page it opens (migration 1820) */
+  channel: text('channel').$type<OutboxChannel>().notNull().default('email'),
+  link: text('link'),
 });
 
 export const notifications = pgTable('notifications', {

@@ -29,6 +29,15 @@ export interface TickResult {
   skipped: number;
 }
 
+/**
+ * What became of one push: delivered; `gone` when the subscription no longer exists (the push service
+ * answered 404/410, or the user unsubscribed) and the message is dropped; `failed` is retried.
+ */
+export type PushOutcome = { kind: 'sent' } | { kind: 'gone'; reason: string } | { kind: 'failed'; error: string };
+
+/** Sends one `push` outbox row (modules/push). */
+export type PushChannel = (msg: OutboxRow) => Promise<PushOutcome>;
+
 const MAX_BACKOFF_MS = 3600_000;
 
 export function backoffDelay(baseMs: number, attempts: number): number {
@@ -40,6 +49,7 @@ export class DeliveryWorker {
   private running: Promise<unknown> | undefined;
   private readonly jobs: Array<(now: Date) => Promise<unknown>> = [];
   private relevance: RelevanceCheck = async () => undefined;
+  private pushChannel: PushChannel | undefined;
 
   constructor(
     private readonly outbox: OutboxRepo,
@@ -54,6 +64,11 @@ export class DeliveryWorker {
     // checks add up: a message is dropped when any of them says why
     const previous = this.relevance;
     this.relevance = async (msg, now) => (await previous(msg, now)) ?? (await check(msg, now));
+  }
+
+  /** Who sends `push` rows; without one (no VAPID keys) they are dropped. */
+  usePushChannel(channel: PushChannel): void {
+    this.pushChannel = channel;
   }
 
   /** Adds a periodic job run before each delivery pass (it may enqueue messages). */
@@ -91,6 +106,10 @@ export class DeliveryWorker {
           result.skipped++;
           continue;
         }
+        if (msg.channel === 'push') {
+          await this.sendPush(msg, leaseUntil, result);
+          continue;
+        }
         if (!this.mailer) {
           this.log.info(`email ${msg.id} kept in the outbox (no SMTP_URL)`);
           this.log.debug?.(`email ${msg.id} kept in the outbox (no SMTP_URL)`, { to: msg.recipient, subject: msg.subject });
@@ -104,18 +123,45 @@ export class DeliveryWorker {
           result.sent++;
         } catch (err) {
           const error = (err as Error).message.slice(0, 500);
-          const retryAt =
-            msg.attempts < msg.maxAttempts ? new Date(this.clock.now().getTime() + backoffDelay(this.opts.backoffMs, msg.attempts)) : undefined;
-          await this.outbox.markFailedAttempt(msg.id, leaseUntil, error, retryAt);
-          if (retryAt) result.retrying++;
-          else {
-            result.failed++;
+          if (await this.failedAttempt(msg, leaseUntil, error, result)) {
             // the server's answer often quotes the address: it goes with the recipient, at debug only
             this.log.warn(`email ${msg.id} failed after ${msg.attempts} attempts`);
             this.log.debug?.(`email ${msg.id} failed after ${msg.attempts} attempts`, { to: msg.recipient, error });
           }
         }
       }
+    }
+  }
+
+  /** Retries with backoff, or gives up after the last attempt; true when it gave up. */
+  private async failedAttempt(msg: OutboxRow, leaseUntil: Date, error: string, result: TickResult): Promise<boolean> {
+    const retryAt = msg.attempts < msg.maxAttempts ? new Date(this.clock.now().getTime() + backoffDelay(this.opts.backoffMs, msg.attempts)) : undefined;
+    await this.outbox.markFailedAttempt(msg.id, leaseUntil, error, retryAt);
+    if (retryAt) result.retrying++;
+    else result.failed++;
+    return !retryAt;
+  }
+
+  private async sendPush(msg: OutboxRow, leaseUntil: Date, result: TickResult): Promise<void> {
+    if (!this.pushChannel) {
+      await this.outbox.markSkipped(msg.id, leaseUntil, 'push notifications are off (no VAPID keys)');
+      result.skipped++;
+      return;
+    }
+    let outcome: PushOutcome;
+    try {
+      outcome = await this.pushChannel(msg);
+    } catch (err) {
+      outcome = { kind: 'failed', error: (err as Error).message };
+    }
+    if (outcome.kind === 'sent') {
+      await this.outbox.markSent(msg.id, leaseUntil, this.clock.now());
+      result.sent++;
+    } else if (outcome.kind === 'gone') {
+      await this.outbox.markSkipped(msg.id, leaseUntil, outcome.reason);
+      result.skipped++;
+    } else if (await this.failedAttempt(msg, leaseUntil, outcome.error.slice(0, 500), result)) {
+      this.log.warn(`push ${msg.id} failed after ${msg.attempts} attempts`);
     }
   }
 

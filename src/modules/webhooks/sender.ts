@@ -12,9 +12,10 @@ export interface SendResult {
   error?: string;
 }
 
-export type WebhookSender = (url: string, headers: Record<string, string>, body: string) => Promise<SendResult>;
+export type WebhookSender = (url: string, headers: Record<string, string>, body: string | Buffer) => Promise<SendResult>;
 
-export function createSender(opts: { allowPrivate: boolean; timeoutMs: number }): WebhookSender {
+/** Also the Web Push sender (modules/push): same address checks and pinning, its own user agent. */
+export function createSender(opts: { allowPrivate: boolean; timeoutMs: number; userAgent?: string }): WebhookSender {
   return async (url, headers, body) => {
     const target = new URL(url);
     let addresses;
@@ -32,7 +33,7 @@ export function createSender(opts: { allowPrivate: boolean; timeoutMs: number })
     return new Promise<SendResult>((resolve) => {
       const req = client.request(
         target,
-        { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)), 'user-agent': 'Prescripto-Webhooks/1' }, lookup, timeout: opts.timeoutMs, agent: false },
+        { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)), 'user-agent': opts.userAgent ?? 'Prescripto-Webhooks/1' }, lookup, timeout: opts.timeoutMs, agent: false },
         (res) => {
           // the answer's body is not needed: drain at most a little of it and move on
           res.resume();

@@ -1,6 +1,8 @@
 // The English catalogue: every text the app shows. hi.ts must have every key (the compiler checks).
 // `{name}` placeholders are filled by t(key, { name }).
 import { messagesEn } from './messages.en';
+import { pushEn } from './push.en';
+import { adminMessagesEn } from './admin-messages.en';
 import { reviewsEn } from './reviews.en';
 import { seriesEn } from './series.en';
 import { staffEn } from './staff.en';
@@ -217,6 +219,8 @@ export const en = {
   ...reviewsEn,
   ...messagesEn,
   ...seriesEn,
+  ...pushEn,
+  ...adminMessagesEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

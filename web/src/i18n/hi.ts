@@ -2,6 +2,8 @@
 import type { MessageKey } from './en';
 import { messagesHi } from './messages.hi';
 import { seriesHi } from './series.hi';
+import { pushHi } from './push.hi';
+import { adminMessagesHi } from './admin-messages.hi';
 import { reviewsHi } from './reviews.hi';
 import { staffHi } from './staff.hi';
 import { waitlistHi } from './waitlist.hi';
@@ -217,4 +219,6 @@ export const hi: Record<MessageKey, string> = {
   ...reviewsHi,
   ...messagesHi,
   ...seriesHi,
+  ...pushHi,
+  ...adminMessagesHi,
 };

@@ -18,6 +18,7 @@ import Patients from './Patients';
 import Reports from './Reports';
 import Webhooks from './Webhooks';
 import Reviews from './Reviews';
+import Messages from './Messages';
 import { adminKeys } from './queries';
 
 function AdminPages() {
@@ -43,6 +44,7 @@ function AdminPages() {
           { to: '/admin/patients', label: t('admin.nav.patients') },
           { to: '/admin/reports', label: t('admin.nav.reports') },
           { to: '/admin/reviews', label: t('reviews.nav.admin') },
+          { to: '/admin/messages', label: t('adminMessages.nav') },
           { to: '/admin/audit-log', label: t('admin.nav.audit') },
           { to: '/admin/webhooks', label: t('admin.nav.webhooks') },
         ]}
@@ -55,6 +57,7 @@ function AdminPages() {
         <Route path="patients" element={<Patients />} />
         <Route path="reports" element={<Reports />} />
         <Route path="reviews" element={<Reviews />} />
+        <Route path="messages" element={<Messages />} />
         <Route path="audit-log" element={<AuditLog />} />
         <Route path="webhooks" element={<Webhooks />} />
         <Route path="*" element={<NotFound />} />

@@ -5,6 +5,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, unwrap } from '../../api/client';
 import type { paths } from '../../api/schema';
+import { PushToggle } from '../../components/PushToggle';
 import { Button, ErrorMessage, Field, Notice } from '../../components/ui';
 import { useI18n } from '../../i18n';
 import type { MessageKey } from '../../i18n/en';
@@ -104,6 +105,12 @@ export default function Profile({ profile }: { profile: DoctorProfile }) {
             }}
           />
           <ConsultationModes profile={profile} />
+          <section className="stack" aria-labelledby="push-heading">
+            <h2 className="h3" id="push-heading">
+              {t('push.heading')}
+            </h2>
+            <PushToggle role="doctor" />
+          </section>
         </div>
         <form onSubmit={submit} noValidate className="stack" aria-label={t('doctor.profile.edit')}>
           <ErrorMessage error={error} />

@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { api, unwrap } from '../../api/client';
+import { PushToggle } from '../../components/PushToggle';
 import { Button, ErrorMessage, Spinner } from '../../components/ui';
 import { useI18n } from '../../i18n';
 import { live } from '../../lib/live';
@@ -28,6 +29,12 @@ export default function Notifications() {
       <p className="muted" role="status">
         {connected ? t('notif.live') : t('notif.liveOff')}
       </p>
+      <section className="card stack" aria-labelledby="push-heading">
+        <h2 className="h3" id="push-heading">
+          {t('push.heading')}
+        </h2>
+        <PushToggle role="patient" />
+      </section>
       {list.isPending && <Spinner />}
       <ErrorMessage error={list.error ?? markAll.error} onRetry={() => void list.refetch()} />
       {list.data && list.data.unreadCount > 0 && (
