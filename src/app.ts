@@ -3,7 +3,7 @@
 import cluster from 'node:cluster';
 import path from 'node:path';
 import multipart from '@fastify/multipart';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { apiBaseUrl, runsJobs, type Config } from './config.js';
 import type { AppContext } from './context.js';
@@ -30,9 +30,10 @@ import { GroupSessionService } from './modules/group-sessions/service.js';
 import { SchedulingRules } from './modules/scheduling/rules.js';
 import { SchedulingService } from './modules/scheduling/service.js';
 import { createNotifications } from './modules/notifications/index.js';
-import { registerNotifications } from './modules/notifications/routes.js';
+import { adminNotificationRoutes, calendarFeedRoutes, doctorNotificationRoutes, patientNotificationRoutes } from './modules/notifications/routes.js';
 import { redactUrlToken } from './modules/notifications/live.js';
-import { createTokenService } from './modules/auth/tokens.js';
+import { createTokenService, type Role } from './modules/auth/tokens.js';
+import { ROLE_PREFIX, ROLES, roleScope } from './modules/auth/guards.js';
 import { createSecurityServices } from './modules/auth/index.js';
 import { sessionRoutes } from './modules/auth/routes.js';
 import { registerAuditHook } from './modules/audit/hook.js';
@@ -62,7 +63,7 @@ import { IdempotencyRepo } from './modules/idempotency/repo.js';
 import { IdempotencyService } from './modules/idempotency/service.js';
 import { Metrics } from './lib/metrics.js';
 import { createOutgoingWebhooks } from './modules/webhooks/index.js';
-import { webhookAdminRoutes } from './modules/webhooks/routes.js';
+import { adminWebhookRoutes } from './modules/webhooks/routes.js';
 import { Message } from './lib/schemas.js';
 import { ReviewRepo } from './modules/reviews/repo.js';
 import { adminReviewRoutes, doctorReviewRoutes, patientReviewRoutes } from './modules/reviews/routes.js';
@@ -198,50 +199,28 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     web.available && wantsHtml(request) ? web.sendIndex(reply) : (reply.header('vary', 'Accept'), { success: true, message: 'API Working' }),
   );
 
-  await app.register(
-    async (user) => {
-      await user.register(patientRoutes);
-      await user.register(patientAppointmentRoutes);
-      await user.register(patientGroupSessionRoutes);
-      await user.register(patientPaymentRoutes);
-      await user.register(sessionRoutes('patient'));
-      await user.register(patientReviewRoutes);
-      await user.register(partyMessageRoutes('patient'));
-      await user.register(patientDataRightsRoutes);
-    },
-    { prefix: '/api/user' },
-  );
-  await app.register(
-    async (doctor) => {
-      await doctor.register(doctorRoutes);
-      await doctor.register(doctorAppointmentRoutes);
-      await doctor.register(sessionRoutes('doctor'));
-      await doctor.register(doctorScheduleRoutes);
-      await doctor.register(doctorGroupSessionRoutes);
-      await doctor.register(doctorReviewRoutes);
-      await doctor.register(partyMessageRoutes('doctor'));
-    },
-    { prefix: '/api/doctor' },
-  );
-  await app.register(
-    async (admin) => {
-      await admin.register(adminRoutes);
-      await admin.register(adminAppointmentRoutes);
-      await admin.register(sessionRoutes('admin'));
-      await admin.register(auditRoutes);
-      await admin.register(adminScheduleRoutes);
-      await admin.register(adminReviewRoutes);
-      await admin.register(adminMessageRoutes);
-      await admin.register(adminDataRightsRoutes);
-    },
-    { prefix: '/api/admin' },
-  );
-  await app.register(adminReportRoutes(ctx.reports), { prefix: '/api/admin/reports' });
-  await app.register(doctorReportRoutes(ctx.reports), { prefix: '/api/doctor/reports' });
+  // Every role's routes, one module plugin each, under one guarded prefix (auth/guards.ts): a route
+  // needs a token of the prefix's role unless it declares `config: { public: true }`.
+  const routesOf: Record<Role, FastifyPluginAsyncTypebox[]> = {
+    patient: [
+      patientRoutes, patientAppointmentRoutes, patientGroupSessionRoutes, patientPaymentRoutes, sessionRoutes('patient'),
+      patientReviewRoutes, partyMessageRoutes('patient'), patientDataRightsRoutes, patientNotificationRoutes,
+    ],
+    doctor: [
+      doctorRoutes, doctorAppointmentRoutes, sessionRoutes('doctor'), doctorScheduleRoutes, doctorGroupSessionRoutes,
+      doctorReviewRoutes, partyMessageRoutes('doctor'), doctorReportRoutes, doctorNotificationRoutes,
+    ],
+    admin: [
+      adminRoutes, adminAppointmentRoutes, sessionRoutes('admin'), auditRoutes, adminScheduleRoutes, adminReviewRoutes,
+      adminMessageRoutes, adminDataRightsRoutes, adminReportRoutes, adminWebhookRoutes, adminNotificationRoutes,
+    ],
+  };
+  for (const role of ROLES) await app.register(roleScope(role, routesOf[role]), { prefix: ROLE_PREFIX[role] });
   await app.register(webhookRoutes, { prefix: '/api/webhooks' });
-  await app.register(webhookAdminRoutes(ctx.outgoingWebhooks), { prefix: '/api/admin/webhooks' });
+  await app.register(calendarFeedRoutes, { prefix: '/api/calendar' });
+  // open streams would keep the server from closing: end them first
+  app.addHook('preClose', async () => ctx.live.close());
 
-  await registerNotifications(app);
   // Background jobs, in every process but a PROCESS_ROLE=web one. Each is safe with any number of
   // processes running it (leases and row locks in the database).
   if (runsJobs(config)) {
