@@ -4,7 +4,7 @@ import cluster from 'node:cluster';
 import path from 'node:path';
 import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import { apiBaseUrl, runsJobs, type Config } from './config.js';
 import type { AppContext } from './context.js';
 import { openDatabase, type Database } from './db/client.js';
@@ -83,6 +83,8 @@ export interface BuildOptions {
   ownsDatabase?: boolean;
   /** where log lines go instead of stdout (tests read them) */
   logStream?: LogStream;
+  /** called with every route as it is added, before any plugin's onRoute hook (tests list the routes) */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 export type App = FastifyInstance;
@@ -175,6 +177,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('ctx', ctx);
+  if (opts.onRoute) app.addHook('onRoute', opts.onRoute);
   const appFallback: NotFoundFallback = {};
   registerErrorHandling(app, config, appFallback);
   // before any route: rate limits and the audit log attach to routes as they are added

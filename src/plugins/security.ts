@@ -2,7 +2,8 @@
 // (benchmarks). Register before any route: both work through the onRoute hook.
 //   - global: RATE_LIMIT_MAX requests per IP per RATE_LIMIT_WINDOW_SECONDS on every route
 //     (@fastify/rate-limit over our own counter store);
-//   - sensitive routes (login, register, password reset, refresh, 2FA, payment verification):
+//   - sensitive routes (login, register, password reset, refresh, 2FA, payment verification), the
+//     ones whose route config has `authRateLimit` (see AuthRateLimit below):
 //     AUTH_RATE_LIMIT_IP_MAX calls per IP per route, and AUTH_RATE_LIMIT_ACCOUNT_MAX failed calls
 //     per account (the email tried, or the caller) per AUTH_RATE_LIMIT_WINDOW_SECONDS. Every call
 //     reserves a slot up front (an atomic increment, so parallel guesses cannot all slip past the
@@ -25,16 +26,24 @@ import { AppError } from '../lib/errors.js';
 import { redisKey } from '../lib/redis.js';
 import { HitCounter, rateLimitStore } from './rate-limits.js';
 
-/** Routes an attacker would hammer: guessing passwords, codes, tokens, or payment signatures. */
-export const SENSITIVE_ROUTE = /\/(login|register|forgot-password|reset-password|change-password|refresh|2fa\/confirm|2fa\/disable)$|verify/i;
-/** Routes under the per-IP and per-account limits of sensitive routes (GETs never are). */
-export const isAuthRateLimited = (method: string, url: string): boolean => method !== 'GET' && SENSITIVE_ROUTE.test(url);
-/** A successful login clears the account's failed attempts. */
-const LOGIN_ROUTE = /\/login$/;
-/** Every call counts against the account, success or not: each one emails the account holder. */
-const EVERY_CALL_COUNTS = /\/forgot-password$/;
+/**
+ * How a route an attacker would hammer (guessing passwords, codes, tokens, or payment signatures)
+ * counts against the per-IP and per-account limits:
+ *   - `failures`: a call that succeeds gives its slot back;
+ *   - `login`: as `failures`, counted per account and address, with the growing delay; a success
+ *     clears the account's failures;
+ *   - `every-call`: every call keeps its slot (each one emails the account holder).
+ */
+export type AuthRateLimit = 'failures' | 'login' | 'every-call';
+
+/** Whether a route is under the per-IP and per-account limits of sensitive routes. */
+export const isAuthRateLimited = (config: { authRateLimit?: AuthRateLimit } | undefined): boolean => config?.authRateLimit !== undefined;
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** under the limits of sensitive routes (see AuthRateLimit) */
+    authRateLimit?: AuthRateLimit;
+  }
   interface FastifyRequest {
     /** the per-account rate-limit key whose slot this call holds until its answer is known */
     rateLimitReservation?: string;
@@ -127,7 +136,7 @@ export async function registerSecurity(app: FastifyInstance, ctx: AppContext): P
     if (ip.current > s.authIpMax) throw tooMany(retryIn(ip.ttlMs));
     const account = accountKey(request);
     if (!account) return;
-    const login = LOGIN_ROUTE.test(route ?? '');
+    const login = request.routeOptions.config.authRateLimit === 'login';
     // Reserve the attempt before it runs: checking first and counting after the answer let 40
     // parallel guesses all pass a limit of 3.
     const key = login ? `auth-account-ip:${route}:${account}:${request.ip}` : `auth-account:${route}:${account}`;
@@ -155,8 +164,9 @@ export async function registerSecurity(app: FastifyInstance, ctx: AppContext): P
     request.rateLimitReservation = undefined;
     request.loginDelayReservation = undefined;
     // `refused` also covers LEGACY_ERROR_STATUS=200, where refusals leave with status 200
-    if (request.refused || reply.statusCode >= 400 || EVERY_CALL_COUNTS.test(request.routeOptions.url ?? '')) return payload;
-    if (LOGIN_ROUTE.test(request.routeOptions.url ?? '')) {
+    const limit = request.routeOptions.config.authRateLimit;
+    if (request.refused || reply.statusCode >= 400 || limit === 'every-call') return payload;
+    if (limit === 'login') {
       // the owner is in: their account's waits end with the failures that caused them
       await counter.reset(key);
       if (allKey) await counter.reset(allKey);
@@ -165,7 +175,7 @@ export async function registerSecurity(app: FastifyInstance, ctx: AppContext): P
   };
 
   app.addHook('onRoute', (route: RouteOptions) => {
-    if (!isAuthRateLimited(String(route.method), route.url)) return;
+    if (!isAuthRateLimited(route.config)) return;
     const existing = route.preValidation;
     route.preValidation = [checkLimits, ...(existing ? (Array.isArray(existing) ? existing : [existing]) : [])];
     addRouteOnSend(route, settle);

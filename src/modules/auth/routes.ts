@@ -36,9 +36,11 @@ export function sessionRoutes(role: Role): FastifyPluginAsyncTypebox {
     // Every guarded route here stays open to a doctor with a temporary password (auth/guards.ts):
     // they must be able to change it, log out and set up 2FA.
     const guarded = { audit: true, allowTemporaryPassword: true };
+    // a code or a password is checked: under the limits of sensitive routes (plugins/security.ts)
+    const guessable = { ...guarded, authRateLimit: 'failures' as const };
 
     app.post('/refresh', {
-      config: { audit: true, public: true },
+      config: { audit: true, public: true, authRateLimit: 'failures' },
       schema: { tags, operationId: `refresh${who}Session`, summary: 'Swap a refresh token for a new access token and refresh token (rotation)', body: RefreshBody, response: { 200: SessionTokensResponse, ...errors(401) } },
     }, async (request) => ({ success: true, ...(await sessions.refresh(role, request.body.refreshToken)) }));
 
@@ -76,7 +78,7 @@ export function sessionRoutes(role: Role): FastifyPluginAsyncTypebox {
 
     if (role !== 'admin') {
       app.post('/forgot-password', {
-        config: { audit: true, public: true },
+        config: { audit: true, public: true, authRateLimit: 'every-call' },
         // the look-up and the mail start once the answer has left (auth/resets.ts)
         onResponse: async (request) => forgotWork.get(request)?.(),
         schema: { tags, operationId: `forgot${who}Password`, summary: 'Email a single-use password reset link (same answer whether or not the email is registered)', body: ForgotPasswordBody, response: { 200: Message } },
@@ -86,7 +88,7 @@ export function sessionRoutes(role: Role): FastifyPluginAsyncTypebox {
       });
 
       app.post('/reset-password', {
-        config: { audit: true, public: true },
+        config: { audit: true, public: true, authRateLimit: 'failures' },
         schema: { tags, operationId: `reset${who}Password`, summary: 'Set a new password with the token of a reset link; ends every session', body: ResetPasswordBody, response: { 200: Message } },
       }, async (request) => {
         await passwordResets.reset(role, request.body.token, request.body.password);
@@ -94,7 +96,7 @@ export function sessionRoutes(role: Role): FastifyPluginAsyncTypebox {
       });
 
       app.post('/change-password', {
-        config: guarded,
+        config: guessable,
         schema: { tags, operationId: `change${who}Password`, summary: 'Change the password (needs the current one); ends every session', security, body: ChangePasswordBody, response: { 200: Message } },
       }, async (request) => {
         await passwords.change(role, authId(request), request.body.oldPassword, request.body.newPassword);
@@ -113,7 +115,7 @@ export function sessionRoutes(role: Role): FastifyPluginAsyncTypebox {
     }, async (request) => ({ success: true, ...(await twoFactor.setup(role, authId(request))) }));
 
     app.post('/2fa/confirm', {
-      config: guarded,
+      config: guessable,
       schema: { tags, operationId: `confirm${who}TwoFactor`, summary: 'Turn two-factor authentication on with a first code; answers ten single-use recovery codes', security, body: TotpCodeBody, response: { 200: TotpConfirmResponse, ...errors(409) } },
     }, async (request) => ({
       success: true,
@@ -122,7 +124,7 @@ export function sessionRoutes(role: Role): FastifyPluginAsyncTypebox {
     }));
 
     app.post('/2fa/disable', {
-      config: guarded,
+      config: guessable,
       schema: { tags, operationId: `disable${who}TwoFactor`, summary: 'Turn two-factor authentication off (needs a code)', security, body: TotpCodeBody, response: { 200: Message } },
     }, async (request) => {
       await twoFactor.disable(role, authId(request), request.body.code);

@@ -26,6 +26,7 @@ export const patientPaymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const razorpayUrls = ['/verify-razorpay', '/verifyRazorpay'];
   for (const url of razorpayUrls) {
     app.post(url, {
+      config: { authRateLimit: 'failures', metered: { payment: 'razorpay' } },
       schema: {
         tags,
         ...aliasDoc(razorpayUrls, url, 'verifyRazorpayPayment', 'Confirm a Razorpay payment by its signature or the order’s status at Razorpay'),
@@ -55,6 +56,7 @@ export const patientPaymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const stripeUrls = ['/verify-stripe', '/verifyStripe'];
   for (const url of stripeUrls) {
     app.post(url, {
+      config: { authRateLimit: 'failures', metered: { payment: 'stripe' } },
       schema: {
         tags,
         ...aliasDoc(stripeUrls, url, 'verifyStripePayment', 'Confirm a Stripe payment by asking Stripe about the session'),
