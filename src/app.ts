@@ -2,7 +2,6 @@
 // server.ts puts it on the network.
 import cluster from 'node:cluster';
 import path from 'node:path';
-import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import { apiBaseUrl, runsJobs, type Config } from './config.js';
@@ -49,8 +48,11 @@ import { PatientRepo } from './modules/patients/repo.js';
 import { patientRoutes } from './modules/patients/routes.js';
 import { PatientService } from './modules/patients/service.js';
 import { registerAssets } from './plugins/assets.js';
-import { registerCors } from './plugins/cors.js';
-import { registerDocs } from './plugins/docs.js';
+import cors from './plugins/external/cors.js';
+import multipart from './plugins/external/multipart.js';
+import rateLimit from './plugins/external/rate-limit.js';
+import swagger from './plugins/external/swagger.js';
+import swaggerUi from './plugins/external/swagger-ui.js';
 import { registerErrorHandling, type NotFoundFallback } from './plugins/errors.js';
 import { isAppNavigation, registerClientConfig, registerWebApp, wantsHtml } from './plugins/web.js';
 import { registerSessionCookies } from './modules/auth/cookie.js';
@@ -182,15 +184,13 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   registerErrorHandling(app, config, appFallback);
   // before any route: rate limits and the audit log attach to routes as they are added
   await registerSecurity(app, ctx);
+  await app.register(rateLimit);
   registerSessionCookies(app, config.refreshTokenTtlSeconds);
   registerAuditHook(app, ctx.audit);
   registerRequestTracking(app, ctx, config.nodeEnv === 'development' ? { summaryLine: { url: redactUrlToken } } : {});
 
-  await registerCors(app, config);
-  await app.register(multipart, {
-    limits: { fileSize: config.uploadMaxBytes, files: 1, fields: 30, fieldSize: 64 * 1024, parts: 40 },
-  });
-  await registerDocs(app);
+  // Third-party plugins, one file each with their options (plugins/external/)
+  for (const plugin of [cors, multipart, swagger, swaggerUi]) await app.register(plugin);
   registerAssets(app, localStore);
   registerOpsRoutes(app, ctx, 'public');
 

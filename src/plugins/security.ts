@@ -1,7 +1,7 @@
 // Security headers (helmet, computed once) and rate limits. RATE_LIMIT=false turns every limit off
 // (benchmarks). Register before any route: both work through the onRoute hook.
 //   - global: RATE_LIMIT_MAX requests per IP per RATE_LIMIT_WINDOW_SECONDS on every route
-//     (@fastify/rate-limit over our own counter store);
+//     (@fastify/rate-limit over our own counter store: external/rate-limit.ts);
 //   - sensitive routes (login, register, password reset, refresh, 2FA, payment verification), the
 //     ones whose route config has `authRateLimit` (see AuthRateLimit below):
 //     AUTH_RATE_LIMIT_IP_MAX calls per IP per route, and AUTH_RATE_LIMIT_ACCOUNT_MAX failed calls
@@ -18,13 +18,12 @@
 // process while Redis fails (plugins/rate-limits.ts): an outage never switches the limits off.
 // A refused call gets 429 with `Retry-After` in the usual `{ success: false, message }` envelope.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onSendHookHandler, RouteOptions } from 'fastify';
 import helmet, { type HelmetOptions } from 'helmet';
 import type { AppContext } from '../context.js';
 import { AppError } from '../lib/errors.js';
 import { redisKey } from '../lib/redis.js';
-import { HitCounter, rateLimitStore } from './rate-limits.js';
+import { HitCounter } from './rate-limits.js';
 
 /**
  * How a route an attacker would hammer (guessing passwords, codes, tokens, or payment signatures)
@@ -61,7 +60,8 @@ export function loginDelay(failures: number, after: number, baseMs: number, maxM
   return Math.min(maxMs, baseMs * 2 ** Math.min(excess, 20));
 }
 
-const tooMany = (seconds: number) =>
+/** The refusal of every rate limit: 429 with Retry-After. */
+export const tooMany = (seconds: number) =>
   new AppError(429, `Too many attempts, please try again in ${seconds} second${seconds === 1 ? '' : 's'}`, { 'retry-after': String(seconds) });
 
 function accountKey(request: FastifyRequest): string | undefined {
@@ -106,6 +106,15 @@ export function addRouteOnSend(route: RouteOptions, hook: onSendHookHandler): vo
   route.onSend = [...(existing ? (Array.isArray(existing) ? existing : [existing]) : []), hook];
 }
 
+const counters = new WeakMap<AppContext, HitCounter>();
+/** The one hit counter of an app's rate limits (so a Redis outage is warned about once, not once per limit). */
+export function rateLimitCounter(app: FastifyInstance): HitCounter {
+  const { ctx } = app;
+  let counter = counters.get(ctx);
+  if (!counter) counters.set(ctx, (counter = new HitCounter(ctx.redis, redisKey(ctx.config, 'ratelimit', ''), (m) => app.log.warn(m))));
+  return counter;
+}
+
 export async function registerSecurity(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const { config } = ctx;
   const headers = routerErrorHeaders();
@@ -117,15 +126,7 @@ export async function registerSecurity(app: FastifyInstance, ctx: AppContext): P
   const s = config.security;
   if (!s.rateLimit) return;
 
-  const counter = new HitCounter(ctx.redis, redisKey(config, 'ratelimit', ''), (m) => app.log.warn(m));
-  await app.register(rateLimit, {
-    global: true,
-    max: s.globalMax,
-    timeWindow: s.windowSeconds * 1000,
-    // never fails: counts in process while Redis is down, so no skipOnError (which turned limits off)
-    store: rateLimitStore(counter, 'global'),
-    errorResponseBuilder: (_request, context) => tooMany(Math.max(1, Math.ceil(context.ttl / 1000))),
-  });
+  const counter = rateLimitCounter(app);
 
   const windowMs = s.authWindowSeconds * 1000;
   const retryIn = (ttlMs: number) => Math.max(1, Math.ceil(ttlMs / 1000));
