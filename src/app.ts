@@ -184,13 +184,13 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   registerErrorHandling(app, config, appFallback);
   // before any route: rate limits and the audit log attach to routes as they are added
   await registerSecurity(app, ctx);
-  await app.register(rateLimit);
   registerSessionCookies(app, config.refreshTokenTtlSeconds);
   registerAuditHook(app, ctx.audit);
   registerRequestTracking(app, ctx, config.nodeEnv === 'development' ? { summaryLine: { url: redactUrlToken } } : {});
 
-  // Third-party plugins, one file each with their options (plugins/external/)
-  for (const plugin of [cors, multipart, swagger, swaggerUi]) await app.register(plugin);
+  // Third-party plugins, one file each with their options (plugins/external/), before any route:
+  // rate-limit and swagger attach to routes as they are added
+  for (const plugin of [rateLimit, cors, multipart, swagger, swaggerUi]) await app.register(plugin);
   registerAssets(app, localStore);
   registerOpsRoutes(app, ctx, 'public');
 

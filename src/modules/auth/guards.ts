@@ -61,12 +61,11 @@ export async function authenticate(tokens: TokenService, request: FastifyRequest
     throw unauthorized('Invalid token, please login again');
   }
   if (result.role !== role) throw forbidden(`This action needs ${role === 'admin' ? 'an' : 'a'} ${role} account`);
-  // Temporary doctor passwords are enforced here, in the one check every doctor route (requireRole,
-  // and the SSE stream that calls authenticate itself) goes through, wherever the route is
-  // registered (/api/doctor, /api/doctor/reports, notifications). The flag is read from the
-  // database on each request, not from the token, so changing the password lifts it at once.
-  // Login, refresh, forgot/reset-password have no guard; change-password, logout and the 2FA
-  // routes opt out with allowTemporaryPassword.
+  // Temporary doctor passwords are enforced here, in the one check every doctor route (the prefix's
+  // guard, and the SSE stream that calls authenticate itself) goes through. The flag is read from
+  // the database on each request, not from the token, so changing the password lifts it at once.
+  // Login, refresh, forgot/reset-password are public; change-password and the 2FA routes say
+  // `allowTemporaryPassword` in their config, and logout passes it when it checks its token.
   if (role === 'doctor' && !opts.allowTemporaryPassword && (await request.server.ctx.doctors.hasTemporaryPassword(result.id))) {
     throw forbidden(TEMPORARY_PASSWORD_MESSAGE);
   }
@@ -110,7 +109,7 @@ export function roleScope(role: Role, routes: readonly FastifyPluginAsyncTypebox
   };
 }
 
-/** The authenticated account id; only call behind requireRole. */
+/** The authenticated account id; only call on a route its role guard protects. */
 export function authId(request: FastifyRequest): string {
   if (!request.auth) throw unauthorized();
   return request.auth.id;
