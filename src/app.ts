@@ -34,7 +34,7 @@ import { redactUrlToken } from './modules/notifications/live.js';
 import { createTokenService, type Role } from './modules/auth/tokens.js';
 import { ROLE_PREFIX, ROLES, roleScope } from './modules/auth/guards.js';
 import { createSecurityServices } from './modules/auth/index.js';
-import { sessionRoutes } from './modules/auth/routes.js';
+import { adminSessionRoutes, doctorSessionRoutes, patientSessionRoutes } from './modules/auth/routes.js';
 import { registerAuditHook } from './modules/audit/hook.js';
 import { auditRoutes } from './modules/audit/routes.js';
 import { frameworkErrorsFor, registerSecurity } from './plugins/security.js';
@@ -71,7 +71,7 @@ import { ReviewRepo } from './modules/reviews/repo.js';
 import { adminReviewRoutes, doctorReviewRoutes, patientReviewRoutes } from './modules/reviews/routes.js';
 import { ReviewService } from './modules/reviews/service.js';
 import { MessageRepo } from './modules/messages/repo.js';
-import { adminMessageRoutes, partyMessageRoutes } from './modules/messages/routes.js';
+import { adminMessageRoutes, doctorMessageRoutes, patientMessageRoutes } from './modules/messages/routes.js';
 import { MessageService } from './modules/messages/service.js';
 import { DataRightsRepo } from './modules/data-rights/repo.js';
 import { adminDataRightsRoutes, patientDataRightsRoutes } from './modules/data-rights/routes.js';
@@ -206,16 +206,39 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   // needs a token of the prefix's role unless it declares `config: { public: true }`.
   const routesOf: Record<Role, FastifyPluginAsyncTypebox[]> = {
     patient: [
-      patientRoutes, patientAppointmentRoutes, patientGroupSessionRoutes, patientPaymentRoutes, sessionRoutes('patient'),
-      patientReviewRoutes, partyMessageRoutes('patient'), patientDataRightsRoutes, patientNotificationRoutes,
+      patientRoutes,
+      patientAppointmentRoutes,
+      patientGroupSessionRoutes,
+      patientPaymentRoutes,
+      patientSessionRoutes,
+      patientReviewRoutes,
+      patientMessageRoutes,
+      patientDataRightsRoutes,
+      patientNotificationRoutes,
     ],
     doctor: [
-      doctorRoutes, doctorAppointmentRoutes, sessionRoutes('doctor'), doctorScheduleRoutes, doctorGroupSessionRoutes,
-      doctorReviewRoutes, partyMessageRoutes('doctor'), doctorReportRoutes, doctorNotificationRoutes,
+      doctorRoutes,
+      doctorAppointmentRoutes,
+      doctorSessionRoutes,
+      doctorScheduleRoutes,
+      doctorGroupSessionRoutes,
+      doctorReviewRoutes,
+      doctorMessageRoutes,
+      doctorReportRoutes,
+      doctorNotificationRoutes,
     ],
     admin: [
-      adminRoutes, adminAppointmentRoutes, sessionRoutes('admin'), auditRoutes, adminScheduleRoutes, adminReviewRoutes,
-      adminMessageRoutes, adminDataRightsRoutes, adminReportRoutes, adminWebhookRoutes, adminNotificationRoutes,
+      adminRoutes,
+      adminAppointmentRoutes,
+      adminSessionRoutes,
+      auditRoutes,
+      adminScheduleRoutes,
+      adminReviewRoutes,
+      adminMessageRoutes,
+      adminDataRightsRoutes,
+      adminReportRoutes,
+      adminWebhookRoutes,
+      adminNotificationRoutes,
     ],
   };
   for (const role of ROLES) await app.register(roleScope(role, routesOf[role]), { prefix: ROLE_PREFIX[role] });

@@ -28,7 +28,7 @@ const security = [{ bearer: [] }];
 const forgotWork = new WeakMap<object, () => void>();
 const tagOf: Record<Role, string> = { patient: 'patients', doctor: 'doctors', admin: 'admin' };
 
-export function sessionRoutes(role: Role): FastifyPluginAsyncTypebox {
+function sessionRoutes(role: Role): FastifyPluginAsyncTypebox {
   return async (app) => {
     const { sessions, tokens, passwordResets, passwords, twoFactor } = app.ctx;
     const tags = [tagOf[role]];
@@ -132,3 +132,7 @@ export function sessionRoutes(role: Role): FastifyPluginAsyncTypebox {
     });
   };
 }
+
+export const patientSessionRoutes = sessionRoutes('patient');
+export const doctorSessionRoutes = sessionRoutes('doctor');
+export const adminSessionRoutes = sessionRoutes('admin');

@@ -13,7 +13,7 @@ import type { Party } from './tables.js';
 const tags = ['messages'];
 const security = [{ bearer: [] }];
 
-export const partyMessageRoutes = (role: Party): FastifyPluginAsyncTypebox => async (app) => {
+const partyMessageRoutes = (role: Party): FastifyPluginAsyncTypebox => async (app) => {
   const { messages } = app.ctx;
   const Who = role === 'patient' ? 'Patient' : 'Doctor';
   const other = role === 'patient' ? 'doctor' : 'patient';
@@ -55,6 +55,9 @@ export const partyMessageRoutes = (role: Party): FastifyPluginAsyncTypebox => as
     schema: { tags, operationId: `count${Who}UnreadMessages`, security, summary: 'Unread messages, in total and per appointment', response: { 200: UnreadAnswer } },
   }, async (request) => ({ success: true, ...(await messages.unread(role, authId(request))) }));
 };
+
+export const patientMessageRoutes = partyMessageRoutes('patient');
+export const doctorMessageRoutes = partyMessageRoutes('doctor');
 
 export const adminMessageRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { messages } = app.ctx;
