@@ -1,8 +1,9 @@
 // Routes are protected by their role's prefix (auth/guards.ts roleScope): every route under
 // /api/user, /api/doctor and /api/admin needs a token of that role unless it declares
 // `config: { public: true }`, and a new route is protected without saying anything. The sensitive
-// routes' rate limits and the login and payment metrics pick their routes by route config flags;
-// the flags must cover exactly the routes the URL patterns they replaced picked.
+// routes' rate limits, the login and payment metrics and the audit log's logins pick their routes
+// by route config flags; the flags must cover exactly the routes the URL patterns they replaced
+// picked.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
@@ -87,6 +88,12 @@ describe('route guards by prefix, rate limits and metrics by route flags', () =>
       'POST /api/user/forgot-password': 'every-call',
       'POST /api/doctor/forgot-password': 'every-call',
     });
+  });
+
+  it('the audited logins are the routes the URL pattern used to pick', () => {
+    const logins = routes.filter((r) => r.config?.audit === 'login').map((r) => `${r.method} ${r.url}`).sort();
+    assert.deepEqual(logins, routes.filter((r) => /\/(login|register)$/.test(r.url)).map((r) => `${r.method} ${r.url}`).sort());
+    assert.equal(logins.length, 4);
   });
 
   it('the metered routes are the three logins and the four payment confirmations', () => {

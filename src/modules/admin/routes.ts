@@ -15,7 +15,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { admin, doctors } = app.ctx;
 
   app.post('/login', {
-    config: { public: true, authRateLimit: 'login', metered: { login: 'admin' } },
+    config: { public: true, authRateLimit: 'login', metered: { login: 'admin' }, audit: 'login' },
     schema: { tags, operationId: 'loginAdmin', summary: 'Admin login', body: AdminLoginBody, response: { 200: TokenResponse, ...errors(401) } },
   }, async (request) => {
     const { id } = await admin.login(request.body);

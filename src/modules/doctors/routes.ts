@@ -17,7 +17,7 @@ export const doctorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(publicListRoute); // cached, ETag / 304: list-route.ts
 
   app.post('/login', {
-    config: { public: true, authRateLimit: 'login', metered: { login: 'doctor' } },
+    config: { public: true, authRateLimit: 'login', metered: { login: 'doctor' }, audit: 'login' },
     schema: { tags, operationId: 'loginDoctor', summary: 'Doctor login', body: DoctorLoginBody, response: { 200: DoctorTokenResponse, ...errors(401) } },
   }, async (request) => {
     const { id, mustChangePassword } = await doctors.login(request.body);

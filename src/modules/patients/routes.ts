@@ -13,7 +13,7 @@ export const patientRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { patients } = app.ctx;
 
   app.post('/register', {
-    config: { public: true, authRateLimit: 'failures' },
+    config: { public: true, authRateLimit: 'failures', audit: 'login' },
     schema: { tags, operationId: 'registerPatient', summary: 'Create a patient account', body: RegisterBody, response: { 201: TokenResponse, ...errors(409) } },
   }, async (request, reply) => {
     const { id } = await patients.register(request.body);
@@ -21,7 +21,7 @@ export const patientRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.post('/login', {
-    config: { public: true, authRateLimit: 'login', metered: { login: 'patient' } },
+    config: { public: true, authRateLimit: 'login', metered: { login: 'patient' }, audit: 'login' },
     schema: { tags, operationId: 'loginPatient', summary: 'Patient login', body: LoginBody, response: { 200: TokenResponse, ...errors(401) } },
   }, async (request) => {
     const { id } = await patients.login(request.body);
