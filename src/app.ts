@@ -2,9 +2,8 @@
 // server.ts puts it on the network.
 import cluster from 'node:cluster';
 import path from 'node:path';
-import multipart from '@fastify/multipart';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import { apiBaseUrl, runsJobs, type Config } from './config.js';
 import type { AppContext } from './context.js';
 import { openDatabase, type Database } from './db/client.js';
@@ -34,13 +33,14 @@ import { SeriesService } from './modules/series/service.js';
 import { SchedulingRules } from './modules/scheduling/rules.js';
 import { SchedulingService } from './modules/scheduling/service.js';
 import { createNotifications } from './modules/notifications/index.js';
-import { registerNotifications } from './modules/notifications/routes.js';
+import { adminNotificationRoutes, calendarFeedRoutes, doctorNotificationRoutes, patientNotificationRoutes } from './modules/notifications/routes.js';
 import { redactUrlToken } from './modules/notifications/live.js';
-import { createTokenService } from './modules/auth/tokens.js';
+import { createTokenService, type Role } from './modules/auth/tokens.js';
+import { ROLE_PREFIX, ROLES, roleScope } from './modules/auth/guards.js';
 import { AuditRepo } from './modules/audit/repo.js';
 import { AuditService } from './modules/audit/service.js';
 import { createSecurityServices } from './modules/auth/index.js';
-import { sessionRoutes } from './modules/auth/routes.js';
+import { adminSessionRoutes, doctorSessionRoutes, patientSessionRoutes } from './modules/auth/routes.js';
 import { registerAuditHook } from './modules/audit/hook.js';
 import { auditRoutes } from './modules/audit/routes.js';
 import { frameworkErrorsFor, registerSecurity } from './plugins/security.js';
@@ -54,8 +54,11 @@ import { PatientRepo } from './modules/patients/repo.js';
 import { patientRoutes } from './modules/patients/routes.js';
 import { PatientService } from './modules/patients/service.js';
 import { registerAssets } from './plugins/assets.js';
-import { registerCors } from './plugins/cors.js';
-import { registerDocs } from './plugins/docs.js';
+import cors from './plugins/external/cors.js';
+import multipart from './plugins/external/multipart.js';
+import rateLimit from './plugins/external/rate-limit.js';
+import swagger from './plugins/external/swagger.js';
+import swaggerUi from './plugins/external/swagger-ui.js';
 import { registerErrorHandling, type NotFoundFallback } from './plugins/errors.js';
 import { isAppNavigation, registerClientConfig, registerWebApp, wantsHtml } from './plugins/web.js';
 import { registerSessionCookies } from './modules/auth/cookie.js';
@@ -68,13 +71,13 @@ import { IdempotencyRepo } from './modules/idempotency/repo.js';
 import { IdempotencyService } from './modules/idempotency/service.js';
 import { Metrics } from './lib/metrics.js';
 import { createOutgoingWebhooks } from './modules/webhooks/index.js';
-import { webhookAdminRoutes } from './modules/webhooks/routes.js';
+import { adminWebhookRoutes } from './modules/webhooks/routes.js';
 import { Message } from './lib/schemas.js';
 import { ReviewRepo } from './modules/reviews/repo.js';
 import { adminReviewRoutes, doctorReviewRoutes, patientReviewRoutes } from './modules/reviews/routes.js';
 import { ReviewService } from './modules/reviews/service.js';
 import { MessageRepo } from './modules/messages/repo.js';
-import { adminMessageRoutes, partyMessageRoutes } from './modules/messages/routes.js';
+import { adminMessageRoutes, doctorMessageRoutes, patientMessageRoutes } from './modules/messages/routes.js';
 import { MessageService } from './modules/messages/service.js';
 import { DataRightsRepo } from './modules/data-rights/repo.js';
 import { adminDataRightsRoutes, patientDataRightsRoutes } from './modules/data-rights/routes.js';
@@ -95,6 +98,8 @@ export interface BuildOptions {
   ownsDatabase?: boolean;
   /** where log lines go instead of stdout (tests read them) */
   logStream?: LogStream;
+  /** called with every route as it is added, before any plugin's onRoute hook (tests list the routes) */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 export type App = FastifyInstance;
@@ -203,6 +208,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('ctx', ctx);
+  if (opts.onRoute) app.addHook('onRoute', opts.onRoute);
   const appFallback: NotFoundFallback = {};
   registerErrorHandling(app, config, appFallback);
   // before any route: rate limits and the audit log attach to routes as they are added
@@ -219,11 +225,9 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     });
   }
 
-  await registerCors(app, config);
-  await app.register(multipart, {
-    limits: { fileSize: config.uploadMaxBytes, files: 1, fields: 30, fieldSize: 64 * 1024, parts: 40 },
-  });
-  await registerDocs(app);
+  // Third-party plugins, one file each with their options (plugins/external/), before any route:
+  // rate-limit and swagger attach to routes as they are added
+  for (const plugin of [rateLimit, cors, multipart, swagger, swaggerUi]) await app.register(plugin);
   registerAssets(app, localStore);
   registerOpsRoutes(app, ctx, 'public');
 
@@ -235,60 +239,60 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     web.available && wantsHtml(request) ? web.sendIndex(reply) : (reply.header('vary', 'Accept'), { success: true, message: 'API Working' }),
   );
 
-  await app.register(
-    async (user) => {
-      await user.register(patientRoutes);
-      await user.register(patientAppointmentRoutes);
-      await user.register(patientGroupSessionRoutes);
-      await user.register(patientWaitlistRoutes);
-      await user.register(patientSeriesRoutes);
-      await user.register(patientPaymentRoutes);
-      await user.register(sessionRoutes('patient'));
-      await user.register(patientReviewRoutes);
-      await user.register(partyMessageRoutes('patient'));
-      await user.register(patientDataRightsRoutes);
-      await user.register(partyPushRoutes('patient'));
-    },
-    { prefix: '/api/user' },
-  );
-  await app.register(
-    async (doctor) => {
-      await doctor.register(doctorRoutes);
-      await doctor.register(doctorAppointmentRoutes);
-      await doctor.register(sessionRoutes('doctor'));
-      await doctor.register(doctorScheduleRoutes);
-      await doctor.register(doctorGroupSessionRoutes);
-      await doctor.register(doctorWaitlistRoutes);
-      await doctor.register(doctorSeriesRoutes);
-      await doctor.register(doctorReviewRoutes);
-      await doctor.register(partyMessageRoutes('doctor'));
-      await doctor.register(partyPushRoutes('doctor'));
-    },
-    { prefix: '/api/doctor' },
-  );
-  await app.register(
-    async (admin) => {
-      await admin.register(adminRoutes);
-      await admin.register(adminAppointmentRoutes);
-      await admin.register(sessionRoutes('admin'));
-      await admin.register(auditRoutes);
-      await admin.register(adminScheduleRoutes);
-      await admin.register(adminWaitlistRoutes);
-      await admin.register(adminReviewRoutes);
-      await admin.register(adminMessageRoutes);
-      await admin.register(adminDataRightsRoutes);
-    },
-    { prefix: '/api/admin' },
-  );
-  await app.register(adminReportRoutes(ctx.reports), { prefix: '/api/admin/reports' });
-  await app.register(doctorReportRoutes(ctx.reports), { prefix: '/api/doctor/reports' });
+  // Every role's routes, one module plugin each, under one guarded prefix (auth/guards.ts): a route
+  // needs a token of the prefix's role unless it declares `config: { public: true }`.
+  const routesOf: Record<Role, FastifyPluginAsyncTypebox[]> = {
+    patient: [
+      patientRoutes,
+      patientAppointmentRoutes,
+      patientGroupSessionRoutes,
+      patientWaitlistRoutes,
+      patientSeriesRoutes,
+      patientPaymentRoutes,
+      patientSessionRoutes,
+      patientReviewRoutes,
+      patientMessageRoutes,
+      patientDataRightsRoutes,
+      patientNotificationRoutes,
+      partyPushRoutes('patient'),
+    ],
+    doctor: [
+      doctorRoutes,
+      doctorAppointmentRoutes,
+      doctorSessionRoutes,
+      doctorScheduleRoutes,
+      doctorGroupSessionRoutes,
+      doctorWaitlistRoutes,
+      doctorSeriesRoutes,
+      doctorReviewRoutes,
+      doctorMessageRoutes,
+      doctorReportRoutes,
+      doctorNotificationRoutes,
+      partyPushRoutes('doctor'),
+    ],
+    admin: [
+      adminRoutes,
+      adminAppointmentRoutes,
+      adminSessionRoutes,
+      auditRoutes,
+      adminScheduleRoutes,
+      adminWaitlistRoutes,
+      adminReviewRoutes,
+      adminMessageRoutes,
+      adminDataRightsRoutes,
+      adminReportRoutes,
+      adminWebhookRoutes,
+      adminNotificationRoutes,
+    ],
+  };
+  for (const role of ROLES) await app.register(roleScope(role, routesOf[role]), { prefix: ROLE_PREFIX[role] });
   await app.register(webhookRoutes, { prefix: '/api/webhooks' });
   await app.register(pushPublicRoutes, { prefix: '/api/push' });
-  await app.register(webhookAdminRoutes(ctx.outgoingWebhooks), { prefix: '/api/admin/webhooks' });
-
+  await app.register(calendarFeedRoutes, { prefix: '/api/calendar' });
   await app.register(fhirRoutes, { prefix: FHIR_PATH });
+  // open streams would keep the server from closing: end them first
+  app.addHook('preClose', async () => ctx.live.close());
 
-  await registerNotifications(app);
   // Background jobs, in every process but a PROCESS_ROLE=web one. Each is safe with any number of
   // processes running it (leases and row locks in the database).
   if (runsJobs(config)) {

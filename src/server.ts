@@ -64,7 +64,7 @@ async function startupErrorLine(err: unknown, config: Config | undefined): Promi
 
 /** What a person starting the server should know: the admin login (development), CORS, /metrics. */
 async function startupNotes(config: Config, log: Pick<AppLogger, 'info' | 'warn'>): Promise<void> {
-  const [{ describeCors }, { describeOpsEndpoints }] = await Promise.all([import('./plugins/cors.js'), import('./plugins/ops.js')]);
+  const [{ describeCors }, { describeOpsEndpoints }] = await Promise.all([import('./plugins/external/cors.js'), import('./plugins/ops.js')]);
   if (config.nodeEnv === 'development') {
     if (config.adminPasswordIsDefault) {
       log.info(`admin login: ${config.adminEmail} / ${config.adminPassword}`);

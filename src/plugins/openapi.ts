@@ -110,7 +110,7 @@ export function describeRoute({ schema: declared, url, route }: TransformInput):
   const role = roleOf(url);
   const secured = (schema.security?.length ?? 0) > 0;
   const rateLimited = (route.config as { rateLimit?: unknown } | undefined)?.rateLimit !== false;
-  const authLimited = isAuthRateLimited(method, url);
+  const authLimited = isAuthRateLimited(route.config);
   const out: RouteSchema = { ...schema };
 
   // Answers: successes described, then the refusals of the route's kind.

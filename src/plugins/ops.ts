@@ -22,20 +22,6 @@ export function requestIdFrom(req: IncomingMessage): string {
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
-const LOGIN_ROUTES: Record<string, LoginRole> = {
-  '/api/user/login': 'patient',
-  '/api/doctor/login': 'doctor',
-  '/api/admin/login': 'admin',
-};
-
-// The client-side payment confirmations: a refusal counts as `failed` here. Applied payments
-// (`verified`, from verify or webhook) and refunds are counted by the payments module where they commit.
-const PAYMENT_ROUTES: Record<string, string> = {
-  '/api/user/verify-razorpay': 'razorpay',
-  '/api/user/verifyRazorpay': 'razorpay',
-  '/api/user/verify-stripe': 'stripe',
-  '/api/user/verifyStripe': 'stripe',
-};
 // not payment outcomes: no session, wrong account, rate limited, gateway not configured or down
 const NOT_AN_OUTCOME = new Set([401, 403, 429, 503]);
 
@@ -45,6 +31,16 @@ declare module 'fastify' {
     scope?: AsyncResource;
     /** what the request's code recorded in its scope (account, whether it wrote) */
     requestScope?: RequestScope;
+  }
+  interface FastifyContextConfig {
+    /**
+     * Outcomes counted from the answer, besides the per-route HTTP metrics. `login`: a 401 counts
+     * as a failed login of that account type (every login service refuses with 401 "Invalid
+     * credentials"). `payment`: a client-side payment confirmation, whose refusal counts as a
+     * `failed` payment of that gateway (applied payments, from verify or webhook, and refunds are
+     * counted by the payments module where they commit).
+     */
+    metered?: { login?: LoginRole; payment?: string };
   }
 }
 
@@ -91,11 +87,10 @@ export function registerRequestTracking(app: FastifyInstance, ctx: AppContext, o
     const labels = { method: request.method, route, status_code: String(reply.statusCode) };
     ctx.metrics.httpRequests.inc(labels);
     ctx.metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
-    // Every login service refuses with 401 "Invalid credentials"; counting here covers all three
-    // account types (and any future login route under these paths) without touching the services.
-    const role = LOGIN_ROUTES[route];
+    const metered = request.routeOptions.config.metered;
+    const role = metered?.login;
     if (role && reply.statusCode === 401) ctx.metrics.failedLogin(role);
-    const gateway = PAYMENT_ROUTES[route];
+    const gateway = metered?.payment;
     if (gateway && reply.statusCode >= 400 && !NOT_AN_OUTCOME.has(reply.statusCode)) ctx.metrics.payment(gateway, 'failed');
     if (opts.summaryLine && !PROBES.has(route)) {
       request.log.info(`${request.method} ${opts.summaryLine.url(request.url)} ${reply.statusCode} ${reply.elapsedTime.toFixed(0)} ms`);

@@ -1,8 +1,9 @@
 // Security headers (helmet, computed once) and rate limits. RATE_LIMIT=false turns every limit off
 // (benchmarks). Register before any route: both work through the onRoute hook.
 //   - global: RATE_LIMIT_MAX requests per IP per RATE_LIMIT_WINDOW_SECONDS on every route
-//     (@fastify/rate-limit over our own counter store);
-//   - sensitive routes (login, register, password reset, refresh, 2FA, payment verification):
+//     (@fastify/rate-limit over our own counter store: external/rate-limit.ts);
+//   - sensitive routes (login, register, password reset, refresh, 2FA, payment verification), the
+//     ones whose route config has `authRateLimit` (see AuthRateLimit below):
 //     AUTH_RATE_LIMIT_IP_MAX calls per IP per route, and AUTH_RATE_LIMIT_ACCOUNT_MAX failed calls
 //     per account (the email tried, or the caller) per AUTH_RATE_LIMIT_WINDOW_SECONDS. Every call
 //     reserves a slot up front (an atomic increment, so parallel guesses cannot all slip past the
@@ -17,24 +18,31 @@
 // process while Redis fails (plugins/rate-limits.ts): an outage never switches the limits off.
 // A refused call gets 429 with `Retry-After` in the usual `{ success: false, message }` envelope.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onSendHookHandler, RouteOptions } from 'fastify';
 import helmet, { type HelmetOptions } from 'helmet';
 import type { AppContext } from '../context.js';
 import { AppError } from '../lib/errors.js';
 import { redisKey } from '../lib/redis.js';
-import { HitCounter, rateLimitStore } from './rate-limits.js';
+import { HitCounter } from './rate-limits.js';
 
-/** Routes an attacker would hammer: guessing passwords, codes, tokens, or payment signatures. */
-export const SENSITIVE_ROUTE = /\/(login|register|forgot-password|reset-password|change-password|refresh|2fa\/confirm|2fa\/disable)$|verify/i;
-/** Routes under the per-IP and per-account limits of sensitive routes (GETs never are). */
-export const isAuthRateLimited = (method: string, url: string): boolean => method !== 'GET' && SENSITIVE_ROUTE.test(url);
-/** A successful login clears the account's failed attempts. */
-const LOGIN_ROUTE = /\/login$/;
-/** Every call counts against the account, success or not: each one emails the account holder. */
-const EVERY_CALL_COUNTS = /\/forgot-password$/;
+/**
+ * How a route an attacker would hammer (guessing passwords, codes, tokens, or payment signatures)
+ * counts against the per-IP and per-account limits:
+ *   - `failures`: a call that succeeds gives its slot back;
+ *   - `login`: as `failures`, counted per account and address, with the growing delay; a success
+ *     clears the account's failures;
+ *   - `every-call`: every call keeps its slot (each one emails the account holder).
+ */
+export type AuthRateLimit = 'failures' | 'login' | 'every-call';
+
+/** Whether a route is under the per-IP and per-account limits of sensitive routes. */
+export const isAuthRateLimited = (config: { authRateLimit?: AuthRateLimit } | undefined): boolean => config?.authRateLimit !== undefined;
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** under the limits of sensitive routes (see AuthRateLimit) */
+    authRateLimit?: AuthRateLimit;
+  }
   interface FastifyRequest {
     /** the per-account rate-limit key whose slot this call holds until its answer is known */
     rateLimitReservation?: string;
@@ -52,7 +60,8 @@ export function loginDelay(failures: number, after: number, baseMs: number, maxM
   return Math.min(maxMs, baseMs * 2 ** Math.min(excess, 20));
 }
 
-const tooMany = (seconds: number) =>
+/** The refusal of every rate limit: 429 with Retry-After. */
+export const tooMany = (seconds: number) =>
   new AppError(429, `Too many attempts, please try again in ${seconds} second${seconds === 1 ? '' : 's'}`, { 'retry-after': String(seconds) });
 
 function accountKey(request: FastifyRequest): string | undefined {
@@ -97,6 +106,15 @@ export function addRouteOnSend(route: RouteOptions, hook: onSendHookHandler): vo
   route.onSend = [...(existing ? (Array.isArray(existing) ? existing : [existing]) : []), hook];
 }
 
+const counters = new WeakMap<AppContext, HitCounter>();
+/** The one hit counter of an app's rate limits (so a Redis outage is warned about once, not once per limit). */
+export function rateLimitCounter(app: FastifyInstance): HitCounter {
+  const { ctx } = app;
+  let counter = counters.get(ctx);
+  if (!counter) counters.set(ctx, (counter = new HitCounter(ctx.redis, redisKey(ctx.config, 'ratelimit', ''), (m) => app.log.warn(m))));
+  return counter;
+}
+
 export async function registerSecurity(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const { config } = ctx;
   const headers = routerErrorHeaders();
@@ -108,15 +126,7 @@ export async function registerSecurity(app: FastifyInstance, ctx: AppContext): P
   const s = config.security;
   if (!s.rateLimit) return;
 
-  const counter = new HitCounter(ctx.redis, redisKey(config, 'ratelimit', ''), (m) => app.log.warn(m));
-  await app.register(rateLimit, {
-    global: true,
-    max: s.globalMax,
-    timeWindow: s.windowSeconds * 1000,
-    // never fails: counts in process while Redis is down, so no skipOnError (which turned limits off)
-    store: rateLimitStore(counter, 'global'),
-    errorResponseBuilder: (_request, context) => tooMany(Math.max(1, Math.ceil(context.ttl / 1000))),
-  });
+  const counter = rateLimitCounter(app);
 
   const windowMs = s.authWindowSeconds * 1000;
   const retryIn = (ttlMs: number) => Math.max(1, Math.ceil(ttlMs / 1000));
@@ -127,7 +137,7 @@ export async function registerSecurity(app: FastifyInstance, ctx: AppContext): P
     if (ip.current > s.authIpMax) throw tooMany(retryIn(ip.ttlMs));
     const account = accountKey(request);
     if (!account) return;
-    const login = LOGIN_ROUTE.test(route ?? '');
+    const login = request.routeOptions.config.authRateLimit === 'login';
     // Reserve the attempt before it runs: checking first and counting after the answer let 40
     // parallel guesses all pass a limit of 3.
     const key = login ? `auth-account-ip:${route}:${account}:${request.ip}` : `auth-account:${route}:${account}`;
@@ -155,8 +165,9 @@ export async function registerSecurity(app: FastifyInstance, ctx: AppContext): P
     request.rateLimitReservation = undefined;
     request.loginDelayReservation = undefined;
     // `refused` also covers LEGACY_ERROR_STATUS=200, where refusals leave with status 200
-    if (request.refused || reply.statusCode >= 400 || EVERY_CALL_COUNTS.test(request.routeOptions.url ?? '')) return payload;
-    if (LOGIN_ROUTE.test(request.routeOptions.url ?? '')) {
+    const limit = request.routeOptions.config.authRateLimit;
+    if (request.refused || reply.statusCode >= 400 || limit === 'every-call') return payload;
+    if (limit === 'login') {
       // the owner is in: their account's waits end with the failures that caused them
       await counter.reset(key);
       if (allKey) await counter.reset(allKey);
@@ -165,7 +176,7 @@ export async function registerSecurity(app: FastifyInstance, ctx: AppContext): P
   };
 
   app.addHook('onRoute', (route: RouteOptions) => {
-    if (!isAuthRateLimited(String(route.method), route.url)) return;
+    if (!isAuthRateLimited(route.config)) return;
     const existing = route.preValidation;
     route.preValidation = [checkLimits, ...(existing ? (Array.isArray(existing) ? existing : [existing]) : [])];
     addRouteOnSend(route, settle);

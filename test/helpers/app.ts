@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
-import { buildApp, type App } from '../../src/app.js';
+import { buildApp, type App, type BuildOptions } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Clock } from '../../src/lib/clock.js';
 import { addDays, formatSlotTime, wallClock } from '../../src/lib/time.js';
@@ -44,11 +44,11 @@ export function testEnv(dataDir: string, env: Record<string, string | undefined>
   };
 }
 
-export async function makeTestApp(env: Record<string, string | undefined> = {}, opts: { clock?: Clock; testDb?: TestDatabase } = {}): Promise<TestApp> {
+export async function makeTestApp(env: Record<string, string | undefined> = {}, opts: { clock?: Clock; testDb?: TestDatabase; onRoute?: BuildOptions['onRoute'] } = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'prescripto-test-'));
   const config = loadConfig(testEnv(dataDir, env));
   const testDb = opts.testDb ?? (await freshDatabase());
-  const app = await buildApp(config, { database: testDb.database, clock: opts.clock, ownsDatabase: false });
+  const app = await buildApp(config, { database: testDb.database, clock: opts.clock, ownsDatabase: false, onRoute: opts.onRoute });
   await app.ready();
   await app.ctx.admin.bootstrap();
   return {

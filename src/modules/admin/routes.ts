@@ -2,7 +2,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { aliasDoc, errors, Message, parseAddress } from '../../lib/schemas.js';
-import { requireRole } from '../auth/guards.js';
 import { openSession } from '../auth/login.js';
 import { DoctorProfile } from '../doctors/schemas.js';
 import { collectMultipart } from '../media/multipart.js';
@@ -13,10 +12,10 @@ const tags = ['admin'];
 const security = [{ bearer: [] }];
 
 export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { admin, doctors, tokens } = app.ctx;
-  const onRequest = requireRole(tokens, 'admin');
+  const { admin, doctors } = app.ctx;
 
   app.post('/login', {
+    config: { public: true, authRateLimit: 'login', metered: { login: 'admin' }, audit: 'login' },
     schema: { tags, operationId: 'loginAdmin', summary: 'Admin login', body: AdminLoginBody, response: { 200: TokenResponse, ...errors(401) } },
   }, async (request) => {
     const { id } = await admin.login(request.body);
@@ -24,7 +23,6 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.post('/add-doctor', {
-    onRequest,
     preValidation: collectMultipart,
     schema: {
       tags,
@@ -46,7 +44,6 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
     app.route({
       method,
       url: '/all-doctors',
-      onRequest,
       schema: {
         tags,
         ...aliasDoc(['GET', 'POST'], method, 'listDoctorsForAdmin', 'Every doctor with contact details'),
@@ -58,7 +55,6 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }
 
   app.post('/change-availability', {
-    onRequest,
     schema: { tags, operationId: 'toggleDoctorAvailability', summary: 'Toggle a doctor’s availability', security, body: DocIdBody, response: { 200: Message, ...errors(404) } },
   }, async (request) => {
     const row = await doctors.changeAvailability(request.body.docId);

@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { aliasDoc, AppointmentIdBody, errors } from '../../lib/schemas.js';
 import { IdempotencyHeaders, idempotent } from '../idempotency/routes.js';
 import type { AppointmentView } from './service.js';
-import { authId, requireRole } from '../auth/guards.js';
+import { authId } from '../auth/guards.js';
 import { AdminDash, AppointmentList, AppointmentListQuery, AppointmentMessage, AppointmentPageOut, BookBody, DoctorDash, RescheduleBody } from './schemas.js';
 
 const tags = ['appointments'];
@@ -12,12 +12,10 @@ const security = [{ bearer: [] }];
 const cancelUrls = ['/appointment-cancel', '/cancel-appointment'];
 
 export const patientAppointmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { appointments, tokens } = app.ctx;
-  const onRequest = requireRole(tokens, 'patient');
+  const { appointments } = app.ctx;
 
   const booked = (appointment: AppointmentView) => ({ success: true, message: 'Appointment Booked', appointment });
   app.post('/book-appointment', {
-    onRequest,
     schema: {
       tags, operationId: 'bookAppointment', summary: 'Book a slot with a doctor', security, headers: IdempotencyHeaders, body: BookBody,
       response: { 201: AppointmentMessage, ...errors(404, 409, 422) },
@@ -31,12 +29,10 @@ export const patientAppointmentRoutes: FastifyPluginAsyncTypebox = async (app) =
       }))));
 
   app.get('/appointments', {
-    onRequest,
     schema: { tags, operationId: 'listPatientAppointments', summary: 'The patient’s appointments, newest first (booking order under LEGACY_CLIENTS)', security, response: { 200: AppointmentList } },
   }, async (request) => ({ success: true, appointments: await appointments.listForPatient(authId(request)) }));
 
   app.post('/reschedule-appointment', {
-    onRequest,
     schema: { tags, operationId: 'rescheduleAppointment', summary: 'Move one of the patient’s live appointments to another free slot', security, body: RescheduleBody, response: { 200: AppointmentMessage, ...errors(404, 409) } },
   }, async (request) => {
     const { appointmentId, ...slot } = request.body;
@@ -45,7 +41,6 @@ export const patientAppointmentRoutes: FastifyPluginAsyncTypebox = async (app) =
   });
 
   app.post('/cancel-appointment', {
-    onRequest,
     schema: { tags, operationId: 'cancelAppointmentAsPatient', summary: 'Cancel one of the patient’s appointments', security, body: AppointmentIdBody, response: { 200: AppointmentMessage, ...errors(404, 409) } },
   }, async (request) => {
     const appointment = await appointments.cancel(request.body.appointmentId, 'patient', authId(request), request.body.reason);
@@ -54,18 +49,15 @@ export const patientAppointmentRoutes: FastifyPluginAsyncTypebox = async (app) =
 };
 
 export const doctorAppointmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { appointments, tokens } = app.ctx;
-  const onRequest = requireRole(tokens, 'doctor');
+  const { appointments } = app.ctx;
 
   app.get('/appointments', {
-    onRequest,
     schema: { tags, operationId: 'listDoctorAppointments', summary: 'The doctor’s appointments, filtered, sorted, optionally paginated (newest booking first)', security, querystring: AppointmentListQuery, response: { 200: AppointmentPageOut } },
   }, async (request) => ({ success: true, ...(await appointments.searchForDoctor(authId(request), request.query)) }));
 
   const completeUrls = ['/appointment-complete', '/complete-appointment'];
   for (const url of completeUrls) {
     app.post(url, {
-      onRequest,
       schema: { tags, ...aliasDoc(completeUrls, url, 'completeAppointment', 'Mark an appointment completed'), security, body: AppointmentIdBody, response: { 200: AppointmentMessage, ...errors(404, 409) } },
     }, async (request) => {
       const appointment = await appointments.complete(request.body.appointmentId, authId(request));
@@ -75,7 +67,6 @@ export const doctorAppointmentRoutes: FastifyPluginAsyncTypebox = async (app) =>
 
   for (const url of cancelUrls) {
     app.post(url, {
-      onRequest,
       schema: { tags, ...aliasDoc(cancelUrls, url, 'cancelAppointmentAsDoctor', 'Cancel one of the doctor’s appointments'), security, body: AppointmentIdBody, response: { 200: AppointmentMessage, ...errors(404, 409) } },
     }, async (request) => {
       const appointment = await appointments.cancel(request.body.appointmentId, 'doctor', authId(request), request.body.reason);
@@ -84,23 +75,19 @@ export const doctorAppointmentRoutes: FastifyPluginAsyncTypebox = async (app) =>
   }
 
   app.get('/dashboard', {
-    onRequest,
     schema: { tags, operationId: 'getDoctorDashboard', summary: 'Earnings, counts and latest bookings', security, response: { 200: DoctorDash } },
   }, async (request) => ({ success: true, dashData: await appointments.doctorDashboard(authId(request)) }));
 };
 
 export const adminAppointmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { appointments, tokens } = app.ctx;
-  const onRequest = requireRole(tokens, 'admin');
+  const { appointments } = app.ctx;
 
   app.get('/appointments', {
-    onRequest,
     schema: { tags, operationId: 'listAllAppointments', summary: 'All appointments, filtered, sorted, optionally paginated (newest booking first)', security, querystring: AppointmentListQuery, response: { 200: AppointmentPageOut } },
   }, async (request) => ({ success: true, ...(await appointments.search(request.query)) }));
 
   for (const url of cancelUrls) {
     app.post(url, {
-      onRequest,
       schema: { tags, ...aliasDoc(cancelUrls, url, 'cancelAppointmentAsAdmin', 'Cancel any appointment'), security, body: AppointmentIdBody, response: { 200: AppointmentMessage, ...errors(404, 409) } },
     }, async (request) => {
       const appointment = await appointments.cancel(request.body.appointmentId, 'admin', authId(request), request.body.reason);
@@ -109,7 +96,6 @@ export const adminAppointmentRoutes: FastifyPluginAsyncTypebox = async (app) => 
   }
 
   app.get('/dashboard', {
-    onRequest,
     schema: { tags, operationId: 'getAdminDashboard', summary: 'Platform counts, revenue and latest bookings', security, response: { 200: AdminDash } },
   }, async () => ({ success: true, dashData: await appointments.adminDashboard() }));
 };

@@ -1,5 +1,6 @@
 // One mechanism for the audit log: an onSend hook that records, before the answer leaves,
-//  - every login and registration attempt (success or failure, with the email tried),
+//  - every login and registration attempt (success or failure, with the email tried): the routes
+//    whose config says `audit: 'login'`,
 //  - every data-changing request (not GET/HEAD/OPTIONS) by an authenticated doctor or admin,
 //  - every route whose config says `audit: true` (session and account-recovery routes).
 // The action is the route path (`/api/admin/add-doctor` → `admin.add-doctor`); the target is taken
@@ -11,8 +12,8 @@ import type { AuditService } from './service.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** record every call of this route in the audit log */
-    audit?: boolean;
+    /** record every call of this route in the audit log; `login`: a login or registration, whose target is the account that got in */
+    audit?: boolean | 'login';
   }
 }
 
@@ -56,24 +57,23 @@ function targetOf(request: FastifyRequest, payload: unknown, ok: boolean): { typ
   return {};
 }
 
-const LOGIN = /\/(login|register)$/;
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** Routes whose calls can need an audit record: attached per route, so public reads never run the hook. */
 function mayAudit(route: RouteOptions): boolean {
   const methods = Array.isArray(route.method) ? route.method : [route.method];
-  return Boolean(route.config?.audit) || LOGIN.test(route.url) || methods.some((m) => !READS.has(m));
+  return Boolean(route.config?.audit) || methods.some((m) => !READS.has(m));
 }
 
 export function registerAuditHook(app: FastifyInstance, audit: AuditService): void {
   const record: onSendHookHandler = async (request, reply, payload) => {
     const url = request.routeOptions.url;
     if (!url) return payload;
-    const isLogin = LOGIN.test(url);
+    const isLogin = request.routeOptions.config.audit === 'login';
     const actor = request.auth ?? request.auditActor;
     const mutating = !READS.has(request.method);
     const privileged = request.auth?.role === 'doctor' || request.auth?.role === 'admin';
-    if (!(request.routeOptions.config?.audit || isLogin || (mutating && privileged))) return payload;
+    if (!(request.routeOptions.config.audit || (mutating && privileged))) return payload;
 
     // with LEGACY_ERROR_STATUS=200 a refusal leaves as 200: the error handler marks it refused
     const ok = reply.statusCode < 400 && !request.refused;

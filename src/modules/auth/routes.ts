@@ -5,7 +5,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { unauthorized } from '../../lib/errors.js';
 import { errors, Message } from '../../lib/schemas.js';
-import { authenticate, authId, requireRole } from './guards.js';
+import { authenticate, authId } from './guards.js';
 import { FORGOT_PASSWORD_MESSAGE } from './resets.js';
 import { sessionIdOf } from './sessions.js';
 import {
@@ -28,17 +28,19 @@ const security = [{ bearer: [] }];
 const forgotWork = new WeakMap<object, () => void>();
 const tagOf: Record<Role, string> = { patient: 'patients', doctor: 'doctors', admin: 'admin' };
 
-export function sessionRoutes(role: Role): FastifyPluginAsyncTypebox {
+function sessionRoutes(role: Role): FastifyPluginAsyncTypebox {
   return async (app) => {
     const { sessions, tokens, passwordResets, passwords, twoFactor } = app.ctx;
     const tags = [tagOf[role]];
     const who = { patient: 'Patient', doctor: 'Doctor', admin: 'Admin' }[role];
     // Every guarded route here stays open to a doctor with a temporary password (auth/guards.ts):
     // they must be able to change it, log out and set up 2FA.
-    const guard = requireRole(tokens, role, { allowTemporaryPassword: true });
+    const guarded = { audit: true, allowTemporaryPassword: true };
+    // a code or a password is checked: under the limits of sensitive routes (plugins/security.ts)
+    const guessable = { ...guarded, authRateLimit: 'failures' as const };
 
     app.post('/refresh', {
-      config: { audit: true },
+      config: { audit: true, public: true, authRateLimit: 'failures' },
       schema: { tags, operationId: `refresh${who}Session`, summary: 'Swap a refresh token for a new access token and refresh token (rotation)', body: RefreshBody, response: { 200: SessionTokensResponse, ...errors(401) } },
     }, async (request) => ({ success: true, ...(await sessions.refresh(role, request.body.refreshToken)) }));
 
@@ -55,7 +57,8 @@ export function sessionRoutes(role: Role): FastifyPluginAsyncTypebox {
           if (typeof (request.body as { refreshToken?: unknown }).refreshToken !== 'string') throw err;
         }
       },
-      config: { audit: true },
+      // the role's guard is left out: this hook checks the token itself
+      config: { audit: true, public: true },
       schema: {
         tags,
         operationId: `logout${who}`,
@@ -75,7 +78,7 @@ export function sessionRoutes(role: Role): FastifyPluginAsyncTypebox {
 
     if (role !== 'admin') {
       app.post('/forgot-password', {
-        config: { audit: true },
+        config: { audit: true, public: true, authRateLimit: 'every-call' },
         // the look-up and the mail start once the answer has left (auth/resets.ts)
         onResponse: async (request) => forgotWork.get(request)?.(),
         schema: { tags, operationId: `forgot${who}Password`, summary: 'Email a single-use password reset link (same answer whether or not the email is registered)', body: ForgotPasswordBody, response: { 200: Message } },
@@ -85,7 +88,7 @@ export function sessionRoutes(role: Role): FastifyPluginAsyncTypebox {
       });
 
       app.post('/reset-password', {
-        config: { audit: true },
+        config: { audit: true, public: true, authRateLimit: 'failures' },
         schema: { tags, operationId: `reset${who}Password`, summary: 'Set a new password with the token of a reset link; ends every session', body: ResetPasswordBody, response: { 200: Message } },
       }, async (request) => {
         await passwordResets.reset(role, request.body.token, request.body.password);
@@ -93,8 +96,7 @@ export function sessionRoutes(role: Role): FastifyPluginAsyncTypebox {
       });
 
       app.post('/change-password', {
-        onRequest: guard,
-        config: { audit: true },
+        config: guessable,
         schema: { tags, operationId: `change${who}Password`, summary: 'Change the password (needs the current one); ends every session', security, body: ChangePasswordBody, response: { 200: Message } },
       }, async (request) => {
         await passwords.change(role, authId(request), request.body.oldPassword, request.body.newPassword);
@@ -103,19 +105,17 @@ export function sessionRoutes(role: Role): FastifyPluginAsyncTypebox {
     }
 
     app.get('/2fa', {
-      onRequest: guard,
+      config: { allowTemporaryPassword: true },
       schema: { tags, operationId: `get${who}TwoFactor`, summary: 'Is two-factor authentication on?', security, response: { 200: TotpStatusResponse } },
     }, async (request) => ({ success: true, enabled: await twoFactor.isEnabled(role, authId(request)) }));
 
     app.post('/2fa/setup', {
-      onRequest: guard,
-      config: { audit: true },
+      config: guarded,
       schema: { tags, operationId: `setup${who}TwoFactor`, summary: 'Start two-factor enrolment: a TOTP secret and its otpauth:// URL for an authenticator app', security, response: { 200: TotpSetupResponse, ...errors(409) } },
     }, async (request) => ({ success: true, ...(await twoFactor.setup(role, authId(request))) }));
 
     app.post('/2fa/confirm', {
-      onRequest: guard,
-      config: { audit: true },
+      config: guessable,
       schema: { tags, operationId: `confirm${who}TwoFactor`, summary: 'Turn two-factor authentication on with a first code; answers ten single-use recovery codes', security, body: TotpCodeBody, response: { 200: TotpConfirmResponse, ...errors(409) } },
     }, async (request) => ({
       success: true,
@@ -124,8 +124,7 @@ export function sessionRoutes(role: Role): FastifyPluginAsyncTypebox {
     }));
 
     app.post('/2fa/disable', {
-      onRequest: guard,
-      config: { audit: true },
+      config: guessable,
       schema: { tags, operationId: `disable${who}TwoFactor`, summary: 'Turn two-factor authentication off (needs a code)', security, body: TotpCodeBody, response: { 200: Message } },
     }, async (request) => {
       await twoFactor.disable(role, authId(request), request.body.code);
@@ -133,3 +132,7 @@ export function sessionRoutes(role: Role): FastifyPluginAsyncTypebox {
     });
   };
 }
+
+export const patientSessionRoutes = sessionRoutes('patient');
+export const doctorSessionRoutes = sessionRoutes('doctor');
+export const adminSessionRoutes = sessionRoutes('admin');

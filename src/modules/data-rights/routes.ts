@@ -5,7 +5,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { errors, IdString, Message, Password } from '../../lib/schemas.js';
-import { authId, requireRole } from '../auth/guards.js';
+import { authId } from '../auth/guards.js';
 import { UserData } from '../patients/schemas.js';
 import type { PatientExport } from './service.js';
 import type { Bundle } from '@medplum/fhirtypes';
@@ -42,12 +42,10 @@ function sendExport(reply: FastifyReply, data: PatientExport, id: string) {
 }
 
 export const patientDataRightsRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { dataRights, tokens } = app.ctx;
+  const { dataRights } = app.ctx;
   const tags = ['patients'];
-  const patientOnly = requireRole(tokens, 'patient');
 
   app.get('/data-export', {
-    onRequest: patientOnly,
     config: { audit: true },
     schema: {
       tags,
@@ -60,7 +58,6 @@ export const patientDataRightsRoutes: FastifyPluginAsyncTypebox = async (app) =>
   }, async (request, reply) => sendExport(reply, await dataRights.exportData(authId(request)), authId(request)));
 
   app.get('/data-export/fhir', {
-    onRequest: patientOnly,
     config: { audit: true },
     schema: {
       tags,
@@ -75,7 +72,6 @@ export const patientDataRightsRoutes: FastifyPluginAsyncTypebox = async (app) =>
   }, async (request, reply) => sendFhirExport(reply, await app.ctx.fhir.exportBundle(authId(request)), authId(request)));
 
   app.post('/delete-account', {
-    onRequest: patientOnly,
     config: { audit: true },
     schema: {
       tags,
@@ -94,13 +90,11 @@ export const patientDataRightsRoutes: FastifyPluginAsyncTypebox = async (app) =>
 };
 
 export const adminDataRightsRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { dataRights, patients, tokens } = app.ctx;
+  const { dataRights, patients } = app.ctx;
   const tags = ['admin'];
-  const adminOnly = requireRole(tokens, 'admin');
   const security = [{ bearer: [] }];
 
   app.get('/patients', {
-    onRequest: adminOnly,
     schema: {
       tags,
       operationId: 'adminSearchPatients',
@@ -113,7 +107,6 @@ export const adminDataRightsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => ({ success: true, patients: await patients.search(request.query.q) }));
 
   app.get('/patients/:id/data-export', {
-    onRequest: adminOnly,
     config: { audit: true },
     schema: {
       tags,
@@ -127,7 +120,6 @@ export const adminDataRightsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => sendExport(reply, await dataRights.exportData(request.params.id), request.params.id));
 
   app.get('/patients/:id/data-export/fhir', {
-    onRequest: adminOnly,
     config: { audit: true },
     schema: {
       tags,
@@ -142,7 +134,6 @@ export const adminDataRightsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => sendFhirExport(reply, await app.ctx.fhir.exportBundle(request.params.id), request.params.id));
 
   app.delete('/patients/:id', {
-    onRequest: adminOnly,
     config: { audit: true },
     schema: {
       tags,

@@ -27,6 +27,7 @@ export const publicListRoute: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onClose', async () => cache.close());
 
   app.get('/list', {
+    config: { public: true },
     schema: {
       tags: ['doctors'],
       operationId: 'listDoctors',

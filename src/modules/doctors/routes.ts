@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { errors, feesValue, Message, parseAddress } from '../../lib/schemas.js';
-import { authId, requireRole } from '../auth/guards.js';
+import { authId } from '../auth/guards.js';
 import { openSession } from '../auth/login.js';
 import { collectMultipart } from '../media/multipart.js';
 import { publicListRoute } from './list-route.js';
@@ -12,12 +12,12 @@ const tags = ['doctors'];
 const security = [{ bearer: [] }];
 
 export const doctorRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { doctors, tokens } = app.ctx;
-  const doctorOnly = requireRole(tokens, 'doctor');
+  const { doctors } = app.ctx;
 
   await app.register(publicListRoute); // cached, ETag / 304: list-route.ts
 
   app.post('/login', {
+    config: { public: true, authRateLimit: 'login', metered: { login: 'doctor' }, audit: 'login' },
     schema: { tags, operationId: 'loginDoctor', summary: 'Doctor login', body: DoctorLoginBody, response: { 200: DoctorTokenResponse, ...errors(401) } },
   }, async (request) => {
     const { id, mustChangePassword } = await doctors.login(request.body);
@@ -26,12 +26,10 @@ export const doctorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.get('/profile', {
-    onRequest: doctorOnly,
     schema: { tags, operationId: 'getDoctorProfile', summary: 'The logged-in doctor', security, response: { 200: Type.Object({ success: Type.Boolean(), profileData: DoctorProfile }), ...errors(404) } },
   }, async (request) => ({ success: true, profileData: await doctors.profile(authId(request)) }));
 
   app.post('/update-profile', {
-    onRequest: doctorOnly,
     preValidation: collectMultipart,
     schema: {
       tags,
@@ -49,7 +47,6 @@ export const doctorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.post('/change-availability', {
-    onRequest: doctorOnly,
     schema: { tags, operationId: 'changeDoctorAvailability', summary: 'Set (or, without `available`, toggle) the doctor’s availability', security, body: ChangeAvailabilityBody, response: { 200: Message, ...errors(404) } },
   }, async (request) => {
     const row = await doctors.changeAvailability(authId(request), request.body.available);

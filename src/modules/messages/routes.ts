@@ -2,7 +2,7 @@
 // admin's counts and reported threads under /api/admin.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errors, Message } from '../../lib/schemas.js';
-import { authId, requireRole } from '../auth/guards.js';
+import { authId } from '../auth/guards.js';
 import { collectImages } from '../media/multipart.js';
 import {
   AdminCounts, AdminCountsQuery, AdminThread, AppointmentParams, MessagePage, MessagePageQuery, ReadAnswer, ReportBody, SendBody, SentAnswer, UnreadAnswer,
@@ -13,14 +13,12 @@ import type { Party } from './tables.js';
 const tags = ['messages'];
 const security = [{ bearer: [] }];
 
-export const partyMessageRoutes = (role: Party): FastifyPluginAsyncTypebox => async (app) => {
-  const { messages, tokens } = app.ctx;
-  const onRequest = requireRole(tokens, role);
+const partyMessageRoutes = (role: Party): FastifyPluginAsyncTypebox => async (app) => {
+  const { messages } = app.ctx;
   const Who = role === 'patient' ? 'Patient' : 'Doctor';
   const other = role === 'patient' ? 'doctor' : 'patient';
 
   app.get('/appointments/:appointmentId/messages', {
-    onRequest,
     schema: {
       tags, operationId: `list${Who}Messages`, security, params: AppointmentParams, querystring: MessagePageQuery,
       summary: `The appointment’s messages with the ${other}, newest first (cursor pages), and whether the thread is open`,
@@ -32,7 +30,6 @@ export const partyMessageRoutes = (role: Party): FastifyPluginAsyncTypebox => as
   });
 
   app.post('/appointments/:appointmentId/messages', {
-    onRequest,
     preValidation: collectImages('images', MAX_IMAGES),
     schema: {
       tags, operationId: `send${Who}Message`, security, params: AppointmentParams, body: SendBody, consumes: ['application/json', 'multipart/form-data'],
@@ -44,12 +41,10 @@ export const partyMessageRoutes = (role: Party): FastifyPluginAsyncTypebox => as
     reply.code(201).send({ success: true, message: await messages.send(role, authId(request), request.params.appointmentId, { text: request.body.text, images: request.uploads }) }));
 
   app.post('/appointments/:appointmentId/messages/read', {
-    onRequest,
     schema: { tags, operationId: `mark${Who}MessagesRead`, security, params: AppointmentParams, summary: `Mark the ${other}’s messages in the thread read (they see the read receipt)`, response: { 200: ReadAnswer, ...errors(404) } },
   }, async (request) => ({ success: true, marked: await messages.markRead(role, authId(request), request.params.appointmentId) }));
 
   app.post('/appointments/:appointmentId/messages/report', {
-    onRequest,
     schema: { tags, operationId: `report${Who}MessageThread`, security, params: AppointmentParams, body: ReportBody, summary: 'Report the conversation to the admin, who can then read it', response: { 200: Message, ...errors(404) } },
   }, async (request) => {
     await messages.report(role, authId(request), request.params.appointmentId, request.body.reason);
@@ -57,17 +52,17 @@ export const partyMessageRoutes = (role: Party): FastifyPluginAsyncTypebox => as
   });
 
   app.get('/messages/unread', {
-    onRequest,
     schema: { tags, operationId: `count${Who}UnreadMessages`, security, summary: 'Unread messages, in total and per appointment', response: { 200: UnreadAnswer } },
   }, async (request) => ({ success: true, ...(await messages.unread(role, authId(request))) }));
 };
 
+export const patientMessageRoutes = partyMessageRoutes('patient');
+export const doctorMessageRoutes = partyMessageRoutes('doctor');
+
 export const adminMessageRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { messages, tokens } = app.ctx;
-  const onRequest = requireRole(tokens, 'admin');
+  const { messages } = app.ctx;
 
   app.get('/message-threads', {
-    onRequest,
     schema: { tags, operationId: 'listMessageThreadCounts', security, querystring: AdminCountsQuery, summary: 'Message counts per appointment thread (never bodies), reported threads first', response: { 200: AdminCounts } },
   }, async (request) => {
     const { page = 1, limit = 20 } = request.query;
@@ -75,7 +70,6 @@ export const adminMessageRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.get('/message-threads/:appointmentId', {
-    onRequest,
     schema: {
       tags, operationId: 'readReportedMessageThread', security, params: AppointmentParams, querystring: MessagePageQuery,
       summary: 'The messages of a thread one of its parties reported (403 for any other thread)',

@@ -1,11 +1,10 @@
 // Notification routes: in-app notifications (patient, doctor), live update streams (SSE, every
-// role), the doctor's calendar feed, and the admin's view of the outbox. `registerNotifications`
-// is called once at the root of the app and mounts each part under its role's prefix.
+// role), the doctor's calendar feed, and the admin's view of the outbox: one plugin per role prefix,
+// and the public calendar feed.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
-import type { FastifyInstance } from 'fastify';
 import { errors, Message } from '../../lib/schemas.js';
-import { authenticate, authId, extractToken, requireRole } from '../auth/guards.js';
+import { authenticate, authId, extractToken } from '../auth/guards.js';
 import type { AccessClaims, Role } from '../auth/tokens.js';
 import type { LiveHub, LiveMessage } from './live.js';
 import {
@@ -17,12 +16,10 @@ const security = [{ bearer: [] }];
 
 /** In-app notifications of one role. */
 const inAppRoutes = (role: 'patient' | 'doctor'): FastifyPluginAsyncTypebox => async (app) => {
-  const { notifications, tokens } = app.ctx;
-  const onRequest = requireRole(tokens, role);
+  const { notifications } = app.ctx;
   const who = role === 'patient' ? 'Patient' : 'Doctor';
 
   app.get('/notifications', {
-    onRequest,
     schema: { tags, operationId: `list${who}Notifications`, summary: 'Your notifications, newest first, with the unread count', security, querystring: ListQuery, response: { 200: NotificationList,  } },
   }, async (request) => {
     const { page = 1, limit = 20, unread = false } = request.query;
@@ -30,7 +27,6 @@ const inAppRoutes = (role: 'patient' | 'doctor'): FastifyPluginAsyncTypebox => a
   });
 
   app.post('/notifications/read', {
-    onRequest,
     schema: { tags, operationId: `mark${who}NotificationsRead`, summary: 'Mark notifications read (all of them when no ids are given)', security, body: MarkReadBody, response: { 200: MarkReadResult,  } },
   }, async (request) => {
     const id = authId(request);
@@ -107,6 +103,8 @@ async function openStream(live: LiveHub, reply: FastifyReply, role: Role, authed
 const streamRoute = (role: Role): FastifyPluginAsyncTypebox => async (app) => {
   const { live, tokens, config } = app.ctx;
   app.get('/events', {
+    // the role's guard is left out: the token may come as ?token=, checked in the handler
+    config: { public: true },
     schema: {
       tags,
       operationId: `stream${{ patient: 'Patient', doctor: 'Doctor', admin: 'Admin' }[role]}Events`,
@@ -129,20 +127,16 @@ const streamRoute = (role: Role): FastifyPluginAsyncTypebox => async (app) => {
 };
 
 const doctorFeedRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { notifications, tokens } = app.ctx;
-  const onRequest = requireRole(tokens, 'doctor');
+  const { notifications } = app.ctx;
   app.get('/calendar-feed', {
-    onRequest,
     schema: { tags, operationId: 'getCalendarFeedStatus', summary: 'Whether your private calendar feed is active', security, response: { 200: FeedStatus,  } },
   }, async (request) => ({ success: true, ...(await notifications.feeds.status(authId(request))) }));
 
   app.post('/calendar-feed', {
-    onRequest,
     schema: { tags, operationId: 'rotateCalendarFeed', summary: 'Create your private calendar feed URL, or replace it (the old URL stops working)', security, response: { 200: FeedUrl,  } },
   }, async (request) => ({ success: true, ...(await notifications.feeds.rotate(authId(request))) }));
 
   app.delete('/calendar-feed', {
-    onRequest,
     schema: { tags, operationId: 'revokeCalendarFeed', summary: 'Revoke your calendar feed URL', security, response: { 200: Message,  } },
   }, async (request) => {
     const removed = await notifications.feeds.revoke(authId(request));
@@ -165,10 +159,8 @@ const publicFeedRoute: FastifyPluginAsyncTypebox = async (app) => {
 };
 
 const adminOutboxRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { notifications, tokens } = app.ctx;
-  const onRequest = requireRole(tokens, 'admin');
+  const { notifications } = app.ctx;
   app.get('/notifications/outbox', {
-    onRequest,
     schema: { tags, operationId: 'listEmailOutbox', summary: 'Outgoing emails by status (failed ones stay here for a retry)', security, querystring: OutboxQuery, response: { 200: OutboxList,  } },
   }, async (request) => {
     const { status, page = 1, limit = 50 } = request.query;
@@ -176,12 +168,10 @@ const adminOutboxRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.post('/notifications/outbox/:id/retry', {
-    onRequest,
     schema: { tags, operationId: 'retryEmail', summary: 'Send a failed email again', security, params: OutboxIdParams, response: { 200: OutboxMessage, ...errors(404, 409) } },
   }, async (request) => ({ success: true, message: await notifications.retry(request.params.id) }));
 
   app.post('/doctors/:docId/welcome', {
-    onRequest,
     schema: { tags, operationId: 'resendDoctorWelcome', summary: 'Send a doctor a fresh welcome email with a new "set your password" link (WELCOME_LINK_TTL_HOURS)', security, params: DoctorIdParams, response: { 200: Message, ...errors(404) } },
   }, async (request) => {
     const to = await notifications.welcome.resend(request.params.docId);
@@ -189,21 +179,24 @@ const adminOutboxRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 };
 
-export async function registerNotifications(app: FastifyInstance): Promise<void> {
-  await app.register(async (user) => {
-    await user.register(inAppRoutes('patient'));
-    await user.register(streamRoute('patient'));
-  }, { prefix: '/api/user' });
-  await app.register(async (doctor) => {
-    await doctor.register(inAppRoutes('doctor'));
-    await doctor.register(streamRoute('doctor'));
-    await doctor.register(doctorFeedRoutes);
-  }, { prefix: '/api/doctor' });
-  await app.register(async (admin) => {
-    await admin.register(streamRoute('admin'));
-    await admin.register(adminOutboxRoutes);
-  }, { prefix: '/api/admin' });
-  await app.register(publicFeedRoute, { prefix: '/api/calendar' });
-  // open streams would keep the server from closing: end them first
-  app.addHook('preClose', async () => app.ctx.live.close());
-}
+/** /api/user: in-app notifications and the live stream. */
+export const patientNotificationRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  await app.register(inAppRoutes('patient'));
+  await app.register(streamRoute('patient'));
+};
+
+/** /api/doctor: in-app notifications, the live stream and the calendar feed's settings. */
+export const doctorNotificationRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  await app.register(inAppRoutes('doctor'));
+  await app.register(streamRoute('doctor'));
+  await app.register(doctorFeedRoutes);
+};
+
+/** /api/admin: the live stream and the email outbox. */
+export const adminNotificationRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  await app.register(streamRoute('admin'));
+  await app.register(adminOutboxRoutes);
+};
+
+/** /api/calendar: the doctors' feeds, public (the URL is the secret). */
+export const calendarFeedRoutes = publicFeedRoute;

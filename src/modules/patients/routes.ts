@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { errors, parseAddress } from '../../lib/schemas.js';
-import { authId, requireRole } from '../auth/guards.js';
+import { authId } from '../auth/guards.js';
 import { openSession } from '../auth/login.js';
 import { collectMultipart } from '../media/multipart.js';
 import { LoginBody, RegisterBody, TokenResponse, UpdateProfileBody, UserData } from './schemas.js';
@@ -10,10 +10,10 @@ import { LoginBody, RegisterBody, TokenResponse, UpdateProfileBody, UserData } f
 const tags = ['patients'];
 
 export const patientRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { patients, tokens } = app.ctx;
-  const patientOnly = requireRole(tokens, 'patient');
+  const { patients } = app.ctx;
 
   app.post('/register', {
+    config: { public: true, authRateLimit: 'failures', audit: 'login' },
     schema: { tags, operationId: 'registerPatient', summary: 'Create a patient account', body: RegisterBody, response: { 201: TokenResponse, ...errors(409) } },
   }, async (request, reply) => {
     const { id } = await patients.register(request.body);
@@ -21,6 +21,7 @@ export const patientRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.post('/login', {
+    config: { public: true, authRateLimit: 'login', metered: { login: 'patient' }, audit: 'login' },
     schema: { tags, operationId: 'loginPatient', summary: 'Patient login', body: LoginBody, response: { 200: TokenResponse, ...errors(401) } },
   }, async (request) => {
     const { id } = await patients.login(request.body);
@@ -28,12 +29,10 @@ export const patientRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.get('/get-profile', {
-    onRequest: patientOnly,
     schema: { tags, operationId: 'getPatientProfile', summary: 'The logged-in patient', security: [{ bearer: [] }], response: { 200: Type.Object({ success: Type.Boolean(), userData: UserData }), ...errors(404) } },
   }, async (request) => ({ success: true, userData: await patients.profile(authId(request)) }));
 
   app.post('/update-profile', {
-    onRequest: patientOnly,
     preValidation: collectMultipart,
     schema: {
       tags,

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { aliasDoc, errors, Message } from '../../lib/schemas.js';
 import { IdempotencyHeaders, idempotent } from '../idempotency/routes.js';
-import { authId, requireRole } from '../auth/guards.js';
+import { authId } from '../auth/guards.js';
 import { patientReceipt } from './receipts.js';
 import { PayBody, RazorpayOrderOut, ReceiptParams, StripeSessionOut, VerifyRazorpayBody, VerifyStripeBody } from './schemas.js';
 
@@ -10,11 +10,9 @@ const tags = ['payments'];
 const security = [{ bearer: [] }];
 
 export const patientPaymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { payments, appointments, tokens } = app.ctx;
-  const onRequest = requireRole(tokens, 'patient');
+  const { payments, appointments } = app.ctx;
 
   app.post('/payment-razorpay', {
-    onRequest,
     schema: {
       tags, operationId: 'createRazorpayOrder', summary: 'Create a Razorpay order for an appointment (amount from the database)', security, headers: IdempotencyHeaders, body: PayBody,
       response: { 200: RazorpayOrderOut, ...errors(404, 409, 422, 502) },
@@ -28,7 +26,7 @@ export const patientPaymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const razorpayUrls = ['/verify-razorpay', '/verifyRazorpay'];
   for (const url of razorpayUrls) {
     app.post(url, {
-      onRequest,
+      config: { authRateLimit: 'failures', metered: { payment: 'razorpay' } },
       schema: {
         tags,
         ...aliasDoc(razorpayUrls, url, 'verifyRazorpayPayment', 'Confirm a Razorpay payment by its signature or the order’s status at Razorpay'),
@@ -44,7 +42,6 @@ export const patientPaymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }
 
   app.post('/payment-stripe', {
-    onRequest,
     schema: {
       tags, operationId: 'createStripeSession', summary: 'Create a Stripe Checkout Session for an appointment', security, headers: IdempotencyHeaders, body: PayBody,
       response: { 200: StripeSessionOut, ...errors(404, 409, 422, 502) },
@@ -59,7 +56,7 @@ export const patientPaymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const stripeUrls = ['/verify-stripe', '/verifyStripe'];
   for (const url of stripeUrls) {
     app.post(url, {
-      onRequest,
+      config: { authRateLimit: 'failures', metered: { payment: 'stripe' } },
       schema: {
         tags,
         ...aliasDoc(stripeUrls, url, 'verifyStripePayment', 'Confirm a Stripe payment by asking Stripe about the session'),
@@ -74,7 +71,6 @@ export const patientPaymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }
 
   app.get('/appointments/:id/receipt', {
-    onRequest,
     schema: { tags, operationId: 'getPaymentReceipt', summary: 'PDF receipt of a paid appointment', security, params: ReceiptParams, produces: ['application/pdf'], response: errors(404, 409) },
   }, async (request, reply) => {
     const pdf = await patientReceipt(appointments, authId(request), request.params.id);

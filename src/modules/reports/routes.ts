@@ -5,7 +5,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { errors, IdString } from '../../lib/schemas.js';
-import { authId, requireRole } from '../auth/guards.js';
+import { authId } from '../auth/guards.js';
 import { csvLines } from './csv.js';
 import { RangeQuery, ReportResponse, RevenueQuery } from './schemas.js';
 import { columnsOf, type RangeInput, type Report, type ReportService, type RevenueGroup } from './service.js';
@@ -27,7 +27,7 @@ function send(reply: FastifyReply, report: Report, format: string | undefined) {
 
 type RangeRoute = (service: ReportService, query: RangeInput) => Promise<Report>;
 
-const adminReports: Record<string, { operationId: string; summary: string; run: RangeRoute }> = {
+const adminReportDefs: Record<string, { operationId: string; summary: string; run: RangeRoute }> = {
   '/appointments': { operationId: 'reportAppointments', summary: 'Appointments per day/week/month by status (bucketed by appointment start)', run: (s, q) => s.appointments(q) },
   '/utilization': { operationId: 'reportUtilization', summary: 'Per doctor: published slots vs live bookings over the days (each doctor’s own zone)', run: (s, q) => s.utilization(q) },
   '/specialities': { operationId: 'reportSpecialities', summary: 'Doctors and live appointments per speciality, with each one’s share', run: (s, q) => s.specialities(q) },
@@ -35,34 +35,28 @@ const adminReports: Record<string, { operationId: string; summary: string; run: 
   '/cancellations': { operationId: 'reportCancellations', summary: 'Cancellation and no-show counts and rates per period', run: (s, q) => s.cancellations(q) },
 };
 
-export function adminReportRoutes(reports: ReportService): FastifyPluginAsyncTypebox {
+function adminReports(reports: ReportService): FastifyPluginAsyncTypebox {
   return async (app) => {
-    const onRequest = requireRole(app.ctx.tokens, 'admin');
-    for (const [url, def] of Object.entries(adminReports)) {
-      app.get(url, { onRequest, schema: { tags, operationId: def.operationId, summary: def.summary, security, querystring: RangeQuery, produces, response } }, async (request, reply) =>
+    for (const [url, def] of Object.entries(adminReportDefs)) {
+      app.get(url, { schema: { tags, operationId: def.operationId, summary: def.summary, security, querystring: RangeQuery, produces, response } }, async (request, reply) =>
         send(reply, await def.run(reports, request.query), request.query.format),
       );
     }
     app.get('/revenue', {
-      onRequest,
       schema: { tags, operationId: 'reportRevenue', summary: 'Money received (paid minus processed refunds) by period, doctor or speciality', security, querystring: RevenueQuery, produces, response },
     }, async (request, reply) => send(reply, await reports.revenue(request.query, request.query.groupBy as RevenueGroup | undefined), request.query.format));
   };
 }
 
-export function doctorReportRoutes(reports: ReportService): FastifyPluginAsyncTypebox {
+function doctorReports(reports: ReportService): FastifyPluginAsyncTypebox {
   return async (app) => {
-    const onRequest = requireRole(app.ctx.tokens, 'doctor');
     app.get('/earnings', {
-      onRequest,
       schema: { tags, operationId: 'reportDoctorEarnings', summary: 'The doctor’s confirmed and completed appointments and fees per week or month (default month)', security, querystring: RangeQuery, produces, response },
     }, async (request, reply) => send(reply, await reports.doctorEarnings(authId(request), request.query), request.query.format));
     app.get('/patients', {
-      onRequest,
       schema: { tags, operationId: 'reportDoctorPatients', summary: 'The doctor’s patients in the range, with visit counts and amounts', security, querystring: RangeQuery, produces, response },
     }, async (request, reply) => send(reply, await reports.doctorPatients(authId(request), request.query), request.query.format));
     app.get('/patients/:patientId', {
-      onRequest,
       schema: {
         tags, operationId: 'reportDoctorPatientHistory', summary: 'One patient’s appointments with the calling doctor', security, querystring: RangeQuery,
         params: Type.Object({ patientId: IdString('patient id') }, { additionalProperties: false }), produces, response: { ...response, ...errors(404) },
@@ -70,3 +64,13 @@ export function doctorReportRoutes(reports: ReportService): FastifyPluginAsyncTy
     }, async (request, reply) => send(reply, await reports.patientHistory(authId(request), request.params.patientId, request.query), request.query.format));
   };
 }
+
+/** /api/admin/reports/* */
+export const adminReportRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  await app.register(adminReports(app.ctx.reports), { prefix: '/reports' });
+};
+
+/** /api/doctor/reports/* */
+export const doctorReportRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  await app.register(doctorReports(app.ctx.reports), { prefix: '/reports' });
+};

@@ -2,7 +2,7 @@
 // public reviews of a doctor (/api/doctor/:docId/reviews).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errors, Message } from '../../lib/schemas.js';
-import { authId, requireRole } from '../auth/guards.js';
+import { authId } from '../auth/guards.js';
 import {
   AppointmentParams, DoctorParams, DoctorReviewAnswer, DoctorReviewPage, HideBody, ModeratedAnswer, ModerationPage, ModerationQuery,
   OwnReviewAnswer, OwnReviewList, PageQuery, PublicReviewPage, ReasonBody, ReplyBody, ReviewBody, ReviewParams,
@@ -12,11 +12,9 @@ const tags = ['reviews'];
 const security = [{ bearer: [] }];
 
 export const patientReviewRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { reviews, tokens } = app.ctx;
-  const onRequest = requireRole(tokens, 'patient');
+  const { reviews } = app.ctx;
 
   app.post('/appointments/:appointmentId/review', {
-    onRequest,
     schema: {
       tags, operationId: 'createReview', security, params: AppointmentParams, body: ReviewBody,
       summary: 'Rate one of your completed appointments (1–5, optional comment); once per appointment',
@@ -25,7 +23,6 @@ export const patientReviewRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => reply.code(201).send({ success: true, review: await reviews.create(authId(request), request.params.appointmentId, request.body) }));
 
   app.put('/appointments/:appointmentId/review', {
-    onRequest,
     schema: {
       tags, operationId: 'editReview', security, params: AppointmentParams, body: ReviewBody,
       summary: 'Change the rating and comment of your review, within 30 days of writing it',
@@ -34,12 +31,10 @@ export const patientReviewRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => ({ success: true, review: await reviews.edit(authId(request), request.params.appointmentId, request.body) }));
 
   app.get('/reviews', {
-    onRequest,
     schema: { tags, operationId: 'listOwnReviews', security, summary: 'The reviews you wrote, newest first, with until when each can be edited', response: { 200: OwnReviewList } },
   }, async (request) => ({ success: true, reviews: await reviews.ownReviews(authId(request)) }));
 
   app.post('/reviews/:reviewId/report', {
-    onRequest,
     schema: { tags, operationId: 'reportReviewAsPatient', security, params: ReviewParams, body: ReasonBody, summary: 'Ask the admin to look at a review (abusive, personal data, not about care)', response: { 200: Message, ...errors(404) } },
   }, async (request) => {
     await reviews.report('patient', authId(request), request.params.reviewId, request.body.reason);
@@ -48,10 +43,10 @@ export const patientReviewRoutes: FastifyPluginAsyncTypebox = async (app) => {
 };
 
 export const doctorReviewRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { reviews, tokens, doctors } = app.ctx;
-  const onRequest = requireRole(tokens, 'doctor');
+  const { reviews, doctors } = app.ctx;
 
   app.get('/:docId/reviews', {
+    config: { public: true },
     schema: {
       tags, operationId: 'listDoctorReviews', params: DoctorParams, querystring: PageQuery,
       summary: 'A doctor’s rating and visible reviews, newest first (reviewers shown as first name and initial); public',
@@ -64,7 +59,6 @@ export const doctorReviewRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.get('/reviews', {
-    onRequest,
     schema: { tags, operationId: 'listReviewsOfDoctor', security, querystring: PageQuery, summary: 'Reviews of the logged-in doctor, hidden ones included and marked, newest first', response: { 200: DoctorReviewPage } },
   }, async (request) => {
     const { limit = 10, before } = request.query;
@@ -72,12 +66,10 @@ export const doctorReviewRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.post('/reviews/:reviewId/reply', {
-    onRequest,
     schema: { tags, operationId: 'replyToReview', security, params: ReviewParams, body: ReplyBody, summary: 'Answer a review about you, once (the answer is public)', response: { 200: DoctorReviewAnswer, ...errors(404, 409) } },
   }, async (request) => ({ success: true, review: await reviews.reply(authId(request), request.params.reviewId, request.body.reply) }));
 
   app.post('/reviews/:reviewId/report', {
-    onRequest,
     schema: { tags, operationId: 'reportReviewAsDoctor', security, params: ReviewParams, body: ReasonBody, summary: 'Ask the admin to look at a review about you', response: { 200: Message, ...errors(404) } },
   }, async (request) => {
     await reviews.report('doctor', authId(request), request.params.reviewId, request.body.reason);
@@ -86,11 +78,9 @@ export const doctorReviewRoutes: FastifyPluginAsyncTypebox = async (app) => {
 };
 
 export const adminReviewRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { reviews, tokens } = app.ctx;
-  const onRequest = requireRole(tokens, 'admin');
+  const { reviews } = app.ctx;
 
   app.get('/reviews', {
-    onRequest,
     schema: { tags, operationId: 'listReviewsForModeration', security, querystring: ModerationQuery, summary: 'Reviews for moderation: the reported ones (default, latest report first) or the hidden ones', response: { 200: ModerationPage } },
   }, async (request) => {
     const { filter = 'reported', page = 1, limit = 20 } = request.query;
@@ -99,12 +89,10 @@ export const adminReviewRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   // admin changes are written to the audit log by the audit hook (target: the review)
   app.post('/reviews/:reviewId/hide', {
-    onRequest,
     schema: { tags, operationId: 'hideReview', security, params: ReviewParams, body: HideBody, summary: 'Hide a review from the public and from the rating (a reason is required; audit-logged)', response: { 200: ModeratedAnswer, ...errors(404) } },
   }, async (request) => ({ success: true, review: await reviews.setHidden(request.params.reviewId, true, request.body.reason) }));
 
   app.post('/reviews/:reviewId/unhide', {
-    onRequest,
     schema: { tags, operationId: 'unhideReview', security, params: ReviewParams, summary: 'Show a hidden review again (audit-logged)', response: { 200: ModeratedAnswer, ...errors(404) } },
   }, async (request) => ({ success: true, review: await reviews.setHidden(request.params.reviewId, false) }));
 };

@@ -3,7 +3,7 @@
 // rescheduled through the appointment and payment routes.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errors } from '../../lib/schemas.js';
-import { authId, requireRole } from '../auth/guards.js';
+import { authId } from '../auth/guards.js';
 import { IdempotencyHeaders, idempotent } from '../idempotency/routes.js';
 import type { SeriesView } from './service.js';
 import { CancelRestBody, DoctorConfirmBody, DoctorPreviewBody, PatientConfirmBody, PatientPreviewBody, PreviewOut, SeriesCancelled, SeriesGetOut, SeriesOut, SeriesParams } from './schemas.js';
@@ -16,11 +16,9 @@ const booked = (s: SeriesView) => ({ success: true, message: 'Series Booked', se
 const CANCEL = 'Cancels every occurrence not started yet (from `fromDate` on, when given), each under the cancellation policy (refunds as for single cancellations); started, completed and cancelled occurrences stay as they are. 409 when nothing is left to cancel.';
 
 export const patientSeriesRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { series, tokens } = app.ctx;
-  const onRequest = requireRole(tokens, 'patient');
+  const { series } = app.ctx;
 
   app.post('/series/preview', {
-    onRequest,
     schema: { tags, operationId: 'previewSeries', summary: 'Which occurrences of a recurring series with a doctor are free', description: PREVIEW, security, body: PatientPreviewBody, response: { 200: PreviewOut, ...errors(404, 409) } },
   }, async (request) => {
     const { docId, ...req } = request.body;
@@ -28,7 +26,6 @@ export const patientSeriesRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.post('/series', {
-    onRequest,
     schema: { tags, operationId: 'bookSeries', summary: 'Book the chosen occurrences of a recurring series', description: CONFIRM, security, headers: IdempotencyHeaders, body: PatientConfirmBody, response: { 201: SeriesOut, ...errors(404, 409, 422) } },
   }, async (request, reply) => {
     const { docId, ...req } = request.body;
@@ -39,12 +36,10 @@ export const patientSeriesRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.get('/series/:id', {
-    onRequest,
     schema: { tags, operationId: 'getPatientSeries', summary: 'One of the patient’s series with its occurrences', description: 'Another patient’s series answers 404.', security, params: SeriesParams, response: { 200: SeriesGetOut, ...errors(404) } },
   }, async (request) => ({ success: true, series: await series.get(request.params.id, { actor: 'patient', patientId: authId(request) }) }));
 
   app.post('/series/:id/cancel', {
-    onRequest,
     schema: { tags, operationId: 'cancelSeriesRestAsPatient', summary: 'Cancel the rest of one of the patient’s series', description: CANCEL, security, params: SeriesParams, body: CancelRestBody, response: { 200: SeriesCancelled, ...errors(404, 409) } },
   }, async (request) => {
     const result = await series.cancelRest(request.params.id, { actor: 'patient', patientId: authId(request) }, request.body ?? {});
@@ -53,11 +48,9 @@ export const patientSeriesRoutes: FastifyPluginAsyncTypebox = async (app) => {
 };
 
 export const doctorSeriesRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { series, tokens } = app.ctx;
-  const onRequest = requireRole(tokens, 'doctor');
+  const { series } = app.ctx;
 
   app.post('/series/preview', {
-    onRequest,
     schema: {
       tags, operationId: 'previewSeriesForPatient', summary: 'Which occurrences of a series with you are free, for one of your patients',
       description: `${PREVIEW} The patient must have booked with you before (404 otherwise).`, security, body: DoctorPreviewBody, response: { 200: PreviewOut, ...errors(404, 409) },
@@ -68,7 +61,6 @@ export const doctorSeriesRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.post('/series', {
-    onRequest,
     schema: {
       tags, operationId: 'bookSeriesForPatient', summary: 'Book a recurring series with you for one of your patients',
       description: `${CONFIRM} The patient must have booked with you before (404 otherwise).`, security, headers: IdempotencyHeaders, body: DoctorConfirmBody, response: { 201: SeriesOut, ...errors(404, 409, 422) },
@@ -80,12 +72,10 @@ export const doctorSeriesRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.get('/series/:id', {
-    onRequest,
     schema: { tags, operationId: 'getDoctorSeries', summary: 'A series with you and its occurrences', description: 'Another doctor’s series answers 404.', security, params: SeriesParams, response: { 200: SeriesGetOut, ...errors(404) } },
   }, async (request) => ({ success: true, series: await series.get(request.params.id, { actor: 'doctor', doctorId: authId(request) }) }));
 
   app.post('/series/:id/cancel', {
-    onRequest,
     schema: { tags, operationId: 'cancelSeriesRestAsDoctor', summary: 'Cancel the rest of a series with you', description: `${CANCEL} A doctor’s cancellation refunds paid occurrences in full.`, security, params: SeriesParams, body: CancelRestBody, response: { 200: SeriesCancelled, ...errors(404, 409) } },
   }, async (request) => {
     const result = await series.cancelRest(request.params.id, { actor: 'doctor', doctorId: authId(request) }, request.body ?? {});

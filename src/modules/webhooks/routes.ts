@@ -2,7 +2,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
 import { errors, Message } from '../../lib/schemas.js';
-import { requireRole } from '../auth/guards.js';
 import { CreateEndpointBody, DeliveriesQuery, DeliveryView, EndpointIdParams, EndpointView, UpdateEndpointBody } from './schemas.js';
 import type { OutgoingWebhooks } from './service.js';
 import type { WebhookAttemptRow, WebhookEndpointRow, WebhookMessageRow } from './tables.js';
@@ -36,11 +35,9 @@ const deliveryView = (m: WebhookMessageRow & { attemptLog: WebhookAttemptRow[] }
   attemptLog: m.attemptLog.map((a) => ({ attempt: a.attempt, at: a.at.toISOString(), statusCode: a.statusCode, error: a.error, durationMs: a.durationMs })),
 });
 
-export const webhookAdminRoutes = (webhooks: OutgoingWebhooks): FastifyPluginAsyncTypebox => async (app) => {
-  const onRequest = requireRole(app.ctx.tokens, 'admin');
+const endpointRoutes = (webhooks: OutgoingWebhooks): FastifyPluginAsyncTypebox => async (app) => {
 
   app.post('', {
-    onRequest,
     schema: {
       tags, security, operationId: 'createWebhookEndpoint',
       summary: 'Register a webhook endpoint',
@@ -54,7 +51,6 @@ export const webhookAdminRoutes = (webhooks: OutgoingWebhooks): FastifyPluginAsy
   });
 
   app.get('', {
-    onRequest,
     schema: {
       tags, security, operationId: 'listWebhookEndpoints', summary: 'Every webhook endpoint', description: 'Newest first; secrets are never shown again.',
       response: { 200: Type.Object({ success: Type.Boolean(), endpoints: Type.Array(EndpointView) }) },
@@ -62,7 +58,6 @@ export const webhookAdminRoutes = (webhooks: OutgoingWebhooks): FastifyPluginAsy
   }, async () => ({ success: true, endpoints: (await webhooks.list()).map(endpointView) }));
 
   app.patch('/:id', {
-    onRequest,
     schema: {
       tags, security, operationId: 'updateWebhookEndpoint', summary: 'Change, pause or resume a webhook endpoint',
       description: 'Enabling an endpoint again clears its failure streak and resumes its undelivered messages.',
@@ -72,7 +67,6 @@ export const webhookAdminRoutes = (webhooks: OutgoingWebhooks): FastifyPluginAsy
   }, async (request) => ({ success: true, endpoint: endpointView(await webhooks.update(request.params.id, request.body)) }));
 
   app.delete('/:id', {
-    onRequest,
     schema: {
       tags, security, operationId: 'deleteWebhookEndpoint', summary: 'Delete a webhook endpoint', description: 'Its queued messages and delivery log go with it.',
       params: EndpointIdParams, response: { 200: Message, ...errors(404) },
@@ -83,7 +77,6 @@ export const webhookAdminRoutes = (webhooks: OutgoingWebhooks): FastifyPluginAsy
   });
 
   app.get('/:id/deliveries', {
-    onRequest,
     schema: {
       tags, security, operationId: 'listWebhookDeliveries', summary: 'Delivery log of a webhook endpoint',
       description: 'Messages newest first, each with every attempt (time, HTTP status or error, duration).',
@@ -95,4 +88,9 @@ export const webhookAdminRoutes = (webhooks: OutgoingWebhooks): FastifyPluginAsy
     const { rows, total } = await webhooks.deliveries(request.params.id, page, limit);
     return { success: true, deliveries: rows.map(deliveryView), total, page, limit };
   });
+};
+
+/** /api/admin/webhooks/* */
+export const adminWebhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  await app.register(endpointRoutes(app.ctx.outgoingWebhooks), { prefix: '/webhooks' });
 };

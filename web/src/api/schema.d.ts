@@ -1100,6 +1100,72 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/user/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your notifications, newest first, with the unread count
+         * @description Your notifications, newest first, with the unread count.
+         *
+         *     Needs a patient token: `Authorization: Bearer <token>`, or the legacy `token: <token>` header.
+         */
+        get: operations["listPatientNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/user/notifications/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark notifications read (all of them when no ids are given)
+         * @description Mark notifications read (all of them when no ids are given).
+         *
+         *     Needs a patient token: `Authorization: Bearer <token>`, or the legacy `token: <token>` header.
+         */
+        post: operations["markPatientNotificationsRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/user/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live appointment updates (text/event-stream); ends with `event: end` when the session does
+         * @description Live appointment updates as server-sent events (`text/event-stream`); ends with `event: end` when the session does. Browsers’ EventSource cannot set headers: they may pass the token as `?token=`.
+         *
+         *     Needs a patient token: `Authorization: Bearer <token>`, or the legacy `token: <token>` header.
+         */
+        get: operations["streamPatientEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/user/push/subscriptions": {
         parameters: {
             query?: never;
@@ -2074,6 +2140,172 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/doctor/reports/earnings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The doctor’s confirmed and completed appointments and fees per week or month (default month)
+         * @description The doctor’s confirmed and completed appointments and fees per week or month (default month).
+         *
+         *     Needs a doctor token: `Authorization: Bearer <token>`, or the legacy `dtoken: <token>` header.
+         */
+        get: operations["reportDoctorEarnings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/doctor/reports/patients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The doctor’s patients in the range, with visit counts and amounts
+         * @description The doctor’s patients in the range, with visit counts and amounts.
+         *
+         *     Needs a doctor token: `Authorization: Bearer <token>`, or the legacy `dtoken: <token>` header.
+         */
+        get: operations["reportDoctorPatients"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/doctor/reports/patients/{patientId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One patient’s appointments with the calling doctor
+         * @description One patient’s appointments with the calling doctor.
+         *
+         *     Needs a doctor token: `Authorization: Bearer <token>`, or the legacy `dtoken: <token>` header.
+         */
+        get: operations["reportDoctorPatientHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/doctor/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your notifications, newest first, with the unread count
+         * @description Your notifications, newest first, with the unread count.
+         *
+         *     Needs a doctor token: `Authorization: Bearer <token>`, or the legacy `dtoken: <token>` header.
+         */
+        get: operations["listDoctorNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/doctor/notifications/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark notifications read (all of them when no ids are given)
+         * @description Mark notifications read (all of them when no ids are given).
+         *
+         *     Needs a doctor token: `Authorization: Bearer <token>`, or the legacy `dtoken: <token>` header.
+         */
+        post: operations["markDoctorNotificationsRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/doctor/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live appointment updates (text/event-stream); ends with `event: end` when the session does
+         * @description Live appointment updates as server-sent events (`text/event-stream`); ends with `event: end` when the session does. Browsers’ EventSource cannot set headers: they may pass the token as `?token=`.
+         *
+         *     Needs a doctor token: `Authorization: Bearer <token>`, or the legacy `dtoken: <token>` header.
+         */
+        get: operations["streamDoctorEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/doctor/calendar-feed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether your private calendar feed is active
+         * @description Whether your private calendar feed is active.
+         *
+         *     Needs a doctor token: `Authorization: Bearer <token>`, or the legacy `dtoken: <token>` header.
+         */
+        get: operations["getCalendarFeedStatus"];
+        put?: never;
+        /**
+         * Create your private calendar feed URL, or replace it (the old URL stops working)
+         * @description Create your private calendar feed URL, or replace it (the old URL stops working).
+         *
+         *     Needs a doctor token: `Authorization: Bearer <token>`, or the legacy `dtoken: <token>` header.
+         */
+        post: operations["rotateCalendarFeed"];
+        /**
+         * Revoke your calendar feed URL
+         * @description Revoke your calendar feed URL.
+         *
+         *     Needs a doctor token: `Authorization: Bearer <token>`, or the legacy `dtoken: <token>` header.
+         */
+        delete: operations["revokeCalendarFeed"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/doctor/push/subscriptions": {
         parameters: {
             query?: never;
@@ -2926,138 +3158,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/doctor/reports/earnings": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * The doctor’s confirmed and completed appointments and fees per week or month (default month)
-         * @description The doctor’s confirmed and completed appointments and fees per week or month (default month).
-         *
-         *     Needs a doctor token: `Authorization: Bearer <token>`, or the legacy `dtoken: <token>` header.
-         */
-        get: operations["reportDoctorEarnings"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/doctor/reports/patients": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * The doctor’s patients in the range, with visit counts and amounts
-         * @description The doctor’s patients in the range, with visit counts and amounts.
-         *
-         *     Needs a doctor token: `Authorization: Bearer <token>`, or the legacy `dtoken: <token>` header.
-         */
-        get: operations["reportDoctorPatients"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/doctor/reports/patients/{patientId}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * One patient’s appointments with the calling doctor
-         * @description One patient’s appointments with the calling doctor.
-         *
-         *     Needs a doctor token: `Authorization: Bearer <token>`, or the legacy `dtoken: <token>` header.
-         */
-        get: operations["reportDoctorPatientHistory"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/webhooks/stripe": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Stripe events (Stripe-Signature checked with STRIPE_WEBHOOK_SECRET)
-         * @description Stripe events (Stripe-Signature checked with STRIPE_WEBHOOK_SECRET).
-         *
-         *     Public: no token needed.
-         */
-        post: operations["stripeWebhook"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/webhooks/razorpay": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Razorpay events (X-Razorpay-Signature checked with RAZORPAY_WEBHOOK_SECRET)
-         * @description Razorpay events (X-Razorpay-Signature checked with RAZORPAY_WEBHOOK_SECRET).
-         *
-         *     Public: no token needed.
-         */
-        post: operations["razorpayWebhook"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/push/public-key": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * The server's VAPID public key for PushManager.subscribe()
-         * @description Public. `enabled` is false (and `publicKey` null) when push notifications are off on this server.
-         *
-         *     Public: no token needed.
-         */
-        get: operations["getPushPublicKey"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/admin/webhooks": {
         parameters: {
             query?: never;
@@ -3131,172 +3231,6 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/user/notifications": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Your notifications, newest first, with the unread count
-         * @description Your notifications, newest first, with the unread count.
-         *
-         *     Needs a patient token: `Authorization: Bearer <token>`, or the legacy `token: <token>` header.
-         */
-        get: operations["listPatientNotifications"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/user/notifications/read": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Mark notifications read (all of them when no ids are given)
-         * @description Mark notifications read (all of them when no ids are given).
-         *
-         *     Needs a patient token: `Authorization: Bearer <token>`, or the legacy `token: <token>` header.
-         */
-        post: operations["markPatientNotificationsRead"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/user/events": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Live appointment updates (text/event-stream); ends with `event: end` when the session does
-         * @description Live appointment updates as server-sent events (`text/event-stream`); ends with `event: end` when the session does. Browsers’ EventSource cannot set headers: they may pass the token as `?token=`.
-         *
-         *     Needs a patient token: `Authorization: Bearer <token>`, or the legacy `token: <token>` header.
-         */
-        get: operations["streamPatientEvents"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/doctor/notifications": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Your notifications, newest first, with the unread count
-         * @description Your notifications, newest first, with the unread count.
-         *
-         *     Needs a doctor token: `Authorization: Bearer <token>`, or the legacy `dtoken: <token>` header.
-         */
-        get: operations["listDoctorNotifications"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/doctor/notifications/read": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Mark notifications read (all of them when no ids are given)
-         * @description Mark notifications read (all of them when no ids are given).
-         *
-         *     Needs a doctor token: `Authorization: Bearer <token>`, or the legacy `dtoken: <token>` header.
-         */
-        post: operations["markDoctorNotificationsRead"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/doctor/events": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Live appointment updates (text/event-stream); ends with `event: end` when the session does
-         * @description Live appointment updates as server-sent events (`text/event-stream`); ends with `event: end` when the session does. Browsers’ EventSource cannot set headers: they may pass the token as `?token=`.
-         *
-         *     Needs a doctor token: `Authorization: Bearer <token>`, or the legacy `dtoken: <token>` header.
-         */
-        get: operations["streamDoctorEvents"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/doctor/calendar-feed": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Whether your private calendar feed is active
-         * @description Whether your private calendar feed is active.
-         *
-         *     Needs a doctor token: `Authorization: Bearer <token>`, or the legacy `dtoken: <token>` header.
-         */
-        get: operations["getCalendarFeedStatus"];
-        put?: never;
-        /**
-         * Create your private calendar feed URL, or replace it (the old URL stops working)
-         * @description Create your private calendar feed URL, or replace it (the old URL stops working).
-         *
-         *     Needs a doctor token: `Authorization: Bearer <token>`, or the legacy `dtoken: <token>` header.
-         */
-        post: operations["rotateCalendarFeed"];
-        /**
-         * Revoke your calendar feed URL
-         * @description Revoke your calendar feed URL.
-         *
-         *     Needs a doctor token: `Authorization: Bearer <token>`, or the legacy `dtoken: <token>` header.
-         */
-        delete: operations["revokeCalendarFeed"];
         options?: never;
         head?: never;
         patch?: never;
@@ -3384,6 +3318,72 @@ export interface paths {
          *     Needs an admin token: `Authorization: Bearer <token>`, or the legacy `atoken: <token>` header.
          */
         post: operations["resendDoctorWelcome"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhooks/stripe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stripe events (Stripe-Signature checked with STRIPE_WEBHOOK_SECRET)
+         * @description Stripe events (Stripe-Signature checked with STRIPE_WEBHOOK_SECRET).
+         *
+         *     Public: no token needed.
+         */
+        post: operations["stripeWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhooks/razorpay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Razorpay events (X-Razorpay-Signature checked with RAZORPAY_WEBHOOK_SECRET)
+         * @description Razorpay events (X-Razorpay-Signature checked with RAZORPAY_WEBHOOK_SECRET).
+         *
+         *     Public: no token needed.
+         */
+        post: operations["razorpayWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/push/public-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The server's VAPID public key for PushManager.subscribe()
+         * @description Public. `enabled` is false (and `publicKey` null) when push notifications are off on this server.
+         *
+         *     Public: no token needed.
+         */
+        get: operations["getPushPublicKey"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -10732,6 +10732,321 @@ export interface operations {
             };
         };
     };
+    listPatientNotifications: {
+        parameters: {
+            query?: {
+                page?: number;
+                limit?: number;
+                /** @description only unread notifications */
+                unread?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        notifications: {
+                            _id: string;
+                            type: string;
+                            title: string;
+                            body: string;
+                            appointmentId: string | null;
+                            read: boolean;
+                            createdAt: string;
+                        }[];
+                        page: number;
+                        limit: number;
+                        total: number;
+                        unreadCount: number;
+                    };
+                };
+            };
+            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description No valid token: missing, expired, revoked or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token is valid but this account may not do this (another role, or not its own record) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Too many requests: retry after the seconds in `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    markPatientNotificationsRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description omit to mark all read */
+                    ids?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        updated: number;
+                        unreadCount: number;
+                    };
+                };
+            };
+            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description No valid token: missing, expired, revoked or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token is valid but this account may not do this (another role, or not its own record) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The body or the uploaded file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Unsupported content type, or the uploaded file is not a JPEG, PNG or WebP picture */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Too many requests: retry after the seconds in `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    streamPatientEvents: {
+        parameters: {
+            query?: {
+                /** @description access token, for EventSource clients that cannot set headers */
+                token?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description No valid token: missing, expired, revoked or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token is valid but this account may not do this (another role, or not its own record) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Too many requests: retry after the seconds in `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
     subscribePatientPush: {
         parameters: {
             query?: never;
@@ -17309,6 +17624,926 @@ export interface operations {
             };
         };
     };
+    reportDoctorEarnings: {
+        parameters: {
+            query?: {
+                /** @description first local day, YYYY-MM-DD (default: 29 days before `to`); YYYY-MM-DD, a real day in 1970–2100 */
+                from?: string;
+                /** @description last local day, YYYY-MM-DD, inclusive (default: today in `tz`); YYYY-MM-DD, a real day in 1970–2100 */
+                to?: string;
+                /** @description IANA time zone of the days and buckets (default TIMEZONE) */
+                tz?: string;
+                /** @description bucket size (weeks start on Monday) */
+                interval?: "day" | "week" | "month";
+                /** @description csv streams RFC 4180 text/csv in UTF-8 */
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        report: string;
+                        from: string;
+                        to: string;
+                        tz: string;
+                        interval: string;
+                        columns: string[];
+                        rows: {
+                            [key: string]: string | number | boolean | null;
+                        }[];
+                    };
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description No valid token: missing, expired, revoked or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token is valid but this account may not do this (another role, or not its own record) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Too many requests: retry after the seconds in `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    reportDoctorPatients: {
+        parameters: {
+            query?: {
+                /** @description first local day, YYYY-MM-DD (default: 29 days before `to`); YYYY-MM-DD, a real day in 1970–2100 */
+                from?: string;
+                /** @description last local day, YYYY-MM-DD, inclusive (default: today in `tz`); YYYY-MM-DD, a real day in 1970–2100 */
+                to?: string;
+                /** @description IANA time zone of the days and buckets (default TIMEZONE) */
+                tz?: string;
+                /** @description bucket size (weeks start on Monday) */
+                interval?: "day" | "week" | "month";
+                /** @description csv streams RFC 4180 text/csv in UTF-8 */
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        report: string;
+                        from: string;
+                        to: string;
+                        tz: string;
+                        interval: string;
+                        columns: string[];
+                        rows: {
+                            [key: string]: string | number | boolean | null;
+                        }[];
+                    };
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description No valid token: missing, expired, revoked or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token is valid but this account may not do this (another role, or not its own record) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Too many requests: retry after the seconds in `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    reportDoctorPatientHistory: {
+        parameters: {
+            query?: {
+                /** @description first local day, YYYY-MM-DD (default: 29 days before `to`); YYYY-MM-DD, a real day in 1970–2100 */
+                from?: string;
+                /** @description last local day, YYYY-MM-DD, inclusive (default: today in `tz`); YYYY-MM-DD, a real day in 1970–2100 */
+                to?: string;
+                /** @description IANA time zone of the days and buckets (default TIMEZONE) */
+                tz?: string;
+                /** @description bucket size (weeks start on Monday) */
+                interval?: "day" | "week" | "month";
+                /** @description csv streams RFC 4180 text/csv in UTF-8 */
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path: {
+                /** @description patient id */
+                patientId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        report: string;
+                        from: string;
+                        to: string;
+                        tz: string;
+                        interval: string;
+                        columns: string[];
+                        rows: {
+                            [key: string]: string | number | boolean | null;
+                        }[];
+                    };
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description No valid token: missing, expired, revoked or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token is valid but this account may not do this (another role, or not its own record) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The record does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Too many requests: retry after the seconds in `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    listDoctorNotifications: {
+        parameters: {
+            query?: {
+                page?: number;
+                limit?: number;
+                /** @description only unread notifications */
+                unread?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        notifications: {
+                            _id: string;
+                            type: string;
+                            title: string;
+                            body: string;
+                            appointmentId: string | null;
+                            read: boolean;
+                            createdAt: string;
+                        }[];
+                        page: number;
+                        limit: number;
+                        total: number;
+                        unreadCount: number;
+                    };
+                };
+            };
+            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description No valid token: missing, expired, revoked or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token is valid but this account may not do this (another role, or not its own record) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Too many requests: retry after the seconds in `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    markDoctorNotificationsRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description omit to mark all read */
+                    ids?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        updated: number;
+                        unreadCount: number;
+                    };
+                };
+            };
+            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description No valid token: missing, expired, revoked or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token is valid but this account may not do this (another role, or not its own record) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The body or the uploaded file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Unsupported content type, or the uploaded file is not a JPEG, PNG or WebP picture */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Too many requests: retry after the seconds in `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    streamDoctorEvents: {
+        parameters: {
+            query?: {
+                /** @description access token, for EventSource clients that cannot set headers */
+                token?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description No valid token: missing, expired, revoked or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token is valid but this account may not do this (another role, or not its own record) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Too many requests: retry after the seconds in `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    getCalendarFeedStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        active: boolean;
+                        createdAt: string | null;
+                    };
+                };
+            };
+            /** @description No valid token: missing, expired, revoked or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token is valid but this account may not do this (another role, or not its own record) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Too many requests: retry after the seconds in `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    rotateCalendarFeed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        url: string;
+                    };
+                };
+            };
+            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description No valid token: missing, expired, revoked or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token is valid but this account may not do this (another role, or not its own record) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The body or the uploaded file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Unsupported content type, or the uploaded file is not a JPEG, PNG or WebP picture */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Too many requests: retry after the seconds in `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    revokeCalendarFeed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        message: string;
+                    };
+                };
+            };
+            /** @description No valid token: missing, expired, revoked or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token is valid but this account may not do this (another role, or not its own record) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Too many requests: retry after the seconds in `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
     subscribeDoctorPush: {
         parameters: {
             query?: never;
@@ -22418,524 +23653,6 @@ export interface operations {
             };
         };
     };
-    reportDoctorEarnings: {
-        parameters: {
-            query?: {
-                /** @description first local day, YYYY-MM-DD (default: 29 days before `to`); YYYY-MM-DD, a real day in 1970–2100 */
-                from?: string;
-                /** @description last local day, YYYY-MM-DD, inclusive (default: today in `tz`); YYYY-MM-DD, a real day in 1970–2100 */
-                to?: string;
-                /** @description IANA time zone of the days and buckets (default TIMEZONE) */
-                tz?: string;
-                /** @description bucket size (weeks start on Monday) */
-                interval?: "day" | "week" | "month";
-                /** @description csv streams RFC 4180 text/csv in UTF-8 */
-                format?: "json" | "csv";
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        success: boolean;
-                        report: string;
-                        from: string;
-                        to: string;
-                        tz: string;
-                        interval: string;
-                        columns: string[];
-                        rows: {
-                            [key: string]: string | number | boolean | null;
-                        }[];
-                    };
-                    "text/csv": string;
-                };
-            };
-            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description No valid token: missing, expired, revoked or wrong credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description The token is valid but this account may not do this (another role, or not its own record) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description Too many requests: retry after the seconds in `Retry-After` */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-        };
-    };
-    reportDoctorPatients: {
-        parameters: {
-            query?: {
-                /** @description first local day, YYYY-MM-DD (default: 29 days before `to`); YYYY-MM-DD, a real day in 1970–2100 */
-                from?: string;
-                /** @description last local day, YYYY-MM-DD, inclusive (default: today in `tz`); YYYY-MM-DD, a real day in 1970–2100 */
-                to?: string;
-                /** @description IANA time zone of the days and buckets (default TIMEZONE) */
-                tz?: string;
-                /** @description bucket size (weeks start on Monday) */
-                interval?: "day" | "week" | "month";
-                /** @description csv streams RFC 4180 text/csv in UTF-8 */
-                format?: "json" | "csv";
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        success: boolean;
-                        report: string;
-                        from: string;
-                        to: string;
-                        tz: string;
-                        interval: string;
-                        columns: string[];
-                        rows: {
-                            [key: string]: string | number | boolean | null;
-                        }[];
-                    };
-                    "text/csv": string;
-                };
-            };
-            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description No valid token: missing, expired, revoked or wrong credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description The token is valid but this account may not do this (another role, or not its own record) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description Too many requests: retry after the seconds in `Retry-After` */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-        };
-    };
-    reportDoctorPatientHistory: {
-        parameters: {
-            query?: {
-                /** @description first local day, YYYY-MM-DD (default: 29 days before `to`); YYYY-MM-DD, a real day in 1970–2100 */
-                from?: string;
-                /** @description last local day, YYYY-MM-DD, inclusive (default: today in `tz`); YYYY-MM-DD, a real day in 1970–2100 */
-                to?: string;
-                /** @description IANA time zone of the days and buckets (default TIMEZONE) */
-                tz?: string;
-                /** @description bucket size (weeks start on Monday) */
-                interval?: "day" | "week" | "month";
-                /** @description csv streams RFC 4180 text/csv in UTF-8 */
-                format?: "json" | "csv";
-            };
-            header?: never;
-            path: {
-                /** @description patient id */
-                patientId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        success: boolean;
-                        report: string;
-                        from: string;
-                        to: string;
-                        tz: string;
-                        interval: string;
-                        columns: string[];
-                        rows: {
-                            [key: string]: string | number | boolean | null;
-                        }[];
-                    };
-                    "text/csv": string;
-                };
-            };
-            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description No valid token: missing, expired, revoked or wrong credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description The token is valid but this account may not do this (another role, or not its own record) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description The record does not exist */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description Too many requests: retry after the seconds in `Retry-After` */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-        };
-    };
-    stripeWebhook: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        received: boolean;
-                        duplicate: boolean;
-                        outcome: string;
-                    };
-                };
-            };
-            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description The body or the uploaded file is too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-        };
-    };
-    razorpayWebhook: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        received: boolean;
-                        duplicate: boolean;
-                        outcome: string;
-                    };
-                };
-            };
-            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description The body or the uploaded file is too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-        };
-    };
-    getPushPublicKey: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        success: boolean;
-                        /** @description false when the server has no VAPID keys: push notifications are off */
-                        enabled: boolean;
-                        /** @description the server's VAPID public key (base64url), the applicationServerKey of PushManager.subscribe() */
-                        publicKey: string | null;
-                    };
-                };
-            };
-            /** @description Too many requests: retry after the seconds in `Retry-After` */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-        };
-    };
     listWebhookEndpoints: {
         parameters: {
             query?: never;
@@ -23541,901 +24258,6 @@ export interface operations {
             };
         };
     };
-    listPatientNotifications: {
-        parameters: {
-            query?: {
-                page?: number;
-                limit?: number;
-                /** @description only unread notifications */
-                unread?: boolean;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        success: boolean;
-                        notifications: {
-                            _id: string;
-                            type: string;
-                            title: string;
-                            body: string;
-                            appointmentId: string | null;
-                            read: boolean;
-                            createdAt: string;
-                        }[];
-                        page: number;
-                        limit: number;
-                        total: number;
-                        unreadCount: number;
-                    };
-                };
-            };
-            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description No valid token: missing, expired, revoked or wrong credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description The token is valid but this account may not do this (another role, or not its own record) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description Too many requests: retry after the seconds in `Retry-After` */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-        };
-    };
-    markPatientNotificationsRead: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** @description omit to mark all read */
-                    ids?: string[];
-                };
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        success: boolean;
-                        updated: number;
-                        unreadCount: number;
-                    };
-                };
-            };
-            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description No valid token: missing, expired, revoked or wrong credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description The token is valid but this account may not do this (another role, or not its own record) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description The body or the uploaded file is too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description Unsupported content type, or the uploaded file is not a JPEG, PNG or WebP picture */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description Too many requests: retry after the seconds in `Retry-After` */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-        };
-    };
-    streamPatientEvents: {
-        parameters: {
-            query?: {
-                /** @description access token, for EventSource clients that cannot set headers */
-                token?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/event-stream": string;
-                };
-            };
-            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description No valid token: missing, expired, revoked or wrong credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description The token is valid but this account may not do this (another role, or not its own record) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description Too many requests: retry after the seconds in `Retry-After` */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-        };
-    };
-    listDoctorNotifications: {
-        parameters: {
-            query?: {
-                page?: number;
-                limit?: number;
-                /** @description only unread notifications */
-                unread?: boolean;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        success: boolean;
-                        notifications: {
-                            _id: string;
-                            type: string;
-                            title: string;
-                            body: string;
-                            appointmentId: string | null;
-                            read: boolean;
-                            createdAt: string;
-                        }[];
-                        page: number;
-                        limit: number;
-                        total: number;
-                        unreadCount: number;
-                    };
-                };
-            };
-            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description No valid token: missing, expired, revoked or wrong credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description The token is valid but this account may not do this (another role, or not its own record) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description Too many requests: retry after the seconds in `Retry-After` */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-        };
-    };
-    markDoctorNotificationsRead: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** @description omit to mark all read */
-                    ids?: string[];
-                };
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        success: boolean;
-                        updated: number;
-                        unreadCount: number;
-                    };
-                };
-            };
-            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description No valid token: missing, expired, revoked or wrong credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description The token is valid but this account may not do this (another role, or not its own record) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description The body or the uploaded file is too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description Unsupported content type, or the uploaded file is not a JPEG, PNG or WebP picture */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description Too many requests: retry after the seconds in `Retry-After` */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-        };
-    };
-    streamDoctorEvents: {
-        parameters: {
-            query?: {
-                /** @description access token, for EventSource clients that cannot set headers */
-                token?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/event-stream": string;
-                };
-            };
-            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description No valid token: missing, expired, revoked or wrong credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description The token is valid but this account may not do this (another role, or not its own record) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description Too many requests: retry after the seconds in `Retry-After` */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-        };
-    };
-    getCalendarFeedStatus: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        success: boolean;
-                        active: boolean;
-                        createdAt: string | null;
-                    };
-                };
-            };
-            /** @description No valid token: missing, expired, revoked or wrong credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description The token is valid but this account may not do this (another role, or not its own record) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description Too many requests: retry after the seconds in `Retry-After` */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-        };
-    };
-    rotateCalendarFeed: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        success: boolean;
-                        url: string;
-                    };
-                };
-            };
-            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description No valid token: missing, expired, revoked or wrong credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description The token is valid but this account may not do this (another role, or not its own record) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description The body or the uploaded file is too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description Unsupported content type, or the uploaded file is not a JPEG, PNG or WebP picture */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description Too many requests: retry after the seconds in `Retry-After` */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-        };
-    };
-    revokeCalendarFeed: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        success: boolean;
-                        message: string;
-                    };
-                };
-            };
-            /** @description No valid token: missing, expired, revoked or wrong credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description The token is valid but this account may not do this (another role, or not its own record) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description Too many requests: retry after the seconds in `Retry-After` */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        message: string;
-                    };
-                };
-            };
-        };
-    };
     streamAdminEvents: {
         parameters: {
             query?: {
@@ -24888,6 +24710,184 @@ export interface operations {
                         /** @enum {boolean} */
                         success: false;
                         message: string;
+                    };
+                };
+            };
+            /** @description Too many requests: retry after the seconds in `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    stripeWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        received: boolean;
+                        duplicate: boolean;
+                        outcome: string;
+                    };
+                };
+            };
+            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The body or the uploaded file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    razorpayWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        received: boolean;
+                        duplicate: boolean;
+                        outcome: string;
+                    };
+                };
+            };
+            /** @description Invalid request: a field is missing, has the wrong type or breaks a rule (the message names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The body or the uploaded file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Temporarily unavailable (database down, or the feature is not configured); `Retry-After` when it should pass */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    getPushPublicKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        /** @description false when the server has no VAPID keys: push notifications are off */
+                        enabled: boolean;
+                        /** @description the server's VAPID public key (base64url), the applicationServerKey of PushManager.subscribe() */
+                        publicKey: string | null;
                     };
                 };
             };

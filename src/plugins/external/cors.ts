@@ -4,9 +4,10 @@
 // reflecting any origin with credentials would let any site act with a patient's session as soon
 // as a cookie carries one. The web app this server serves is same-origin and needs no CORS.
 import cors from '@fastify/cors';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Config } from '../config.js';
-import { AppError } from '../lib/errors.js';
+import type { FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Config } from '../../config.js';
+import { AppError } from '../../lib/errors.js';
 
 /** Whether cross-origin calls are limited to FRONTEND_URL (production), or open to any origin when it is unset. */
 const strict = (config: Config) => config.nodeEnv === 'production';
@@ -22,7 +23,8 @@ export function describeCors(config: Config): string {
 /** The origin the caller reached, as a browser would write it (behind a trusted proxy: the forwarded one). */
 const ownOrigin = (request: FastifyRequest) => `${request.protocol}://${request.host}`;
 
-export async function registerCors(app: FastifyInstance, config: Config): Promise<void> {
+export default fp(async (app) => {
+  const { config } = app.ctx;
   if (strict(config)) {
     const allowed = new Set(config.frontendUrls);
     if (config.publicUrl) allowed.add(new URL(config.publicUrl).origin);
@@ -36,4 +38,4 @@ export async function registerCors(app: FastifyInstance, config: Config): Promis
     origin: config.frontendUrls.length ? config.frontendUrls : !strict(config),
     credentials: true,
   });
-}
+}, { name: 'cors', decorators: { fastify: ['ctx'] } });

@@ -1,11 +1,11 @@
-// OpenAPI 3.1 document at /openapi.json and an interactive reference at /docs. Each route's
-// operation is written by plugins/openapi.ts from the route's own declaration; clients are
-// generated from this document, so test/openapi/ checks it against what the server answers.
+// @fastify/swagger: the OpenAPI 3.1 document, served at /openapi.json (the reference page at /docs
+// is swagger-ui.ts). Each route's operation is written by plugins/openapi.ts from the route's own
+// declaration; clients are generated from this document, so test/openapi/ checks it against what
+// the server answers. Register before any route: it collects them as they are added.
 import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
-import type { FastifyInstance } from 'fastify';
-import { apiBaseUrl } from '../config.js';
-import { describeRoute, securitySchemes } from './openapi.js';
+import fp from 'fastify-plugin';
+import { apiBaseUrl } from '../../config.js';
+import { describeRoute, securitySchemes } from '../openapi.js';
 
 export const OPENAPI_PATH = '/openapi.json';
 
@@ -30,7 +30,7 @@ export const TAGS = [
   { name: 'operations', description: 'Liveness, readiness and Prometheus metrics for load balancers and monitoring' },
 ];
 
-export async function registerDocs(app: FastifyInstance): Promise<void> {
+export default fp(async (app) => {
   const { config } = app.ctx;
   await app.register(swagger, {
     openapi: {
@@ -52,10 +52,5 @@ export async function registerDocs(app: FastifyInstance): Promise<void> {
     },
     transform: describeRoute,
   });
-  await app.register(swaggerUi, {
-    routePrefix: '/docs',
-    // `urls` is what the top bar shows and loads: the same document clients are generated from
-    uiConfig: { docExpansion: 'list', deepLinking: true, urls: [{ url: OPENAPI_PATH, name: OPENAPI_PATH }] },
-  });
   app.get(OPENAPI_PATH, { schema: { hide: true } }, async () => app.swagger());
-}
+}, { name: 'swagger', decorators: { fastify: ['ctx'] } });
