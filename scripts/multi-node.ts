@@ -18,7 +18,7 @@
 //   - no 5xx outside the killed process (its count is printed).
 // Exits 1 when an assertion fails. Everything it starts or creates is stopped and removed at exit.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -29,13 +29,13 @@ import { bulkSeed, seededDoctorAvailable } from '../src/seed/bulk.js';
 import { createPgCluster, type PgCluster } from '../test/helpers/pg-cluster.js';
 import { freePort } from '../test/helpers/server-process.js';
 import { startSmtp, type TestSmtp } from '../test/helpers/smtp.js';
+import { startPgBouncer } from '../test/helpers/pgbouncer.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const SECONDS = Number(process.env.MULTI_NODE_SECONDS ?? 60);
 const DOCTORS = 60;
 const PATIENTS = 120;
 const PASSWORD = 'multi-node-password-1';
-const PGBOUNCER = process.env.PGBOUNCER_PATH ?? '/usr/sbin/pgbouncer';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const TIME_ZONE = 'Asia/Kolkata';
 
@@ -109,50 +109,6 @@ function apiProcess(name: string, port: number, env: Record<string, string>): Pr
   return p;
 }
 
-async function startPgBouncer(dir: string, primaryPort: number, database: string): Promise<number> {
-  if (!existsSync(PGBOUNCER)) throw new Error(`PgBouncer not found at ${PGBOUNCER} (apt-get install pgbouncer, or set PGBOUNCER_PATH)`);
-  const port = await freePort();
-  writeFileSync(path.join(dir, 'users.txt'), '"postgres" ""\n');
-  const ini = path.join(dir, 'pgbouncer.ini');
-  writeFileSync(
-    ini,
-    [
-      '[databases]',
-      `${database} = host=127.0.0.1 port=${primaryPort} dbname=${database}`,
-      '[pgbouncer]',
-      'listen_addr = 127.0.0.1',
-      `listen_port = ${port}`,
-      "unix_socket_dir = ''",
-      'auth_type = trust',
-      `auth_file = ${path.join(dir, 'users.txt')}`,
-      'pool_mode = transaction',
-      'default_pool_size = 8',
-      'max_client_conn = 200',
-      'ignore_startup_parameters = statement_timeout',
-      `pidfile = ${path.join(dir, 'pgbouncer.pid')}`,
-    ].join('\n') + '\n',
-  );
-  const child = spawn(PGBOUNCER, process.getuid?.() === 0 ? ['-u', 'postgres', ini] : [ini], { stdio: 'ignore' });
-  cleanups.push(async () => {
-    if (child.exitCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await exited;
-  });
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const probe = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${port}/${database}` });
-    try {
-      await probe.connect();
-      await probe.end();
-      return port;
-    } catch (err) {
-      await probe.end().catch(() => undefined);
-      if (Date.now() > deadline) throw new Error(`PgBouncer did not start: ${(err as Error).message}`);
-      await sleep(100);
-    }
-  }
-}
 
 // ------------------------------------------------------------------ HTTP helpers
 interface Tally {
@@ -216,7 +172,6 @@ async function main(): Promise<number> {
 
   if (!existsSync(path.join(ROOT, 'dist', 'server.mjs'))) throw new Error('dist/server.mjs is missing: run `npm run build` first');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'prescripto-multinode-'));
-  chmodSync(dir, 0o777); // PgBouncer drops to the postgres user and writes its pid file here
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
 
   log('primary and replica clusters (initdb, pg_basebackup -R)');
@@ -233,7 +188,8 @@ async function main(): Promise<number> {
   const seeded = await bulkSeed(database, { doctors: DOCTORS, patients: PATIENTS, appointments: 0, password: PASSWORD, timeZone: TIME_ZONE, currency: 'INR', now: new Date() });
   const doctorIds = (await database.query<{ id: string; n: number }>(`SELECT id FROM doctors ORDER BY id`)).map((r) => r.id);
   await database.close();
-  const bouncerPort = await startPgBouncer(dir, cluster.primary.port, 'prescripto');
+  const bouncer = await startPgBouncer({ dir, host: '127.0.0.1', port: cluster.primary.port, database: 'prescripto', poolSize: 8 });
+  cleanups.push(() => bouncer.stop());
   const smtp: TestSmtp = await startSmtp();
   cleanups.push(() => smtp.close());
 
@@ -276,7 +232,7 @@ async function main(): Promise<number> {
   const web = [
     apiProcess('web-1', await freePort(), { ...common, DATABASE_URL: primaryUrl, PROCESS_ROLE: 'web', DATA_DIR: path.join(dir, 'web-1') }),
     apiProcess('web-2', await freePort(), { ...common, DATABASE_URL: primaryUrl, PROCESS_ROLE: 'web', DATA_DIR: path.join(dir, 'web-2') }),
-    apiProcess('web-3 (PgBouncer)', await freePort(), { ...common, DATABASE_URL: `postgres://postgres@127.0.0.1:${bouncerPort}/prescripto`, PROCESS_ROLE: 'web', DATA_DIR: path.join(dir, 'web-3') }),
+    apiProcess('web-3 (PgBouncer)', await freePort(), { ...common, DATABASE_URL: bouncer.url, PROCESS_ROLE: 'web', DATA_DIR: path.join(dir, 'web-3') }),
   ];
   const worker = apiProcess('worker', await freePort(), {
     ...common, DATABASE_URL: primaryUrl, PROCESS_ROLE: 'worker', NOTIFY_WORKER: 'true', NOTIFY_INTERVAL_SECONDS: '1', NOTIFY_LEASE_SECONDS: '10', DATA_DIR: path.join(dir, 'worker'),

@@ -4,8 +4,7 @@
 // together on an empty database through a PgBouncer whose pool is smaller than theirs (connections
 // really are shared between transactions), migrate it once, and keep one winner per slot.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -13,9 +12,8 @@ import pg from 'pg';
 import { migrationFiles } from '../../src/db/migrate.js';
 import { doctorFields, form, futureSlot, pngBytes } from '../helpers/app.js';
 import { databaseUrlFromEnv, redisUrlFromEnv } from '../helpers/env.js';
-import { CHILD_ADMIN, freePort, startServer, type ServerProcess } from '../helpers/server-process.js';
-
-const PGBOUNCER = process.env.PGBOUNCER_PATH ?? '/usr/sbin/pgbouncer';
+import { startPgBouncer, type PgBouncer } from '../helpers/pgbouncer.js';
+import { CHILD_ADMIN, startServer, type ServerProcess } from '../helpers/server-process.js';
 
 describe('through PgBouncer in transaction mode', { skip: databaseUrlFromEnv() ? false : 'needs DATABASE_URL: PgBouncer pools a PostgreSQL server' }, () => {
   const dbName = `prescripto_pgb_${process.pid}_${Date.now().toString(36)}`;
@@ -25,60 +23,19 @@ describe('through PgBouncer in transaction mode', { skip: databaseUrlFromEnv() ?
     return new pg.Client({ connectionString: u.toString() });
   };
   let dir: string;
-  let bouncer: ChildProcess;
+  let bouncer: PgBouncer | undefined;
   let servers: ServerProcess[] = [];
 
   before(async () => {
-    if (!existsSync(PGBOUNCER)) {
-      throw new Error(`PgBouncer not found at ${PGBOUNCER}: install it with \`sudo apt-get install -y pgbouncer\` (.ci/run does this), or set PGBOUNCER_PATH.`);
-    }
     const c = admin();
     await c.connect();
     await c.query(`CREATE DATABASE "${dbName}"`);
     await c.end();
     const server = new URL(databaseUrlFromEnv()!);
     dir = mkdtempSync(path.join(os.tmpdir(), 'prescripto-pgbouncer-'));
-    chmodSync(dir, 0o777); // PgBouncer refuses to run as root: it drops to the postgres user, which writes its pid file here
-    const port = await freePort();
-    writeFileSync(path.join(dir, 'users.txt'), `"${decodeURIComponent(server.username) || 'postgres'}" ""\n`);
-    writeFileSync(
-      path.join(dir, 'pgbouncer.ini'),
-      [
-        '[databases]',
-        `${dbName} = host=${server.hostname} port=${server.port || 5432} dbname=${dbName}`,
-        '[pgbouncer]',
-        'listen_addr = 127.0.0.1',
-        `listen_port = ${port}`,
-        "unix_socket_dir = ''",
-        'auth_type = trust',
-        `auth_file = ${path.join(dir, 'users.txt')}`,
-        'pool_mode = transaction',
-        // fewer server connections than the two servers' pools (10 each): transactions share them
-        'default_pool_size = 4',
-        'max_client_conn = 200',
-        // node-postgres sends statement_timeout at connect; PgBouncer would refuse the login otherwise
-        'ignore_startup_parameters = statement_timeout',
-        `pidfile = ${path.join(dir, 'pgbouncer.pid')}`,
-      ].join('\n') + '\n',
-    );
-    const ini = path.join(dir, 'pgbouncer.ini');
-    bouncer = spawn(PGBOUNCER, process.getuid?.() === 0 ? ['-u', 'postgres', ini] : [ini], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    bouncer.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const probe = new pg.Client({ connectionString: `postgres://${server.username || 'postgres'}@127.0.0.1:${port}/${dbName}` });
-      try {
-        await probe.connect();
-        await probe.end();
-        break;
-      } catch (err) {
-        await probe.end().catch(() => undefined);
-        if (Date.now() > deadline || bouncer.exitCode !== null) throw new Error(`PgBouncer did not start: ${(err as Error).message}\n${stderr}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-    const url = `postgres://${server.username || 'postgres'}@127.0.0.1:${port}/${dbName}`;
+    // fewer server connections than the two servers' pools (10 each): transactions share them
+    bouncer = await startPgBouncer({ dir, host: server.hostname, port: Number(server.port) || 5432, database: dbName, user: decodeURIComponent(server.username), poolSize: 4 });
+    const url = bouncer.url;
     // both start together on the empty database: one migrates, the other waits for it
     // one deployment: with REDIS_URL both share its key prefix (revocations reach each other at once)
     const shared: Record<string, string> = redisUrlFromEnv() ? { REDIS_PREFIX: `pgb${process.pid}:` } : {};
@@ -88,10 +45,7 @@ describe('through PgBouncer in transaction mode', { skip: databaseUrlFromEnv() ?
   after(async () => {
     for (const s of servers) if (s.proc.exitCode === null && s.proc.signalCode === null) s.proc.kill('SIGTERM');
     await Promise.all(servers.map((s) => s.exited));
-    if (bouncer && bouncer.exitCode === null) {
-      bouncer.kill('SIGTERM');
-      await new Promise((r) => bouncer.once('exit', r));
-    }
+    await bouncer?.stop();
     const c = admin();
     await c.connect();
     await c.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
