@@ -19,8 +19,12 @@ export type DomainEvent =
     }
   | { kind: 'doctor'; type: 'created' | 'updated'; doctorId: string; at: Date }
   | { kind: 'patient'; type: 'created' | 'updated'; patientId: string; at: Date }
-  /** a refund the gateway reports processed (recorded in the transaction that makes it final) */
-  | { kind: 'payment'; type: 'refunded'; appointmentId: string; gateway: string; amountMinor: number; currency: string; at: Date }
+  /**
+   * `refunded`: a refund the gateway reports processed (recorded in the transaction that makes it
+   * final); `refund-queued`: a captured payment that could not be applied was queued for a refund
+   * (published, for the refund processor to start on it)
+   */
+  | { kind: 'payment'; type: 'refunded' | 'refund-queued'; appointmentId: string; gateway: string; amountMinor: number; currency: string; at: Date }
   /** a review was written, edited, hidden or shown again: the doctor's rating may have moved */
   | { kind: 'review'; reviewId: string; doctorId: string; at: Date }
   /** a message was sent in an appointment's thread, or its recipient read the thread (no body here) */

@@ -275,6 +275,7 @@ describe('outgoing webhooks: private addresses', () => {
     assert.deepEqual(payloadOf({ kind: 'payment', type: 'refunded', appointmentId: 'a1', gateway: 'stripe', amountMinor: 50000, currency: 'INR', at }), {
       type: 'payment.refunded', data: { appointmentId: 'a1', gateway: 'stripe', amountMinor: 50000, currency: 'INR', refundState: 'processed' },
     });
+    assert.equal(payloadOf({ kind: 'payment', type: 'refund-queued', appointmentId: 'a1', gateway: 'stripe', amountMinor: 50000, currency: 'INR', at }), undefined, 'queued is not refunded');
     assert.equal(payloadOf({ kind: 'doctor', type: 'updated', doctorId: 'd', at }), undefined);
     assert.equal(payloadOf({ kind: 'appointment', type: 'expired', appointmentId: 'a', doctorId: 'd', patientId: 'p', status: 'cancelled', actor: 'system', at }), undefined);
     assert.equal(payloadOf({ kind: 'appointment', type: 'rescheduled', appointmentId: 'a', doctorId: 'd', patientId: 'p', status: 'confirmed', actor: 'patient', at })?.type, 'appointment.rescheduled');

@@ -30,7 +30,7 @@ export function createPayments(config: Config, db: Db, clock: Clock, events: Dom
   const warn: Warn = (message, detail) => deps.log?.warn({ ...detail }, message);
   const repo = new PaymentRepo(db);
   const metrics: PaymentMetrics = deps.metrics ?? { payment: () => {} };
-  const payments = new PaymentService(repo, appointments, config, warn, clock, deps.isExpired, metrics);
+  const payments = new PaymentService(repo, appointments, config, warn, clock, events, deps.isExpired, metrics);
   const refunds = new RefundProcessor(repo, payments, appointments, clock, { retrySeconds: config.refundRetrySeconds, maxAttempts: config.refundMaxAttempts }, warn, metrics);
   refunds.subscribe(events);
   const webhooks = new WebhookService(repo, payments, refunds, config, metrics);

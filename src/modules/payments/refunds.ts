@@ -22,6 +22,9 @@ const LEASE_MS = 5 * 60_000;
 const SWEEP_BATCH = 20;
 
 const isCancellation = (e: DomainEvent): e is Extract<DomainEvent, { kind: 'appointment' }> => e.kind === 'appointment' && e.type === 'cancelled';
+/** a refund queued after commit: a cancellation's, or a captured payment's that could not be applied */
+const queuedRefund = (e: DomainEvent): string | undefined =>
+  isCancellation(e) || (e.kind === 'payment' && e.type === 'refund-queued') ? e.appointmentId : undefined;
 
 export class RefundProcessor {
   private timer?: NodeJS.Timeout;
@@ -48,9 +51,9 @@ export class RefundProcessor {
       if (isCancellation(e)) await this.repo.queueRefund(tx, e.appointmentId, this.clock.now());
     });
     events.onPublish((e) => {
-      if (isCancellation(e)) this.kick(e.appointmentId);
+      const appointmentId = queuedRefund(e);
+      if (appointmentId) this.kick(appointmentId);
     });
-    this.payments.useRefundKick((id) => this.kick(id));
   }
 
   /** Runs the appointment's refund in the background (the cancel answers without waiting for the gateway). */

@@ -4,6 +4,7 @@
 import type { Config } from '../../config.js';
 import type { AppointmentRow } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
+import type { DomainEvents } from '../../lib/events.js';
 import type { Metrics } from '../../lib/metrics.js';
 import { AppError, badGateway, badRequest, conflict, forbidden, notFound, serviceUnavailable } from '../../lib/errors.js';
 import type { AppointmentService } from '../appointments/service.js';
@@ -58,7 +59,6 @@ export interface ProvenPayment {
 export class PaymentService {
   private razorpayGateway?: RazorpayGateway;
   private stripeGateway?: StripeGateway;
-  private kickRefund: (appointmentId: string) => void = () => {};
 
   constructor(
     private readonly repo: PaymentRepo,
@@ -66,15 +66,11 @@ export class PaymentService {
     private readonly config: Config,
     private readonly warn: Warn,
     private readonly clock: Clock,
+    private readonly events: DomainEvents,
     /** the booking rules' payment-window check (PAYMENT_REQUIRED): an expired hold can no longer be paid */
     private readonly isExpired: PaymentWindowCheck = () => false,
     private readonly metrics: PaymentMetrics = { payment: () => {} },
   ) {}
-
-  /** Lets the refund processor start on a refund queued here (late payments). */
-  useRefundKick(kick: (appointmentId: string) => void): void {
-    this.kickRefund = kick;
-  }
 
   /** The Razorpay adapter, or 503 when its keys are not set. */
   razorpay(): RazorpayGateway {
@@ -283,9 +279,12 @@ export class PaymentService {
     return 'refund-queued';
   }
 
-  /** Queues (once per gateway payment) and starts the refund of everything a payment captured. */
+  /** Queues (once per gateway payment) the refund of everything a payment captured; the refund processor hears of it. */
   private async refundUnapplied(gateway: Gateway, appointmentId: string, p: ProvenPayment): Promise<void> {
-    await this.repo.queueUnappliedRefund({ appointmentId, gateway, paymentId: p.paymentId, amountMinor: p.amountMinor, currency: p.currency.toUpperCase() });
-    this.kickRefund(appointmentId);
+    const currency = p.currency.toUpperCase();
+    await this.repo.queueUnappliedRefund({ appointmentId, gateway, paymentId: p.paymentId, amountMinor: p.amountMinor, currency });
+    await this.events.publish({ kind: 'payment', type: 'refund-queued', appointmentId, gateway, amountMinor: p.amountMinor, currency, at: this.clock.now() }, (err) =>
+      this.warn('a listener of a queued refund failed', { err }),
+    );
   }
 }

@@ -53,6 +53,7 @@ export function payloadOf(event: DomainEvent): { type: WebhookEventType; data: R
     case 'doctor':
       return event.type === 'created' ? { type: 'doctor.added', data: { doctorId: event.doctorId } } : undefined;
     case 'payment':
+      if (event.type !== 'refunded') return undefined;
       return {
         type: 'payment.refunded',
         data: { appointmentId: event.appointmentId, gateway: event.gateway, amountMinor: event.amountMinor, currency: event.currency, refundState: 'processed' },
