@@ -39,7 +39,7 @@ import { createTokenService, type Role } from './modules/auth/tokens.js';
 import { ROLE_PREFIX, ROLES, roleScope } from './modules/auth/guards.js';
 import { AuditRepo } from './modules/audit/repo.js';
 import { AuditService } from './modules/audit/service.js';
-import { createSecurityServices } from './modules/auth/index.js';
+import { createRevocations, createSecurityServices } from './modules/auth/index.js';
 import { adminSessionRoutes, doctorSessionRoutes, patientSessionRoutes } from './modules/auth/routes.js';
 import { registerAuditHook } from './modules/audit/hook.js';
 import { auditRoutes } from './modules/audit/routes.js';
@@ -117,7 +117,8 @@ export function createContext(config: Config, database: Database, clock: Clock, 
     queryTimeoutMs: config.dbQueryTimeoutMs || undefined, redis, redisPrefix: config.redisPrefix,
     countRead: (target) => metrics.dbRead(target),
   });
-  const tokens = createTokenService(config.jwtSecret, config.jwtExpiresIn);
+  const revocations = createRevocations({ config, database, clock, redis, warn: warnTo(log) });
+  const tokens = createTokenService(config.jwtSecret, config.jwtExpiresIn, (claims) => revocations.isRevoked(claims));
   const localStore = new LocalImageStore(path.join(config.dataDir, 'uploads'));
   // Cloudinary when configured; local files stay reachable (served, and deleted on replace).
   const imageStore = config.cloudinary ? new CloudinaryImageStore(config.cloudinary) : localStore;
@@ -152,7 +153,7 @@ export function createContext(config: Config, database: Database, clock: Clock, 
   const reports = new ReportService(new ReportRepo(reads.database), clock, config);
   const notify = createNotifications(config, db, clock, events, redis, log);
   const security = createSecurityServices({
-    config, database, clock, tokens, redis, warn: warnTo(log),
+    config, database, clock, tokens, revocations, warn: warnTo(log),
     sendMail: (msg) => notify.service.enqueueEmail(undefined, msg),
   });
   const audit = new AuditService(new AuditRepo(database), warnTo(log));

@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { loadConfig, type Config } from '../../src/config.js';
 import { ManualClock } from '../../src/lib/clock.js';
 import type { RedisClient } from '../../src/lib/redis.js';
+import { Revocations } from '../../src/modules/auth/revocations.js';
 import { SessionService } from '../../src/modules/auth/sessions.js';
 import { SessionRepo } from '../../src/modules/auth/sessions.repo.js';
 import { createTokenService, type AccessClaims } from '../../src/modules/auth/tokens.js';
@@ -57,18 +58,25 @@ describe('security: revocation survives a Redis outage', () => {
   const redis = new FlakyRedis();
   const warnings: string[] = [];
   const tokens = createTokenService('test-secret-that-is-long-enough-123', 3600);
-  let instance: (name: string) => SessionService;
+  /** One API instance's sessions and revocation check, over the shared database and Redis. */
+  interface Instance {
+    sessions: SessionService;
+    revocations: Revocations;
+  }
+  let instance: (name: string) => Instance;
 
   before(async () => {
     testDb = await freshDatabase();
     config = loadConfig({ NODE_ENV: 'test', DATA_DIR: '/tmp/unused', JWT_SECRET: 'test-secret-that-is-long-enough-123', REDIS_URL: 'redis://stand-in', REVOCATION_CACHE_SECONDS: '5' });
-    instance = (name) =>
-      new SessionService(new SessionRepo(testDb.database.db), tokens, config, clock, redis as unknown as RedisClient, (m) => warnings.push(`${name}: ${m}`));
+    instance = (name) => {
+      const revocations = new Revocations(new SessionRepo(testDb.database.db), config, clock, redis as unknown as RedisClient, (m) => warnings.push(`${name}: ${m}`));
+      return { sessions: new SessionService(new SessionRepo(testDb.database.db), tokens, revocations, config, clock), revocations };
+    };
   });
   after(async () => testDb.drop());
 
-  async function session(a: SessionService): Promise<AccessClaims> {
-    const { token } = await a.start('patient', '65a000000000000000000001');
+  async function session(a: Instance): Promise<AccessClaims> {
+    const { token } = await a.sessions.start('patient', '65a000000000000000000001');
     const claims = await tokens.verify(token);
     assert.ok(!('error' in claims));
     return claims;
@@ -78,37 +86,37 @@ describe('security: revocation survives a Redis outage', () => {
     const a = instance('a');
     const b = instance('b');
     const claims = await session(a);
-    assert.equal(await a.isRevoked(claims), false);
-    assert.equal(await b.isRevoked(claims), false); // b now holds a short "not revoked" answer
+    assert.equal(await a.revocations.isRevoked(claims), false);
+    assert.equal(await b.revocations.isRevoked(claims), false); // b now holds a short "not revoked" answer
 
     redis.down = true;
-    await a.logout(claims); // the database row is written; the Redis write fails
-    assert.equal(await a.isRevoked(claims), true, 'the instance that logged out refuses at once');
+    await a.sessions.logout(claims); // the database row is written; the Redis write fails
+    assert.equal(await a.revocations.isRevoked(claims), true, 'the instance that logged out refuses at once');
     clock.advance(6_000); // past REVOCATION_CACHE_SECONDS
-    assert.equal(await b.isRevoked(claims), true, 'the other instance reads the database when Redis fails');
+    assert.equal(await b.revocations.isRevoked(claims), true, 'the other instance reads the database when Redis fails');
 
     redis.down = false;
     assert.equal(redis.data.size, 0, 'the revocation never reached Redis');
-    for (const inst of [a, b, instance('c')]) assert.equal(await inst.isRevoked(claims), true, 'Redis back, key missing: still refused');
+    for (const inst of [a, b, instance('c')]) assert.equal(await inst.revocations.isRevoked(claims), true, 'Redis back, key missing: still refused');
   });
 
   it('a Redis miss is confirmed by the database even while Redis is up (the revocation may predate its return)', async () => {
     const a = instance('a');
     const claims = await session(a);
     redis.down = true;
-    await a.logout(claims);
+    await a.sessions.logout(claims);
     redis.down = false;
     // a fresh instance has no cache: Redis says nothing, the database says revoked
-    assert.equal(await instance('d').isRevoked(claims), true);
+    assert.equal(await instance('d').revocations.isRevoked(claims), true);
   });
 
   it('with Redis up a logout reaches other instances at once, despite their "not revoked" cache', async () => {
     const a = instance('a');
     const b = instance('b');
     const claims = await session(a);
-    assert.equal(await b.isRevoked(claims), false);
-    await a.logout(claims);
-    assert.equal(await b.isRevoked(claims), true);
+    assert.equal(await b.revocations.isRevoked(claims), false);
+    await a.sessions.logout(claims);
+    assert.equal(await b.revocations.isRevoked(claims), true);
   });
 
   it('ending every session of an account while Redis is down is seen by other instances too', async () => {
@@ -116,12 +124,12 @@ describe('security: revocation survives a Redis outage', () => {
     const b = instance('b');
     const one = await session(a);
     const two = await session(a);
-    assert.equal(await b.isRevoked(one), false);
+    assert.equal(await b.revocations.isRevoked(one), false);
     redis.down = true;
-    await a.revokeAccount('patient', one.id, 'password-change');
+    await a.sessions.revokeAccount('patient', one.id, 'password-change');
     clock.advance(6_000);
-    assert.equal(await b.isRevoked(one), true);
-    assert.equal(await b.isRevoked(two), true);
+    assert.equal(await b.revocations.isRevoked(one), true);
+    assert.equal(await b.revocations.isRevoked(two), true);
     redis.down = false;
   });
 
@@ -132,14 +140,14 @@ describe('security: revocation survives a Redis outage', () => {
     redis.down = true;
     for (let i = 0; i < 5; i++) {
       clock.advance(6_000);
-      await a.isRevoked(claims);
+      await a.revocations.isRevoked(claims);
     }
     assert.equal(warnings.length, 1, warnings.join('\n'));
     redis.down = false;
-    await a.isRevoked(claims); // Redis answers again: the next outage warns again
+    await a.revocations.isRevoked(claims); // Redis answers again: the next outage warns again
     redis.down = true;
     clock.advance(6_000);
-    await a.isRevoked(claims);
+    await a.revocations.isRevoked(claims);
     assert.equal(warnings.length, 2);
     redis.down = false;
   });

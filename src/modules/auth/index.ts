@@ -1,5 +1,5 @@
-// Builds the security services of one app (sessions, password resets and changes, second factor)
-// and plugs session revocation into the token service.
+// Builds the security services of one app: the revocation check the token service asks, then
+// sessions, password resets and changes, second factor.
 import type { Config } from '../../config.js';
 import type { Database } from '../../db/client.js';
 import type { Clock } from '../../lib/clock.js';
@@ -8,6 +8,7 @@ import { AccountRepo } from './accounts.repo.js';
 import { PasswordChangeService } from './password-change.js';
 import { PasswordResetService } from './resets.js';
 import { ResetLinkRepo } from './resets.repo.js';
+import { Revocations } from './revocations.js';
 import { SessionService } from './sessions.js';
 import { SessionRepo } from './sessions.repo.js';
 import type { TokenService } from './tokens.js';
@@ -22,19 +23,23 @@ export interface SecurityServices {
   twoFactor: TwoFactorService;
 }
 
+/** The revocation check, built before the token service that asks it on every request. */
+export function createRevocations(deps: { config: Config; database: Database; clock: Clock; redis?: RedisClient; warn: Warn }): Revocations {
+  return new Revocations(new SessionRepo(deps.database.db), deps.config, deps.clock, deps.redis, deps.warn);
+}
+
 export function createSecurityServices(deps: {
   config: Config;
   database: Database;
   clock: Clock;
   tokens: TokenService;
-  redis?: RedisClient;
+  revocations: Revocations;
   sendMail: (msg: { to: string; subject: string; text: string; topic: string }) => Promise<unknown>;
   warn: Warn;
 }): SecurityServices {
-  const { config, database, clock, tokens, redis, warn } = deps;
+  const { config, database, clock, tokens, warn } = deps;
   const accounts = new AccountRepo(database);
-  const sessions = new SessionService(new SessionRepo(database.db), tokens, config, clock, redis, warn);
-  tokens.setRevocationCheck((claims) => sessions.isRevoked(claims));
+  const sessions = new SessionService(new SessionRepo(database.db), tokens, deps.revocations, config, clock);
   const passwordResets = new PasswordResetService(new ResetLinkRepo(database.db), accounts, sessions, deps.sendMail, config, clock, warn);
   return {
     sessions,

@@ -7,7 +7,7 @@ import { unauthorized } from '../../lib/errors.js';
 import { errors, Message } from '../../lib/schemas.js';
 import { authenticate, authId } from './guards.js';
 import { FORGOT_PASSWORD_MESSAGE } from './resets.js';
-import { sessionIdOf } from './sessions.js';
+import { sessionIdOf } from './revocations.js';
 import {
   ChangePasswordBody,
   ForgotPasswordBody,

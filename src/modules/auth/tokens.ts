@@ -20,17 +20,16 @@ export interface TokenService {
   sign(id: string, role: Role, sessionId?: string): string;
   /** Returns the claims, or a reason the token is refused. */
   verify(token: string): Promise<AccessClaims | { error: 'expired' | 'invalid' | 'revoked' }>;
-  setRevocationCheck(check: RevocationCheck): void;
 }
 
 /** How far a signer's clock may run ahead of ours before its `iat` counts as "in the future". */
 export const CLOCK_SKEW_SECONDS = 60;
 
-export function createTokenService(secret: string, expiresInSeconds: number, nowMs: () => number = Date.now): TokenService {
+/** @param revoked asked for every token that is otherwise valid (auth/revocations.ts) */
+export function createTokenService(secret: string, expiresInSeconds: number, revoked: RevocationCheck = async () => false, nowMs: () => number = Date.now): TokenService {
   // HS256 pinned on both sides: a token with alg "none" or an RSA/EC header is refused (no key confusion).
   const signer = createSigner({ key: secret, algorithm: 'HS256', expiresIn: expiresInSeconds * 1000 });
   const verifier = createVerifier({ key: secret, algorithms: ['HS256'], cache: 1000 });
-  let revoked: RevocationCheck = async () => false;
   return {
     sign(id, role, sessionId) {
       // registration and login write for an account before any token names it
@@ -54,9 +53,6 @@ export function createTokenService(secret: string, expiresInSeconds: number, now
       if (claims.iat > now + CLOCK_SKEW_SECONDS || claims.exp - claims.iat > expiresInSeconds + CLOCK_SKEW_SECONDS) return { error: 'invalid' };
       if (await revoked(claims)) return { error: 'revoked' };
       return claims;
-    },
-    setRevocationCheck(check) {
-      revoked = check;
     },
   };
 }
