@@ -84,7 +84,7 @@ const sentAsForm = (request: unknown): boolean => {
 /**
  * A body validator that is strict for JSON and coercing for multipart forms. Fastify calls Ajv
  * validators (recognised by their `schemaEnv`) with the request as `parentData`, which is how this
- * one learns the body's media type; the multipart tests in test/modules/doctors-admin.test.ts
+ * one learns the body's media type; the multipart tests in test/modules/doctors/admin.test.ts
  * fail if a Fastify upgrade stops doing so.
  */
 function bodyValidator(json: Validate, form: Validate): Validate {
