@@ -1,15 +1,18 @@
 // `npm test`: every test/**/*.test.ts (listed explicitly: a quoted glob or a bare directory would run
-// 0 tests and still exit 0), after building the template database once. Each file runs in its own
-// node process (node's test runner, spec reporter), TEST_CONCURRENCY files at a time, server and
-// browser files (test/e2e) alike: each file has its own database, app, ports and browser, so they
-// are independent. The slowest files start first (durations of earlier runs, kept in
-// .cache/test-times.json), so the run does not end waiting on one long file started last. A file's
-// output is printed when it finishes, in one piece. Fails on any failure and when no test ran; prints
-// the slowest files and the total wall time. A whole run (no filter) also lints and typechecks the
-// tree beside the tests, and fails on a lint warning or a type error.
+// 0 tests and still exit 0), after building the template database once. The files run in
+// TEST_CONCURRENCY worker processes (scripts/test-worker.mjs, node's test runner), each running one
+// file after another, so node, tsx and the app's modules load once per worker rather than once per
+// file; a few files that must not share a process get one of their own (OWN_PROCESS below). Server
+// and browser files (test/e2e) share the pool: each file has its own database, app, ports and
+// browser, so they are independent. The slowest files start first (durations of earlier runs, kept
+// in .cache/test-times.json), so the run does not end waiting on one long file started last. A
+// file's report (spec reporter) is printed when it finishes, in one piece, with what its tests
+// printed themselves. Fails on any failure, on a worker that crashes (naming its file) and when no
+// test ran; prints the slowest files and the total wall time. A whole run (no filter) also lints and
+// typechecks the tree beside the tests, and fails on a lint warning or a type error.
 //
 //   npm test -- booking                       files whose path contains "booking"
-//   npm test -- e2e --test-name-pattern=pay   flags starting with "-" go to every file's node process
+//   npm test -- e2e --test-name-pattern=pay   flags starting with "-" go to every worker's node process
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -101,7 +104,7 @@ const setup = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/test-setu
 if (setup.status !== 0) process.exit(setup.status ?? 1);
 
 const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-// One more file than cores: a file waiting on its child server or browser leaves its core to another.
+// One more worker than cores: a file waiting on its child server or browser leaves its core to another.
 const concurrency = Math.max(1, Number(process.env.TEST_CONCURRENCY ?? cores + 1));
 // A file that hangs (a handle left open, a deadlock) is killed with its processes after this long.
 const fileTimeoutMs = (f) => (isE2e(f) ? 15 : 10) * 60_000;
@@ -118,10 +121,10 @@ const expected = (f) => known[f] ?? (isE2e(f) ? 120_000 : 30_000);
 const queue = [...files].sort((a, b) => expected(b) - expected(a) || a.localeCompare(b));
 
 /**
- * CPU seconds used so far by this runner's finished child processes and everything they waited for
- * (servers, browsers): Linux's cutime + cstime in /proc/self/stat, at 100 ticks a second. Read as
- * each file ends, the increase is that file's CPU time, a figure a busy machine does not inflate
- * the way it inflates wall time. Undefined elsewhere.
+ * CPU seconds used by this runner's finished child processes and everything they waited for
+ * (servers, browsers): Linux's cutime + cstime in /proc/self/stat, at 100 ticks a second; a figure a
+ * busy machine does not inflate the way it inflates wall time. Each file's own CPU time is measured
+ * by its worker the same way. Undefined elsewhere.
  */
 function childCpuSeconds() {
   try {
@@ -132,7 +135,20 @@ function childCpuSeconds() {
     return undefined;
   }
 }
-let cpuSeen = childCpuSeconds();
+
+/**
+ * Files that run in a process of their own rather than after other files in a shared worker, and
+ * why. Everything else shares: a file builds its own database, app, ports and clock, and src/ keeps
+ * no module-level state between apps (src/config.ts reads the environment it is given).
+ */
+const OWN_PROCESS = new Map([
+  // sets process.env.REDIS_URL for a moment and runs `npm test` inside itself
+  ['test/unit/test-env.test.ts', 'changes process.env'],
+]);
+const ownProcess = (f) => OWN_PROCESS.has(f.split(path.sep).join('/'));
+// A worker whose memory grew past this after a file (module scopes of finished files keep their
+// apps and databases reachable) is replaced by a fresh one.
+const WORKER_RSS_LIMIT = 1.5 * 1024 ** 3;
 
 const running = new Set();
 const killAll = (signal) => {
@@ -145,69 +161,127 @@ const killAll = (signal) => {
   }
 };
 
-/** One file in its own process; resolves with its counts, exit code and duration. */
-function runFile(file) {
-  return new Promise((resolve) => {
-    const t0 = Date.now();
-    // its own process group: a timed-out file is killed with the servers and browsers it started
-    const child = spawn(process.execPath, ['--import', 'tsx', '--test-reporter=spec', ...nodeFlags, file], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env,
-      detached: true,
-    });
-    running.add(child.pid);
-    const out = [];
-    child.stdout.on('data', (c) => out.push(c));
-    child.stderr.on('data', (c) => out.push(c));
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    }, fileTimeoutMs(file));
+/**
+ * A worker process (scripts/test-worker.mjs) running the files it is given one at a time. In its own
+ * process group: a timed-out file is killed with the servers and browsers it started. Its stdout and
+ * stderr (what the tests print themselves) go with the file running when they arrive.
+ */
+function startWorker() {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--test-reporter=./scripts/test-worker-reporter.mjs', '--test-reporter-destination=stdout', ...nodeFlags, 'scripts/test-worker.mjs'],
+    { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env, detached: true },
+  );
+  running.add(child.pid);
+  let out = [];
+  child.stdout.on('data', (c) => out.push(c));
+  child.stderr.on('data', (c) => out.push(c));
+  const takeOutput = () => {
+    const text = Buffer.concat(out).toString('utf8');
+    out = [];
+    return text;
+  };
+  let onMessage = () => {};
+  let onExit = () => {};
+  const ready = new Promise((resolve) => (onMessage = (msg) => msg?.type === 'ready' && resolve()));
+  child.on('message', (msg) => onMessage(msg));
+  const closed = new Promise((resolve) =>
     child.on('close', (code, signal) => {
-      clearTimeout(timer);
       running.delete(child.pid);
-      const cpuNow = childCpuSeconds();
-      const cpu = cpuNow === undefined || cpuSeen === undefined ? undefined : cpuNow - cpuSeen;
-      cpuSeen = cpuNow;
-      const text = Buffer.concat(out).toString('utf8');
-      // the spec reporter's summary, printed once at the end of the file's run
-      const count = (name) => Number([...text.matchAll(new RegExp(`^ℹ ${name} (\\d+)$`, 'gm'))].at(-1)?.[1] ?? 0);
-      resolve({
-        file,
-        text,
-        ms: Date.now() - t0,
-        cpu,
-        code: timedOut ? 1 : (code ?? 1),
-        signal,
-        timedOut,
-        tests: count('tests'),
-        pass: count('pass'),
-        fail: count('fail'),
-        skipped: count('skipped'),
+      resolve({ code, signal });
+      onExit({ code, signal });
+    }),
+  );
+  const files = [];
+  return {
+    files,
+    /** Runs one file; resolves with its result, or a failed one naming the crash or the timeout. */
+    async run(file) {
+      files.push(file);
+      await Promise.race([ready, closed]);
+      return new Promise((resolve) => {
+        const t0 = Date.now();
+        let timedOut = false;
+        const timer = setTimeout(() => {
+          timedOut = true;
+          try {
+            process.kill(-child.pid, 'SIGKILL');
+          } catch {
+            /* already gone */
+          }
+        }, fileTimeoutMs(file));
+        onMessage = (msg) => {
+          if (msg?.type !== 'result' || msg.file !== file) return;
+          clearTimeout(timer);
+          const text = `${msg.text}${takeOutput()}`;
+          resolve({ ...msg, text, code: msg.fail || msg.failedSuites ? 1 : 0, timedOut: false });
+        };
+        onExit = ({ code, signal }) => {
+          clearTimeout(timer);
+          const others = files.slice(0, -1);
+          const ran = others.length ? ` (the process had run ${others.join(', ')} before it)` : '';
+          const text = `${takeOutput()}\nthe worker process running this file ${timedOut ? `was killed after ${secs(fileTimeoutMs(file))}` : `exited (${signal ?? code})`} before the file's end${ran}\n`;
+          resolve({ file, text, ms: Date.now() - t0, cpu: undefined, code: code || 1, signal, timedOut, crashed: !timedOut, tests: 0, pass: 0, fail: 0, skipped: 0 });
+        };
+        if (child.exitCode !== null || child.signalCode !== null) onExit({ code: child.exitCode, signal: child.signalCode });
+        else child.send({ type: 'run', file });
       });
-    });
-  });
+    },
+    /** Lets the worker end (its tests left nothing open); killed when it does not within a minute. */
+    async retire() {
+      if (child.exitCode !== null || child.signalCode !== null) return undefined;
+      onExit = () => {};
+      child.send({ type: 'exit' });
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      }, 60_000);
+      const end = await closed;
+      clearTimeout(timer);
+      const text = takeOutput();
+      return end.code === 0 || end.code === 1 ? undefined : { files: [...files], end, text };
+    },
+  };
 }
 
 const results = [];
+const workerFailures = [];
 const secs = (ms) => `${(ms / 1000).toFixed(1)} s`;
-async function worker() {
-  for (let file = queue.shift(); file; file = queue.shift()) {
-    const r = await runFile(file);
-    results.push(r);
-    const status = r.code === 0 ? '✔' : '✖';
-    const why = r.timedOut ? `, killed after ${secs(fileTimeoutMs(file))}` : r.code !== 0 && r.fail === 0 ? `, exit ${r.signal ?? r.code}` : '';
-    const cpu = r.cpu === undefined ? '' : `, ${r.cpu.toFixed(1)} s CPU`;
-    process.stdout.write(`\n${status} ${file} (${secs(r.ms)}${cpu}, ${r.tests} tests${why})\n${r.text.replace(/\s*$/, '\n')}`);
-  }
+function report(r) {
+  results.push(r);
+  const status = r.code === 0 ? '✔' : '✖';
+  const why = r.timedOut ? `, killed after ${secs(fileTimeoutMs(r.file))}` : r.crashed ? `, worker exited ${r.signal ?? r.code}` : '';
+  const cpu = r.cpu === undefined ? '' : `, ${r.cpu.toFixed(1)} s CPU`;
+  if (process.env.DEBUG_RSS) process.stderr.write(`rss ${r.file} ${Math.round((r.rss ?? 0) / 2 ** 20)} MB\n`);
+  process.stdout.write(`\n${status} ${r.file} (${secs(r.ms)}${cpu}, ${r.tests} tests${why})\n${r.text.replace(/\s*$/, '\n')}`);
 }
 
-// Ctrl-C or a CI cancel: the files run in process groups of their own, so stop them here.
+/** One lane of the pool: takes the next file from the queue until none is left. */
+async function lane() {
+  let w;
+  const retire = async () => {
+    const failure = await w?.retire();
+    if (failure) {
+      workerFailures.push(failure);
+      process.stdout.write(`\n✖ a worker process did not end cleanly (${failure.end.signal ?? failure.end.code}) after ${failure.files.join(', ')}\n${failure.text}`);
+    }
+    w = undefined;
+  };
+  for (let file = queue.shift(); file; file = queue.shift()) {
+    const alone = ownProcess(file);
+    if (alone) await retire();
+    w ??= startWorker();
+    const r = await w.run(file);
+    report(r);
+    if (alone || r.timedOut || r.crashed || r.rss > WORKER_RSS_LIMIT) await retire();
+  }
+  await retire();
+}
+
+// Ctrl-C or a CI cancel: the workers run in process groups of their own, so stop them here.
 let interrupted = false;
 for (const sig of ['SIGINT', 'SIGTERM']) {
   process.on(sig, () => {
@@ -218,7 +292,7 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
   });
 }
 
-await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
+await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, lane));
 
 const wall = Date.now() - started;
 const sum = (k) => results.reduce((n, r) => n + r[k], 0);
@@ -238,7 +312,8 @@ for (const r of [...results].sort((a, b) => b.ms - a.ms).slice(0, 8)) {
   console.log(`  ${secs(r.ms).padStart(8)}${r.cpu === undefined ? '' : `  ${r.cpu.toFixed(1).padStart(6)} s CPU`}  ${r.file}`);
 }
 console.log(`\n${results.length} test files on ${db}, ${Math.min(concurrency, files.length)} at a time: ${tests} tests, ${sum('pass')} passed, ${sum('fail')} failed, ${sum('skipped')} skipped`);
-for (const r of failed) console.log(`✖ ${r.file}${r.timedOut ? ' (timed out)' : r.fail ? ` (${r.fail} failed)` : ` (exit ${r.signal ?? r.code})`}`);
+for (const r of failed) console.log(`✖ ${r.file}${r.timedOut ? ' (timed out)' : r.crashed ? ` (its worker exited ${r.signal ?? r.code})` : r.fail ? ` (${r.fail} failed)` : ' (a hook failed)'}`);
+for (const w of workerFailures) console.log(`✖ a worker did not end cleanly after ${w.files.join(', ')}`);
 const cpuTotal = childCpuSeconds();
 if (cpuTotal !== undefined) console.log(`CPU time of the run ${cpuTotal.toFixed(0)} s (${(cpuTotal / cores).toFixed(0)} s spread over ${cores} cores: the least wall time this machine could take)`);
 const load = os.loadavg().map((n) => n.toFixed(2)).join(' ');
@@ -250,4 +325,4 @@ if (tests === 0) {
 const failedChecks = (await Promise.all(checks)).filter((c) => !c.ok);
 for (const c of failedChecks) console.error(`\n${c.name} failed:\n${c.out}`);
 if (checks.length) console.log(failedChecks.length ? `static checks failed: ${failedChecks.map((c) => c.name).join(', ')}` : 'lint and typecheck: clean');
-process.exit(failed.length || interrupted || failedChecks.length ? 1 : 0);
+process.exit(failed.length || workerFailures.length || interrupted || failedChecks.length ? 1 : 0);
