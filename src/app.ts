@@ -133,7 +133,7 @@ export function createContext(config: Config, database: Database, clock: Clock, 
     },
     [localStore],
   );
-  const patients = new PatientService(new PatientRepo(reads.db), media, events, clock);
+  const patients = new PatientService(new PatientRepo(reads.db), media, events, clock, config.security.bcryptRounds);
   const doctors = new DoctorService(new DoctorRepo(reads.db), media, events, config, clock);
   const scheduleRepo = new ScheduleRepo(db);
   const appointmentRepo = new AppointmentRepo(reads.db);

@@ -327,6 +327,8 @@ export interface SecuritySettings {
   loginDelayMaxMs: number;
   authWindowSeconds: number;
   passwordResetTtlMinutes: number;
+  /** BCRYPT_ROUNDS: the bcrypt cost of new password hashes (10, the spec's; the test fixtures use less) */
+  bcryptRounds: number;
   totpIssuer: string;
   /** TRUST_PROXY: which proxies may set X-Forwarded-For (false: none, true: all, or a list of addresses/CIDRs) */
   trustProxy: boolean | string[];
@@ -575,6 +577,7 @@ export function loadConfig(env: Env = process.env): Config {
       loginDelayMs: int(env, 'AUTH_LOGIN_DELAY_MS', 250, 0, 10_000),
       loginDelayMaxMs: int(env, 'AUTH_LOGIN_DELAY_MAX_MS', 4000, 0, 30_000),
       passwordResetTtlMinutes: int(env, 'PASSWORD_RESET_TTL_MINUTES', 60, 5, 7 * 24 * 60),
+      bcryptRounds: int(env, 'BCRYPT_ROUNDS', 10, 4, 15),
       totpIssuer: str(env, 'TOTP_ISSUER') ?? 'Prescripto',
       trustProxy: trustProxy(str(env, 'TRUST_PROXY')),
       revocationCacheSeconds: int(env, 'REVOCATION_CACHE_SECONDS', 5, 0, 300),

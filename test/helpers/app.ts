@@ -37,6 +37,9 @@ export function testEnv(dataDir: string, env: Record<string, string | undefined>
     REDIS_PREFIX: `t${randomBytes(4).toString('hex')}:`,
     // fixtures log in many times per file; the security tests turn limits back on
     RATE_LIMIT: 'false',
+    // bcrypt at the lowest cost for the many accounts fixtures create (80 ms of CPU a hash at 10, 2 ms
+    // at 4); a test of the cost itself asks for BCRYPT_ROUNDS: '10'
+    BCRYPT_ROUNDS: '4',
     // fixtures book many slots for one patient; the booking-cap tests set real caps
     MAX_LIVE_BOOKINGS_PER_PATIENT: '100000',
     MAX_LIVE_BOOKINGS_PER_PATIENT_PER_DOCTOR: '100000',

@@ -79,6 +79,8 @@ function childEnv(port: number, env: Record<string, string>): Record<string, str
     ADMIN_EMAIL: CHILD_ADMIN.email,
     ADMIN_PASSWORD: CHILD_ADMIN.password,
     SEED_DEMO: 'false',
+    // bcrypt at the lowest cost for the accounts the tests create (see testEnv in ./app.ts)
+    BCRYPT_ROUNDS: '4',
     PUBLIC_URL: `http://127.0.0.1:${port}`,
     ...(redisUrlFromEnv() ? { REDIS_URL: redisUrlFromEnv()!, REDIS_PREFIX: `p${randomBytes(4).toString('hex')}:` } : {}),
     ...env,

@@ -17,6 +17,7 @@ describe('config', () => {
     assert.equal(c.scheduling.maxAdvanceDays, 30);
     assert.equal(c.scheduling.allowWeekends, false);
     assert.equal(c.uploadMaxBytes, 5 * 1024 * 1024);
+    assert.equal(c.security.bcryptRounds, 10);
     assert.equal(c.databaseUrl, undefined);
     assert.deepEqual(c.scheduling.workingHours.map((r) => r.weekday), [1, 2, 3, 4, 5]);
     assert.deepEqual(c.scheduling.workingHours[0], { weekday: 1, start: 600, end: 1260 });
@@ -29,6 +30,7 @@ describe('config', () => {
     assert.throws(() => loadConfig({ ...base, JWT_SECRET: 'short' }), /at least 16/);
     assert.throws(() => loadConfig({ ...base, CURRENCY: 'rupees' }), /CURRENCY/);
     assert.throws(() => loadConfig({ ...base, PAYMENT_REQUIRED: 'perhaps' }), /PAYMENT_REQUIRED/);
+    assert.throws(() => loadConfig({ ...base, BCRYPT_ROUNDS: '3' }), /BCRYPT_ROUNDS/);
   });
 
   it('reads Cloudinary and gateways only when fully configured', () => {

@@ -29,16 +29,16 @@ export class AdminService {
     }
     const existing = await this.repo.findByEmail(email);
     if (!existing) {
-      await this.repo.insert({ id: newId(), email, passwordHash: await hashPassword(this.config.adminPassword) });
+      await this.repo.insert({ id: newId(), email, passwordHash: await hashPassword(this.config.adminPassword, this.config.security.bcryptRounds) });
     } else if (!(await verifyPassword(this.config.adminPassword, existing.passwordHash))) {
-      await this.repo.setPassword(existing.id, await hashPassword(this.config.adminPassword));
+      await this.repo.setPassword(existing.id, await hashPassword(this.config.adminPassword, this.config.security.bcryptRounds));
       await this.passwordChanged(existing.id);
     }
   }
 
   /** Checks the credentials; the route opens the session (auth/login.ts). */
   async login(input: { email?: string; password?: string }): Promise<{ id: string }> {
-    const row = await checkCredentials(input, (email) => this.repo.findByEmail(email));
+    const row = await checkCredentials(input, (email) => this.repo.findByEmail(email), this.config.security.bcryptRounds);
     return { id: row.id };
   }
 }

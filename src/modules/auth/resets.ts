@@ -107,7 +107,7 @@ export class PasswordResetService {
     if (!accountId) throw badRequest('This reset link is invalid, expired or already used');
     // a mailbox read by someone else earlier must not hold a second way in after this reset
     await this.useUpLinks(role, accountId);
-    if (!(await this.accounts.setPasswordHash(role, accountId, await hashPassword(password)))) {
+    if (!(await this.accounts.setPasswordHash(role, accountId, await hashPassword(password, this.config.security.bcryptRounds)))) {
       throw badRequest('This reset link is invalid, expired or already used');
     }
     await this.sessions.revokeAccount(role, accountId, 'password-reset');

@@ -165,7 +165,7 @@ export class DoctorService {
     // choice, so it is temporary unless the caller says otherwise (the demo seed), or the original
     // Prescripto admin panel is in use (LEGACY_CLIENTS): it has no screen to change a password, so a
     // temporary one would lock the doctor out; the welcome email's link still lets them choose their own.
-    const passwordHash = await hashPassword(password ?? randomSecret(32));
+    const passwordHash = await hashPassword(password ?? randomSecret(32), this.config.security.bcryptRounds);
     const passwordTemporary = password !== undefined && (input.passwordTemporary ?? !this.config.legacyClients);
     const imageUrl = await this.media.storeImage(image);
     const s = this.config.scheduling;
@@ -210,7 +210,7 @@ export class DoctorService {
 
   /** Checks the credentials; the route opens the session (auth/login.ts). */
   async login(input: { email?: string; password?: string }): Promise<{ id: string; mustChangePassword: boolean }> {
-    const row = await checkCredentials(input, (email) => this.repo.findByEmail(email));
+    const row = await checkCredentials(input, (email) => this.repo.findByEmail(email), this.config.security.bcryptRounds);
     return { id: row.id, mustChangePassword: row.passwordTemporary && !this.config.legacyClients };
   }
 

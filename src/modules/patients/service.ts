@@ -6,7 +6,7 @@ import { isEmail, normalizeEmail } from '../../lib/validate.js';
 import type { Address, PatientRow, UserSnapshot } from '../../db/schema.js';
 import type { DomainEvents } from '../../lib/events.js';
 import type { Clock } from '../../lib/clock.js';
-import { checkCredentials, hashPassword, isStrongPassword } from '../auth/passwords.js';
+import { BCRYPT_COST, checkCredentials, hashPassword, isStrongPassword } from '../auth/passwords.js';
 import type { MediaService, Upload } from '../media/service.js';
 import type { PatientPatch, PatientRepo } from './repo.js';
 
@@ -30,6 +30,8 @@ export class PatientService {
     private readonly media: MediaService,
     private readonly events: DomainEvents,
     private readonly clock: Clock,
+    /** the bcrypt cost of new hashes (config.security.bcryptRounds) */
+    private readonly bcryptRounds: number = BCRYPT_COST,
   ) {}
 
   view(row: PatientRow): UserData {
@@ -55,7 +57,7 @@ export class PatientService {
     assertPasswordFits(password);
     const id = newId(this.clock.now());
     try {
-      await this.repo.insert({ id, name, email: normalizeEmail(email), passwordHash: await hashPassword(password) });
+      await this.repo.insert({ id, name, email: normalizeEmail(email), passwordHash: await hashPassword(password, this.bcryptRounds) });
     } catch (err) {
       // The unique index decides, so two concurrent registrations cannot both win.
       if (sqlState(err) === PG_UNIQUE_VIOLATION) throw conflict('An account with this email already exists');
@@ -67,7 +69,7 @@ export class PatientService {
 
   /** Checks the credentials; the route opens the session (auth/login.ts). */
   async login(input: { email?: string; password?: string }): Promise<{ id: string }> {
-    const row = await checkCredentials(input, (email) => this.repo.findByEmail(email));
+    const row = await checkCredentials(input, (email) => this.repo.findByEmail(email), this.bcryptRounds);
     return { id: row.id };
   }
 
