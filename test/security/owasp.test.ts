@@ -126,7 +126,7 @@ describe('security: OWASP API Top 10', () => {
         (await get(t.app, '/api/doctor/profile', bearer(d1.token))).body,
         (await get(t.app, '/api/admin/appointments', bearer(atoken))).body,
       ];
-      for (const b of bodies) assert.doesNotMatch(b, /\$2[aby]\$10\$|password|passwordHash|password_hash/i);
+      for (const b of bodies) assert.doesNotMatch(b, /\$2[aby]\$\d\d\$|password|passwordHash|password_hash/i);
       assert.doesNotMatch(bodies[0], /@example\.com/, 'the public list shows no emails');
     });
   });

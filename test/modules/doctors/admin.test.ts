@@ -16,12 +16,18 @@ describe('admin and doctors', () => {
   after(async () => t.close());
 
   describe('admin login', () => {
-    it('logs in with the configured credentials, stored hashed', async () => {
-      const res = await post(t.app, '/api/admin/login', { email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
-      assert.equal(res.statusCode, 200);
-      const rows = await t.testDb.database.query<{ password_hash: string }>('SELECT password_hash FROM admins');
-      assert.equal(rows.length, 1);
-      assert.match(rows[0].password_hash, /^\$2[aby]\$10\$/);
+    it('logs in with the configured credentials, stored hashed at cost 10', async () => {
+      // the default cost, not the fixtures' cheap one (testEnv)
+      const own = await makeTestApp({ BCRYPT_ROUNDS: undefined });
+      try {
+        const res = await post(own.app, '/api/admin/login', { email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
+        assert.equal(res.statusCode, 200);
+        const rows = await own.testDb.database.query<{ password_hash: string }>('SELECT password_hash FROM admins');
+        assert.equal(rows.length, 1);
+        assert.match(rows[0].password_hash, /^\$2[aby]\$10\$/);
+      } finally {
+        await own.close();
+      }
     });
 
     it('refuses wrong credentials with 401 and missing ones with 400', async () => {
