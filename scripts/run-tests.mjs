@@ -255,7 +255,6 @@ function report(r) {
   const status = r.code === 0 ? '✔' : '✖';
   const why = r.timedOut ? `, killed after ${secs(fileTimeoutMs(r.file))}` : r.crashed ? `, worker exited ${r.signal ?? r.code}` : '';
   const cpu = r.cpu === undefined ? '' : `, ${r.cpu.toFixed(1)} s CPU`;
-  if (process.env.DEBUG_RSS) process.stderr.write(`rss ${r.file} ${Math.round((r.rss ?? 0) / 2 ** 20)} MB\n`);
   process.stdout.write(`\n${status} ${r.file} (${secs(r.ms)}${cpu}, ${r.tests} tests${why})\n${r.text.replace(/\s*$/, '\n')}`);
 }
 
