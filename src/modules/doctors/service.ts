@@ -1,4 +1,5 @@
-// Doctors: onboarding (called by admin), login, profile, availability and the public list.
+// Doctors: onboarding (called by admin), login, profile changes, availability, and the public and
+// profile views that DoctorDirectory (directory.ts) fills with booked times and ratings.
 import type { Config } from '../../config.js';
 import type { Address, ConsultationMode, DocSnapshot, DoctorRow } from '../../db/schema.js';
 import { badRequest, conflict, notFound, sqlState, PG_UNIQUE_VIOLATION } from '../../lib/errors.js';
@@ -80,9 +81,6 @@ export interface DoctorProfileUpdate {
 const MAX_FEES = 10_000_000;
 
 export class DoctorService {
-  private slotsBooked: SlotsBookedSource = async () => new Map();
-  private ratings: RatingsSource = async () => new Map();
-
   constructor(
     private readonly repo: DoctorRepo,
     private readonly media: MediaService,
@@ -90,16 +88,6 @@ export class DoctorService {
     private readonly config: Config,
     private readonly clock: Clock,
   ) {}
-
-  /** The appointments module supplies booked slots (it owns appointments; this avoids a cycle). */
-  useSlotsBookedSource(source: SlotsBookedSource): void {
-    this.slotsBooked = source;
-  }
-
-  /** The reviews module supplies ratings (it owns reviews and depends on appointments). */
-  useRatingsSource(source: RatingsSource): void {
-    this.ratings = source;
-  }
 
   publicView(row: DoctorRow, slots: SlotsBooked = {}, rating: Rating = NO_RATING): PublicDoctor {
     return {
@@ -224,13 +212,8 @@ export class DoctorService {
     return this.repo.passwordTemporary(id);
   }
 
-  async profile(id: string): Promise<DoctorProfile> {
-    const row = await this.get(id);
-    const [slots, ratings] = await Promise.all([this.slotsBooked([id]), this.ratings([id])]);
-    return this.profileView(row, slots.get(id), ratings.get(id));
-  }
-
-  async updateProfile(id: string, input: DoctorProfileUpdate): Promise<DoctorProfile> {
+  /** The doctor's own profile change; DoctorDirectory.updateProfile answers it with booked times and rating. */
+  async updateProfile(id: string, input: DoctorProfileUpdate): Promise<DoctorRow> {
     await this.get(id); // an unknown doctor is a 404 before any upload or write
     const patch: DoctorPatch = {};
     if (input.fees !== undefined) {
@@ -249,8 +232,7 @@ export class DoctorService {
       throw err;
     });
     if (patch.image && replaced && replaced !== patch.image) await this.media.removeImage(replaced);
-    const [slots, ratings] = await Promise.all([this.slotsBooked([id]), this.ratings([id])]);
-    return this.profileView(updated, slots.get(id), ratings.get(id));
+    return updated;
   }
 
   /**
@@ -282,17 +264,7 @@ export class DoctorService {
     return row;
   }
 
-  async publicList(): Promise<PublicDoctor[]> {
-    const [rows, slots, ratings] = await Promise.all([this.repo.list(), this.slotsBooked(), this.ratings()]);
-    return rows.map((r) => this.publicView(r, slots.get(r.id), ratings.get(r.id)));
-  }
-
-  async adminList(): Promise<DoctorProfile[]> {
-    const [rows, slots, ratings] = await Promise.all([this.repo.list(), this.slotsBooked(), this.ratings()]);
-    return rows.map((r) => this.profileView(r, slots.get(r.id), ratings.get(r.id)));
-  }
-
-  /** Doctor rows, all of them or those of `ids` (the scheduling module reads their settings). */
+  /** Doctor rows, all of them or those of `ids` (the directory lists them; scheduling reads their settings). */
   rows(ids?: string[]): Promise<DoctorRow[]> {
     return this.repo.list(ids);
   }
