@@ -161,7 +161,7 @@ export function createContext(config: Config, database: Database, clock: Clock, 
   });
   const welcome = new WelcomeMailer(db, notify.service, config, async (doctorId, ttlMinutes) => (await security.passwordResets.issue('doctor', doctorId, { ttlMinutes })).url);
   events.onPublish((event) => welcome.onPublish(event));
-  const audit = new AuditService(new AuditRepo(database), warnTo(log));
+  const audit = new AuditService(new AuditRepo(db), warnTo(log));
   const outgoingWebhooks = createOutgoingWebhooks(config, db, clock, events, {
     sendEmail: (tx, msg) => notify.service.enqueueEmail(tx, msg),
     log: serviceLog(log),
