@@ -2,11 +2,10 @@
 // exclusion constraint and range types are beyond what drizzle-kit generates); keep both in step.
 import { sql } from 'drizzle-orm';
 import { boolean, check, customType, integer, jsonb, pgTable, smallint, text, timestamp } from 'drizzle-orm/pg-core';
+import type { Address, DocSnapshot, UserSnapshot } from '../lib/schemas.js';
 
-export interface Address {
-  line1: string;
-  line2: string;
-}
+// the jsonb columns' shapes are the API's TypeBox schemas' (lib/schemas.ts): one definition for both
+export type { Address, DocSnapshot, UserSnapshot };
 
 /** tstzrange, written as a Postgres range literal such as `[2024-01-01T10:00Z,2024-01-01T10:45Z)`. */
 const tstzrange = customType<{ data: string }>({ dataType: () => 'tstzrange' });
@@ -81,30 +80,6 @@ export const admins = pgTable('admins', {
 
 export type AppointmentStatus = 'pending' | 'confirmed' | 'completed' | 'cancelled';
 export type Actor = 'patient' | 'doctor' | 'admin' | 'system';
-
-export interface UserSnapshot {
-  _id: string;
-  name: string;
-  email: string;
-  phone: string;
-  address: Address;
-  gender: string;
-  dob: string;
-  image: string;
-}
-
-export interface DocSnapshot {
-  _id: string;
-  name: string;
-  email: string;
-  image: string;
-  speciality: string;
-  degree: string;
-  experience: string;
-  about: string;
-  fees: number;
-  address: Address;
-}
 
 export const appointments = pgTable('appointments', {
   id: text('id').primaryKey(),

@@ -1,7 +1,10 @@
 // Queries of the audit log (table: tables.ts, DDL 0400_security.sql).
 import { and, count, desc, eq, gte, lt } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import type { AuditRecord } from './schemas.js';
 import { auditLog, type AuditActorRole, type AuditOutcome } from './tables.js';
+
+export type { AuditRecord } from './schemas.js';
 
 export interface AuditEntry {
   actorRole?: AuditActorRole;
@@ -26,20 +29,6 @@ export interface AuditFilter {
   to?: Date;
   page: number;
   limit: number;
-}
-
-export interface AuditRecord {
-  _id: string;
-  at: string;
-  actorRole: string | null;
-  actorId: string | null;
-  action: string;
-  targetType: string | null;
-  targetId: string | null;
-  outcome: string;
-  statusCode: number;
-  ip: string | null;
-  detail: Record<string, unknown>;
 }
 
 export class AuditRepo {

@@ -1,7 +1,7 @@
 // Doctors: onboarding (called by admin), login, profile changes, availability, and the public and
 // profile views that DoctorDirectory (directory.ts) fills with booked times and ratings.
 import type { Config } from '../../config.js';
-import type { Address, ConsultationMode, DocSnapshot, DoctorRow } from '../../db/schema.js';
+import type { Address, ConsultationMode, DoctorRow } from '../../db/schema.js';
 import { badRequest, conflict, notFound, sqlState, PG_UNIQUE_VIOLATION } from '../../lib/errors.js';
 import { assertPasswordFits } from '../../lib/schemas.js';
 import type { DomainEvents } from '../../lib/events.js';
@@ -13,6 +13,9 @@ import { checkCredentials, hashPassword, isStrongPassword } from '../auth/passwo
 import { randomSecret } from '../auth/secrets.js';
 import type { MediaService, Upload } from '../media/service.js';
 import type { DoctorPatch, DoctorRepo, NewDoctor } from './repo.js';
+import type { DoctorProfile, PublicDoctor } from './schemas.js';
+
+export type { DoctorProfile, PublicDoctor } from './schemas.js';
 
 export type { DoctorPatch } from './repo.js';
 
@@ -27,31 +30,12 @@ export interface Rating {
 export type RatingsSource = (doctorIds?: string[]) => Promise<Map<string, Rating>>;
 const NO_RATING: Rating = { average: null, count: 0 };
 
-/** A doctor as anyone sees them: the appointment's `docData` snapshot without the email, and more. */
-export interface PublicDoctor extends Omit<DocSnapshot, 'email'> {
-  available: boolean;
-  date: number;
-  slots_booked: SlotsBooked;
-  timeZone: string;
-  slotMinutes: number;
-  /** how this doctor can be consulted: `in_person`, `video` or both */
-  consultationModes: ConsultationMode[];
-  ratingAverage: number | null;
-  ratingCount: number;
-}
-
 /** The modes a doctor row offers, in-person first. */
 export function consultationModes(row: Pick<DoctorRow, 'offersInPerson' | 'offersVideo'>): ConsultationMode[] {
   const modes: ConsultationMode[] = [];
   if (row.offersInPerson) modes.push('in_person');
   if (row.offersVideo) modes.push('video');
   return modes;
-}
-
-export interface DoctorProfile extends PublicDoctor {
-  email: string;
-  bufferMinutes: number;
-  slotIntervalMinutes: number;
 }
 
 export interface NewDoctorInput {
