@@ -32,7 +32,8 @@ import { doctorSeriesRoutes, patientSeriesRoutes } from './modules/series/routes
 import { SeriesService } from './modules/series/service.js';
 import { SchedulingRules } from './modules/scheduling/rules.js';
 import { SchedulingService } from './modules/scheduling/service.js';
-import { createNotifications } from './modules/notifications/index.js';
+import { createDeliveryWorker, createNotifications } from './modules/notifications/index.js';
+import { WelcomeMailer } from './modules/notifications/welcome.js';
 import { adminNotificationRoutes, calendarFeedRoutes, doctorNotificationRoutes, patientNotificationRoutes } from './modules/notifications/routes.js';
 import { redactUrlToken } from './modules/notifications/live.js';
 import { createTokenService, type Role } from './modules/auth/tokens.js';
@@ -46,7 +47,8 @@ import { auditRoutes } from './modules/audit/routes.js';
 import { frameworkErrorsFor, registerSecurity } from './plugins/security.js';
 import { DoctorRepo } from './modules/doctors/repo.js';
 import { doctorRoutes } from './modules/doctors/routes.js';
-import { DoctorService } from './modules/doctors/service.js';
+import { DoctorService, type SlotsBookedSource } from './modules/doctors/service.js';
+import { DoctorDirectory } from './modules/doctors/directory.js';
 import { CloudinaryImageStore } from './modules/media/cloudinary.js';
 import { MediaService } from './modules/media/service.js';
 import { LocalImageStore } from './modules/media/storage.js';
@@ -144,38 +146,46 @@ export function createContext(config: Config, database: Database, clock: Clock, 
   const appointments = new AppointmentService(db, appointmentRepo, patients, doctors, rules, events, clock, config);
   const groupSessions = new GroupSessionService(db, new GroupSessionRepo(db), doctors, appointments, rules, events, clock, config);
   const series = new SeriesService(new SeriesRepo(db), appointments, clock);
+  const reviews = new ReviewService(new ReviewRepo(reads.db), appointments, patients, events, clock);
   // The original Prescripto apps hide only the times slots_booked lists: under LEGACY_CLIENTS it also
   // lists every time of their grid that would be refused (scheduling/legacy-grid.ts).
-  if (config.legacyClients) doctors.useSlotsBookedSource(scheduling.legacySlotsBooked((ids) => appointments.slotsBooked(ids)));
-  const reviews = new ReviewService(new ReviewRepo(reads.db), appointments, patients, events, clock);
-  doctors.useRatingsSource((ids) => reviews.ratings(ids));
+  const slotsBooked: SlotsBookedSource = (ids) => appointments.slotsBooked(ids);
+  const doctorDirectory = new DoctorDirectory(doctors, config.legacyClients ? scheduling.legacySlotsBooked(slotsBooked) : slotsBooked, (ids) => reviews.ratings(ids));
   const paymentsModule = createPayments(config, db, clock, events, appointments, { isExpired: (row, now) => schedulingRules.isExpired(row, now), metrics, log });
   const reports = new ReportService(new ReportRepo(reads.database), clock, config);
-  const notify = createNotifications(config, db, clock, events, redis, log);
+  const push = createPush(config, db, clock, { log: serviceLog(log) });
+  const notify = createNotifications(config, db, clock, events, redis, log, push.targets);
   const security = createSecurityServices({
     config, database, clock, tokens, revocations, warn: warnTo(log),
     sendMail: (msg) => notify.service.enqueueEmail(undefined, msg),
   });
-  const audit = new AuditService(new AuditRepo(database), warnTo(log));
+  const welcome = new WelcomeMailer(db, notify.service, config, async (doctorId, ttlMinutes) => (await security.passwordResets.issue('doctor', doctorId, { ttlMinutes })).url);
+  events.onPublish((event) => welcome.onPublish(event));
+  const audit = new AuditService(new AuditRepo(db), warnTo(log));
   const outgoingWebhooks = createOutgoingWebhooks(config, db, clock, events, {
-    worker: notify.worker,
     sendEmail: (tx, msg) => notify.service.enqueueEmail(tx, msg),
     log: serviceLog(log),
   });
-  const push = createPush(config, db, clock, { notifications: notify.service, worker: notify.worker, log: serviceLog(log) });
   const messages = new MessageService(new MessageRepo(db), appointments, patients, doctors, media, notify.service, events, clock, config);
-  notify.worker.useRelevanceCheck((msg) => messages.emailStillRelevant(msg));
   const waitlist = new WaitlistService(db, new WaitlistRepo(db), doctors, patients, appointments, scheduling, rules, notify.service, events, clock, config);
   waitlist.listen((err) => log.warn({ err }, 'waitlist matching failed; the job retries it'));
-  // offers lapse and freed time left unmatched by a crash is matched again on the worker's pass
-  notify.worker.addJob(() => waitlist.runOnce());
+  // Last: everything it runs on its pass exists now.
+  const notificationWorker = createDeliveryWorker(config, clock, log, notify, {
+    jobs: [
+      () => welcome.sweep(),
+      () => outgoingWebhooks.runOnce(),
+      // offers lapse and freed time left unmatched by a crash is matched again on the worker's pass
+      () => waitlist.runOnce(),
+    ],
+    relevance: [(msg) => messages.emailStillRelevant(msg)],
+    push: push.channel,
+  });
   const idempotency = new IdempotencyService(new IdempotencyRepo(db), clock, (m, detail) => log.warn(detail ?? {}, m));
   const dataRights = new DataRightsService(new DataRightsRepo(reads.database, reads.db), patients, security.sessions, media, clock);
   const fhir = new FhirService(config, clock, doctors, patients, appointments, scheduling, dataRights);
   const admin = new AdminService(new AdminRepo(db), config, (id) => security.sessions.revokeAccount('admin', id, 'password-change'));
-  notify.service.welcome.useSetPasswordLinks(async (doctorId, ttlMinutes) => (await security.passwordResets.issue('doctor', doctorId, { ttlMinutes })).url);
-  return { ctx: { config, database, db, reads, clock, redis, events, metrics, tokens, media, patients, doctors, admin, appointments, reports, scheduling, groupSessions, waitlist, series, reviews, messages,
-    notifications: notify.service, notificationWorker: notify.worker, live: notify.live, idempotency, outgoingWebhooks, dataRights, fhir, push, audit, ...security, ...paymentsModule }, localStore };
+  return { ctx: { config, database, db, reads, clock, redis, events, metrics, tokens, media, patients, doctors, doctorDirectory, admin, appointments, reports, scheduling, groupSessions, waitlist, series, reviews, messages,
+    notifications: notify.service, welcome, notificationWorker, live: notify.live, idempotency, outgoingWebhooks, dataRights, fhir, push: push.service, audit, ...security, ...paymentsModule }, localStore };
 }
 
 export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<App> {

@@ -12,12 +12,14 @@ import type { AuditService } from './modules/audit/service.js';
 import type { SecurityServices } from './modules/auth/index.js';
 import type { MediaService } from './modules/media/service.js';
 import type { PatientService } from './modules/patients/service.js';
+import type { DoctorDirectory } from './modules/doctors/directory.js';
 import type { DoctorService } from './modules/doctors/service.js';
 import type { AdminService } from './modules/admin/service.js';
 import type { AppointmentService } from './modules/appointments/service.js';
 import type { PaymentsModule } from './modules/payments/index.js';
 import type { SchedulingService } from './modules/scheduling/service.js';
 import type { NotificationService } from './modules/notifications/service.js';
+import type { WelcomeMailer } from './modules/notifications/welcome.js';
 import type { DeliveryWorker } from './modules/notifications/worker.js';
 import type { LiveHub } from './modules/notifications/live.js';
 import type { IdempotencyService } from './modules/idempotency/service.js';
@@ -54,6 +56,8 @@ export interface AppContext {
   media: MediaService;
   patients: PatientService;
   doctors: DoctorService;
+  /** doctors' pages with their booked times and ratings: the list, the admin's list, the own profile */
+  doctorDirectory: DoctorDirectory;
   admin: AdminService;
   appointments: AppointmentService;
   /** Razorpay/Stripe checkout and verification (see modules/payments/service.ts) */
@@ -76,6 +80,8 @@ export interface AppContext {
   messages: MessageService;
   /** outbox emails and in-app notifications: see the top of modules/notifications/service.ts */
   notifications: NotificationService;
+  /** welcome emails of new doctors, with their set-password link */
+  welcome: WelcomeMailer;
   /** delivers the outbox and runs reminders; `runOnce()` in tests */
   notificationWorker: DeliveryWorker;
   /** live appointment updates (SSE), fanned out across instances through Redis when present */

@@ -1,11 +1,11 @@
 // Drizzle table definitions for typed queries. The DDL itself lives in migrations/*.sql (the
 // exclusion constraint and range types are beyond what drizzle-kit generates); keep both in step.
-import { boolean, customType, integer, jsonb, pgTable, smallint, text, timestamp } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { boolean, check, customType, integer, jsonb, pgTable, smallint, text, timestamp } from 'drizzle-orm/pg-core';
+import type { Address, DocSnapshot, UserSnapshot } from '../lib/schemas.js';
 
-export interface Address {
-  line1: string;
-  line2: string;
-}
+// the jsonb columns' shapes are the API's TypeBox schemas' (lib/schemas.ts): one definition for both
+export type { Address, DocSnapshot, UserSnapshot };
 
 /** tstzrange, written as a Postgres range literal such as `[2024-01-01T10:00Z,2024-01-01T10:45Z)`. */
 const tstzrange = customType<{ data: string }>({ dataType: () => 'tstzrange' });
@@ -81,30 +81,6 @@ export const admins = pgTable('admins', {
 export type AppointmentStatus = 'pending' | 'confirmed' | 'completed' | 'cancelled';
 export type Actor = 'patient' | 'doctor' | 'admin' | 'system';
 
-export interface UserSnapshot {
-  _id: string;
-  name: string;
-  email: string;
-  phone: string;
-  address: Address;
-  gender: string;
-  dob: string;
-  image: string;
-}
-
-export interface DocSnapshot {
-  _id: string;
-  name: string;
-  email: string;
-  image: string;
-  speciality: string;
-  degree: string;
-  experience: string;
-  about: string;
-  fees: number;
-  address: Address;
-}
-
 export const appointments = pgTable('appointments', {
   id: text('id').primaryKey(),
   patientId: text('patient_id').notNull(),
@@ -168,6 +144,22 @@ export const groupSessions = pgTable('group_sessions', {
   createdAt: ts('created_at').notNull().defaultNow(),
 });
 export type GroupSessionRow = typeof groupSessions.$inferSelect;
+
+/**
+ * The time each live appointment, open group session and open waitlist offer holds in a doctor's
+ * day (migration 1701, kinds widened in 1710). Only triggers write it; its exclusion constraint
+ * `schedule_blocks_no_overlap` (gist: doctor_id =, blocks &&) is what makes a double booking a 409.
+ */
+export const scheduleBlocks = pgTable(
+  'schedule_blocks',
+  {
+    ownerId: text('owner_id').primaryKey(),
+    kind: text('kind').$type<'appointment' | 'group_session' | 'waitlist_offer'>().notNull(),
+    doctorId: text('doctor_id').notNull(),
+    blocks: tstzrange('blocks').notNull(),
+  },
+  (t) => [check('schedule_blocks_kind_check', sql`${t.kind} IN ('appointment', 'group_session', 'waitlist_offer')`)],
+);
 
 /** A recurring series (migration 1720); its occurrences are appointments with `series_id`. */
 export const appointmentSeries = pgTable('appointment_series', {

@@ -1,7 +1,6 @@
 // Schemas shared by several modules. One TypeBox definition gives validation, types and OpenAPI.
 import { Type, type Static } from 'typebox';
 import { badRequest } from './errors.js';
-import type { Address } from '../db/schema.js';
 import { MAX_YEAR, MIN_YEAR } from './time.js';
 
 // Date formats, checked by the validator (plugins/validation.ts) with the parsers of lib/time.ts:
@@ -85,6 +84,26 @@ export const ConsultationModes = (description: string) =>
   Type.Array(ConsultationMode('a consultation mode'), { minItems: 1, maxItems: 2, uniqueItems: true, description });
 
 export const AddressOut = Type.Object({ line1: Type.String(), line2: Type.String() });
+/** An address as stored (a jsonb column) and answered. */
+export type Address = Static<typeof AddressOut>;
+
+/**
+ * A patient as the API shows them, and as an appointment keeps them (its `user_data` column): the
+ * booking's copy stays as it was when booked.
+ */
+export const UserSnapshot = Type.Object({
+  _id: Type.String(), name: Type.String(), email: Type.String(), phone: Type.String(), address: AddressOut,
+  gender: Type.String(), dob: Type.String(), image: Type.String(),
+});
+export type UserSnapshot = Static<typeof UserSnapshot>;
+
+/** A doctor as an appointment keeps them (its `doc_data` column); answers leave out the email (DocSnapshotOut). */
+export const DocSnapshot = Type.Object({
+  _id: Type.String(), name: Type.String(), email: Type.String(), image: Type.String(), speciality: Type.String(), degree: Type.String(),
+  experience: Type.String(), about: Type.String(), fees: Type.Number(), address: AddressOut,
+});
+export type DocSnapshot = Static<typeof DocSnapshot>;
+export const DocSnapshotOut = Type.Omit(DocSnapshot, ['email']);
 
 export const Message = Type.Object({ success: Type.Boolean(), message: Type.String() });
 

@@ -12,7 +12,7 @@ const tags = ['admin'];
 const security = [{ bearer: [] }];
 
 export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { admin, doctors } = app.ctx;
+  const { admin, doctors, doctorDirectory } = app.ctx;
 
   app.post('/login', {
     config: { public: true, authRateLimit: 'login', metered: { login: 'admin' }, audit: 'login' },
@@ -50,7 +50,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
         security,
         response: { 200: Type.Object({ success: Type.Boolean(), doctors: Type.Array(DoctorProfile) }) },
       },
-      handler: async () => ({ success: true, doctors: await doctors.adminList() }),
+      handler: async () => ({ success: true, doctors: await doctorDirectory.adminList() }),
     });
   }
 

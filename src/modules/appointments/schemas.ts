@@ -1,5 +1,5 @@
-import { Type } from 'typebox';
-import { AddressOut, CalendarDate, ConsultationMode, IdString, SlotDate } from '../../lib/schemas.js';
+import { Type, type Static } from 'typebox';
+import { CalendarDate, ConsultationMode, DocSnapshotOut, IdString, SlotDate, UserSnapshot } from '../../lib/schemas.js';
 
 export const BookBody = Type.Object(
   {
@@ -13,16 +13,6 @@ export const BookBody = Type.Object(
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 
-const UserSnapshot = Type.Object({
-  _id: Type.String(), name: Type.String(), email: Type.String(), phone: Type.String(), address: AddressOut,
-  gender: Type.String(), dob: Type.String(), image: Type.String(),
-});
-
-const DocSnapshot = Type.Object({
-  _id: Type.String(), name: Type.String(), image: Type.String(), speciality: Type.String(), degree: Type.String(),
-  experience: Type.String(), about: Type.String(), fees: Type.Number(), address: AddressOut,
-});
-
 export const Appointment = Type.Object({
   _id: Type.String(),
   userId: Type.String(),
@@ -32,7 +22,7 @@ export const Appointment = Type.Object({
   startsAt: Type.String({ description: 'UTC instant' }),
   endsAt: Type.String(),
   userData: UserSnapshot,
-  docData: DocSnapshot,
+  docData: DocSnapshotOut,
   amount: Type.Number(),
   currency: Type.String(),
   date: Type.Number({ description: 'booking time, ms since epoch' }),
@@ -54,6 +44,11 @@ export const Appointment = Type.Object({
   seriesId: Nullable(Type.String({ description: 'the recurring series this appointment is an occurrence of; null for a single appointment' })),
   videoOpensAt: Nullable(Type.String({ description: 'when the meeting link is handed out (VIDEO_OPENS_MINUTES before the start); null for in-person and cancelled appointments' })),
 });
+
+/** An appointment as answered: what the serializer lets out (docData without the doctor's email). */
+export type AppointmentAnswer = Static<typeof Appointment>;
+/** A booking request as validated. */
+export type BookRequest = Static<typeof BookBody>;
 
 export const AppointmentList = Type.Object({ success: Type.Boolean(), appointments: Type.Array(Appointment) }, { additionalProperties: true });
 

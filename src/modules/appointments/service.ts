@@ -176,9 +176,7 @@ export class AppointmentService {
     private readonly events: DomainEvents,
     private readonly clock: Clock,
     private readonly config: Config,
-  ) {
-    doctors.useSlotsBookedSource((ids) => this.slotsBooked(ids));
-  }
+  ) {}
 
   /**
    * The API shape of an appointment. Under LEGACY_CLIENTS `slotDate` is `d_m_yyyy` (day and month

@@ -13,7 +13,7 @@ const PublicList = Type.Object({ success: Type.Boolean(), doctors: Type.Array(Pu
 const MAX_AGE_MS = 60_000;
 
 export const publicListRoute: FastifyPluginAsyncTypebox = async (app) => {
-  const { doctors, events, redis, config, clock } = app.ctx;
+  const { doctorDirectory, events, redis, config, clock } = app.ctx;
   const cache = new DoctorListCache(events, {
     redis,
     redisKey: redisKey(config, 'doctor-list', 'generation'),
@@ -37,7 +37,7 @@ export const publicListRoute: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     // Serialised with the route's own response schema, so the cached bytes are exactly what the
     // serializer would send (undeclared fields dropped), then reused until something changes.
-    const { body, etag } = await cache.get(async () => String(reply.serializeInput({ success: true, doctors: await doctors.publicList() }, '200')));
+    const { body, etag } = await cache.get(async () => String(reply.serializeInput({ success: true, doctors: await doctorDirectory.publicList() }, '200')));
     // no-cache: clients and proxies may keep the copy but must revalidate, so no one sees a stale list.
     // The typed reply only accepts the schema's object; these bytes are that object already serialised.
     const raw = reply as unknown as FastifyReply;

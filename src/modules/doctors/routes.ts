@@ -12,7 +12,7 @@ const tags = ['doctors'];
 const security = [{ bearer: [] }];
 
 export const doctorRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { doctors } = app.ctx;
+  const { doctors, doctorDirectory } = app.ctx;
 
   await app.register(publicListRoute); // cached, ETag / 304: list-route.ts
 
@@ -27,7 +27,7 @@ export const doctorRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/profile', {
     schema: { tags, operationId: 'getDoctorProfile', summary: 'The logged-in doctor', security, response: { 200: Type.Object({ success: Type.Boolean(), profileData: DoctorProfile }), ...errors(404) } },
-  }, async (request) => ({ success: true, profileData: await doctors.profile(authId(request)) }));
+  }, async (request) => ({ success: true, profileData: await doctorDirectory.profile(authId(request)) }));
 
   app.post('/update-profile', {
     preValidation: collectMultipart,
@@ -42,7 +42,7 @@ export const doctorRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (request) => {
     const { address, fees, ...rest } = request.body;
-    const profileData = await doctors.updateProfile(authId(request), { ...rest, fees: feesValue(fees), address: parseAddress(address), image: request.upload });
+    const profileData = await doctorDirectory.updateProfile(authId(request), { ...rest, fees: feesValue(fees), address: parseAddress(address), image: request.upload });
     return { success: true, message: 'Profile Updated', profileData };
   });
 

@@ -1,6 +1,6 @@
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
 import { OtpField } from '../auth/schemas.js';
-import { AddressInput, AddressOut, ConsultationModes, Email, FeesInput, Password } from '../../lib/schemas.js';
+import { AddressInput, ConsultationModes, DocSnapshotOut, Email, FeesInput, Password } from '../../lib/schemas.js';
 import { TokenResponse } from '../patients/schemas.js';
 
 /** The login answer, plus `mustChangePassword` while the admin's temporary password is in use. */
@@ -19,15 +19,8 @@ const SlotsBooked = Type.Record(Type.String(), Type.Array(Type.String()), {
 });
 
 const publicFields = {
-  _id: Type.String(),
-  name: Type.String(),
-  image: Type.String(),
-  speciality: Type.String(),
-  degree: Type.String(),
-  experience: Type.String(),
-  about: Type.String(),
-  fees: Type.Number(),
-  address: AddressOut,
+  // what an appointment's `docData` shows of its doctor, and more
+  ...DocSnapshotOut.properties,
   available: Type.Boolean(),
   date: Type.Number({ description: 'registration time, ms since epoch' }),
   slots_booked: SlotsBooked,
@@ -41,6 +34,7 @@ const publicFields = {
 
 /** The public shape: the serializer drops everything else, so password and email can never leak. */
 export const PublicDoctor = Type.Object(publicFields);
+export type PublicDoctor = Static<typeof PublicDoctor>;
 
 export const DoctorProfile = Type.Object({
   ...publicFields,
@@ -48,6 +42,7 @@ export const DoctorProfile = Type.Object({
   bufferMinutes: Type.Integer(),
   slotIntervalMinutes: Type.Integer(),
 });
+export type DoctorProfile = Static<typeof DoctorProfile>;
 
 export const DoctorUpdateBody = Type.Object(
   {

@@ -1,6 +1,7 @@
-// Doctors: onboarding (called by admin), login, profile, availability and the public list.
+// Doctors: onboarding (called by admin), login, profile changes, availability, and the public and
+// profile views that DoctorDirectory (directory.ts) fills with booked times and ratings.
 import type { Config } from '../../config.js';
-import type { Address, ConsultationMode, DocSnapshot, DoctorRow } from '../../db/schema.js';
+import type { Address, ConsultationMode, DoctorRow } from '../../db/schema.js';
 import { badRequest, conflict, notFound, sqlState, PG_UNIQUE_VIOLATION } from '../../lib/errors.js';
 import { assertPasswordFits } from '../../lib/schemas.js';
 import type { DomainEvents } from '../../lib/events.js';
@@ -12,6 +13,9 @@ import { checkCredentials, hashPassword, isStrongPassword } from '../auth/passwo
 import { randomSecret } from '../auth/secrets.js';
 import type { MediaService, Upload } from '../media/service.js';
 import type { DoctorPatch, DoctorRepo, NewDoctor } from './repo.js';
+import type { DoctorProfile, PublicDoctor } from './schemas.js';
+
+export type { DoctorProfile, PublicDoctor } from './schemas.js';
 
 export type { DoctorPatch } from './repo.js';
 
@@ -26,31 +30,12 @@ export interface Rating {
 export type RatingsSource = (doctorIds?: string[]) => Promise<Map<string, Rating>>;
 const NO_RATING: Rating = { average: null, count: 0 };
 
-/** A doctor as anyone sees them: the appointment's `docData` snapshot without the email, and more. */
-export interface PublicDoctor extends Omit<DocSnapshot, 'email'> {
-  available: boolean;
-  date: number;
-  slots_booked: SlotsBooked;
-  timeZone: string;
-  slotMinutes: number;
-  /** how this doctor can be consulted: `in_person`, `video` or both */
-  consultationModes: ConsultationMode[];
-  ratingAverage: number | null;
-  ratingCount: number;
-}
-
 /** The modes a doctor row offers, in-person first. */
 export function consultationModes(row: Pick<DoctorRow, 'offersInPerson' | 'offersVideo'>): ConsultationMode[] {
   const modes: ConsultationMode[] = [];
   if (row.offersInPerson) modes.push('in_person');
   if (row.offersVideo) modes.push('video');
   return modes;
-}
-
-export interface DoctorProfile extends PublicDoctor {
-  email: string;
-  bufferMinutes: number;
-  slotIntervalMinutes: number;
 }
 
 export interface NewDoctorInput {
@@ -80,9 +65,6 @@ export interface DoctorProfileUpdate {
 const MAX_FEES = 10_000_000;
 
 export class DoctorService {
-  private slotsBooked: SlotsBookedSource = async () => new Map();
-  private ratings: RatingsSource = async () => new Map();
-
   constructor(
     private readonly repo: DoctorRepo,
     private readonly media: MediaService,
@@ -90,16 +72,6 @@ export class DoctorService {
     private readonly config: Config,
     private readonly clock: Clock,
   ) {}
-
-  /** The appointments module supplies booked slots (it owns appointments; this avoids a cycle). */
-  useSlotsBookedSource(source: SlotsBookedSource): void {
-    this.slotsBooked = source;
-  }
-
-  /** The reviews module supplies ratings (it owns reviews and depends on appointments). */
-  useRatingsSource(source: RatingsSource): void {
-    this.ratings = source;
-  }
 
   publicView(row: DoctorRow, slots: SlotsBooked = {}, rating: Rating = NO_RATING): PublicDoctor {
     return {
@@ -224,13 +196,8 @@ export class DoctorService {
     return this.repo.passwordTemporary(id);
   }
 
-  async profile(id: string): Promise<DoctorProfile> {
-    const row = await this.get(id);
-    const [slots, ratings] = await Promise.all([this.slotsBooked([id]), this.ratings([id])]);
-    return this.profileView(row, slots.get(id), ratings.get(id));
-  }
-
-  async updateProfile(id: string, input: DoctorProfileUpdate): Promise<DoctorProfile> {
+  /** The doctor's own profile change; DoctorDirectory.updateProfile answers it with booked times and rating. */
+  async updateProfile(id: string, input: DoctorProfileUpdate): Promise<DoctorRow> {
     await this.get(id); // an unknown doctor is a 404 before any upload or write
     const patch: DoctorPatch = {};
     if (input.fees !== undefined) {
@@ -249,8 +216,7 @@ export class DoctorService {
       throw err;
     });
     if (patch.image && replaced && replaced !== patch.image) await this.media.removeImage(replaced);
-    const [slots, ratings] = await Promise.all([this.slotsBooked([id]), this.ratings([id])]);
-    return this.profileView(updated, slots.get(id), ratings.get(id));
+    return updated;
   }
 
   /**
@@ -282,17 +248,7 @@ export class DoctorService {
     return row;
   }
 
-  async publicList(): Promise<PublicDoctor[]> {
-    const [rows, slots, ratings] = await Promise.all([this.repo.list(), this.slotsBooked(), this.ratings()]);
-    return rows.map((r) => this.publicView(r, slots.get(r.id), ratings.get(r.id)));
-  }
-
-  async adminList(): Promise<DoctorProfile[]> {
-    const [rows, slots, ratings] = await Promise.all([this.repo.list(), this.slotsBooked(), this.ratings()]);
-    return rows.map((r) => this.profileView(r, slots.get(r.id), ratings.get(r.id)));
-  }
-
-  /** Doctor rows, all of them or those of `ids` (the scheduling module reads their settings). */
+  /** Doctor rows, all of them or those of `ids` (the directory lists them; scheduling reads their settings). */
   rows(ids?: string[]): Promise<DoctorRow[]> {
     return this.repo.list(ids);
   }

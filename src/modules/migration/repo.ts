@@ -320,6 +320,9 @@ export async function applyAppointmentSummaries(s: Session, ids: string[], sign:
     params,
   );
   // Distinct patients per doctor: a pair going from 0 to some appointments adds one, back to 0 removes one.
+  // Hand-written like the statement above, and like the triggers of 0500_summaries.sql they stand in
+  // for: one statement chains an upsert's RETURNING into an UPDATE through data-modifying CTEs, which
+  // Drizzle's builder cannot express (summaries/tables.ts has the table's definition).
   await s.query(
     `WITH d AS (SELECT doctor_id, patient_id, $2 * count(*) AS n FROM ${rows} AS r GROUP BY 1, 2),
      up AS (

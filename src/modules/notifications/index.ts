@@ -1,6 +1,7 @@
-// Builds the notifications module for createContext: outbox, mailer, worker, and the event
-// subscribers that turn changes into emails and in-app notifications (inside the change's
-// transaction) and into live updates (after commit).
+// Builds the notifications module for createContext: outbox, service, and the event subscribers
+// that turn changes into emails and in-app notifications (inside the change's transaction) and into
+// live updates (after commit). The delivery worker is built last (createDeliveryWorker), once every
+// module whose jobs and relevance checks it runs exists.
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { systemClock, type Clock } from '../../lib/clock.js';
@@ -12,12 +13,13 @@ import { LiveHub } from './live.js';
 import { createSmtpMailer } from './mailer.js';
 import { OutboxRepo } from './outbox.js';
 import { NotificationService } from './service.js';
-import { DeliveryWorker } from './worker.js';
+import { DeliveryWorker, type PushChannel, type RelevanceCheck } from './worker.js';
+import type { PushTargets } from './service.js';
 
 export interface NotificationsModule {
   service: NotificationService;
-  worker: DeliveryWorker;
   live: LiveHub;
+  outbox: OutboxRepo;
 }
 
 /** The domain of MAIL_FROM, used for Message-IDs and calendar UIDs. */
@@ -25,27 +27,51 @@ export function mailDomain(from: string): string {
   return /@([^>\s]+)>?\s*$/.exec(from)?.[1] ?? 'prescripto.local';
 }
 
-export function createNotifications(config: Config, db: Db, clock: Clock, events: DomainEvents, redis: RedisClient | undefined, logger: AppLogger): NotificationsModule {
+export function createNotifications(
+  config: Config,
+  db: Db,
+  clock: Clock,
+  events: DomainEvents,
+  redis: RedisClient | undefined,
+  logger: AppLogger,
+  pushTargets?: PushTargets,
+): NotificationsModule {
   const log = serviceLog(logger);
   const domain = mailDomain(config.mailFrom);
   // leases on the database's clock, shared by every instance; a test's injected clock drives them instead
   const outbox = new OutboxRepo(db, domain, clock === systemClock ? undefined : clock);
-  const service = new NotificationService(db, outbox, clock, config, domain, log);
-  const mailer = config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.mailFrom) : undefined;
-  const worker = new DeliveryWorker(outbox, mailer, clock, { backoffMs: config.notifications.backoffMs, intervalMs: config.notifications.intervalMs, leaseMs: config.notifications.leaseMs }, log);
-  worker.addJob((now) => service.reminders.runOnce(now));
-  worker.useRelevanceCheck(async (msg, now) =>
-    msg.appointmentId && msg.appointmentStartsAt && !(await service.reminders.stillLive(msg.appointmentId, msg.appointmentStartsAt, now))
-      ? 'appointment no longer live at the announced time'
-      : undefined,
-  );
-  worker.addJob(() => service.welcome.sweep());
+  const service = new NotificationService(db, outbox, clock, config, domain, log, pushTargets);
 
   const notifier = new AppointmentNotifier(service, config, domain);
   events.onRecord((tx, event) => notifier.onRecord(tx, event));
 
   const live = new LiveHub(config, redis, log.warn);
   events.onPublish((event) => live.onEvent(event));
-  events.onPublish((event) => service.welcome.onPublish(event));
-  return { service, worker, live };
+  return { service, live, outbox };
+}
+
+/**
+ * The outbox's delivery worker. Its own reminders job runs first and its own check drops reminders
+ * of visits no longer live; `jobs` and `relevance` are the other modules' (welcome sweep, webhooks,
+ * waitlist; unread-message emails), `push` the push module's channel.
+ */
+export function createDeliveryWorker(
+  config: Config,
+  clock: Clock,
+  logger: AppLogger,
+  notify: NotificationsModule,
+  more: { jobs: Array<(now: Date) => Promise<unknown>>; relevance: RelevanceCheck[]; push?: PushChannel },
+): DeliveryWorker {
+  const { service } = notify;
+  const mailer = config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.mailFrom) : undefined;
+  const reminderStillLive: RelevanceCheck = async (msg, now) =>
+    msg.appointmentId && msg.appointmentStartsAt && !(await service.reminders.stillLive(msg.appointmentId, msg.appointmentStartsAt, now))
+      ? 'appointment no longer live at the announced time'
+      : undefined;
+  const n = config.notifications;
+  return new DeliveryWorker(notify.outbox, mailer, clock, { backoffMs: n.backoffMs, intervalMs: n.intervalMs, leaseMs: n.leaseMs }, serviceLog(logger), {
+    jobs: [(now) => service.reminders.runOnce(now), ...more.jobs],
+    relevance: [reminderStillLive, ...more.relevance],
+    push: more.push,
+  });
 }

@@ -159,7 +159,7 @@ const publicFeedRoute: FastifyPluginAsyncTypebox = async (app) => {
 };
 
 const adminOutboxRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { notifications } = app.ctx;
+  const { notifications, welcome } = app.ctx;
   app.get('/notifications/outbox', {
     schema: { tags, operationId: 'listEmailOutbox', summary: 'Outgoing emails by status (failed ones stay here for a retry)', security, querystring: OutboxQuery, response: { 200: OutboxList,  } },
   }, async (request) => {
@@ -174,7 +174,7 @@ const adminOutboxRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/doctors/:docId/welcome', {
     schema: { tags, operationId: 'resendDoctorWelcome', summary: 'Send a doctor a fresh welcome email with a new "set your password" link (WELCOME_LINK_TTL_HOURS)', security, params: DoctorIdParams, response: { 200: Message, ...errors(404) } },
   }, async (request) => {
-    const to = await notifications.welcome.resend(request.params.docId);
+    const to = await welcome.resend(request.params.docId);
     return { success: true, message: `Welcome email sent to ${to}` };
   });
 };

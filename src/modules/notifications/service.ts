@@ -23,7 +23,6 @@ import type { Config } from '../../config.js';
 import { CalendarFeedService } from './calendar-feed.js';
 import type { OutboxRepo, OutgoingEmail, OutgoingPush } from './outbox.js';
 import { ReminderScheduler } from './reminders.js';
-import { WelcomeMailer } from './welcome.js';
 import { notifications, type NotificationRow, type OutboxRow, type OutboxStatus, type RecipientRole } from './tables.js';
 import type { ServiceLog } from '../../lib/logger.js';
 import { isMailAddress, type InAppNotice, type NotificationSink } from './sink.js';
@@ -103,13 +102,14 @@ export const outboxView = (r: OutboxRow): OutboxView => ({
 export class NotificationService implements NotificationSink {
   /** doctors' private calendar feeds */
   readonly feeds: CalendarFeedService;
-  /** welcome emails of new doctors */
-  readonly welcome: WelcomeMailer;
   /** appointment reminders (run by the worker on every pass) */
   readonly reminders: ReminderScheduler;
   private readonly maxAttempts: number;
-  private pushTargets: PushTargets | undefined;
 
+  /**
+   * `pushTargets`: every in-app notice to a patient or doctor, and every push() call, also goes to
+   * their push subscriptions (the push module's; absent without VAPID keys).
+   */
   constructor(
     private readonly db: Db,
     private readonly outbox: OutboxRepo,
@@ -117,16 +117,11 @@ export class NotificationService implements NotificationSink {
     config: Config,
     mailDomain: string,
     private readonly log: ServiceLog = { info: () => undefined, warn: () => undefined },
+    private readonly pushTargets?: PushTargets,
   ) {
     this.maxAttempts = config.notifications.maxAttempts;
     this.feeds = new CalendarFeedService(db, clock, config, mailDomain);
-    this.welcome = new WelcomeMailer(db, this, config);
     this.reminders = new ReminderScheduler(db, this, config, log.warn);
-  }
-
-  /** Every in-app notice to a patient or doctor, and every push() call, also goes to their push subscriptions. */
-  usePushTargets(targets: PushTargets): void {
-    this.pushTargets = targets;
   }
 
   /**

@@ -4,6 +4,8 @@
 // so the email is enqueued then, under the dedupe key `welcome:<doctorId>`. To stay durable if the
 // process dies between that commit and the enqueue, every worker pass also sweeps doctors created
 // in the last 24 hours that have no welcome message yet; the unique key makes both paths safe.
+// The set-password link comes from the security module's password resets, which themselves send
+// through the notifications: so this mailer is built after both and given the issuer then.
 import { and, eq, sql } from 'drizzle-orm';
 import { appBaseUrl, type Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
@@ -26,17 +28,12 @@ export function linkLifetime(hours: number): string {
 }
 
 export class WelcomeMailer {
-  private issueLink: SetPasswordLinkIssuer | undefined;
-
   constructor(
     private readonly db: Db,
     private readonly notifications: NotificationSink,
     private readonly config: Config,
+    private readonly issueLink: SetPasswordLinkIssuer,
   ) {}
-
-  useSetPasswordLinks(issuer: SetPasswordLinkIssuer): void {
-    this.issueLink = issuer;
-  }
 
   async onPublish(event: DomainEvent): Promise<void> {
     if (event.kind === 'doctor' && event.type === 'created') await this.send(event.doctorId);
@@ -71,7 +68,7 @@ export class WelcomeMailer {
     const hours = this.config.notifications.welcomeLinkTtlHours;
     // onboarding links get their own, longer lifetime than a reset link: a new doctor may not read
     // the email within the hour
-    const setPasswordUrl = this.issueLink ? await this.issueLink(doc.id, hours * 60) : undefined;
+    const setPasswordUrl = await this.issueLink(doc.id, hours * 60);
     const mail = renderEmail('welcome', {
       doctorName: doc.name,
       email: doc.email,

@@ -15,6 +15,16 @@ export interface WorkerOptions {
   intervalMs: number;
 }
 
+/** What the worker does besides delivering email, all given at construction by the composition root. */
+export interface WorkerTasks {
+  /** periodic jobs run before each delivery pass, in this order (they may enqueue messages) */
+  jobs?: Array<(now: Date) => Promise<unknown>>;
+  /** checked right before each send; a message is dropped when any of them says why */
+  relevance?: RelevanceCheck[];
+  /** who sends `push` rows; without one (no VAPID keys) they are dropped */
+  push?: PushChannel;
+}
+
 /** Whether a claimed message is still worth sending; a reason to drop it otherwise. */
 export type RelevanceCheck = (msg: OutboxRow, now: Date) => Promise<string | undefined>;
 
@@ -47,9 +57,9 @@ export function backoffDelay(baseMs: number, attempts: number): number {
 export class DeliveryWorker {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
-  private readonly jobs: Array<(now: Date) => Promise<unknown>> = [];
-  private relevance: RelevanceCheck = async () => undefined;
-  private pushChannel: PushChannel | undefined;
+  private readonly jobs: ReadonlyArray<(now: Date) => Promise<unknown>>;
+  private readonly relevanceChecks: readonly RelevanceCheck[];
+  private readonly pushChannel: PushChannel | undefined;
 
   constructor(
     private readonly outbox: OutboxRepo,
@@ -57,23 +67,20 @@ export class DeliveryWorker {
     private readonly clock: Clock,
     private readonly opts: WorkerOptions,
     private readonly log: ServiceLog,
-  ) {}
-
-  /** Checked right before each send (a reminder retried after its appointment was cancelled must not go). */
-  useRelevanceCheck(check: RelevanceCheck): void {
-    // checks add up: a message is dropped when any of them says why
-    const previous = this.relevance;
-    this.relevance = async (msg, now) => (await previous(msg, now)) ?? (await check(msg, now));
+    tasks: WorkerTasks = {},
+  ) {
+    this.jobs = tasks.jobs ?? [];
+    this.relevanceChecks = tasks.relevance ?? [];
+    this.pushChannel = tasks.push;
   }
 
-  /** Who sends `push` rows; without one (no VAPID keys) they are dropped. */
-  usePushChannel(channel: PushChannel): void {
-    this.pushChannel = channel;
-  }
-
-  /** Adds a periodic job run before each delivery pass (it may enqueue messages). */
-  addJob(job: (now: Date) => Promise<unknown>): void {
-    this.jobs.push(job);
+  /** Why a claimed message is no longer worth sending (a reminder of a cancelled visit), if it is not. */
+  private async relevance(msg: OutboxRow, now: Date): Promise<string | undefined> {
+    for (const check of this.relevanceChecks) {
+      const reason = await check(msg, now);
+      if (reason !== undefined) return reason;
+    }
+    return undefined;
   }
 
   /** One pass: periodic jobs, then deliver everything due now. Tests call this directly. */

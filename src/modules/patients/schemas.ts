@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { AddressInput, AddressOut, Email, NewPassword, Password } from '../../lib/schemas.js';
+import { AddressInput, Email, NewPassword, Password, UserSnapshot } from '../../lib/schemas.js';
 import { OtpField } from '../auth/schemas.js';
 
 export const RegisterBody = Type.Object(
@@ -18,16 +18,8 @@ export const TokenResponse = Type.Object(
   { additionalProperties: true },
 );
 
-export const UserData = Type.Object({
-  _id: Type.String(),
-  name: Type.String(),
-  email: Type.String(),
-  phone: Type.String(),
-  address: AddressOut,
-  gender: Type.String(),
-  dob: Type.String(),
-  image: Type.String(),
-});
+/** A patient as the API shows them: the same shape an appointment keeps as its `userData` snapshot. */
+export const UserData = UserSnapshot;
 
 /** Fields a patient may change. Anything else (payment, isCompleted, amount, email, password…) is dropped. */
 export const UpdateProfileBody = Type.Object(

@@ -29,7 +29,7 @@ export const paymentEvents = pgTable(
     eventId: text('event_id').notNull(),
     type: text('type').notNull(),
     appointmentId: text('appointment_id'),
-    outcome: text('outcome').notNull(),
+    outcome: text('outcome').notNull().default('received'),
     receivedAt: ts('received_at').notNull().defaultNow(),
     /** while `received`: until when the delivery handling it holds it (0901_payment_event_lease.sql) */
     leaseUntil: ts('lease_until'),

@@ -1,6 +1,8 @@
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
 import { IdString } from '../../lib/schemas.js';
-import { MAX_COMMENT, MAX_PAGE } from './service.js';
+
+export const MAX_COMMENT = 2000;
+export const MAX_PAGE = 50;
 
 const Iso = (description: string) => Type.String({ description: `${description}, ISO 8601` });
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
@@ -21,8 +23,11 @@ const publicFields = {
   repliedAt: Nullable(Iso('when the doctor answered')),
 };
 
+/** What anyone may see of a review: the reviewer as first name and last initial, nothing else of theirs. */
 export const PublicReview = Type.Object(publicFields);
+export type PublicReview = Static<typeof PublicReview>;
 
+/** The patient's own review, with its appointment and until when it can be edited. */
 export const OwnReview = Type.Object({
   ...publicFields,
   appointmentId: Type.String(),
@@ -31,7 +36,11 @@ export const OwnReview = Type.Object({
   hidden: Type.Boolean({ description: 'hidden by the admin: not shown publicly, not counted in the rating' }),
 });
 
+export type OwnReview = Static<typeof OwnReview>;
+
+/** A review as its doctor sees it on the dashboard. */
 export const DoctorReview = Type.Object({ ...publicFields, appointmentId: Type.String(), hidden: Type.Boolean() });
+export type DoctorReview = Static<typeof DoctorReview>;
 
 export const ModeratedReview = Type.Object({
   ...publicFields,
@@ -43,6 +52,7 @@ export const ModeratedReview = Type.Object({
   reasons: Type.Array(Type.String(), { description: 'the latest reasons given (up to 5)' }),
   lastReportedAt: Iso('the latest report (the writing time when never reported)'),
 });
+export type ModeratedReview = Static<typeof ModeratedReview>;
 
 export const ReviewBody = Type.Object(
   {

@@ -10,47 +10,10 @@ import type { AppointmentService } from '../appointments/service.js';
 import type { PatientService } from '../patients/service.js';
 import type { Cursor, RatingSummary, ReviewRepo } from './repo.js';
 import type { ReporterRole, ReviewRow } from './tables.js';
+import { MAX_COMMENT, type DoctorReview, type ModeratedReview, type OwnReview, type PublicReview } from './schemas.js';
 
 export const EDIT_DAYS = 30;
 const DAY_MS = 86_400_000;
-export const MAX_COMMENT = 2000;
-export const MAX_PAGE = 50;
-
-/** What anyone may see of a review: the reviewer as first name and last initial, nothing else of theirs. */
-export interface PublicReview {
-  _id: string;
-  rating: number;
-  comment: string | null;
-  author: string;
-  createdAt: string;
-  updatedAt: string;
-  reply: string | null;
-  repliedAt: string | null;
-}
-
-/** The patient's own review, with its appointment and until when it can be edited. */
-export interface OwnReview extends PublicReview {
-  appointmentId: string;
-  doctorId: string;
-  editableUntil: string;
-  hidden: boolean;
-}
-
-/** A review as its doctor sees it on the dashboard. */
-export interface DoctorReview extends PublicReview {
-  appointmentId: string;
-  hidden: boolean;
-}
-
-export interface ModeratedReview extends PublicReview {
-  appointmentId: string;
-  doctorId: string;
-  hidden: boolean;
-  hiddenReason: string | null;
-  reports: number;
-  reasons: string[];
-  lastReportedAt: string;
-}
 
 /** "Ann Maria Lee" → "Ann L."; one word stays as it is. */
 export function shortName(full: string): string {

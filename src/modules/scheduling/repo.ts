@@ -2,7 +2,7 @@
 import { and, asc, eq, gt, inArray, lt, ne, not, sql, type SQL } from 'drizzle-orm';
 import type { WorkingRange } from '../../config.js';
 import type { Db } from '../../db/client.js';
-import { appointments, doctorHours, doctorTimeOff, groupSessions } from '../../db/schema.js';
+import { appointments, doctorHours, doctorTimeOff, groupSessions, scheduleBlocks } from '../../db/schema.js';
 import { expiredUnpaid } from '../appointments/holds.js';
 import type { Interval } from './engine.js';
 
@@ -20,10 +20,11 @@ const toDate = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)
  * Times held for a patient by an open waitlist offer (their schedule_blocks rows, kept by the
  * waitlist's trigger, migration 1710): nobody else can book them while the offer is open.
  */
-async function heldByWaitlist(db: Db, doctorIds: string[], range: SQL): Promise<{ doctorId: string; start: unknown; end: unknown }[]> {
-  const res = await db.execute(sql`SELECT doctor_id AS "doctorId", lower(blocks) AS start, upper(blocks) AS end FROM schedule_blocks
-    WHERE kind = 'waitlist_offer' AND doctor_id IN (${sql.join(doctorIds.map((id) => sql`${id}`), sql`, `)}) AND blocks && ${range}`);
-  return (res as unknown as { rows: { doctorId: string; start: unknown; end: unknown }[] }).rows;
+function heldByWaitlist(db: Db, doctorIds: string[], range: SQL): Promise<{ doctorId: string; start: unknown; end: unknown }[]> {
+  return db
+    .select({ doctorId: scheduleBlocks.doctorId, start: sql<unknown>`lower(${scheduleBlocks.blocks})`, end: sql<unknown>`upper(${scheduleBlocks.blocks})` })
+    .from(scheduleBlocks)
+    .where(and(eq(scheduleBlocks.kind, 'waitlist_offer'), inArray(scheduleBlocks.doctorId, doctorIds), sql`${scheduleBlocks.blocks} && ${range}`));
 }
 
 export class ScheduleRepo {

@@ -1,6 +1,6 @@
 // Drizzle definitions of the summary tables kept by triggers (migrations/0500_summaries.sql).
 // Kept here, beside their only reader, rather than in the shared db/schema.ts.
-import { bigint, integer, pgTable, smallint, text } from 'drizzle-orm/pg-core';
+import { bigint, integer, pgTable, primaryKey, smallint, text } from 'drizzle-orm/pg-core';
 
 export const doctorStats = pgTable('doctor_stats', {
   doctorId: text('doctor_id').primaryKey(),
@@ -23,6 +23,17 @@ export const appointmentTotals = pgTable('appointment_totals', {
   cancelled: bigint('cancelled', { mode: 'number' }).notNull(),
   revenueMinor: bigint('revenue_minor', { mode: 'number' }).notNull(),
 });
+
+/** Live appointments per (doctor, patient), so doctor_stats.patients counts distinct patients exactly. */
+export const doctorPatients = pgTable(
+  'doctor_patients',
+  {
+    doctorId: text('doctor_id').notNull(),
+    patientId: text('patient_id').notNull(),
+    appointments: integer('appointments').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.doctorId, t.patientId] })],
+);
 
 export const rowCounts = pgTable('row_counts', {
   name: text('name').primaryKey(),

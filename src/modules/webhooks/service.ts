@@ -1,8 +1,8 @@
 // Outgoing webhooks. The admin registers endpoints and the events they want; every domain event
 // queues one signed message per subscribed endpoint in the transaction of the change
 // (events.onRecord), so a rolled-back change sends nothing and a committed one survives a restart.
-// The notification worker's pass delivers due messages (DeliveryWorker.addJob): each attempt is
-// logged, failures are retried with growing delays, and an endpoint failing for WEBHOOK_DISABLE_HOURS
+// The notification worker's pass delivers due messages (runOnce is one of the worker's jobs): each
+// attempt is logged, failures are retried with growing delays, and an endpoint failing for WEBHOOK_DISABLE_HOURS
 // (three days) is disabled and the admin told by email. Payloads carry ids and states only.
 import type { Db } from '../../db/client.js';
 import type { Clock } from '../../lib/clock.js';

@@ -490,9 +490,12 @@ describe('notifications: email, in-app, reminders, calendar', () => {
       await t.app.ctx.notifications.enqueueEmail(undefined, { to: 'after-job@example.com', subject: 'After a failing job', text: 'x' });
       const warnings: string[] = [];
       const repo = new OutboxRepo(t.app.ctx.db, mailDomain(t.config.mailFrom), clock);
-      const worker = new DeliveryWorker(repo, createSmtpMailer(smtp.url, t.config.mailFrom), clock, { backoffMs: 60_000, intervalMs: 1000 }, { info: () => undefined, warn: (m, err) => warnings.push(`${m}: ${safeErrorMessage(err)}`) });
-      worker.addJob(async () => {
-        throw new Error('reminder job broke');
+      const worker = new DeliveryWorker(repo, createSmtpMailer(smtp.url, t.config.mailFrom), clock, { backoffMs: 60_000, intervalMs: 1000 }, { info: () => undefined, warn: (m, err) => warnings.push(`${m}: ${safeErrorMessage(err)}`) }, {
+        jobs: [
+          async () => {
+            throw new Error('reminder job broke');
+          },
+        ],
       });
       const r = await worker.runOnce();
       await worker.stop();
