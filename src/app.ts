@@ -18,7 +18,7 @@ import { AdminService } from './modules/admin/service.js';
 import { AppointmentRepo } from './modules/appointments/repo.js';
 import { adminAppointmentRoutes, doctorAppointmentRoutes, patientAppointmentRoutes } from './modules/appointments/routes.js';
 import type { BookingRules } from './modules/appointments/rules.js';
-import { AppointmentService } from './modules/appointments/service.js';
+import { createAppointments } from './modules/appointments/index.js';
 import { createPayments } from './modules/payments/index.js';
 import { patientPaymentRoutes } from './modules/payments/routes.js';
 import { webhookRoutes } from './modules/payments/webhook-routes.js';
@@ -143,15 +143,15 @@ export function createContext(config: Config, database: Database, clock: Clock, 
   const rules: BookingRules = schedulingRules;
   const scheduling = new SchedulingService(db, scheduleRepo, schedulingRules, doctors, events, clock, config);
   events.onRecord((tx, event) => scheduling.onRecord(tx, event));
-  const appointments = new AppointmentService(db, appointmentRepo, patients, doctors, rules, events, clock, config);
-  const groupSessions = new GroupSessionService(db, new GroupSessionRepo(db), doctors, appointments, rules, events, clock, config);
-  const series = new SeriesService(new SeriesRepo(db), appointments, clock);
-  const reviews = new ReviewService(new ReviewRepo(reads.db), appointments, patients, events, clock);
+  const { appointments, appointmentQueries, appointmentLifecycle } = createAppointments({ db, repo: appointmentRepo, patients, doctors, rules, events, clock, config });
+  const groupSessions = new GroupSessionService(db, new GroupSessionRepo(db), doctors, appointments, appointmentQueries, appointmentLifecycle, rules, events, clock, config);
+  const series = new SeriesService(new SeriesRepo(db), appointments, appointmentQueries, appointmentLifecycle, clock);
+  const reviews = new ReviewService(new ReviewRepo(reads.db), appointmentQueries, patients, events, clock);
   // The original Prescripto apps hide only the times slots_booked lists: under LEGACY_CLIENTS it also
   // lists every time of their grid that would be refused (scheduling/legacy-grid.ts).
-  const slotsBooked: SlotsBookedSource = (ids) => appointments.slotsBooked(ids);
+  const slotsBooked: SlotsBookedSource = (ids) => appointmentQueries.slotsBooked(ids);
   const doctorDirectory = new DoctorDirectory(doctors, config.legacyClients ? scheduling.legacySlotsBooked(slotsBooked) : slotsBooked, (ids) => reviews.ratings(ids));
-  const paymentsModule = createPayments(config, db, clock, events, appointments, { isExpired: (row, now) => schedulingRules.isExpired(row, now), metrics, log });
+  const paymentsModule = createPayments(config, db, clock, events, { queries: appointmentQueries, lifecycle: appointmentLifecycle }, { isExpired: (row, now) => schedulingRules.isExpired(row, now), metrics, log });
   const reports = new ReportService(new ReportRepo(reads.database), clock, config);
   const push = createPush(config, db, clock, { log: serviceLog(log) });
   const notify = createNotifications(config, db, clock, events, redis, log, push.targets);
@@ -166,7 +166,7 @@ export function createContext(config: Config, database: Database, clock: Clock, 
     sendEmail: (tx, msg) => notify.service.enqueueEmail(tx, msg),
     log: serviceLog(log),
   });
-  const messages = new MessageService(new MessageRepo(db), appointments, patients, doctors, media, notify.service, events, clock, config);
+  const messages = new MessageService(new MessageRepo(db), appointmentQueries, patients, doctors, media, notify.service, events, clock, config);
   const waitlist = new WaitlistService(db, new WaitlistRepo(db), doctors, patients, appointments, scheduling, rules, notify.service, events, clock, config);
   waitlist.listen((err) => log.warn({ err }, 'waitlist matching failed; the job retries it'));
   // Last: everything it runs on its pass exists now.
@@ -182,9 +182,9 @@ export function createContext(config: Config, database: Database, clock: Clock, 
   });
   const idempotency = new IdempotencyService(new IdempotencyRepo(db), clock, (m, detail) => log.warn(detail ?? {}, m));
   const dataRights = new DataRightsService(new DataRightsRepo(reads.database, reads.db), patients, security.sessions, media, clock);
-  const fhir = new FhirService(config, clock, doctors, patients, appointments, scheduling, dataRights);
+  const fhir = new FhirService(config, clock, doctors, patients, appointments, appointmentQueries, scheduling, dataRights);
   const admin = new AdminService(new AdminRepo(db), config, (id) => security.sessions.revokeAccount('admin', id, 'password-change'));
-  return { ctx: { config, database, db, reads, clock, redis, events, metrics, tokens, media, patients, doctors, doctorDirectory, admin, appointments, reports, scheduling, groupSessions, waitlist, series, reviews, messages,
+  return { ctx: { config, database, db, reads, clock, redis, events, metrics, tokens, media, patients, doctors, doctorDirectory, admin, appointments, appointmentQueries, appointmentLifecycle, reports, scheduling, groupSessions, waitlist, series, reviews, messages,
     notifications: notify.service, welcome, notificationWorker, live: notify.live, idempotency, outgoingWebhooks, dataRights, fhir, push: push.service, audit, ...security, ...paymentsModule }, localStore };
 }
 

@@ -16,6 +16,8 @@ import type { DoctorDirectory } from './modules/doctors/directory.js';
 import type { DoctorService } from './modules/doctors/service.js';
 import type { AdminService } from './modules/admin/service.js';
 import type { AppointmentService } from './modules/appointments/service.js';
+import type { AppointmentQueries } from './modules/appointments/queries.js';
+import type { AppointmentLifecycle } from './modules/appointments/lifecycle.js';
 import type { PaymentsModule } from './modules/payments/index.js';
 import type { SchedulingService } from './modules/scheduling/service.js';
 import type { NotificationService } from './modules/notifications/service.js';
@@ -59,7 +61,12 @@ export interface AppContext {
   /** doctors' pages with their booked times and ratings: the list, the admin's list, the own profile */
   doctorDirectory: DoctorDirectory;
   admin: AdminService;
+  /** booking: single slots, series, group-session places, reschedule */
   appointments: AppointmentService;
+  /** one appointment, listings, dashboards (reads only) */
+  appointmentQueries: AppointmentQueries;
+  /** payment confirmation, cancel, complete, refunds' outcome */
+  appointmentLifecycle: AppointmentLifecycle;
   /** Razorpay/Stripe checkout and verification (see modules/payments/service.ts) */
   payments: PaymentsModule['payments'];
   /** refunds owed by cancellations; `idle()` waits for those in flight */

@@ -3,7 +3,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { aliasDoc, AppointmentIdBody, errors } from '../../lib/schemas.js';
 import { IdempotencyHeaders, idempotent } from '../idempotency/routes.js';
-import type { AppointmentView } from './service.js';
+import type { AppointmentView } from './view.js';
 import { authId } from '../auth/guards.js';
 import { AdminDash, AppointmentList, AppointmentListQuery, AppointmentMessage, AppointmentPageOut, BookBody, DoctorDash, RescheduleBody } from './schemas.js';
 
@@ -12,7 +12,7 @@ const security = [{ bearer: [] }];
 const cancelUrls = ['/appointment-cancel', '/cancel-appointment'];
 
 export const patientAppointmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { appointments } = app.ctx;
+  const { appointments, appointmentQueries, appointmentLifecycle } = app.ctx;
 
   const booked = (appointment: AppointmentView) => ({ success: true, message: 'Appointment Booked', appointment });
   app.post('/book-appointment', {
@@ -30,7 +30,7 @@ export const patientAppointmentRoutes: FastifyPluginAsyncTypebox = async (app) =
 
   app.get('/appointments', {
     schema: { tags, operationId: 'listPatientAppointments', summary: 'The patient’s appointments, newest first (booking order under LEGACY_CLIENTS)', security, response: { 200: AppointmentList } },
-  }, async (request) => ({ success: true, appointments: await appointments.listForPatient(authId(request)) }));
+  }, async (request) => ({ success: true, appointments: await appointmentQueries.listForPatient(authId(request)) }));
 
   app.post('/reschedule-appointment', {
     schema: { tags, operationId: 'rescheduleAppointment', summary: 'Move one of the patient’s live appointments to another free slot', security, body: RescheduleBody, response: { 200: AppointmentMessage, ...errors(404, 409) } },
@@ -43,24 +43,24 @@ export const patientAppointmentRoutes: FastifyPluginAsyncTypebox = async (app) =
   app.post('/cancel-appointment', {
     schema: { tags, operationId: 'cancelAppointmentAsPatient', summary: 'Cancel one of the patient’s appointments', security, body: AppointmentIdBody, response: { 200: AppointmentMessage, ...errors(404, 409) } },
   }, async (request) => {
-    const appointment = await appointments.cancel(request.body.appointmentId, 'patient', authId(request), request.body.reason);
+    const appointment = await appointmentLifecycle.cancel(request.body.appointmentId, 'patient', authId(request), request.body.reason);
     return { success: true, message: 'Appointment Cancelled', appointment };
   });
 };
 
 export const doctorAppointmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { appointments } = app.ctx;
+  const { appointmentQueries, appointmentLifecycle } = app.ctx;
 
   app.get('/appointments', {
     schema: { tags, operationId: 'listDoctorAppointments', summary: 'The doctor’s appointments, filtered, sorted, optionally paginated (newest booking first)', security, querystring: AppointmentListQuery, response: { 200: AppointmentPageOut } },
-  }, async (request) => ({ success: true, ...(await appointments.searchForDoctor(authId(request), request.query)) }));
+  }, async (request) => ({ success: true, ...(await appointmentQueries.searchForDoctor(authId(request), request.query)) }));
 
   const completeUrls = ['/appointment-complete', '/complete-appointment'];
   for (const url of completeUrls) {
     app.post(url, {
       schema: { tags, ...aliasDoc(completeUrls, url, 'completeAppointment', 'Mark an appointment completed'), security, body: AppointmentIdBody, response: { 200: AppointmentMessage, ...errors(404, 409) } },
     }, async (request) => {
-      const appointment = await appointments.complete(request.body.appointmentId, authId(request));
+      const appointment = await appointmentLifecycle.complete(request.body.appointmentId, authId(request));
       return { success: true, message: 'Appointment Completed', appointment };
     });
   }
@@ -69,33 +69,33 @@ export const doctorAppointmentRoutes: FastifyPluginAsyncTypebox = async (app) =>
     app.post(url, {
       schema: { tags, ...aliasDoc(cancelUrls, url, 'cancelAppointmentAsDoctor', 'Cancel one of the doctor’s appointments'), security, body: AppointmentIdBody, response: { 200: AppointmentMessage, ...errors(404, 409) } },
     }, async (request) => {
-      const appointment = await appointments.cancel(request.body.appointmentId, 'doctor', authId(request), request.body.reason);
+      const appointment = await appointmentLifecycle.cancel(request.body.appointmentId, 'doctor', authId(request), request.body.reason);
       return { success: true, message: 'Appointment Cancelled', appointment };
     });
   }
 
   app.get('/dashboard', {
     schema: { tags, operationId: 'getDoctorDashboard', summary: 'Earnings, counts and latest bookings', security, response: { 200: DoctorDash } },
-  }, async (request) => ({ success: true, dashData: await appointments.doctorDashboard(authId(request)) }));
+  }, async (request) => ({ success: true, dashData: await appointmentQueries.doctorDashboard(authId(request)) }));
 };
 
 export const adminAppointmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { appointments } = app.ctx;
+  const { appointmentQueries, appointmentLifecycle } = app.ctx;
 
   app.get('/appointments', {
     schema: { tags, operationId: 'listAllAppointments', summary: 'All appointments, filtered, sorted, optionally paginated (newest booking first)', security, querystring: AppointmentListQuery, response: { 200: AppointmentPageOut } },
-  }, async (request) => ({ success: true, ...(await appointments.search(request.query)) }));
+  }, async (request) => ({ success: true, ...(await appointmentQueries.search(request.query)) }));
 
   for (const url of cancelUrls) {
     app.post(url, {
       schema: { tags, ...aliasDoc(cancelUrls, url, 'cancelAppointmentAsAdmin', 'Cancel any appointment'), security, body: AppointmentIdBody, response: { 200: AppointmentMessage, ...errors(404, 409) } },
     }, async (request) => {
-      const appointment = await appointments.cancel(request.body.appointmentId, 'admin', authId(request), request.body.reason);
+      const appointment = await appointmentLifecycle.cancel(request.body.appointmentId, 'admin', authId(request), request.body.reason);
       return { success: true, message: 'Appointment Cancelled', appointment };
     });
   }
 
   app.get('/dashboard', {
     schema: { tags, operationId: 'getAdminDashboard', summary: 'Platform counts, revenue and latest bookings', security, response: { 200: AdminDash } },
-  }, async () => ({ success: true, dashData: await appointments.adminDashboard() }));
+  }, async () => ({ success: true, dashData: await appointmentQueries.adminDashboard() }));
 };

@@ -8,7 +8,9 @@ import { apiBaseUrl, appBaseUrl, type Config } from '../../config.js';
 import type { Clock } from '../../lib/clock.js';
 import { AppError, badRequest, forbidden, notFound, unauthorized } from '../../lib/errors.js';
 import { addDays, formatSlotTime, wallClock } from '../../lib/time.js';
-import type { AppointmentService, AppointmentView } from '../appointments/service.js';
+import type { AppointmentQueries } from '../appointments/queries.js';
+import type { AppointmentService } from '../appointments/service.js';
+import type { AppointmentView } from '../appointments/view.js';
 import type { Role } from '../auth/tokens.js';
 import type { DataRightsService } from '../data-rights/service.js';
 import { consultationModes, type DoctorService, type PublicDoctor } from '../doctors/service.js';
@@ -67,6 +69,7 @@ export class FhirService {
     private readonly doctors: DoctorService,
     private readonly patients: PatientService,
     private readonly appointments: AppointmentService,
+    private readonly appointmentQueries: AppointmentQueries,
     private readonly scheduling: SchedulingService,
     private readonly dataRights: DataRightsService,
   ) {}
@@ -89,7 +92,7 @@ export class FhirService {
       case 'Patient':
         return patient(this.patients.view(await this.readablePatient(id, caller!)));
       case 'Appointment':
-        return appointment(await this.appointments.readFor(id, caller!.role, caller!.id));
+        return appointment(await this.appointmentQueries.readFor(id, caller!.role, caller!.id));
     }
   }
 
@@ -218,7 +221,7 @@ export class FhirService {
 
   private async isPatientOf(patientId: string, doctorId: string): Promise<boolean> {
     if (!/^[0-9a-f]{24}$/.test(patientId)) return false;
-    return ((await this.appointments.search({ userId: patientId, docId: doctorId, limit: 1 }, 'party')).total ?? 0) > 0;
+    return ((await this.appointmentQueries.search({ userId: patientId, docId: doctorId, limit: 1 }, 'party')).total ?? 0) > 0;
   }
 
   private async patientPage(query: Query, p: PageRequest, caller: Caller): Promise<Page<Resource>> {
@@ -236,7 +239,7 @@ export class FhirService {
       }
     }
     if (caller.role === 'doctor') {
-      const { appointments } = await this.appointments.search({ docId: caller.id, sort: 'createdAt', limit: DOCTOR_PATIENTS_CAP, page: 1 }, 'party');
+      const { appointments } = await this.appointmentQueries.search({ docId: caller.id, sort: 'createdAt', limit: DOCTOR_PATIENTS_CAP, page: 1 }, 'party');
       const ids = [...new Set(appointments.map((a) => a.userId))];
       const onPage = ids.slice((p.page - 1) * p.count, p.page * p.count);
       const rows = await Promise.all(onPage.map((pid) => this.patients.get(pid).catch(() => undefined)));
@@ -282,10 +285,10 @@ export class FhirService {
     Object.assign(filter, range);
     const audience = caller.role === 'admin' ? 'admin' : 'party';
     if (id !== undefined) {
-      const { appointments } = await this.appointments.search({ ...filter, limit: 1000 }, audience);
+      const { appointments } = await this.appointmentQueries.search({ ...filter, limit: 1000 }, audience);
       return pageOf(appointments.filter((a) => a._id === id).map(appointment), p);
     }
-    const result = await this.appointments.search({ ...filter, sort: 'startsAt', page: p.page, limit: p.count }, audience);
+    const result = await this.appointmentQueries.search({ ...filter, sort: 'startsAt', page: p.page, limit: p.count }, audience);
     return { items: result.appointments.map(appointment), total: result.total ?? result.appointments.length };
   }
 
@@ -357,7 +360,7 @@ export class FhirService {
    */
   async exportBundle(patientId: string): Promise<Bundle> {
     const data = await this.dataRights.exportData(patientId); // 404 for an unknown or deleted account
-    const appointments = await this.appointments.search({ userId: patientId, sort: 'startsAt' }, 'party');
+    const appointments = await this.appointmentQueries.search({ userId: patientId, sort: 'startsAt' }, 'party');
     const entries: Resource[] = [patient(data.profile), ...appointments.appointments.map(appointment)];
     for (const o of data.payments.orders) entries.push(invoice(patientId, o));
     for (const r of data.payments.refunds) entries.push(refund(r));

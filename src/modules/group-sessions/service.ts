@@ -12,8 +12,11 @@ import { newId } from '../../lib/ids.js';
 import { toMajor, toMinor } from '../../lib/money.js';
 import { DATE_FORMAT_MESSAGES, SLOT_DATE } from '../../lib/schemas.js';
 import { formatSlotTime, parseSlotDate, parseSlotTime, zonedInstant } from '../../lib/time.js';
-import type { AppointmentService, AppointmentView } from '../appointments/service.js';
-import { rangeLiteral } from '../appointments/service.js';
+import type { AppointmentLifecycle } from '../appointments/lifecycle.js';
+import type { AppointmentQueries } from '../appointments/queries.js';
+import type { AppointmentService } from '../appointments/service.js';
+import { rangeLiteral } from '../appointments/slot.js';
+import type { AppointmentView } from '../appointments/view.js';
 import type { BookingRules } from '../appointments/rules.js';
 import type { DoctorService } from '../doctors/service.js';
 import type { GroupSessionRepo } from './repo.js';
@@ -73,6 +76,8 @@ export class GroupSessionService {
     private readonly repo: GroupSessionRepo,
     private readonly doctors: DoctorService,
     private readonly appointments: AppointmentService,
+    private readonly appointmentQueries: AppointmentQueries,
+    private readonly appointmentLifecycle: AppointmentLifecycle,
     private readonly rules: BookingRules,
     private readonly events: DomainEvents,
     private readonly clock: Clock,
@@ -145,11 +150,11 @@ export class GroupSessionService {
       if (row) await this.events.record(tx, freed);
       return row;
     });
-    const places = await this.appointments.livePlaces(id);
+    const places = await this.appointmentQueries.livePlaces(id);
     if (!closed && places.length === 0) throw conflict('This group session is already cancelled');
     const cancelledPlaces: AppointmentView[] = [];
     for (const placeId of places) {
-      cancelledPlaces.push(await this.appointments.cancel(placeId, 'doctor', doctorId, reason?.trim() || 'The group session was cancelled'));
+      cancelledPlaces.push(await this.appointmentLifecycle.cancel(placeId, 'doctor', doctorId, reason?.trim() || 'The group session was cancelled'));
     }
     await this.events.publish(freed);
     return { session: sessionView(await this.get(id)), cancelledPlaces };

@@ -13,7 +13,7 @@ import type { Clock } from '../../lib/clock.js';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../../lib/errors.js';
 import type { DomainEvents } from '../../lib/events.js';
 import { newId } from '../../lib/ids.js';
-import type { AppointmentService } from '../appointments/service.js';
+import type { AppointmentQueries } from '../appointments/queries.js';
 import type { DoctorService } from '../doctors/service.js';
 import type { MediaService, Upload } from '../media/service.js';
 import { noticeUrl, type NotificationService, type OutgoingEmail, type PushNotice } from '../notifications/service.js';
@@ -55,7 +55,7 @@ function decodeCursor(s: string | undefined): Cursor | undefined {
 export class MessageService {
   constructor(
     private readonly repo: MessageRepo,
-    private readonly appointments: AppointmentService,
+    private readonly appointments: AppointmentQueries,
     private readonly patients: PatientService,
     private readonly doctors: DoctorService,
     private readonly media: MediaService,

@@ -5,7 +5,8 @@ import type { Db } from '../../db/client.js';
 import type { Clock } from '../../lib/clock.js';
 import type { DomainEvents } from '../../lib/events.js';
 import type { AppLogger } from '../../lib/logger.js';
-import type { AppointmentService } from '../appointments/service.js';
+import type { AppointmentLifecycle } from '../appointments/lifecycle.js';
+import type { AppointmentQueries } from '../appointments/queries.js';
 import { RefundProcessor } from './refunds.js';
 import { PaymentRepo } from './repo.js';
 import { PaymentService, type PaymentMetrics, type PaymentWindowCheck, type Warn } from './service.js';
@@ -26,12 +27,12 @@ export interface PaymentsDeps {
   log?: Pick<AppLogger, 'warn'>;
 }
 
-export function createPayments(config: Config, db: Db, clock: Clock, events: DomainEvents, appointments: AppointmentService, deps: PaymentsDeps = {}): PaymentsModule {
+export function createPayments(config: Config, db: Db, clock: Clock, events: DomainEvents, appointments: { queries: AppointmentQueries; lifecycle: AppointmentLifecycle }, deps: PaymentsDeps = {}): PaymentsModule {
   const warn: Warn = (message, detail) => deps.log?.warn({ ...detail }, message);
   const repo = new PaymentRepo(db);
   const metrics: PaymentMetrics = deps.metrics ?? { payment: () => {} };
-  const payments = new PaymentService(repo, appointments, config, warn, clock, events, deps.isExpired, metrics);
-  const refunds = new RefundProcessor(repo, payments, appointments, clock, { retrySeconds: config.refundRetrySeconds, maxAttempts: config.refundMaxAttempts }, warn, metrics);
+  const payments = new PaymentService(repo, appointments.queries, appointments.lifecycle, config, warn, clock, events, deps.isExpired, metrics);
+  const refunds = new RefundProcessor(repo, payments, appointments.lifecycle, clock, { retrySeconds: config.refundRetrySeconds, maxAttempts: config.refundMaxAttempts }, warn, metrics);
   refunds.subscribe(events);
   const webhooks = new WebhookService(repo, payments, refunds, config, metrics);
   return { payments, refunds, webhooks };

@@ -4,7 +4,7 @@ import { lazy } from '../../lib/lazy.js';
 import type { AppointmentRow } from '../../db/schema.js';
 import { conflict, notFound } from '../../lib/errors.js';
 import { toMajor } from '../../lib/money.js';
-import type { AppointmentService } from '../appointments/service.js';
+import type { AppointmentQueries } from '../appointments/queries.js';
 
 export interface ReceiptData {
   receiptNo: string;
@@ -85,7 +85,7 @@ export async function renderReceipt(r: ReceiptData): Promise<Buffer> {
 }
 
 /** The PDF receipt of one of the patient's paid appointments. */
-export async function patientReceipt(appointments: AppointmentService, patientId: string, appointmentId: string): Promise<Buffer> {
+export async function patientReceipt(appointments: AppointmentQueries, patientId: string, appointmentId: string): Promise<Buffer> {
   const a = await appointments.getFor(appointmentId, 'patient', patientId);
   if (!a.paid) throw conflict('No receipt yet: this appointment has not been paid');
   if (!a.paidAt) throw notFound('Payment record not found');

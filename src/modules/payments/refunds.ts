@@ -5,7 +5,7 @@
 import type { Db } from '../../db/client.js';
 import type { Clock } from '../../lib/clock.js';
 import type { DomainEvent, DomainEvents } from '../../lib/events.js';
-import type { AppointmentService } from '../appointments/service.js';
+import type { AppointmentLifecycle } from '../appointments/lifecycle.js';
 import { GatewayError, type IssuedRefund, type RefundState } from './gateway.js';
 import type { PaymentRepo } from './repo.js';
 import type { PaymentMetrics, PaymentService, Warn } from './service.js';
@@ -37,7 +37,7 @@ export class RefundProcessor {
   constructor(
     private readonly repo: PaymentRepo,
     private readonly payments: PaymentService,
-    private readonly appointments: AppointmentService,
+    private readonly appointments: AppointmentLifecycle,
     private readonly clock: Clock,
     private readonly opts: RefundOptions,
     private readonly warn: Warn,

@@ -10,7 +10,7 @@ const tags = ['payments'];
 const security = [{ bearer: [] }];
 
 export const patientPaymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { payments, appointments } = app.ctx;
+  const { payments, appointmentQueries } = app.ctx;
 
   app.post('/payment-razorpay', {
     schema: {
@@ -73,7 +73,7 @@ export const patientPaymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/appointments/:id/receipt', {
     schema: { tags, operationId: 'getPaymentReceipt', summary: 'PDF receipt of a paid appointment', security, params: ReceiptParams, produces: ['application/pdf'], response: errors(404, 409) },
   }, async (request, reply) => {
-    const pdf = await patientReceipt(appointments, authId(request), request.params.id);
+    const pdf = await patientReceipt(appointmentQueries, authId(request), request.params.id);
     return reply
       .type('application/pdf')
       .header('content-disposition', `inline; filename="prescripto-receipt-${request.params.id}.pdf"`)

@@ -7,7 +7,8 @@ import type { Clock } from '../../lib/clock.js';
 import type { DomainEvents } from '../../lib/events.js';
 import type { Metrics } from '../../lib/metrics.js';
 import { AppError, badGateway, badRequest, conflict, forbidden, notFound, serviceUnavailable } from '../../lib/errors.js';
-import type { AppointmentService } from '../appointments/service.js';
+import type { AppointmentLifecycle } from '../appointments/lifecycle.js';
+import type { AppointmentQueries } from '../appointments/queries.js';
 import { GatewayError } from './gateway.js';
 import { RazorpayGateway, type RazorpayOrder } from './razorpay.js';
 import type { PaymentRepo } from './repo.js';
@@ -62,7 +63,8 @@ export class PaymentService {
 
   constructor(
     private readonly repo: PaymentRepo,
-    private readonly appointments: AppointmentService,
+    private readonly appointments: AppointmentQueries,
+    private readonly lifecycle: AppointmentLifecycle,
     private readonly config: Config,
     private readonly warn: Warn,
     private readonly clock: Clock,
@@ -264,7 +266,7 @@ export class PaymentService {
       if (p.amountMinor > 0) await this.refundUnapplied(gateway, p.order.appointmentId, p);
       throw badRequest('Payment amount does not match the appointment');
     }
-    const confirmed = await this.appointments.confirmPayment(p.order.appointmentId, { gateway, ref: p.order.id, paymentId: p.paymentId });
+    const confirmed = await this.lifecycle.confirmPayment(p.order.appointmentId, { gateway, ref: p.order.id, paymentId: p.paymentId });
     if (confirmed) {
       this.metrics.payment(gateway, 'verified'); // counted once: only the winning confirmation gets here
       await this.repo.markOrder(p.order.id, 'paid', p.paymentId);

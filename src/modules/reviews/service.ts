@@ -6,7 +6,7 @@ import type { Clock } from '../../lib/clock.js';
 import { badRequest, conflict, forbidden, notFound } from '../../lib/errors.js';
 import type { DomainEvents } from '../../lib/events.js';
 import { newId } from '../../lib/ids.js';
-import type { AppointmentService } from '../appointments/service.js';
+import type { AppointmentQueries } from '../appointments/queries.js';
 import type { PatientService } from '../patients/service.js';
 import type { Cursor, RatingSummary, ReviewRepo } from './repo.js';
 import type { ReporterRole, ReviewRow } from './tables.js';
@@ -49,7 +49,7 @@ export function decodeCursor(s: string | undefined): Cursor | undefined {
 export class ReviewService {
   constructor(
     private readonly repo: ReviewRepo,
-    private readonly appointments: AppointmentService,
+    private readonly appointments: AppointmentQueries,
     private readonly patients: PatientService,
     private readonly events: DomainEvents,
     private readonly clock: Clock,

@@ -10,7 +10,11 @@ import { AppError, badRequest, conflict, notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { DATE_FORMAT_MESSAGES, SLOT_DATE } from '../../lib/schemas.js';
 import { addDays, formatSlotTime, parseSlotDate, parseSlotTime, zonedInstant } from '../../lib/time.js';
-import type { AppointmentService, AppointmentView, SlotAvailability } from '../appointments/service.js';
+import type { AppointmentLifecycle } from '../appointments/lifecycle.js';
+import type { AppointmentQueries } from '../appointments/queries.js';
+import type { AppointmentService } from '../appointments/service.js';
+import type { SlotAvailability } from '../appointments/slot.js';
+import type { AppointmentView } from '../appointments/view.js';
 import type { SeriesRepo } from './repo.js';
 
 export type Cadence = 'weekly' | 'biweekly';
@@ -55,6 +59,8 @@ export class SeriesService {
   constructor(
     private readonly repo: SeriesRepo,
     private readonly appointments: AppointmentService,
+    private readonly appointmentQueries: AppointmentQueries,
+    private readonly appointmentLifecycle: AppointmentLifecycle,
     private readonly clock: Clock,
   ) {}
 
@@ -143,7 +149,7 @@ export class SeriesService {
   /** The series and its occurrences, to its patient or its doctor only (anyone else: 404). */
   async get(id: string, party: Party): Promise<SeriesView> {
     const series = await this.own(id, party);
-    return this.view(series, await this.appointments.listSeries(id));
+    return this.view(series, await this.appointmentQueries.listSeries(id));
   }
 
   /**
@@ -155,7 +161,7 @@ export class SeriesService {
     const fromDate = opts.fromDate === undefined ? undefined : parseSlotDate(opts.fromDate);
     if (fromDate === null) throw badRequest(`fromDate ${DATE_FORMAT_MESSAGES[SLOT_DATE]}`);
     const actorId = party.actor === 'patient' ? party.patientId : party.doctorId;
-    const cancelled = await this.appointments.cancelSeriesRest(id, party.actor, actorId, { reason: opts.reason, fromDate });
+    const cancelled = await this.appointmentLifecycle.cancelSeriesRest(id, party.actor, actorId, { reason: opts.reason, fromDate });
     if (cancelled.length === 0) throw conflict('Nothing left to cancel in this series: every occurrence has started, is completed or is cancelled');
     return { series: await this.get(id, party), cancelled };
   }
@@ -170,7 +176,7 @@ export class SeriesService {
 
   /** A doctor books series only for a patient who has booked with them before. */
   private async assertPatientOf(doctorId: string, patientId: string): Promise<void> {
-    if (!(await this.appointments.hasBookedWith(patientId, doctorId))) throw notFound('Patient not found among your patients');
+    if (!(await this.appointmentQueries.hasBookedWith(patientId, doctorId))) throw notFound('Patient not found among your patients');
   }
 
   private assertFirstAhead(first: SlotAvailability): void {

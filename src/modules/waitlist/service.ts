@@ -18,8 +18,9 @@ import { AppError, badRequest, conflict, notFound, PG_EXCLUSION_VIOLATION, PG_UN
 import type { DomainEvent, DomainEvents, WaitlistEventType } from '../../lib/events.js';
 import { newId } from '../../lib/ids.js';
 import { addDays, MAX_YEAR, MIN_YEAR, parseCalendarDate, wallClock } from '../../lib/time.js';
-import type { AppointmentService, AppointmentView } from '../appointments/service.js';
-import { rangeLiteral } from '../appointments/service.js';
+import type { AppointmentService } from '../appointments/service.js';
+import { rangeLiteral } from '../appointments/slot.js';
+import type { AppointmentView } from '../appointments/view.js';
 import type { BookingRules } from '../appointments/rules.js';
 import type { DoctorService } from '../doctors/service.js';
 import type { NotificationSink } from '../notifications/sink.js';

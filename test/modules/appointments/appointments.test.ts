@@ -279,13 +279,13 @@ describe('appointments', () => {
 
     it('a payment confirmed while a cancel is under way is refunded (refund computed and queued)', async () => {
       const { appointment } = json(await book(t.app, patient.token, doctor.id, nextSlot()));
-      const service = t.app.ctx.appointments;
+      const service = t.app.ctx.appointmentQueries;
       const getFor = service.getFor;
       // the interleaving: the cancel has read the unpaid row when the gateway's confirmation lands
       service.getFor = async (...args) => {
         const row = await getFor.apply(service, args);
         service.getFor = getFor;
-        await service.confirmPayment(appointment._id, { gateway: 'razorpay', ref: 'order_race', paymentId: 'pay_race' });
+        await t.app.ctx.appointmentLifecycle.confirmPayment(appointment._id, { gateway: 'razorpay', ref: 'order_race', paymentId: 'pay_race' });
         return row;
       };
       try {

@@ -153,7 +153,7 @@ describe('FHIR R4', () => {
         assert.ok(link?.includes(`/doctors/${d1.id}?at=`), `deep link ${link}`);
       }
       // A's booking at 10:00 is not free
-      const booked = await t.app.ctx.appointments.get(appts.a!);
+      const booked = await t.app.ctx.appointmentQueries.get(appts.a!);
       assert.ok(!resources.some((s) => s.start === booked.startsAt.toISOString()), 'a booked time is not a free Slot');
 
       const after = engine[3]!.startsAt;
@@ -171,7 +171,7 @@ describe('FHIR R4', () => {
       const s = search.entry![0]!.resource as Slot;
       assert.match(s.id!, new RegExp(`^${d2.id}-\\d{8}T\\d{4}Z$`));
       assert.deepEqual(await fhirGet<Slot>(`${FHIR}/Slot/${s.id}`), s);
-      const taken = await t.app.ctx.appointments.get(appts.a!);
+      const taken = await t.app.ctx.appointmentQueries.get(appts.a!);
       const iso = taken.startsAt.toISOString();
       await refused(`${FHIR}/Slot/${d1.id}-${iso.slice(0, 10).replace(/-/g, '')}T${iso.slice(11, 16).replace(':', '')}Z`, 404);
       await refused(`${FHIR}/Slot/not-a-slot`, 404);
@@ -314,7 +314,7 @@ describe('FHIR R4', () => {
         assert.equal(s.status, 'free');
         assert.ok(s.extension?.some((e) => e.url === DEEP_LINK && e.valueUrl?.includes('/doctors/')), 'booking deep link');
       }
-      const taken = await t.app.ctx.appointments.get(appts.a!);
+      const taken = await t.app.ctx.appointmentQueries.get(appts.a!);
       assert.ok(!(slots as Slot[]).some((s) => s.schedule.reference === `Schedule/${d1.id}` && s.start === taken.startsAt.toISOString()));
     });
 

@@ -176,7 +176,7 @@ describe('notifications: email, in-app, reminders, calendar', () => {
 
     it('payment confirmation notifies both with a CONFIRMED invitation', async () => {
       // the confirmation every verified gateway payment goes through (PaymentService.settle)
-      const confirmed = await t.app.ctx.appointments.confirmPayment(appointmentId, { gateway: 'razorpay', ref: 'order_notify_1', paymentId: 'pay_notify_1' });
+      const confirmed = await t.app.ctx.appointmentLifecycle.confirmPayment(appointmentId, { gateway: 'razorpay', ref: 'order_notify_1', paymentId: 'pay_notify_1' });
       assert.ok(confirmed);
       await deliver();
       const mails = bothParts(fresh());
@@ -268,8 +268,8 @@ describe('notifications: email, in-app, reminders, calendar', () => {
       const id = json(res).appointment._id;
       await deliver();
       fresh();
-      const row = await t.app.ctx.appointments.get(id);
-      await t.app.ctx.appointments.transition(row, { status: 'cancelled', cancelledBy: 'system', cancelledAt: clock.now() }, 'expired', 'system');
+      const row = await t.app.ctx.appointmentQueries.get(id);
+      await t.app.ctx.appointmentLifecycle.transition(row, { status: 'cancelled', cancelledBy: 'system', cancelledAt: clock.now() }, 'expired', 'system');
       await deliver();
       const mails = bothParts(fresh());
       assert.equal(mails.length, 2);
@@ -282,7 +282,7 @@ describe('notifications: email, in-app, reminders, calendar', () => {
 
     it('a change that rolls back leaves nothing in the outbox', async () => {
       const before = await outboxCount();
-      const row = await t.app.ctx.appointments.get(appointmentId);
+      const row = await t.app.ctx.appointmentQueries.get(appointmentId);
       await assert.rejects(
         t.app.ctx.db.transaction(async (tx) => {
           await t.app.ctx.events.record(tx, {

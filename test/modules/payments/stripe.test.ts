@@ -247,7 +247,7 @@ describe('payments: Stripe', () => {
       const id = await booked();
       const s = stub.payStripeSession(await session(id));
       const body = completed(s, 'evt_stripe_retry');
-      const appointments = t.app.ctx.appointments;
+      const appointments = t.app.ctx.appointmentLifecycle;
       const original = appointments.confirmPayment;
       appointments.confirmPayment = async () => {
         throw new Error('database hiccup');

@@ -278,7 +278,7 @@ export async function paymentFixture(stub: GatewayStub, opts: { fees: number; pa
       assert.equal(res.statusCode, 201, res.body);
       return json(res).appointment._id;
     },
-    appointment: (id: string) => t.app.ctx.appointments.get(id),
+    appointment: (id: string) => t.app.ctx.appointmentQueries.get(id),
     async close() {
       await t.close();
       await stub.stop();

@@ -42,7 +42,7 @@ describe('payments: gateways not configured', () => {
   });
 
   it('left the appointment unpaid and pending', async () => {
-    const a = await t.app.ctx.appointments.get(appointmentId);
+    const a = await t.app.ctx.appointmentQueries.get(appointmentId);
     assert.equal(a.paid, false);
     assert.equal(a.status, 'pending');
   });

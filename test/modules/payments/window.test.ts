@@ -44,7 +44,7 @@ describe('payments: the payment window (PAYMENT_REQUIRED)', () => {
     assert.equal(res.statusCode, 200, res.body);
     return json(res).order.id;
   }
-  const appointment = (id: string) => t.app.ctx.appointments.get(id);
+  const appointment = (id: string) => t.app.ctx.appointmentQueries.get(id);
 
   it('inside the window the booking can be paid', async () => {
     const id = await booked();

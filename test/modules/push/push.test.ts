@@ -154,7 +154,7 @@ describe('push notifications', () => {
     fresh(annPhone);
     fresh(docBrowser);
 
-    assert.ok(await t.app.ctx.appointments.confirmPayment(a._id, { gateway: 'razorpay', ref: 'order_push_1', paymentId: 'pay_push_1' }));
+    assert.ok(await t.app.ctx.appointmentLifecycle.confirmPayment(a._id, { gateway: 'razorpay', ref: 'order_push_1', paymentId: 'pay_push_1' }));
     await deliver();
     const confirmed = fresh(annPhone);
     assert.equal(confirmed.length, 1);

@@ -273,7 +273,7 @@ describe('recurring series', () => {
   describe('occurrences one by one, payment and the rest', () => {
     let series: Series;
     const ids = () => series.appointments.map((a) => a._id);
-    const appt = (id: string) => t.app.ctx.appointments.get(id);
+    const appt = (id: string) => t.app.ctx.appointmentQueries.get(id);
 
     async function pay(appointmentId: string): Promise<void> {
       const res = await post(t.app, '/api/user/payment-razorpay', { appointmentId }, bearer(patient.token));

@@ -2,7 +2,7 @@
 // confirmation) → pending, confirmed → booked, completed → fulfilled, cancelled → cancelled.
 import type { Appointment } from '@medplum/fhirtypes';
 import type { AppointmentStatus } from '../../../db/schema.js';
-import type { AppointmentView } from '../../appointments/service.js';
+import type { AppointmentView } from '../../appointments/view.js';
 import { PRESCRIPTO_SYSTEM, ref, slotId, text } from './common.js';
 
 export const FHIR_STATUS: Record<AppointmentStatus, NonNullable<Appointment['status']>> = {

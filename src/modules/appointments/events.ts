@@ -1,0 +1,39 @@
+// An appointment's domain events: recorded inside the transaction of the change (the outbox
+// listeners write with it), published after commit (caches, live streams, the waitlist).
+import type { Db } from '../../db/client.js';
+import type { Actor, AppointmentRow } from '../../db/schema.js';
+import type { Clock } from '../../lib/clock.js';
+import type { AppointmentEventType, DomainEvent, DomainEvents } from '../../lib/events.js';
+
+export class AppointmentEvents {
+  constructor(
+    private readonly events: DomainEvents,
+    private readonly clock: Clock,
+  ) {}
+
+  of(row: AppointmentRow, type: AppointmentEventType, actor: Actor): DomainEvent {
+    return {
+      kind: 'appointment',
+      type,
+      appointmentId: row.id,
+      doctorId: row.doctorId,
+      patientId: row.patientId,
+      status: row.status,
+      actor,
+      at: this.clock.now(),
+    };
+  }
+
+  record(tx: Db, row: AppointmentRow, type: AppointmentEventType, actor: Actor): Promise<void> {
+    return this.events.record(tx, this.of(row, type, actor));
+  }
+
+  publish(row: AppointmentRow, type: AppointmentEventType, actor: Actor): Promise<void> {
+    return this.events.publish(this.of(row, type, actor));
+  }
+
+  /** Events answered from inside a transaction (released holds), published once it committed. */
+  async publishAll(events: DomainEvent[]): Promise<void> {
+    for (const event of events) await this.events.publish(event);
+  }
+}
