@@ -3,21 +3,36 @@
 // running every migration in the serving process would leave it well over a hundred megabytes
 // larger for as long as it runs than a server started on an existing database.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { StartupError } from '../lib/errors.js';
 import { openDatabase, type EmbeddedSettings } from './client.js';
 import { runMigrations } from './migrate.js';
 
 /** The command-line flag that makes the server entry point prepare DATA_DIR and exit. */
 export const PREPARE_FLAG = '--prepare-embedded-database';
 
-/** Whether DATA_DIR holds no database yet (PostgreSQL writes PG_VERSION when it creates one). */
+/**
+ * Whether DATA_DIR holds no database yet (PostgreSQL writes PG_VERSION when it creates one) and can
+ * hold one. A directory that cannot be created or written is left to the serving process, whose
+ * open reports it in one line as for any other start.
+ */
 export function isNewDataDir(dataDir: string): boolean {
-  return !existsSync(path.join(dataDir, 'pgdata', 'PG_VERSION'));
+  const dir = path.join(dataDir, 'pgdata');
+  if (existsSync(path.join(dir, 'PG_VERSION'))) return false;
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
-/** Runs this same entry point with PREPARE_FLAG (same Node options, environment and output) and waits. */
+/**
+ * Runs this same entry point with PREPARE_FLAG (same Node options, environment and output) and waits.
+ * A child that fails has said why on stderr in the server's one line; this process then ends with
+ * its exit code, nothing opened yet, so the line is not repeated.
+ */
 export async function prepareInChildProcess(): Promise<void> {
   const entry = process.argv[1];
   const child = spawn(process.execPath, [...process.execArgv, entry, PREPARE_FLAG], { stdio: ['ignore', 'inherit', 'inherit'] });
@@ -25,7 +40,7 @@ export async function prepareInChildProcess(): Promise<void> {
     child.once('error', reject);
     child.once('exit', (c) => resolve(c));
   });
-  if (code !== 0) throw new StartupError('the new embedded database in DATA_DIR could not be created (see above)');
+  if (code !== 0) process.exit(code ?? 1);
 }
 
 /** The child's work: create the database files in `dataDir` and migrate them. */
