@@ -3,7 +3,7 @@
 // running every migration in the serving process would leave it well over a hundred megabytes
 // larger for as long as it runs than a server started on an existing database.
 import { spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { openDatabase, type EmbeddedSettings } from './client.js';
 import { runMigrations } from './migrate.js';
@@ -17,12 +17,13 @@ export const PREPARE_FLAG = '--prepare-embedded-database';
  * open reports it in one line as for any other start.
  */
 export function isNewDataDir(dataDir: string): boolean {
-  const dir = path.join(dataDir, 'pgdata');
-  if (existsSync(path.join(dir, 'PG_VERSION'))) return false;
+  if (existsSync(path.join(dataDir, 'pgdata', 'PG_VERSION'))) return false;
+  // nothing is created here (a recursive mkdir under /proc never returns on Node 20): the child
+  // opens the directory as the server would and reports a problem in the same words
+  const existing = existsSync(dataDir) ? dataDir : path.dirname(dataDir);
   try {
-    mkdirSync(dir, { recursive: true });
-    accessSync(dir, constants.W_OK);
-    return true;
+    accessSync(existing, constants.W_OK);
+    return statSync(existing).isDirectory();
   } catch {
     return false;
   }
