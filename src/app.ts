@@ -190,7 +190,10 @@ export function createContext(config: Config, database: Database, clock: Clock, 
 
 export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<App> {
   const database =
-    opts.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, queryTimeoutMs: config.dbQueryTimeoutMs }));
+    opts.database ?? (await openDatabase({
+      databaseUrl: config.databaseUrl, dataDir: config.dataDir, queryTimeoutMs: config.dbQueryTimeoutMs,
+      embedded: { sharedBuffersMb: config.embeddedSharedBuffersMb, workMemKb: config.embeddedWorkMemKb },
+    }));
   const ownsDatabase = opts.ownsDatabase ?? !opts.database;
   // One pino logger for Fastify and every service (lib/logger.ts: redaction, safe error serializer).
   const log = createLogger(config, {

@@ -42,6 +42,13 @@ export interface Config {
   /** REPLICA_CHECK_MS: how often each replica's position and lag are polled */
   replicaCheckMs: number;
   dataDir: string;
+  /**
+   * EMBEDDED_SHARED_BUFFERS_MB / EMBEDDED_WORK_MEM_KB: the embedded database's page cache and
+   * per-sort memory. PGlite zeroes its shared buffers at every start, so all of them count in the
+   * process's memory from the first second; its WebAssembly heap never shrinks.
+   */
+  embeddedSharedBuffersMb: number;
+  embeddedWorkMemKb: number;
   redisUrl?: string;
   /** prefix for every Redis key and channel, so several deployments (or test runs) can share a server */
   redisPrefix: string;
@@ -597,6 +604,8 @@ export function loadConfig(env: Env = process.env): Config {
     opsPort,
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
     dbQueryTimeoutMs: int(env, 'DB_QUERY_TIMEOUT_MS', 5_000, 0, 600_000),
+    embeddedSharedBuffersMb: int(env, 'EMBEDDED_SHARED_BUFFERS_MB', 32, 1, 1024),
+    embeddedWorkMemKb: int(env, 'EMBEDDED_WORK_MEM_KB', 4096, 64, 1024 * 1024),
     bodyLimit: int(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1024),
     uploadMaxBytes: int(env, 'UPLOAD_MAX_BYTES', 5 * 1024 * 1024, 1024),
     images: {

@@ -89,6 +89,15 @@ async function main(): Promise<void> {
     await assertCanListen(config.host, config.port, 'PORT');
     if (config.opsPort !== undefined) await assertCanListen(config.host, config.opsPort, 'OPS_PORT');
   }
+  if (!config.databaseUrl) {
+    const embedded = await import('./db/prepare-embedded.js');
+    const settings = { sharedBuffersMb: config.embeddedSharedBuffersMb, workMemKb: config.embeddedWorkMemKb };
+    if (process.argv.includes(embedded.PREPARE_FLAG)) {
+      await embedded.prepareEmbedded(config.dataDir, settings);
+      process.exit(0);
+    }
+    if (embedded.isNewDataDir(config.dataDir)) await embedded.prepareInChildProcess();
+  }
   const [{ buildApp }, { isClusterWorker, runPrimary, wantsCluster }, { seedDemoDoctors }, { buildOpsApp }] = await Promise.all([
     import('./app.js'), import('./cluster.js'), import('./modules/admin/demo.js'), import('./plugins/ops.js'),
   ]);

@@ -46,6 +46,22 @@ export interface OpenOptions {
    */
   queryTimeoutMs?: number;
   migrate?: boolean;
+  /** embedded database only: its page cache and per-sort memory (PGlite's defaults when unset) */
+  embedded?: EmbeddedSettings;
+}
+
+export interface EmbeddedSettings {
+  sharedBuffersMb?: number;
+  workMemKb?: number;
+}
+
+/** PGlite's start parameters with our memory settings (PostgreSQL's `-c name=value`). */
+function embeddedStartParams(settings: EmbeddedSettings | undefined): string[] | undefined {
+  if (!settings || (settings.sharedBuffersMb === undefined && settings.workMemKb === undefined)) return undefined;
+  const params = [...PGlite.defaultStartParams];
+  if (settings.sharedBuffersMb !== undefined) params.push('-c', `shared_buffers=${settings.sharedBuffersMb}MB`);
+  if (settings.workMemKb !== undefined) params.push('-c', `work_mem=${settings.workMemKb}kB`);
+  return params;
 }
 
 export const pgliteExtensions = { btree_gist, citext };
@@ -67,7 +83,15 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     return openServer(opts.databaseUrl, opts.poolSize, opts.queryTimeoutMs);
   }
   const database = opts.databaseUrl ? openServer(opts.databaseUrl, opts.poolSize, opts.queryTimeoutMs) : await openEmbedded(opts);
-  if (opts.migrate !== false) await runMigrations(database);
+  if (opts.migrate === false) return database;
+  const applied = await runMigrations(database);
+  if (database.kind === 'pglite' && opts.dataDir && applied.length > 0) {
+    // PGlite's WebAssembly heap only grows: what building the schema took (a first start runs every
+    // migration) would stay in the process for good. A fresh instance on the migrated files starts
+    // with what serving needs; the old one's heap goes with it.
+    await database.close();
+    return openEmbedded(opts);
+  }
   return database;
 }
 
@@ -205,21 +229,22 @@ function openServer(url: string, poolSize = 10, queryTimeoutMs?: number): Databa
 async function openEmbedded(opts: OpenOptions): Promise<Database> {
   let client: PGlite;
   let lock: DataDirLock | undefined;
+  const startParams = embeddedStartParams(opts.embedded);
   if (opts.loadDataDir) {
-    client = await PGlite.create({ loadDataDir: opts.loadDataDir, extensions: pgliteExtensions });
+    client = await PGlite.create({ loadDataDir: opts.loadDataDir, extensions: pgliteExtensions, startParams });
   } else if (opts.dataDir) {
     // before anything is read: a second process on these files would lose the first one's writes
     lock = lockDataDir(opts.dataDir);
     const dir = path.join(opts.dataDir, 'pgdata');
     try {
       mkdirSync(dir, { recursive: true });
-      client = await PGlite.create(dir, { extensions: pgliteExtensions });
+      client = await PGlite.create(dir, { extensions: pgliteExtensions, startParams });
     } catch (err) {
       lock.release();
       throw err;
     }
   } else {
-    client = await PGlite.create({ extensions: pgliteExtensions });
+    client = await PGlite.create({ extensions: pgliteExtensions, startParams });
   }
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   return {

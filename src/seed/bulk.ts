@@ -38,6 +38,7 @@ const SPECIALITIES = ['General physician', 'Gynecologist', 'Dermatologist', 'Ped
 const BATCH = { doctors: 5_000, patients: 20_000, appointments: 50_000 };
 const SUMMARY_TRIGGERS = [
   ['appointments', 'appointments_summary'],
+  ['appointments', 'appointments_positions'],
   // one schedule_blocks row per live appointment (migration 1701): written once, set-based, below
   ['appointments', 'appointments_schedule_block'],
   ['patients', 'patients_count'],

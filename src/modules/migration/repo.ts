@@ -269,10 +269,13 @@ export function appointmentPage(s: Session, after: string, limit: number): Promi
 // rolls the change back with everything else.
 
 export type SummaryTable = 'patients' | 'doctors' | 'appointments';
-const SUMMARY_TRIGGER: Record<SummaryTable, string> = { patients: 'patients_count', doctors: 'doctors_count', appointments: 'appointments_summary' };
+// appointments_positions: the list-position buckets of migration 2030, applied per batch below too
+const SUMMARY_TRIGGERS: Record<SummaryTable, string[]> = {
+  patients: ['patients_count'], doctors: ['doctors_count'], appointments: ['appointments_summary', 'appointments_positions'],
+};
 
 export async function setSummaryTrigger(s: Session, table: SummaryTable, on: boolean): Promise<void> {
-  await s.query(`ALTER TABLE ${table} ${on ? 'ENABLE' : 'DISABLE'} TRIGGER ${SUMMARY_TRIGGER[table]}`);
+  for (const trigger of SUMMARY_TRIGGERS[table]) await s.query(`ALTER TABLE ${table} ${on ? 'ENABLE' : 'DISABLE'} TRIGGER ${trigger}`);
 }
 
 /** What the count triggers would have added for `inserted` new patients or doctors. */
@@ -336,6 +339,11 @@ export async function applyAppointmentSummaries(s: Session, ids: string[], sign:
        FROM up JOIN d USING (doctor_id, patient_id) GROUP BY up.doctor_id
      )
      UPDATE doctor_stats s SET patients = s.patients + ch.delta FROM ch WHERE s.doctor_id = ch.doctor_id AND ch.delta <> 0`,
+    params,
+  );
+  await s.query(
+    `SELECT appointment_positions_apply(array_agg(doctor_id), array_agg(status), array_agg(created_at), array_agg(starts_at), array_agg($2::int))
+       FROM ${rows} AS r`,
     params,
   );
   if (sign < 0) {
