@@ -1,5 +1,7 @@
 // buildApp(config): the whole API as a Fastify instance, without listening. Tests inject into it;
 // server.ts puts it on the network.
+// Over 300 lines: the composition root lists every service in construction order and every plugin
+// and route table in registration order; the order is the point, so it stays in one place.
 import cluster from 'node:cluster';
 import path from 'node:path';
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
