@@ -1,5 +1,7 @@
 // buildApp(config): the whole API as a Fastify instance, without listening. Tests inject into it;
 // server.ts puts it on the network.
+// Over 300 lines: the composition root lists every service in construction order and every plugin
+// and route table in registration order; the order is the point, so it stays in one place.
 import cluster from 'node:cluster';
 import path from 'node:path';
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -42,9 +44,9 @@ import { AuditRepo } from './modules/audit/repo.js';
 import { AuditService } from './modules/audit/service.js';
 import { createRevocations, createSecurityServices } from './modules/auth/index.js';
 import { adminSessionRoutes, doctorSessionRoutes, patientSessionRoutes } from './modules/auth/routes.js';
-import { registerAuditHook } from './modules/audit/hook.js';
+import { auditHook } from './modules/audit/hook.js';
 import { auditRoutes } from './modules/audit/routes.js';
-import { frameworkErrorsFor, registerSecurity } from './plugins/security.js';
+import { frameworkErrorsFor, securityPlugin } from './plugins/security.js';
 import { DoctorRepo } from './modules/doctors/repo.js';
 import { doctorRoutes } from './modules/doctors/routes.js';
 import { DoctorService, type SlotsBookedSource } from './modules/doctors/service.js';
@@ -55,17 +57,17 @@ import { LocalImageStore } from './modules/media/storage.js';
 import { PatientRepo } from './modules/patients/repo.js';
 import { patientRoutes } from './modules/patients/routes.js';
 import { PatientService } from './modules/patients/service.js';
-import { registerAssets } from './plugins/assets.js';
+import { assetsPlugin } from './plugins/assets.js';
 import cors from './plugins/external/cors.js';
 import multipart from './plugins/external/multipart.js';
 import rateLimit from './plugins/external/rate-limit.js';
 import swagger from './plugins/external/swagger.js';
 import swaggerUi from './plugins/external/swagger-ui.js';
 import { registerErrorHandling, type NotFoundFallback } from './plugins/errors.js';
-import { isAppNavigation, registerClientConfig, registerWebApp, wantsHtml } from './plugins/web.js';
+import { webAppPlugin } from './plugins/web.js';
 import { registerSessionCookies } from './modules/auth/cookie.js';
 import { ajvOptions, schemaController } from './plugins/validation.js';
-import { registerOpsRoutes, registerRequestTracking, requestIdFrom } from './plugins/ops.js';
+import { opsRoutes, requestIdFrom, requestTracking } from './plugins/ops.js';
 import { ReportRepo } from './modules/reports/repo.js';
 import { adminReportRoutes, doctorReportRoutes } from './modules/reports/routes.js';
 import { ReportService } from './modules/reports/service.js';
@@ -74,7 +76,6 @@ import { IdempotencyService } from './modules/idempotency/service.js';
 import { Metrics } from './lib/metrics.js';
 import { createOutgoingWebhooks } from './modules/webhooks/index.js';
 import { adminWebhookRoutes } from './modules/webhooks/routes.js';
-import { Message } from './lib/schemas.js';
 import { ReviewRepo } from './modules/reviews/repo.js';
 import { adminReviewRoutes, doctorReviewRoutes, patientReviewRoutes } from './modules/reviews/routes.js';
 import { ReviewService } from './modules/reviews/service.js';
@@ -225,11 +226,11 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   if (opts.onRoute) app.addHook('onRoute', opts.onRoute);
   const appFallback: NotFoundFallback = {};
   registerErrorHandling(app, config, appFallback);
-  // before any route: rate limits and the audit log attach to routes as they are added
-  await registerSecurity(app, ctx);
+  // Our root plugins, before any route: rate limits and the audit log attach to routes as they are added
+  await app.register(securityPlugin);
   registerSessionCookies(app, config.refreshTokenTtlSeconds);
-  registerAuditHook(app, ctx.audit);
-  registerRequestTracking(app, ctx, config.nodeEnv === 'development' ? { summaryLine: { url: redactUrlToken } } : {});
+  await app.register(auditHook);
+  await app.register(requestTracking);
   if (ctx.reads.enabled) {
     app.addHook('onReady', async () => ctx.reads.start());
     // Before the answer leaves, so the person's next request already finds where their write ended.
@@ -242,16 +243,10 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   // Third-party plugins, one file each with their options (plugins/external/), before any route:
   // rate-limit and swagger attach to routes as they are added
   for (const plugin of [rateLimit, cors, multipart, swagger, swaggerUi]) await app.register(plugin);
-  registerAssets(app, localStore);
-  registerOpsRoutes(app, ctx, 'public');
-
+  await app.register(assetsPlugin, { store: localStore });
+  await app.register(opsRoutes);
   // the web app (plugins/web.ts): browsers asking for HTML get it at / and at its client-side routes
-  const web = registerWebApp(app, config);
-  registerClientConfig(app, config);
-  if (web.available) appFallback.handle = (request, reply) => (isAppNavigation(request) ? (web.sendIndex(reply), true) : false);
-  app.get('/', { schema: { tags: ['system'], operationId: 'getStatus', summary: 'Is the API up? (a browser asking for HTML gets the web app)', response: { 200: Message } } }, async (request, reply) =>
-    web.available && wantsHtml(request) ? web.sendIndex(reply) : (reply.header('vary', 'Accept'), { success: true, message: 'API Working' }),
-  );
+  await app.register(webAppPlugin, { fallback: appFallback });
 
   // Every role's routes, one module plugin each, under one guarded prefix (auth/guards.ts): a route
   // needs a token of the prefix's role unless it declares `config: { public: true }`.

@@ -1,4 +1,6 @@
 // The ONLY module that reads process.env. Everything else receives a typed Config.
+// Long on purpose: every setting's parsing, default and production check in one file, so that no
+// setting is read or defaulted anywhere else (docs/configuration.md is its table).
 import { createECDH, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';

@@ -1,16 +1,12 @@
 // Drizzle table definitions for typed queries. The DDL itself lives in migrations/*.sql (the
 // exclusion constraint and range types are beyond what drizzle-kit generates); keep both in step.
 import { sql } from 'drizzle-orm';
-import { boolean, check, customType, integer, jsonb, pgTable, smallint, text, timestamp } from 'drizzle-orm/pg-core';
+import { boolean, check, integer, jsonb, pgTable, smallint, text } from 'drizzle-orm/pg-core';
+import { ts, tstzrange } from './columns.js';
 import type { Address, DocSnapshot, UserSnapshot } from '../lib/schemas.js';
 
 // the jsonb columns' shapes are the API's TypeBox schemas' (lib/schemas.ts): one definition for both
 export type { Address, DocSnapshot, UserSnapshot };
-
-/** tstzrange, written as a Postgres range literal such as `[2024-01-01T10:00Z,2024-01-01T10:45Z)`. */
-const tstzrange = customType<{ data: string }>({ dataType: () => 'tstzrange' });
-
-const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
 export const patients = pgTable('patients', {
   id: text('id').primaryKey(),

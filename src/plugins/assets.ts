@@ -1,5 +1,6 @@
 // Files the app serves itself: uploaded pictures (local storage) and the default avatar.
 import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import { Type } from 'typebox';
 import type { LocalImageStore } from '../modules/media/storage.js';
 import { DEFAULT_AVATAR_PATH } from '../modules/media/service.js';
@@ -42,3 +43,6 @@ export function registerAssets(app: FastifyInstance, store: LocalImageStore | un
       .send(file);
   });
 }
+
+/** The files above as a root plugin; `store`: the local picture store (also with Cloudinary, for older pictures). */
+export const assetsPlugin = fp<{ store?: LocalImageStore }>(async (app, opts) => registerAssets(app, opts.store), { name: 'prescripto-assets' });

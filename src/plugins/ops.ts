@@ -7,12 +7,14 @@ import type { AsyncResource } from 'node:async_hooks';
 import type { IncomingMessage } from 'node:http';
 import { Type } from 'typebox';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 import type { AppContext } from '../context.js';
 import { AppError, unauthorized } from '../lib/errors.js';
 import type { LoginRole } from '../lib/metrics.js';
 import type { ReplicaStatus } from '../db/read-router.js';
 import { enterRequest, type RequestScope } from '../lib/request-scope.js';
+import { redactUrlToken } from '../modules/notifications/live.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -226,6 +228,15 @@ export function registerOpsRoutes(app: FastifyInstance, ctx: AppContext, where: 
     return ctx.metrics.scrape();
   });
 }
+
+/** Request ids, scopes and HTTP metrics for every route; in development one summary line per request. */
+export const requestTracking = fp(
+  async (app) => registerRequestTracking(app, app.ctx, app.ctx.config.nodeEnv === 'development' ? { summaryLine: { url: redactUrlToken } } : {}),
+  { name: 'prescripto-request-tracking' },
+);
+
+/** GET /health, /ready and /metrics on the public port (what OPS_PORT and OPS_TOKEN leave there). */
+export const opsRoutes = fp(async (app) => registerOpsRoutes(app, app.ctx, 'public'), { name: 'prescripto-ops', dependencies: ['prescripto-request-tracking'] });
 
 /** A tiny separate server for OPS_PORT, sharing the main app's context (and so its metrics). */
 export async function buildOpsApp(ctx: AppContext): Promise<FastifyInstance> {

@@ -17,6 +17,7 @@
 // Counters live in Redis when REDIS_URL is set (limits hold across instances) and fall back to the
 // process while Redis fails (plugins/rate-limits.ts): an outage never switches the limits off.
 // A refused call gets 429 with `Retry-After` in the usual `{ success: false, message }` envelope.
+import fp from 'fastify-plugin';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onSendHookHandler, RouteOptions } from 'fastify';
 import helmet, { type HelmetOptions } from 'helmet';
@@ -190,6 +191,9 @@ export async function registerSecurity(app: FastifyInstance, ctx: AppContext): P
  * with the request id and security headers the skipped hooks would have added, and with the same
  * status as every other refusal (200 under LEGACY_CLIENTS / LEGACY_ERROR_STATUS=200).
  */
+/** Security headers and rate limits as the app's root plugin: registered before any route. */
+export const securityPlugin = fp(async (app) => registerSecurity(app, app.ctx), { name: 'prescripto-security' });
+
 export function frameworkErrorsFor(legacyStatus?: number) {
   return (error: { code?: string; statusCode?: number }, request: FastifyRequest, reply: FastifyReply): void => {
     const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';

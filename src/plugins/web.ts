@@ -11,8 +11,11 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 import { Type } from 'typebox';
 import type { Config } from '../config.js';
+import { Message } from '../lib/schemas.js';
+import type { NotFoundFallback } from './errors.js';
 
 const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
@@ -162,3 +165,17 @@ export function registerClientConfig(app: FastifyInstance, config: Config): void
     },
   }, async () => body);
 }
+
+/**
+ * The web app, GET /api/client-config and GET / as a root plugin. `fallback`: the error plugin's
+ * not-found fallback, which this fills so a browser's deep link gets the app.
+ */
+export const webAppPlugin = fp<{ fallback: NotFoundFallback }>(async (app, opts) => {
+  const { config } = app.ctx;
+  const web = registerWebApp(app, config);
+  registerClientConfig(app, config);
+  if (web.available) opts.fallback.handle = (request, reply) => (isAppNavigation(request) ? (web.sendIndex(reply), true) : false);
+  app.get('/', { schema: { tags: ['system'], operationId: 'getStatus', summary: 'Is the API up? (a browser asking for HTML gets the web app)', response: { 200: Message } } }, async (request, reply) =>
+    web.available && wantsHtml(request) ? web.sendIndex(reply) : (reply.header('vary', 'Accept'), { success: true, message: 'API Working' }),
+  );
+}, { name: 'prescripto-web' });

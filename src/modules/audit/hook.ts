@@ -6,6 +6,7 @@
 // The action is the route path (`/api/admin/add-doctor` → `admin.add-doctor`); the target is taken
 // from the body or params (`docId`, `appointmentId`, `id`) or, on success, from the answer.
 import type { FastifyInstance, FastifyRequest, onSendHookHandler, RouteOptions } from 'fastify';
+import fp from 'fastify-plugin';
 import { addRouteOnSend } from '../../plugins/security.js';
 import { isUnstorableText } from '../../plugins/validation.js';
 import type { AuditService } from './service.js';
@@ -101,3 +102,9 @@ export function registerAuditHook(app: FastifyInstance, audit: AuditService): vo
     if (mayAudit(route)) addRouteOnSend(route, record);
   });
 }
+
+/**
+ * The audit hook as a root plugin, before any route (it attaches per route). After the security
+ * plugin: a call its rate limits refuse is recorded as the failure it is.
+ */
+export const auditHook = fp(async (app) => registerAuditHook(app, app.ctx.audit), { name: 'prescripto-audit', dependencies: ['prescripto-security'] });

@@ -1,9 +1,8 @@
 // Drizzle definitions of the auth module's tables (DDL: db/migrations/0400_security.sql and 1300).
 // Only this module's repos query them.
-import { bigint, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { ts } from '../../db/columns.js';
 import type { Role } from './tokens.js';
-
-const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
 /** One row per login; access tokens carry its id as `jti`. */
 export const authSessions = pgTable('auth_sessions', {

@@ -3,6 +3,8 @@
 // replica, a cache) is where FHIR reads from. Access follows the API's roles: a patient sees only
 // their own records, a doctor theirs, the admin everything; the directory (Practitioner,
 // PractitionerRole, Location, Schedule, free Slots) is public.
+// Over 300 lines: one short read per FHIR resource type, each with the same role checks; the
+// resource shapes themselves live in the module's mapping files.
 import type { Appointment, Bundle, BundleEntry, Location, Resource, Schedule, Slot } from '@medplum/fhirtypes';
 import { apiBaseUrl, appBaseUrl, type Config } from '../../config.js';
 import type { Clock } from '../../lib/clock.js';

@@ -1,7 +1,6 @@
 // Drizzle definition of idempotency_keys (DDL: db/migrations/1201_idempotency_keys.sql).
-import { integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
-
-const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+import { integer, jsonb, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { ts } from '../../db/columns.js';
 
 export const idempotencyKeys = pgTable(
   'idempotency_keys',

@@ -1,8 +1,7 @@
 // Drizzle definitions of the message tables (DDL: db/migrations/1801_messages.sql). Only the
 // messages module queries them.
-import { jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
-
-const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+import { jsonb, pgTable, text } from 'drizzle-orm/pg-core';
+import { ts } from '../../db/columns.js';
 
 export type Party = 'patient' | 'doctor';
 

@@ -3,6 +3,8 @@
 // everything in one transaction and rolls it back, so later collections still see the rows earlier
 // ones would have written). A batch the database refuses as a whole is retried row by row, each in
 // its own savepoint, so one bad row is reported and the others go in.
+// Over 300 lines: streaming, batching, the dry run and the row-by-row retry are one control flow
+// around the same transaction, read best in one file.
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Database } from '../../db/client.js';

@@ -4,6 +4,8 @@
 // runs on one connection of its own so that a batch is one transaction and a dry run one outer
 // transaction that is rolled back. The per-row summary triggers stay on, so dashboards stay exact
 // even while the server runs beside the import.
+// Over 300 lines: one bulk statement per collection and direction, plus the summaries' bulk
+// equivalent of their triggers; they share the connection and JSON-parameter helpers above them.
 import type pg from 'pg';
 import type { PGlite } from '@electric-sql/pglite';
 import type { Database } from '../../db/client.js';

@@ -1,8 +1,7 @@
 // Drizzle definitions of the notification tables (DDL: db/migrations/0600_notifications.sql).
 // Kept in this module rather than db/schema.ts: only the notifications module queries them.
-import { integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
-
-const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+import { integer, pgTable, text } from 'drizzle-orm/pg-core';
+import { ts } from '../../db/columns.js';
 
 /** `skipped`: dropped unsent because what it announced no longer holds (a reminder of a cancelled visit) */
 export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'logged' | 'skipped';

@@ -1,9 +1,8 @@
 // Drizzle definitions of the payment tables (DDL: db/migrations/0200_payments.sql).
 // Kept in this module rather than db/schema.ts: only the payments module queries them.
-import { integer, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { ts } from '../../db/columns.js';
 import type { RefundState } from './gateway.js';
-
-const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
 export type Gateway = 'razorpay' | 'stripe';
 export type PaymentOrderStatus = 'created' | 'paid' | 'rejected';

@@ -1,8 +1,7 @@
 // Drizzle definition of the push subscriptions (DDL: db/migrations/1820_push_subscriptions.sql).
 // Only the push module queries it.
-import { pgTable, text, timestamp } from 'drizzle-orm/pg-core';
-
-const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+import { pgTable, text } from 'drizzle-orm/pg-core';
+import { ts } from '../../db/columns.js';
 
 export type PushOwner = 'patient' | 'doctor';
 

@@ -1,8 +1,7 @@
 // Drizzle definitions of the review tables (DDL: db/migrations/1800_reviews.sql). Only the reviews
 // module queries them.
-import { bigint, integer, pgTable, smallint, text, timestamp } from 'drizzle-orm/pg-core';
-
-const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+import { bigint, integer, pgTable, smallint, text } from 'drizzle-orm/pg-core';
+import { ts } from '../../db/columns.js';
 
 export const reviews = pgTable('reviews', {
   id: text('id').primaryKey(),

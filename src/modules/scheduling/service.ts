@@ -1,5 +1,7 @@
 // Doctors' working hours, settings and time off; the public free-slot listing; the payment-window
 // sweep. Doctors manage their own schedule, the admin anyone's: the routes pass the doctor id.
+// Over 300 lines because hours, settings and time off share one validation of a doctor's week and
+// one invalidation of the slots it yields; split, each part would repeat both.
 import type { Config, WorkingRange } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import type { AppointmentRow, ConsultationMode } from '../../db/schema.js';

@@ -10,6 +10,9 @@
 // Freed time is noted in `waitlist_freed` inside the transaction that freed it (events.onRecord), then
 // matched right after commit (events.onPublish) and again by the background job (runOnce) for notes
 // a crash left behind. Matching is idempotent: it offers free times to waiting entries without one.
+//
+// Over 300 lines on purpose: the entry and offer states move only here, and reading every transition
+// (join, match, accept, decline, lapse, leave) in one class is how their races are checked.
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import type { DoctorRow } from '../../db/schema.js';

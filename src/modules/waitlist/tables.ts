@@ -1,9 +1,7 @@
 // Drizzle definitions of the waitlist tables (DDL: db/migrations/1710_waitlist.sql). Only the
 // waitlist module queries them.
-import { bigserial, customType, date, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
-
-const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
-const tstzrange = customType<{ data: string }>({ dataType: () => 'tstzrange' });
+import { bigserial, date, pgTable, text } from 'drizzle-orm/pg-core';
+import { ts, tstzrange } from '../../db/columns.js';
 
 export type PartOfDay = 'any' | 'morning' | 'afternoon' | 'evening';
 export type EntryStatus = 'waiting' | 'booked' | 'left' | 'ended';

@@ -1,8 +1,7 @@
 // Drizzle definitions of the outgoing-webhook tables (DDL: db/migrations/1900_outgoing_webhooks.sql).
 // Kept in this module: only the webhooks module queries them.
-import { boolean, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
-
-const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+import { boolean, integer, pgTable, text } from 'drizzle-orm/pg-core';
+import { ts } from '../../db/columns.js';
 
 /** The events an endpoint can subscribe to. */
 export const WEBHOOK_EVENTS = [
