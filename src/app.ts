@@ -47,6 +47,7 @@ import { frameworkErrorsFor, registerSecurity } from './plugins/security.js';
 import { DoctorRepo } from './modules/doctors/repo.js';
 import { doctorRoutes } from './modules/doctors/routes.js';
 import { DoctorService } from './modules/doctors/service.js';
+import { doctorListCache } from './modules/doctors/list-route.js';
 import { CloudinaryImageStore } from './modules/media/cloudinary.js';
 import { MediaService } from './modules/media/service.js';
 import { LocalImageStore } from './modules/media/storage.js';
@@ -135,6 +136,7 @@ export function createContext(config: Config, database: Database, clock: Clock, 
   );
   const patients = new PatientService(new PatientRepo(reads.db), media, events, clock);
   const doctors = new DoctorService(new DoctorRepo(reads.db), media, events, config, clock);
+  const doctorList = doctorListCache({ config, events, redis, clock, replicas: reads.enabled, warn: (err) => log.warn({ err }, 'doctor list cache: redis unavailable, serving from the database') });
   const scheduleRepo = new ScheduleRepo(db);
   const appointmentRepo = new AppointmentRepo(reads.db);
   const schedulingRules = new SchedulingRules(scheduleRepo, config, events, (tx, cutoff, now, scope) => appointmentRepo.expireHolds(tx, cutoff, now, scope));
@@ -174,7 +176,7 @@ export function createContext(config: Config, database: Database, clock: Clock, 
   const fhir = new FhirService(config, clock, doctors, patients, appointments, scheduling, dataRights);
   const admin = new AdminService(new AdminRepo(db), config, (id) => security.sessions.revokeAccount('admin', id, 'password-change'));
   notify.service.welcome.useSetPasswordLinks(async (doctorId, ttlMinutes) => (await security.passwordResets.issue('doctor', doctorId, { ttlMinutes })).url);
-  return { ctx: { config, database, db, reads, clock, redis, events, metrics, tokens, media, patients, doctors, admin, appointments, reports, scheduling, groupSessions, waitlist, series, reviews, messages,
+  return { ctx: { config, database, db, reads, clock, redis, events, metrics, tokens, media, patients, doctors, doctorList, admin, appointments, reports, scheduling, groupSessions, waitlist, series, reviews, messages,
     notifications: notify.service, notificationWorker: notify.worker, live: notify.live, idempotency, outgoingWebhooks, dataRights, fhir, push, audit, ...security, ...paymentsModule }, localStore };
 }
 
@@ -311,6 +313,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     await ctx.live.close();
     await ctx.notificationWorker.stop();
     await ctx.reads.close();
+    ctx.doctorList.close();
     ctx.redis?.disconnect();
     if (ownsDatabase) await database.close();
   });

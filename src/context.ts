@@ -13,6 +13,7 @@ import type { SecurityServices } from './modules/auth/index.js';
 import type { MediaService } from './modules/media/service.js';
 import type { PatientService } from './modules/patients/service.js';
 import type { DoctorService } from './modules/doctors/service.js';
+import type { DoctorListCache } from './modules/doctors/list-cache.js';
 import type { AdminService } from './modules/admin/service.js';
 import type { AppointmentService } from './modules/appointments/service.js';
 import type { PaymentsModule } from './modules/payments/index.js';
@@ -54,6 +55,8 @@ export interface AppContext {
   media: MediaService;
   patients: PatientService;
   doctors: DoctorService;
+  /** the public doctor list's bytes, invalidated by events here and in every instance (modules/doctors/list-cache.ts) */
+  doctorList: DoctorListCache;
   admin: AdminService;
   appointments: AppointmentService;
   /** Razorpay/Stripe checkout and verification (see modules/payments/service.ts) */
