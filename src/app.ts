@@ -196,8 +196,9 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     loggerInstance: log as FastifyBaseLogger,
     // request loggers bind reqId; marked so the logger's mixin does not add it a second time
     childLoggerFactory: (logger, bindings, childOptions) => requestChildLogger(logger as AppLogger, bindings, childOptions) as FastifyBaseLogger,
-    // development: one summary line per request (registerRequestTracking) instead of two full objects
-    logController: new LogController({ disableRequestLogging: config.nodeEnv === 'development' }),
+    // one line per request, written by registerRequestTracking: a summary in development, the JSON
+    // `request completed` line with the request's fields elsewhere (Fastify's own logging writes two)
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimit,
     // x-request-id from the caller (when sane) or a new UUID; echoed on every response (plugins/ops.ts)
     requestIdHeader: false,
@@ -218,7 +219,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await registerSecurity(app, ctx);
   registerSessionCookies(app, config.refreshTokenTtlSeconds);
   registerAuditHook(app, ctx.audit);
-  registerRequestTracking(app, ctx, config.nodeEnv === 'development' ? { summaryLine: { url: redactUrlToken } } : {});
+  registerRequestTracking(app, ctx, config.nodeEnv === 'development' ? { summaryLine: { url: redactUrlToken } } : { requestLine: true });
   if (ctx.reads.enabled) {
     app.addHook('onReady', async () => ctx.reads.start());
     // Before the answer leaves, so the person's next request already finds where their write ended.

@@ -2,7 +2,7 @@
 // `node dist/server.mjs` built by scripts/build.mjs, with environment variables), the baselines, and the
 // load driver.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -108,6 +108,18 @@ export async function startServer(env: Record<string, string>, opts: { profileDi
     await new Promise((r) => setTimeout(r, 10));
   }
   const startMs = Math.round(performance.now() - t0);
+  // Measured at rest: a fresh data set gives the notification worker its reminders to send first
+  // (one log line each, and on embedded PGlite every query on the server's own thread). Wait until
+  // the log has been quiet for 2 s, as an operator would wait after a deployment.
+  if (opts.logFile) {
+    let size = -1;
+    for (let quietSince = performance.now(); performance.now() - quietSince < 2000 && performance.now() - t0 < 300_000;) {
+      await new Promise((r) => setTimeout(r, 250));
+      const now = statSync(opts.logFile).size;
+      if (now !== size) quietSince = performance.now();
+      size = now;
+    }
+  }
   await new Promise((r) => setTimeout(r, 500)); // let start-up garbage settle before "idle"
   return {
     url,
