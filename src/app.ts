@@ -51,6 +51,7 @@ import { DoctorRepo } from './modules/doctors/repo.js';
 import { doctorRoutes } from './modules/doctors/routes.js';
 import { DoctorService, type SlotsBookedSource } from './modules/doctors/service.js';
 import { DoctorDirectory } from './modules/doctors/directory.js';
+import { doctorListCache } from './modules/doctors/list-route.js';
 import { CloudinaryImageStore } from './modules/media/cloudinary.js';
 import { MediaService } from './modules/media/service.js';
 import { LocalImageStore } from './modules/media/storage.js';
@@ -138,6 +139,7 @@ export function createContext(config: Config, database: Database, clock: Clock, 
   );
   const patients = new PatientService(new PatientRepo(reads.db), media, events, clock, config.security.bcryptRounds);
   const doctors = new DoctorService(new DoctorRepo(reads.db), media, events, config, clock);
+  const doctorList = doctorListCache({ config, events, redis, clock, replicas: reads.enabled, warn: (err) => log.warn({ err }, 'doctor list cache: redis unavailable, serving from the database') });
   const scheduleRepo = new ScheduleRepo(db);
   const appointmentRepo = new AppointmentRepo(reads.db);
   const schedulingRules = new SchedulingRules(scheduleRepo, config, events, (tx, cutoff, now, scope) => appointmentRepo.expireHolds(tx, cutoff, now, scope));
@@ -185,7 +187,7 @@ export function createContext(config: Config, database: Database, clock: Clock, 
   const dataRights = new DataRightsService(new DataRightsRepo(reads.database, reads.db), patients, security.sessions, media, clock);
   const fhir = new FhirService(config, clock, doctors, patients, appointments, appointmentQueries, scheduling, dataRights);
   const admin = new AdminService(new AdminRepo(db), config, (id) => security.sessions.revokeAccount('admin', id, 'password-change'));
-  return { ctx: { config, database, db, reads, clock, redis, events, metrics, tokens, media, patients, doctors, doctorDirectory, admin, appointments, appointmentQueries, appointmentLifecycle, reports, scheduling, groupSessions, waitlist, series, reviews, messages,
+  return { ctx: { config, database, db, reads, clock, redis, events, metrics, tokens, media, patients, doctors, doctorDirectory, doctorList, admin, appointments, appointmentQueries, appointmentLifecycle, reports, scheduling, groupSessions, waitlist, series, reviews, messages,
     notifications: notify.service, welcome, notificationWorker, live: notify.live, idempotency, outgoingWebhooks, dataRights, fhir, push: push.service, audit, ...security, ...paymentsModule }, localStore };
 }
 
@@ -208,8 +210,9 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     loggerInstance: log as FastifyBaseLogger,
     // request loggers bind reqId; marked so the logger's mixin does not add it a second time
     childLoggerFactory: (logger, bindings, childOptions) => requestChildLogger(logger as AppLogger, bindings, childOptions) as FastifyBaseLogger,
-    // development: one summary line per request (registerRequestTracking) instead of two full objects
-    logController: new LogController({ disableRequestLogging: config.nodeEnv === 'development' }),
+    // one line per request, written by registerRequestTracking: a summary in development, the JSON
+    // `request completed` line with the request's fields elsewhere (Fastify's own logging writes two)
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimit,
     // x-request-id from the caller (when sane) or a new UUID; echoed on every response (plugins/ops.ts)
     requestIdHeader: false,
@@ -319,6 +322,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     await ctx.live.close();
     await ctx.notificationWorker.stop();
     await ctx.reads.close();
+    ctx.doctorList.close();
     ctx.redis?.disconnect();
     if (ownsDatabase) await database.close();
   });

@@ -14,6 +14,7 @@ import type { MediaService } from './modules/media/service.js';
 import type { PatientService } from './modules/patients/service.js';
 import type { DoctorDirectory } from './modules/doctors/directory.js';
 import type { DoctorService } from './modules/doctors/service.js';
+import type { DoctorListCache } from './modules/doctors/list-cache.js';
 import type { AdminService } from './modules/admin/service.js';
 import type { AppointmentService } from './modules/appointments/service.js';
 import type { AppointmentQueries } from './modules/appointments/queries.js';
@@ -60,6 +61,8 @@ export interface AppContext {
   doctors: DoctorService;
   /** doctors' pages with their booked times and ratings: the list, the admin's list, the own profile */
   doctorDirectory: DoctorDirectory;
+  /** the public doctor list's bytes, invalidated by events here and in every instance (modules/doctors/list-cache.ts) */
+  doctorList: DoctorListCache;
   admin: AdminService;
   /** booking: single slots, series, group-session places, reschedule */
   appointments: AppointmentService;

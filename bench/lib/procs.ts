@@ -2,7 +2,7 @@
 // `node dist/server.mjs` built by scripts/build.mjs, with environment variables), the baselines, and the
 // load driver.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -77,17 +77,20 @@ export function buildServer(): void {
 }
 
 /** Starts the real server (as `npm start` does, after buildServer()) and waits until GET / answers 200. */
-export async function startServer(env: Record<string, string>, opts: { profileDir?: string } = {}): Promise<RunningServer> {
+export async function startServer(env: Record<string, string>, opts: { profileDir?: string; logFile?: string } = {}): Promise<RunningServer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const t0 = performance.now();
   // --profile: V8 CPU profiles of the server, written when it exits (open them in Chrome DevTools)
   const profile = opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : [];
+  // stdout (the JSON log lines) to a file, as a deployment writing its logs to disk would
+  const out = opts.logFile ? openSync(opts.logFile, 'a') : 'ignore';
   const child = spawn(process.execPath, [...profile, path.join('dist', 'server.mjs')], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.homedir(), ...env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', out, 'pipe'],
   });
+  if (typeof out === 'number') closeSync(out); // the child has its own copy
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
   for (;;) {
@@ -105,6 +108,18 @@ export async function startServer(env: Record<string, string>, opts: { profileDi
     await new Promise((r) => setTimeout(r, 10));
   }
   const startMs = Math.round(performance.now() - t0);
+  // Measured at rest: a fresh data set gives the notification worker its reminders to send first
+  // (one log line each, and on embedded PGlite every query on the server's own thread). Wait until
+  // the log has been quiet for 2 s, as an operator would wait after a deployment.
+  if (opts.logFile) {
+    let size = -1;
+    for (let quietSince = performance.now(); performance.now() - quietSince < 2000 && performance.now() - t0 < 300_000;) {
+      await new Promise((r) => setTimeout(r, 250));
+      const now = statSync(opts.logFile).size;
+      if (now !== size) quietSince = performance.now();
+      size = now;
+    }
+  }
   await new Promise((r) => setTimeout(r, 500)); // let start-up garbage settle before "idle"
   return {
     url,

@@ -133,18 +133,39 @@ export function requestChildLogger(logger: AppLogger, bindings: pino.Bindings, o
  * SonicBoom flushes synchronously and retries a write to a closed pipe (EPIPE) forever, so a
  * server whose log reader went away (`npm start | tee`, a log shipper stopped with it) never
  * exited. Writes to a pipe whose reader is gone are dropped instead.
+ *
+ * Lines written in one turn of the event loop leave in one write (at the end of the turn, or at
+ * 64 KB): a file or a pipe costs a system call per write, and under load that was one call per
+ * request. What is pending is written at exit too (process.exit, a crash reported by the handlers
+ * in server.ts); only a process killed outright loses the lines of its last turn.
  */
 function stdoutDestination(format: (line: string) => string = (line) => line): DestinationStream {
   const out = process.stdout;
   let broken = false;
+  let pending = '';
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (pending === '') return;
+    const chunk = pending;
+    pending = '';
+    if (!broken && !out.destroyed) out.write(chunk);
+  };
   out.on('error', (err: NodeJS.ErrnoException) => {
     // nobody reads any more: stop writing; anything else would be an unhandled 'error' (a crash)
     broken = true;
     if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') process.stderr.write(`log output failed: ${err.code ?? err.message}\n`);
   });
+  process.on('exit', flush);
   return {
     write: (line: string) => {
-      if (!broken && !out.destroyed) out.write(format(line));
+      if (broken) return;
+      pending += format(line);
+      if (pending.length >= 65_536) flush();
+      else if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
     },
   };
 }

@@ -6,7 +6,7 @@ import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { AsyncResource } from 'node:async_hooks';
 import type { IncomingMessage } from 'node:http';
 import { Type } from 'typebox';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 import type { AppContext } from '../context.js';
@@ -56,18 +56,30 @@ export interface TrackingOptions {
    * masks what must not be logged (a token in the query).
    */
   summaryLine?: { url: (raw: string) => string };
+  /**
+   * One JSON line per request, `request completed`, written when the answer is sent, with
+   * everything Fastify's two lines held: `reqId`, `req` (method, URL with tokens masked, remote
+   * address: the logger's `req` serializer), `res.statusCode` and `responseTime` in ms.
+   */
+  requestLine?: boolean;
 }
+
+/** Whether `log` writes debug lines (pino's levels: debug is 20). */
+const debugEnabled = (log: FastifyBaseLogger) => (log as FastifyBaseLogger & { levelVal?: number }).levelVal! <= 20;
 
 /** Root hooks (register before any route): echo the request id, time and count every response. */
 export function registerRequestTracking(app: FastifyInstance, ctx: AppContext, opts: TrackingOptions = {}): void {
   // Everything that runs for a request (services, repos, their log lines) sees its scope.
-  app.addHook('onRequest', (request, _reply, done) =>
+  const arrivals = opts.requestLine === true;
+  app.addHook('onRequest', (request, _reply, done) => {
+    // the arrival of a request, at debug only: at info each request is the one line written when it ends
+    if (arrivals && debugEnabled(request.log)) request.log.debug({ req: request }, 'incoming request');
     enterRequest(request.id, request.method, (resource, scope) => {
       request.scope = resource;
       request.requestScope = scope;
       done();
-    }),
-  );
+    });
+  });
   // the body was read from socket events, outside the scope: the rest runs inside it again
   app.addHook('preValidation', (request, _reply, done) => (request.scope ? request.scope.runInAsyncScope(done) : done()));
 
@@ -94,7 +106,9 @@ export function registerRequestTracking(app: FastifyInstance, ctx: AppContext, o
     if (role && reply.statusCode === 401) ctx.metrics.failedLogin(role);
     const gateway = metered?.payment;
     if (gateway && reply.statusCode >= 400 && !NOT_AN_OUTCOME.has(reply.statusCode)) ctx.metrics.payment(gateway, 'failed');
-    if (opts.summaryLine && !PROBES.has(route)) {
+    if (opts.requestLine) {
+      request.log.info({ req: request, res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime }, 'request completed');
+    } else if (opts.summaryLine && !PROBES.has(route)) {
       request.log.info(`${request.method} ${opts.summaryLine.url(request.url)} ${reply.statusCode} ${reply.elapsedTime.toFixed(0)} ms`);
     }
     done();
@@ -231,7 +245,7 @@ export function registerOpsRoutes(app: FastifyInstance, ctx: AppContext, where: 
 
 /** Request ids, scopes and HTTP metrics for every route; in development one summary line per request. */
 export const requestTracking = fp(
-  async (app) => registerRequestTracking(app, app.ctx, app.ctx.config.nodeEnv === 'development' ? { summaryLine: { url: redactUrlToken } } : {}),
+  async (app) => registerRequestTracking(app, app.ctx, app.ctx.config.nodeEnv === 'development' ? { summaryLine: { url: redactUrlToken } } : { requestLine: true }),
   { name: 'prescripto-request-tracking' },
 );
 

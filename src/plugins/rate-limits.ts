@@ -2,7 +2,6 @@
 // across instances), in process otherwise, and in process too whenever a Redis command fails, so a
 // Redis outage weakens the limits to one instance's view instead of switching them off.
 // Keys: <REDIS_PREFIX>ratelimit:<limit name>:<subject>, e.g. `prescripto:ratelimit:global:10.0.0.1`.
-import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import { RedisOutageWarning, type RedisClient } from '../lib/redis.js';
 import type { Warn } from '../lib/logger.js';
 
@@ -23,6 +22,16 @@ if current == 1 or ttl < 0 then
 end
 return { current, ttl }`;
 
+// INCRBY for hits counted in process and sent together (the global limit, SharedIpWindows).
+const INCR_BY = `
+local current = redis.call('INCRBY', KEYS[1], ARGV[2])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return { current, ttl }`;
+
 // Gives one hit back; never below zero, and an emptied key goes away.
 const DECR = `
 local v = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -35,6 +44,7 @@ return redis.call('DECR', KEYS[1])`;
 type CounterRedis = RedisClient & {
   prescriptoHit(key: string, windowMs: number): Promise<[number, number]>;
   prescriptoGiveBack(key: string): Promise<number>;
+  prescriptoHitBy(key: string, windowMs: number, n: number): Promise<[number, number]>;
 };
 
 /** In-process windows, bounded: the oldest keys are dropped first (forgetting only forgives). */
@@ -81,6 +91,7 @@ export class HitCounter {
       if (!('prescriptoHit' in redis)) {
         redis.defineCommand('prescriptoHit', { numberOfKeys: 1, lua: INCR });
         redis.defineCommand('prescriptoGiveBack', { numberOfKeys: 1, lua: DECR });
+        redis.defineCommand('prescriptoHitBy', { numberOfKeys: 1, lua: INCR_BY });
       }
       this.redis = redis as CounterRedis;
     }
@@ -93,6 +104,14 @@ export class HitCounter {
       return { current, ttlMs };
     });
     return shared ?? this.local.hit(key, windowMs, this.now());
+  }
+
+  /** Adds `n` hits counted elsewhere to the shared count of `key`: the shared count, or undefined without Redis or when it failed. */
+  async hitBy(key: string, n: number, windowMs: number): Promise<Hits | undefined> {
+    return this.onRedis(async (redis) => {
+      const [current, ttlMs] = await redis.prescriptoHitBy(this.prefix + key, windowMs, n);
+      return { current, ttlMs };
+    });
   }
 
   /** Gives back a hit counted by `hit` (a reserved attempt that turned out not to count). */
@@ -122,26 +141,91 @@ export class HitCounter {
   }
 }
 
-/**
- * A store for @fastify/rate-limit (its `store` option) over a HitCounter. The plugin's own Redis
- * store gives up on errors (with `skipOnError`, every limit is off while Redis is down) and names
- * the keys of limits made with createRateLimit "undefinedundefined-"; this one names them
- * `<name>:<key>`, with route-level limits under their method and URL.
- */
-export function rateLimitStore(counter: HitCounter, name: string): FastifyRateLimitStoreCtor {
-  return class CounterStore implements FastifyRateLimitStore {
-    incr(key: string, done: (err: Error | null, res?: { current: number; ttl: number }) => void, timeWindow: number): void {
-      counter.hit(`${name}:${key}`, timeWindow).then(
-        (h) => done(null, { current: h.current, ttl: h.ttlMs }),
-        (err: Error) => done(err),
-      );
-    }
+export interface IpWindow {
+  resetAt: number;
+  /** hits of this window in this process */
+  local: number;
+  /** of those, already added to the shared count */
+  sent: number;
+  /** hits other instances added to the shared count, as last heard */
+  others: number;
+}
 
-    // The plugin passes its merged options, whose `routeInfo` names the route of a route-level limit.
-    child(routeOptions: object): FastifyRateLimitStore {
-      const info = (routeOptions as { routeInfo?: { method?: string; url?: string } }).routeInfo;
-      const Child = rateLimitStore(counter, info?.url ? `${name}:${info.method ?? 'ANY'}${info.url}` : `${name}:route`);
-      return new Child({});
+/**
+ * The global per-IP limit, counted where the request is, without a promise or an object per
+ * request: each address has one window per process, and a hit is an increment. With Redis the
+ * windows' new hits are added to the shared counts every `syncMs` in one pipeline, and each
+ * answer tells this process how many the other instances counted; an address is refused once
+ * this process's hits plus the others' exceed the limit. Across instances the limit is therefore
+ * exact up to what the others counted in the last `syncMs` (a few requests per instance), where a
+ * round trip per request would have cost every request the wait for Redis. While Redis fails the
+ * windows go on counting here (never switched off), as the other limits do.
+ */
+export class SharedIpWindows {
+  private readonly windows = new Map<string, IpWindow>();
+  private timer?: NodeJS.Timeout;
+  private syncing = false;
+
+  constructor(
+    private readonly counter: HitCounter,
+    private readonly opts: { name: string; windowMs: number; shared: boolean; syncMs?: number; now?: () => number; maxKeys?: number },
+  ) {
+    if (opts.shared) {
+      this.timer = setInterval(() => void this.sync(), opts.syncMs ?? 100);
+      this.timer.unref();
     }
-  };
+  }
+
+  /** Counts a hit of `ip`; answers the hits seen in its window so far (this one included). */
+  hit(ip: string): IpWindow {
+    const now = this.now();
+    let w = this.windows.get(ip);
+    if (!w || w.resetAt <= now) {
+      if (w) this.windows.delete(ip);
+      w = { resetAt: now + this.opts.windowMs, local: 0, sent: 0, others: 0 };
+      this.windows.set(ip, w);
+      // bounded: the oldest addresses are forgotten first (forgetting only forgives)
+      if (this.windows.size > (this.opts.maxKeys ?? 50_000)) this.windows.delete(this.windows.keys().next().value as string);
+    }
+    w.local++;
+    return w;
+  }
+
+  /** Hits of a window in every instance, as far as this one knows. */
+  static total(w: IpWindow): number {
+    return w.local + w.others;
+  }
+
+  /** Milliseconds until `w` ends. */
+  ttlMs(w: IpWindow): number {
+    return Math.max(0, w.resetAt - this.now());
+  }
+
+  /** Adds this process's new hits to the shared counts and learns the others'. Tests call it directly. */
+  async sync(): Promise<void> {
+    if (this.syncing || !this.opts.shared) return;
+    this.syncing = true;
+    try {
+      const due = [...this.windows].filter(([, w]) => w.local > w.sent);
+      await Promise.all(due.map(async ([ip, w]) => {
+        const n = w.local - w.sent;
+        const shared = await this.counter.hitBy(`${this.opts.name}:${ip}`, n, this.opts.windowMs);
+        if (!shared) return; // Redis failed: counted here until it is back
+        w.sent += n;
+        w.others = Math.max(0, shared.current - w.sent);
+        // the shared window decides when the address starts again
+        w.resetAt = Math.min(w.resetAt, this.now() + shared.ttlMs);
+      }));
+    } finally {
+      this.syncing = false;
+    }
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+  }
+
+  private now(): number {
+    return this.opts.now ? this.opts.now() : Date.now();
+  }
 }

@@ -1,7 +1,7 @@
 // Security headers (helmet, computed once) and rate limits. RATE_LIMIT=false turns every limit off
 // (benchmarks). Register before any route: both work through the onRoute hook.
 //   - global: RATE_LIMIT_MAX requests per IP per RATE_LIMIT_WINDOW_SECONDS on every route
-//     (@fastify/rate-limit over our own counter store: external/rate-limit.ts);
+//     (counted in process, shared through Redis every 100 ms: external/rate-limit.ts);
 //   - sensitive routes (login, register, password reset, refresh, 2FA, payment verification), the
 //     ones whose route config has `authRateLimit` (see AuthRateLimit below):
 //     AUTH_RATE_LIMIT_IP_MAX calls per IP per route, and AUTH_RATE_LIMIT_ACCOUNT_MAX failed calls

@@ -33,7 +33,8 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     const opsPort = signal === 'SIGINT' ? freePort() : undefined;
     before(async () => {
       db = await serverDatabase();
-      server = await startServer({ ...db.env, ...(opsPort ? { OPS_PORT: String(await opsPort), OPS_TOKEN: 'child-ops-token-1' } : {}) });
+      // debug: the `incoming request` line tells the test the server is reading the request
+      server = await startServer({ ...db.env, LOG_LEVEL: 'debug', ...(opsPort ? { OPS_PORT: String(await opsPort), OPS_TOKEN: 'child-ops-token-1' } : {}) });
     });
     after(async () => {
       if (server.proc.exitCode === null && server.proc.signalCode === null) server.proc.kill('SIGKILL');
@@ -94,8 +95,14 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       assert.ok(requestLines.length >= 2);
       for (const l of requestLines) assert.equal(typeof l.reqId, 'string', JSON.stringify(l));
       const mine = logs.filter((l) => l.reqId === `in-flight-${signal}`);
-      assert.ok(mine.some((l) => l.msg === 'incoming request'));
-      assert.ok(mine.some((l) => l.msg === 'request completed'));
+      // one line per request at info, with the request's fields and its outcome (the debug level adds the arrival)
+      assert.ok(mine.some((l) => l.msg === 'incoming request' && l.level === 20));
+      const done = mine.filter((l) => Number(l.level) >= 30 && l.req !== undefined);
+      assert.equal(done.length, 1, JSON.stringify(mine));
+      assert.equal(done[0].msg, 'request completed');
+      assert.equal((done[0].req as Record<string, unknown>).method, 'POST');
+      assert.equal((done[0].res as Record<string, unknown>).statusCode, 201);
+      assert.equal(typeof done[0].responseTime, 'number');
       const all = server.lines.join('\n');
       assert.ok(!all.includes('shutdown-pass-123'), 'no password in the logs');
       assert.ok(!all.includes('child-process-secret'), 'no JWT secret in the logs');

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RedisClient } from '../../src/lib/redis.js';
-import { HitCounter } from '../../src/plugins/rate-limits.js';
+import { HitCounter, SharedIpWindows } from '../../src/plugins/rate-limits.js';
 
 function deadRedis(): RedisClient {
   const fail = async () => {
@@ -52,5 +52,37 @@ describe('security: rate-limit counters without Redis', () => {
     await counter.giveBack('k'); // never below zero
     assert.equal((await counter.hit('k', 1000)).current, 1);
     assert.deepEqual(warnings, []);
+  });
+
+  it('the global limit counts in process and learns the other instances\' hits from each sync', async () => {
+    // a stand-in for the shared count in Redis: one total per key
+    const totals = new Map<string, number>();
+    let up = true;
+    const counter = {
+      hitBy: async (key: string, n: number) => {
+        if (!up) return undefined;
+        totals.set(key, (totals.get(key) ?? 0) + n);
+        return { current: totals.get(key)!, ttlMs: 60_000 };
+      },
+    } as unknown as HitCounter;
+    let now = 0;
+    const a = new SharedIpWindows(counter, { name: 'global', windowMs: 60_000, shared: true, syncMs: 1e9, now: () => now });
+    const b = new SharedIpWindows(counter, { name: 'global', windowMs: 60_000, shared: true, syncMs: 1e9, now: () => now });
+    for (let i = 0; i < 3; i++) a.hit('10.0.0.1');
+    assert.equal(SharedIpWindows.total(b.hit('10.0.0.1')), 1, 'before a sync, B knows only its own hit');
+    await a.sync();
+    await b.sync();
+    assert.equal(totals.get('global:10.0.0.1'), 4);
+    assert.equal(SharedIpWindows.total(b.hit('10.0.0.1')), 5, 'after it, B counts A\'s hits too');
+    up = false; // Redis fails: still counted here, never switched off
+    await b.sync();
+    assert.equal(SharedIpWindows.total(b.hit('10.0.0.1')), 6);
+    up = true;
+    await b.sync();
+    assert.equal(totals.get('global:10.0.0.1'), 6, 'the hits counted during the outage reach Redis once it is back');
+    now += 60_000;
+    assert.equal(SharedIpWindows.total(a.hit('10.0.0.1')), 1, 'a new window');
+    a.close();
+    b.close();
   });
 });

@@ -5,8 +5,9 @@ import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { buildApp, type App } from '../../../src/app.js';
 import { loadConfig } from '../../../src/config.js';
+import { ManualClock } from '../../../src/lib/clock.js';
 import { DomainEvents } from '../../../src/lib/events.js';
-import { DoctorListCache, matchesEtag } from '../../../src/modules/doctors/list-cache.js';
+import { chooseEncoding, DoctorListCache, matchesEtag, STALE_BOUND_MS } from '../../../src/modules/doctors/list-cache.js';
 import { bearer, book, createDoctor, futureSlot, get, json, makeTestApp, post, registerPatient, testEnv, type TestApp } from '../../helpers/app.js';
 
 const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
@@ -64,6 +65,21 @@ describe('performance: cached public doctor list', () => {
     assert.equal((await list(t.app, '"something-else"')).statusCode, 200);
   });
 
+  it('sends brotli or gzip to clients that accept them, with their own ETag and Vary', async () => {
+    const { gunzipSync, brotliDecompressSync } = await import('node:zlib');
+    const plain = await list(t.app);
+    const br = await t.app.inject({ method: 'GET', url: '/api/doctor/list', headers: { 'accept-encoding': 'gzip, deflate, br' } });
+    assert.equal(br.headers['content-encoding'], 'br');
+    assert.match(String(br.headers.vary), /accept-encoding/i);
+    assert.equal(brotliDecompressSync(br.rawPayload).toString(), plain.body);
+    assert.notEqual(br.headers.etag, plain.headers.etag);
+    const gz = await t.app.inject({ method: 'GET', url: '/api/doctor/list', headers: { 'accept-encoding': 'gzip' } });
+    assert.equal(gz.headers['content-encoding'], 'gzip');
+    assert.equal(gunzipSync(gz.rawPayload).toString(), plain.body);
+    const again = await t.app.inject({ method: 'GET', url: '/api/doctor/list', headers: { 'accept-encoding': 'gzip', 'if-none-match': String(gz.headers.etag) } });
+    assert.equal(again.statusCode, 304);
+  });
+
   it('serves the same bytes while nothing changes (from the cache, not the database)', async () => {
     const a = await list(t.app);
     // A write that bypasses the services publishes no event: the cache must still hold the old bytes.
@@ -104,34 +120,50 @@ describe('performance: cached public doctor list', () => {
     assert.ok(json(await list(t.app)).doctors.some((x: { _id: string }) => x._id === other.id));
   });
 
-  it('invalidates another instance of the app through Redis', async (ctx) => {
+  it('another instance serves a change made on this one within the bound, also with its subscription cut', async (ctx) => {
     if (!(await redisReachable(REDIS_URL))) return ctx.skip(`no Redis at ${REDIS_URL}`);
     const prefix = `perf${Date.now().toString(36)}:`;
     const a = await makeTestApp({ REDIS_URL, REDIS_PREFIX: prefix });
-    // Instance B: a second app on the same database and Redis prefix, with its own process state.
+    // Instance B: a second app on the same database and Redis prefix, with its own process state
+    // and a clock the test moves (the bound is measured on it).
+    const clockB = new ManualClock(Date.now());
     const bConfig = loadConfig(testEnv(a.dataDir, { REDIS_URL, REDIS_PREFIX: prefix }));
-    const b = await buildApp(bConfig, { database: a.testDb.database, ownsDatabase: false });
+    const b = await buildApp(bConfig, { database: a.testDb.database, ownsDatabase: false, clock: clockB });
     try {
       await b.ready();
       const doc = await createDoctor(a.app, { name: 'Dr. Shared' });
       const p = await registerPatient(a.app);
-      const first = await list(b);
-      assert.equal(first.statusCode, 200);
-      const etag = String(first.headers.etag);
+      assert.equal((await list(b)).statusCode, 200);
+      // B trusts its cache once a heartbeat of its own has come back through Redis
+      while (!b.ctx.doctorList.listening()) await new Promise((r) => setTimeout(r, 20));
+      const etag = String((await list(b)).headers.etag);
       assert.equal((await list(b, etag)).statusCode, 304, 'B serves its cached copy while nothing changes');
 
       const slot = futureSlot(5);
       const booked = await book(a.app, p.token, doc.id, slot);
       assert.equal(booked.statusCode, 201, booked.body);
-      // The change was acknowledged by A: B must not answer 304 or the old bytes.
+      // Acknowledged by A. Whether or not B has heard of it yet, once the bound has passed on B's
+      // clock B must not answer 304 or the old bytes.
+      clockB.advance(STALE_BOUND_MS);
       const fresh = await list(b, etag);
       assert.equal(fresh.statusCode, 200);
-      const d = json(fresh).doctors.find((x: { _id: string }) => x._id === doc.id);
-      assert.deepEqual(d.slots_booked[slot.slotDate], [slot.slotTime]);
+      assert.deepEqual(json(fresh).doctors.find((x: { _id: string }) => x._id === doc.id).slots_booked[slot.slotDate], [slot.slotTime]);
 
-      const off = await post(a.app, '/api/doctor/change-availability', { available: false }, bearer(doc.token));
-      assert.equal(off.statusCode, 200);
-      assert.equal(json(await list(b)).doctors.find((x: { _id: string }) => x._id === doc.id).available, false);
+      // B's subscription stalls (nothing read from its connection: no invalidation, no heartbeat).
+      const subscriber = (b.ctx.doctorList as unknown as { subscriber: { stream: { pause(): void; resume(): void } } }).subscriber;
+      subscriber.stream.pause();
+      try {
+        const off = await post(a.app, '/api/doctor/change-availability', { available: false }, bearer(doc.token));
+        assert.equal(off.statusCode, 200);
+        clockB.advance(STALE_BOUND_MS);
+        assert.equal(json(await list(b)).doctors.find((x: { _id: string }) => x._id === doc.id).available, false, 'B honours the bound without its subscription');
+        // past the bound without a heartbeat, B asks Redis on every request: the next change shows at once
+        const on = await post(a.app, '/api/doctor/change-availability', { available: true }, bearer(doc.token));
+        assert.equal(on.statusCode, 200);
+        assert.equal(json(await list(b)).doctors.find((x: { _id: string }) => x._id === doc.id).available, true);
+      } finally {
+        subscriber.stream.resume();
+      }
     } finally {
       await b.close();
       await a.close();
@@ -226,8 +258,9 @@ describe('performance: DoctorListCache', () => {
     // a stand-in Redis whose GETs the test answers by hand
     const gets: ((v: string) => void)[] = [];
     const fake = { status: 'ready', get: () => new Promise<string>((resolve) => gets.push(resolve)), on: () => fake, subscribe: async () => 1, disconnect: () => undefined };
-    const redis = { duplicate: () => fake } as unknown as ConstructorParameters<typeof DoctorListCache>[1]['redis'];
-    const cache = new DoctorListCache(new DomainEvents(), { redis, redisKey: 'k', maxAgeMs: 60_000 });
+    // heartbeats never come back: the subscription is not trusted, so every request asks Redis
+    const redis = { duplicate: () => fake, publish: () => new Promise(() => undefined) } as unknown as ConstructorParameters<typeof DoctorListCache>[1]['redis'];
+    const cache = new DoctorListCache(new DomainEvents(), { redis, redisKey: 'k', maxAgeMs: 60_000, heartbeatMs: 0 });
     const first = cache.get(async () => 'built at 1');
     await new Promise((r) => setImmediate(r));
     assert.equal(gets.length, 1);
@@ -243,6 +276,72 @@ describe('performance: DoctorListCache', () => {
     const bodies = (await Promise.all(later)).map((e) => e.body.toString());
     assert.ok(bodies.every((b) => b.startsWith('built at 2')), `a request saw the older generation: ${bodies.join(', ')}`);
     assert.equal(gets.length, 2);
+    cache.close();
+  });
+
+  it('trusts its entry only while its own heartbeat came back within the bound, on an unbroken subscription', async () => {
+    // a stand-in Redis: the test delivers messages and answers GETs by hand
+    const { EventEmitter } = await import('node:events');
+    const subscriber = Object.assign(new EventEmitter(), { status: 'ready', subscribe: async () => 2, disconnect: () => undefined });
+    let generation = '1';
+    let gets = 0;
+    const reader = Object.assign(new EventEmitter(), { status: 'ready', get: async () => (gets++, generation), disconnect: () => undefined });
+    const published: [string, string][] = [];
+    let duplicates = 0;
+    const redis = {
+      duplicate: () => (duplicates++ === 0 ? reader : subscriber),
+      publish: async (channel: string, message: string) => (published.push([channel, message]), 1),
+    } as unknown as ConstructorParameters<typeof DoctorListCache>[1]['redis'];
+    let now = 1_000_000;
+    const cache = new DoctorListCache(new DomainEvents(), { redis, redisKey: 'k', maxAgeMs: 60_000, heartbeatMs: 0, now: () => now });
+    let builds = 0;
+    const build = async () => `list ${++builds}`;
+    const body = async () => (await cache.get(build)).body.toString();
+    const heartbeatBack = () => {
+      const [channel, seq] = published.filter(([c]) => c.startsWith('k:hb:')).at(-1)!;
+      subscriber.emit('message', channel, seq);
+    };
+
+    assert.equal(await body(), 'list 1', 'first request: built, the generation read from Redis');
+    assert.equal(gets, 1);
+    heartbeatBack(); // the subscription is live: entries from before it are dropped once
+    assert.equal(cache.listening(), true);
+    assert.equal(await body(), 'list 2');
+    const getsBefore = gets;
+    assert.equal(await body(), 'list 2');
+    assert.equal(gets, getsBefore, 'a fresh heartbeat: served without asking Redis');
+
+    subscriber.emit('message', 'k', 'other-instance'); // an invalidation from another instance
+    assert.equal(await body(), 'list 3');
+
+    now += STALE_BOUND_MS; // no heartbeat back within the bound: ask Redis on every request
+    generation = '2'; // a change whose message never arrived
+    assert.equal(await body(), 'list 4');
+    assert.ok(gets > getsBefore);
+    cache.heartbeat();
+    heartbeatBack();
+    assert.equal(await body(), 'list 4', 'heartbeat back: trusted again');
+
+    subscriber.emit('close'); // messages may be lost while the connection is down
+    assert.equal(cache.listening(), false);
+    assert.equal(await body(), 'list 5');
+    cache.heartbeat();
+    heartbeatBack();
+    assert.equal(await body(), 'list 6', 'entries built before the new subscription was confirmed are dropped');
+    cache.close();
+  });
+
+  it('keeps gzip and brotli forms of the same bytes, chosen by Accept-Encoding', async () => {
+    const { gunzipSync, brotliDecompressSync } = await import('node:zlib');
+    const cache = new DoctorListCache(new DomainEvents(), { redisKey: 'unused', maxAgeMs: 60_000 });
+    const e = await cache.get(async () => JSON.stringify({ success: true, doctors: Array.from({ length: 50 }, (_, i) => ({ name: `Dr. ${i}` })) }));
+    assert.deepEqual(gunzipSync(e.gzip), e.body);
+    assert.deepEqual(brotliDecompressSync(e.br), e.body);
+    assert.equal(chooseEncoding(undefined), 'identity');
+    assert.equal(chooseEncoding('gzip, deflate, br'), 'br');
+    assert.equal(chooseEncoding('gzip, br;q=0'), 'gzip');
+    assert.equal(chooseEncoding('deflate'), 'identity');
+    assert.equal(chooseEncoding('GZIP;q=0.5'), 'gzip');
     cache.close();
   });
 
