@@ -1,17 +1,22 @@
 // The one way a booking-like change of a doctor's schedule runs: in a transaction that first takes
-// the doctor's schedule lock (and the patient's, when a patient's booking caps are counted), run
-// again whole when PostgreSQL picks it as a deadlock victim, with the database's refusals turned
-// into clear answers. The exclusion constraint on `appointments.blocks` is what makes double
-// booking impossible; this turns its refusal into a 409.
+// the doctor's schedule lock (and, for a patient's new booking, the patient's lock and booking caps),
+// run again whole when PostgreSQL picks it as a deadlock victim, with the database's refusals
+// turned into clear answers. The exclusion constraint on `appointments.blocks` is what makes
+// double booking impossible; this turns its refusal into a 409.
+import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { AppError, conflict, notFound, PG_EXCLUSION_VIOLATION, PG_PATIENT_DELETED, sqlState } from '../../lib/errors.js';
-import type { AppointmentRepo } from './repo.js';
+import { BOOKING_CAP, BOOKING_CAP_WITH_DOCTOR, type AppointmentRepo } from './repo.js';
 import { retryDeadlocks } from './retry.js';
+import type { BookingRules } from './rules.js';
 
 export interface LockScope {
   doctorId: string;
-  /** also lock this patient's bookings (their live count cannot race) */
-  patientId?: string;
+  /**
+   * A new booking of this patient: their lock is taken too and their upcoming bookings are held to
+   * the caps as of `now` (a series counts once)
+   */
+  booking?: { patientId: string; now: Date };
   /** the 409 message when the interval is taken */
   overlap: string;
   /** other refusals of the database this change can meet, as answers (undefined: not one of them) */
@@ -22,13 +27,16 @@ export class ScheduleLock {
   constructor(
     private readonly db: Db,
     private readonly repo: AppointmentRepo,
+    private readonly rules: BookingRules,
+    private readonly config: Config,
   ) {}
 
   async run<T>(scope: LockScope, work: (tx: Db) => Promise<T>): Promise<T> {
     try {
       return await retryDeadlocks(() => this.db.transaction(async (tx) => {
-        if (scope.patientId === undefined) await this.repo.lockDoctorSchedule(scope.doctorId, tx);
-        else await this.repo.lockBooking(scope.doctorId, scope.patientId, tx);
+        const b = scope.booking;
+        if (b === undefined) await this.repo.lockDoctorSchedule(scope.doctorId, tx);
+        else await this.repo.lockBooking(scope.doctorId, b.patientId, this.caps(b.now), tx);
         return work(tx);
       }));
     } catch (err) {
@@ -36,7 +44,22 @@ export class ScheduleLock {
       if (state === PG_EXCLUSION_VIOLATION) throw conflict(scope.overlap);
       // the account was deleted while this booking was on its way (migration 1950)
       if (state === PG_PATIENT_DELETED) throw notFound('User not found');
+      if (state === BOOKING_CAP_WITH_DOCTOR) throw capReached(this.config.scheduling.maxLiveBookingsPerPatientPerDoctor, ' with this doctor');
+      if (state === BOOKING_CAP) throw capReached(this.config.scheduling.maxLiveBookingsPerPatient, '');
       throw scope.refusal?.(err) ?? err;
     }
   }
+
+  /**
+   * Slot hoarding (one patient booking a doctor's whole week): a patient holds at most a configured
+   * number of upcoming appointments, overall and with one doctor.
+   */
+  private caps(now: Date) {
+    const { maxLiveBookingsPerPatient: overall, maxLiveBookingsPerPatientPerDoctor: perDoctor } = this.config.scheduling;
+    return { now, expiredCutoff: this.rules.expiredCutoff(now), perDoctor, overall };
+  }
+}
+
+function capReached(cap: number, withWhom: string): AppError {
+  return conflict(`You already have ${cap} upcoming ${cap === 1 ? 'appointment' : 'appointments'}${withWhom}: cancel one, or book again after one has taken place`);
 }

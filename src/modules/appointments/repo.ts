@@ -63,12 +63,19 @@ export type AdminDashboardRow = PlatformSummary;
 export const live = ne(appointments.status, 'cancelled');
 
 
-// Advisory locks with two int4 keys live apart from the one-bigint-key locks of doctors' schedules.
-const PATIENT_LOCK_SPACE = 1;
+/** SQLSTATEs of lock_booking's refusals (migration 2010). */
+export const BOOKING_CAP_WITH_DOCTOR = 'BK001';
+export const BOOKING_CAP = 'BK002';
 
-export interface LiveBookingCount {
-  total: number;
-  withDoctor: number;
+/**
+ * What counts against a patient's booking caps: upcoming (after `now`) pending or confirmed
+ * bookings, not unpaid holds created at or before `expiredCutoff`; a series counts once.
+ */
+export interface BookingCaps {
+  now: Date;
+  expiredCutoff: Date | undefined;
+  perDoctor: number;
+  overall: number;
 }
 
 export class AppointmentRepo {
@@ -89,37 +96,15 @@ export class AppointmentRepo {
   }
 
   /**
-   * A booking's two locks in one round trip: the doctor's schedule (as lockDoctorSchedule), then the
-   * patient's bookings, so the patient's live count cannot race. Always in this order (a SELECT list is
-   * evaluated left to right), so two bookings never wait on each other crosswise.
+   * A booking's locks and caps in one round trip (function lock_booking, migration 2010): the
+   * doctor's schedule (as lockDoctorSchedule), then the patient's bookings, then the patient's live
+   * bookings counted against the caps under that lock, so concurrent bookings cannot pass a cap
+   * together. Refused with SQLSTATE BOOKING_CAP_WITH_DOCTOR or BOOKING_CAP (DETAIL: the cap).
    */
-  async lockBooking(doctorId: string, patientId: string, db: Db): Promise<void> {
+  async lockBooking(doctorId: string, patientId: string, caps: BookingCaps, db: Db): Promise<void> {
     await db.execute(
-      sql`SELECT pg_advisory_xact_lock(hashtext(${'schedule:' + doctorId})), pg_advisory_xact_lock(${PATIENT_LOCK_SPACE}, hashtext(${patientId}))`,
+      sql`SELECT lock_booking(${doctorId}, ${patientId}, ${caps.now.toISOString()}::timestamptz, ${caps.expiredCutoff?.toISOString() ?? null}::timestamptz, ${caps.perDoctor}::int, ${caps.overall}::int)`,
     );
-  }
-
-  /**
-   * A patient's upcoming appointments that hold a slot: pending or confirmed, starting after `now`,
-   * not an unpaid hold whose payment window ended (with `expiredCutoff`).
-   */
-  async countLiveForPatient(patientId: string, doctorId: string, now: Date, expiredCutoff: Date | undefined, db: Db): Promise<LiveBookingCount> {
-    const conds = [
-      eq(appointments.patientId, patientId),
-      inArray(appointments.status, ['pending', 'confirmed']),
-      gt(appointments.startsAt, now),
-    ];
-    if (expiredCutoff) conds.push(not(expiredUnpaid(expiredCutoff)));
-    // a series' occurrences count once: one booking decision, capped at 12 by its own table
-    const booking = sql`coalesce(${appointments.seriesId}, ${appointments.id})`;
-    const [r] = await db
-      .select({
-        total: sql<number>`count(DISTINCT ${booking})::int`,
-        withDoctor: sql<number>`(count(DISTINCT ${booking}) FILTER (WHERE ${appointments.doctorId} = ${doctorId}))::int`,
-      })
-      .from(appointments)
-      .where(and(...conds));
-    return { total: Number(r.total), withDoctor: Number(r.withDoctor) };
   }
 
   /** Whether the patient has ever had an appointment (in any state) with the doctor. */

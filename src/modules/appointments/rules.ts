@@ -1,5 +1,6 @@
 // Booking rules: may this doctor be booked at this time, now? Kept apart from the service so the
 // scheduling engine can grow (working hours, time off, notice, window) without touching booking.
+import type { WorkingRange } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import type { AppointmentRow, DoctorRow } from '../../db/schema.js';
 import type { DomainEvent } from '../../lib/events.js';
@@ -24,9 +25,23 @@ export interface HoldScope {
  */
 export type ExpireHolds = (tx: Db, cutoff: Date, now: Date, scope?: HoldScope) => Promise<AppointmentRow[]>;
 
+/** A doctor's working hours and time off near one date: what assertBookable reads. */
+export interface ScheduleFacts {
+  hours: WorkingRange[];
+  timeOff: { start: Date; end: Date }[];
+}
+
 export interface BookingRules {
-  /** Throws an AppError naming the rule that refuses the slot. */
-  assertBookable(doctor: DoctorRow, slot: RequestedSlot, now: Date): Promise<void>;
+  /**
+   * Throws an AppError naming the rule that refuses the slot. `facts`: the doctor's schedule read
+   * ahead with `readSchedule` (read here when not given).
+   */
+  assertBookable(doctor: DoctorRow, slot: RequestedSlot, now: Date, facts?: Promise<ScheduleFacts>): Promise<void>;
+  /**
+   * The schedule facts of a doctor around a local date, by id alone: a booking reads them side by
+   * side with the doctor and the patient instead of after them.
+   */
+  readSchedule(doctorId: string, slotDate: string): Promise<ScheduleFacts>;
   /**
    * Inside the booking transaction: frees slots held by unpaid bookings whose payment window ended.
    * Answers their `expired` events, for the caller to publish after its transaction commits.

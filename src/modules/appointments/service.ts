@@ -64,10 +64,13 @@ export class AppointmentService {
   ): Promise<AppointmentView> {
     // the slot's format is checked before anything is read
     const requested = parseRequested(input);
+    // the doctor's schedule is read side by side with the doctor and the patient (one wait, not two)
+    const schedule = this.rules.readSchedule(input.docId, requested.slotDate);
+    schedule.catch(() => {}); // awaited by assertBookable, unless the parties are refused first
     const p = await this.parties.resolve(patientId, input.docId, input.mode);
     const slot = slotOf(p.doctor, requested);
     const now = this.clock.now();
-    await this.rules.assertBookable(p.doctor, slot, now);
+    await this.rules.assertBookable(p.doctor, slot, now, schedule);
     const [row] = await this.bookSlots(p, [slot], 'patient', now, 'Slot not available', {
       prepare: opts.beforeInsert,
       inTransaction: opts.inTransaction && ((tx, [view]) => opts.inTransaction!(tx, view)),
@@ -145,8 +148,7 @@ export class AppointmentService {
     if (session.startsAt.getTime() <= now.getTime()) throw conflict('This group session has already started');
     if (session.booked >= session.capacity) throw conflict('This group session is full');
     const [doctor, patient] = await Promise.all([this.doctors.get(session.doctorId), this.patients.get(patientId)]);
-    const row = await this.lock.run({ doctorId: doctor.id, patientId, overlap: 'Slot not available', refusal: groupSessionRefusal }, async (tx) => {
-      await this.assertWithinBookingCaps(tx, patientId, doctor.id, now);
+    const row = await this.lock.run({ doctorId: doctor.id, booking: { patientId, now }, overlap: 'Slot not available', refusal: groupSessionRefusal }, async (tx) => {
       const created = await this.repo.insert(
         {
           id: newId(now), patientId, doctorId: doctor.id, slotDate: session.slotDate, slotTime: session.slotTime,
@@ -210,16 +212,15 @@ export class AppointmentService {
 
   /**
    * The booking of one or more slots with one doctor, in one transaction under the doctor's and the
-   * patient's locks: release of expired holds over the slots, the booking caps (a series counts as
-   * one booking), `prepare`, then the rows and their `booked` events, then `inTransaction`. Nothing
-   * is written unless everything is.
+   * patient's locks, within the patient's booking caps (a series counts as one booking): release of
+   * expired holds over the slots, `prepare`, then the rows and their `booked` events, then
+   * `inTransaction`. Nothing is written unless everything is.
    */
   private async bookSlots(p: BookingParties, slots: ResolvedSlot[], actor: 'patient' | 'doctor', now: Date, overlap: string, hooks: BookingHooks, seriesId?: string): Promise<AppointmentRow[]> {
     let released: DomainEvent[] = [];
-    const rows = await this.lock.run({ doctorId: p.doctor.id, patientId: p.patientId, overlap }, async (tx) => {
+    const rows = await this.lock.run({ doctorId: p.doctor.id, booking: { patientId: p.patientId, now }, overlap }, async (tx) => {
       released = [];
       for (const slot of slots) released.push(...(await this.rules.releaseExpired(tx, p.doctor.id, slot.startsAt, slot.holdUntil, now)));
-      await this.assertWithinBookingCaps(tx, p.patientId, p.doctor.id, now);
       await hooks.prepare?.(tx);
       const created: AppointmentRow[] = [];
       for (const slot of slots) {
@@ -233,23 +234,6 @@ export class AppointmentService {
     await this.events.publishAll(released);
     for (const row of rows) await this.events.publish(row, 'booked', actor);
     return rows;
-  }
-
-  /**
-   * Slot hoarding (one patient booking a doctor's whole week): a patient holds at most a configured
-   * number of upcoming appointments, overall and with one doctor. Counted under the per-patient lock
-   * (ScheduleLock) taken first in the booking transaction, so concurrent bookings cannot pass the
-   * cap together.
-   */
-  private async assertWithinBookingCaps(tx: Db, patientId: string, doctorId: string, now: Date): Promise<void> {
-    const { maxLiveBookingsPerPatient: overall, maxLiveBookingsPerPatientPerDoctor: perDoctor } = this.config.scheduling;
-    const held = await this.repo.countLiveForPatient(patientId, doctorId, now, this.rules.expiredCutoff(now), tx);
-    if (held.withDoctor >= perDoctor) {
-      throw conflict(`You already have ${perDoctor} upcoming ${perDoctor === 1 ? 'appointment' : 'appointments'} with this doctor: cancel one, or book again after one has taken place`);
-    }
-    if (held.total >= overall) {
-      throw conflict(`You already have ${overall} upcoming ${overall === 1 ? 'appointment' : 'appointments'}: cancel one, or book again after one has taken place`);
-    }
   }
 
   /** The booking rule refusing this slot now, or null. */

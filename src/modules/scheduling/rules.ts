@@ -6,7 +6,7 @@ import type { Db } from '../../db/client.js';
 import type { AppointmentRow, DoctorRow } from '../../db/schema.js';
 import { AppError } from '../../lib/errors.js';
 import type { DomainEvent, DomainEvents } from '../../lib/events.js';
-import type { BookingRules, ExpireHolds, HoldScope, RequestedSlot } from '../appointments/rules.js';
+import type { BookingRules, ExpireHolds, HoldScope, RequestedSlot, ScheduleFacts } from '../appointments/rules.js';
 import { bookingRefusal, timeRuleRefusal, type BookingPolicy, type DoctorSchedule } from './engine.js';
 import type { ScheduleRepo } from './repo.js';
 
@@ -50,16 +50,24 @@ export class SchedulingRules implements BookingRules {
     return !!cutoff && row.status === 'pending' && !row.paid && row.createdAt.getTime() <= cutoff.getTime();
   }
 
-  async assertBookable(doctor: DoctorRow, slot: RequestedSlot, now: Date): Promise<void> {
+  async assertBookable(doctor: DoctorRow, slot: RequestedSlot, now: Date, facts?: Promise<ScheduleFacts>): Promise<void> {
     // the cheap rules first: a slot in the past or years ahead is refused before any query
     const early = timeRuleRefusal(slot, this.policy, now);
     if (early) throw new AppError(early.status, early.message);
-    const [hours, timeOff] = await Promise.all([
-      this.repo.hours(doctor.id),
-      this.repo.timeOff(doctor.id, new Date(slot.startsAt.getTime() - DAY), new Date(slot.startsAt.getTime() + 2 * DAY)),
-    ]);
-    const refusal = bookingRefusal(slot, scheduleOf(doctor, hours), timeOff.map((t) => ({ start: t.startsAt, end: t.endsAt })), this.policy, now);
+    const { hours, timeOff } = await (facts ?? this.readSchedule(doctor.id, slot.slotDate));
+    const refusal = bookingRefusal(slot, scheduleOf(doctor, hours), timeOff, this.policy, now);
     if (refusal) throw new AppError(refusal.status, refusal.message);
+  }
+
+  async readSchedule(doctorId: string, slotDate: string): Promise<ScheduleFacts> {
+    // Time off overlapping the slot is what counts; whatever the doctor's zone (UTC-12 to +14), the
+    // slot lies within two days before and four after the date's UTC midnight.
+    const midnight = Date.parse(`${slotDate}T00:00:00Z`);
+    const [hours, timeOff] = await Promise.all([
+      this.repo.hours(doctorId),
+      this.repo.timeOff(doctorId, new Date(midnight - 2 * DAY), new Date(midnight + 4 * DAY)),
+    ]);
+    return { hours, timeOff: timeOff.map((t) => ({ start: t.startsAt, end: t.endsAt })) };
   }
 
   busy(doctorId: string, from: Date, to: Date, now: Date, tx?: Db): Promise<{ start: Date; end: Date }[]> {

@@ -1,0 +1,76 @@
+// The database function lock_booking (migration 2010): the locks and the booking caps every new
+// booking starts with, called directly here, each refusal and each row that does not count.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { sqlState } from '../../../src/lib/errors.js';
+import { createDoctor, makeTestApp, registerPatient, type TestApp } from '../../helpers/app.js';
+
+const NOW = '2030-01-07T04:30:00Z';
+const HOUR = 3600_000;
+
+describe('lock_booking (locks and caps in the database)', () => {
+  let t: TestApp;
+  let doctors: string[];
+  let seq = 0;
+
+  before(async () => {
+    t = await makeTestApp();
+    doctors = [(await createDoctor(t.app)).id, (await createDoctor(t.app)).id];
+  });
+  after(async () => t.close());
+
+  /** An appointment of `patient` with `doctor` starting `hoursAhead` after NOW. */
+  const insert = async (patient: string, doctor: string, hoursAhead: number, fields: { status?: string; paid?: boolean; createdAt?: string } = {}) => {
+    const start = new Date(Date.parse(NOW) + (hoursAhead + seq++) * HOUR); // an hour apart: never overlapping
+    const end = new Date(start.getTime() + 30 * 60_000);
+    await t.testDb.database.query(
+      `INSERT INTO appointments (id, patient_id, doctor_id, slot_date, slot_time, starts_at, ends_at, blocks, user_data, doc_data, amount_minor, currency, status, paid, created_at)
+       VALUES ($1, $2, $3, '2030-01-07', '10:00 AM', $4, $5, tstzrange($4, $5), '{}', '{}', 500, 'INR', $6, $7, $8)`,
+      [`lb${seq}`, patient, doctor, start.toISOString(), end.toISOString(), fields.status === 'confirmed' ? 'confirmed' : 'pending', fields.paid ?? false, fields.createdAt ?? NOW],
+    );
+    if (fields.status === 'cancelled') await t.testDb.database.query("UPDATE appointments SET status = 'cancelled', cancelled_by = 'system', cancelled_at = $2 WHERE id = $1", [`lb${seq}`, NOW]);
+    if (fields.status === 'completed') await t.testDb.database.query("UPDATE appointments SET status = 'completed', completed_at = $2 WHERE id = $1", [`lb${seq}`, NOW]);
+  };
+
+  /** The SQLSTATE lock_booking refuses with, or null when it lets the booking go on. */
+  const call = async (patient: string, doctor: string, perDoctor: number, overall: number, expiredCutoff: string | null = null) => {
+    try {
+      await t.testDb.database.query('SELECT lock_booking($1, $2, $3::timestamptz, $4::timestamptz, $5::int, $6::int)', [doctor, patient, NOW, expiredCutoff, perDoctor, overall]);
+      return null;
+    } catch (err) {
+      return sqlState(err) ?? String(err);
+    }
+  };
+
+  it('refuses at the cap with one doctor (BK001), then at the overall cap (BK002)', async () => {
+    const p = (await registerPatient(t.app)).id;
+    const [a, b] = doctors;
+    assert.equal(await call(p, a, 1, 2), null);
+    await insert(p, a, 24);
+    assert.equal(await call(p, a, 1, 2), 'BK001');
+    assert.equal(await call(p, b, 1, 2), null);
+    await insert(p, b, 24);
+    assert.equal(await call(p, b, 5, 2), 'BK002');
+    assert.equal(await call(p, b, 5, 3), null);
+  });
+
+  it('does not count cancelled, completed or started appointments', async () => {
+    const p = (await registerPatient(t.app)).id;
+    const [a] = doctors;
+    await insert(p, a, 24, { status: 'cancelled' });
+    await insert(p, a, 24, { status: 'completed', paid: true });
+    await insert(p, a, -100); // started days ago
+    assert.equal(await call(p, a, 1, 1), null);
+    await insert(p, a, 48, { status: 'confirmed', paid: true });
+    assert.equal(await call(p, a, 1, 5), 'BK001');
+  });
+
+  it('does not count an unpaid hold whose payment window ended (with a cutoff), and counts it without one', async () => {
+    const p = (await registerPatient(t.app)).id;
+    const [a] = doctors;
+    await insert(p, a, 24, { createdAt: '2030-01-07T03:00:00Z' });
+    assert.equal(await call(p, a, 1, 5, '2030-01-07T04:00:00Z'), null, 'created before the cutoff: expired');
+    assert.equal(await call(p, a, 1, 5, '2030-01-07T02:00:00Z'), 'BK001', 'created after the cutoff: still held');
+    assert.equal(await call(p, a, 1, 5), 'BK001', 'no payment window: never expires');
+  });
+});
