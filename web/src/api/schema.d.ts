@@ -1218,8 +1218,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Public list of doctors (no emails, no passwords); answers 304 to a matching If-None-Match
-         * @description Public list of doctors (no emails, no passwords); answers 304 to a matching If-None-Match.
+         * Public list of doctors (no emails, no passwords); answers 304 to a matching If-None-Match, gzip or brotli when accepted
+         * @description Public list of doctors (no emails, no passwords); answers 304 to a matching If-None-Match, gzip or brotli when accepted.
          *
          *     Public: no token needed.
          */
