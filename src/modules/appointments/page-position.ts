@@ -9,7 +9,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { appointments, type AppointmentRow, type AppointmentStatus } from '../../db/schema.js';
-import type { AppointmentFilter, AppointmentSort } from './repo.js';
+import type { AppointmentFilter, AppointmentSort } from './filter.js';
 
 interface Level {
   table: SQL;

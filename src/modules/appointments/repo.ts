@@ -3,22 +3,14 @@ import type { Db } from '../../db/client.js';
 import { appointments, type AppointmentRow, type AppointmentStatus } from '../../db/schema.js';
 import { doctorSummary, platformSummary, summaryCount, type PlatformSummary } from '../summaries/read-model.js';
 import { expiredUnpaid } from './holds.js';
+import type { AppointmentFilter, AppointmentSort } from './filter.js';
 import { pageAtPosition, positionCovers } from './page-position.js';
 import type { HoldScope } from './rules.js';
 
 export type NewAppointment = typeof appointments.$inferInsert;
 export type AppointmentPatch = Partial<Omit<AppointmentRow, 'id' | 'patientId' | 'doctorId' | 'createdAt'>>;
 
-/** Listing filters; `from`/`to` are inclusive local slot dates (YYYY-MM-DD). */
-export interface AppointmentFilter {
-  from?: string;
-  to?: string;
-  status?: AppointmentStatus;
-  docId?: string;
-  userId?: string;
-}
-
-export type AppointmentSort = 'startsAt' | '-startsAt' | 'createdAt' | '-createdAt';
+export type { AppointmentFilter, AppointmentSort } from './filter.js';
 
 function filterWhere(f: AppointmentFilter): SQL | undefined {
   const conds: SQL[] = [];
