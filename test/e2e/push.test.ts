@@ -12,6 +12,7 @@ import { generateVapidKeys } from '../../src/config.js';
 import { CHILD_ADMIN } from '../helpers/server-process.js';
 import { PushServiceStandIn, type Subscriber } from '../helpers/push-service.js';
 import { E2E, expectCount } from './harness.js';
+import { until } from '../helpers/wait.js';
 
 const VAPID = generateVapidKeys();
 const PATIENT = { name: 'Priya Push', email: 'priya.push@patients.test', password: 'priya-password-1' };
@@ -21,14 +22,6 @@ interface Slot {
   slotTime: string;
 }
 
-/** Until `check` holds (an event travelling through the outbox worker to the stand-in), or fail. */
-async function eventually(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /**
  * The browser's push subscription, as the stand-in made it: no real push service involved. Plain
@@ -130,7 +123,7 @@ describe('push notifications and the admin messages page in the browser', () => 
     const { slots } = await e.api<{ slots: Slot[] }>('GET', `/api/doctor/${doc.id}/slots`);
     const booked = await e.api<{ appointment: { _id: string } }>('POST', '/api/user/book-appointment', { docId: doc.id, ...slots[0] }, patientToken);
     appointmentId = booked.appointment._id;
-    await eventually(() => ps.of(patientPhone.id).length >= 1 && ps.of(doctorBrowser.id).length >= 1, 'the booking pushes');
+    await until(() => ps.of(patientPhone.id).length >= 1 && ps.of(doctorBrowser.id).length >= 1, 'the booking pushes');
     assert.deepEqual(ps.rejected, []);
     const { publicKey } = await e.api<{ publicKey: string }>('GET', '/api/push/public-key');
     assert.equal(publicKey, VAPID.publicKey);

@@ -9,8 +9,8 @@ import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { bearer, book, createDoctor, doctorFields, form, futureSlot, get, json, makeTestApp, pngBytes, post, registerPatient, type TestApp } from '../helpers/app.js';
 import { CHILD_ADMIN, serverDatabase, startServer, type ServerDatabase, type ServerProcess } from '../helpers/server-process.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
+import { until } from '../helpers/wait.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // These tests stream many bookings from one patient to one doctor: lift the anti-hoarding caps
 // (MAX_LIVE_BOOKINGS_PER_PATIENT…), which are not what is under test here.
@@ -79,7 +79,7 @@ describe(`kill -9 during a stream of bookings (${process.env.DATABASE_URL ? 'Pos
       }
     };
     const workers = [worker(), worker(), worker()];
-    while (acked.length < 12 && unexpected.length === 0 && next < 60) await sleep(10);
+    await until(() => acked.length >= 12 || unexpected.length > 0 || next >= 60, 'twelve acknowledged bookings', 60_000, 10);
     server.proc.kill('SIGKILL');
     killed = true;
     await Promise.all(workers);
@@ -174,8 +174,8 @@ describe('PostgreSQL cut off under load', { skip: process.env.DATABASE_URL ? fal
     const statuses: number[] = [];
     const unavailable: { retryAfter: unknown; message: string }[] = [];
     const odd: string[] = [];
-    const load = async (until: () => boolean) => {
-      while (!until()) {
+    const load = async (stop: () => boolean) => {
+      while (!stop()) {
         const results = await answered(Promise.all([
           get(t.app, '/api/user/appointments', bearer(patient.token)),
           book(t.app, patient.token, doctor.id, futureSlot(k++ % 50)),
@@ -192,10 +192,11 @@ describe('PostgreSQL cut off under load', { skip: process.env.DATABASE_URL ? fal
     let phase: 'up' | 'cut' | 'done' = 'up';
     const loading = load(() => phase === 'done');
     loading.catch(() => (phase = 'done'));
-    await sleep(300);
+    // the load is running when the database goes, and requests have met the outage before /ready is asked
+    await until(() => statuses.length >= 3, 'answers before the cut', 30_000, 10);
     proxy.cut();
     phase = 'cut';
-    await sleep(2000);
+    await until(() => unavailable.length > 0 || phase === 'done', 'a request meeting the outage', 30_000, 10);
     const ready = await answered(get(t.app, '/ready'));
     assert.equal(ready.statusCode, 503);
     assert.equal(ready.headers['retry-after'], '5');
@@ -210,12 +211,7 @@ describe('PostgreSQL cut off under load', { skip: process.env.DATABASE_URL ? fal
     for (const u of unavailable) assert.deepEqual(u, { retryAfter: '5', message: 'Service temporarily unavailable, please retry shortly' });
 
     // recovery without a restart
-    let back = false;
-    for (let i = 0; i < 60 && !back; i++) {
-      back = (await answered(get(t.app, '/ready'))).statusCode === 200;
-      if (!back) await sleep(500);
-    }
-    assert.ok(back, 'ready again once the database is back');
+    await until(async () => (await answered(get(t.app, '/ready'))).statusCode === 200, 'ready again once the database is back', 30_000, 250);
     const res = await book(t.app, patient.token, doctor.id, futureSlot(60));
     assert.equal(res.statusCode, 201, res.body);
     assert.equal((await get(t.app, '/api/user/appointments', bearer(patient.token))).statusCode, 200);
@@ -259,12 +255,7 @@ describe('PostgreSQL frozen: connections stay open, nothing answers', { skip: pr
     assert.equal(ready.statusCode, 503);
 
     proxy.restore();
-    let back = false;
-    for (let i = 0; i < 60 && !back; i++) {
-      back = (await answered(get(t.app, '/ready'))).statusCode === 200;
-      if (!back) await sleep(500);
-    }
-    assert.ok(back, 'ready again once the network thaws');
+    await until(async () => (await answered(get(t.app, '/ready'))).statusCode === 200, 'ready again once the network thaws', 30_000, 250);
     for (let k = 0; k < 2; k++) {
       const res = await answered(book(t.app, patient.token, doctor.id, futureSlot(30 + k)));
       assert.equal(res.statusCode, 201, res.body);
@@ -363,7 +354,8 @@ describe('Redis cut off', { skip: process.env.REDIS_URL ? false : 'needs REDIS_U
     const doctor = await createDoctor(t.app);
     const patient = await registerPatient(t.app);
     proxy.cut();
-    await sleep(300);
+    // the readiness check notices the cut on its next ping
+    await until(async () => json(await answered(get(t.app, '/ready'))).redis === 'down', 'Redis reported down');
     const ready = await answered(get(t.app, '/ready'));
     assert.equal(ready.statusCode, 200);
     assert.deepEqual(json(ready), { status: 'degraded', database: 'up', redis: 'down' });
@@ -376,11 +368,6 @@ describe('Redis cut off', { skip: process.env.REDIS_URL ? false : 'needs REDIS_U
     assert.match(metrics.body, /\nprescripto_redis_up 0\n/);
 
     proxy.restore();
-    let up = false;
-    for (let i = 0; i < 40 && !up; i++) {
-      up = json(await get(t.app, '/ready')).redis === 'up';
-      if (!up) await sleep(250);
-    }
-    assert.ok(up, 'Redis used again once it is back');
+    await until(async () => json(await get(t.app, '/ready')).redis === 'up', 'Redis used again once it is back', 10_000, 250);
   });
 });

@@ -86,6 +86,11 @@ export class LiveHub {
     await this.ensureSubscribed();
   }
 
+  /** Resolves once the wait for the cross-instance subscription (if one started) is over, confirmed or not. */
+  settled(): Promise<void> {
+    return this.ready ?? Promise.resolve();
+  }
+
   remove(sub: LiveSubscriber): void {
     this.subscribers.delete(sub);
   }

@@ -10,6 +10,7 @@ import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { OutboxRepo } from '../../../src/modules/notifications/outbox.js';
 import { serverDatabase, startServer, type ServerDatabase, type ServerProcess } from '../../helpers/server-process.js';
+import { until } from '../../helpers/wait.js';
 
 interface Arrival {
   subject: string;
@@ -40,13 +41,6 @@ async function heldSmtp(onMessage: (m: Arrival) => void): Promise<{ url: string;
   };
 }
 
-async function until(cond: () => boolean, what: string, timeoutMs = 90_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe(`notification worker killed mid-delivery (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`, () => {
   const N = 6;
@@ -93,7 +87,7 @@ describe(`notification worker killed mid-delivery (${process.env.DATABASE_URL ? 
 
     phase = 'after-restart';
     server = await startServer(env);
-    await until(() => new Set(delivered.map((d) => d.subject)).size === N, 'every message');
+    await until(() => new Set(delivered.map((d) => d.subject)).size === N, 'every message', 90_000);
     // a graceful stop: the worker finishes its pass, so nothing can still arrive after this
     server.proc.kill('SIGTERM');
     assert.equal((await server.exited).code, 0);

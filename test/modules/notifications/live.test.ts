@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import {
   adminToken, bearer, book, createDoctor, futureSlot, json, makeTestApp, post, registerPatient, type TestApp,
 } from '../../helpers/app.js';
+import { until } from '../../helpers/wait.js';
 
 interface SseEvent {
   event: string;
@@ -86,10 +87,15 @@ function openSse(base: string, path: string, headers: Record<string, string> = {
 const appointmentEvent = (type: string, id?: string) => (e: SseEvent) =>
   e.event === 'appointment' && JSON.parse(e.data).type === type && (id === undefined || JSON.parse(e.data).appointmentId === id);
 
-/** Fails if a matching event shows up within a short grace period (used for "must not see"). */
-async function never(client: SseClient, pred: (e: SseEvent) => boolean): Promise<void> {
-  await new Promise((r) => setTimeout(r, 300));
-  assert.equal(client.events.some(pred), false);
+/**
+ * "Must not see", without a grace period: `marker` is an event this client does see, published after
+ * the changes in question on the same bus, which delivers in order; once it has arrived, anything
+ * those changes sent this client would have arrived before it.
+ */
+async function noneBefore(client: SseClient, marker: (e: SseEvent) => boolean, pred: (e: SseEvent) => boolean): Promise<void> {
+  await client.next(marker);
+  const at = client.events.findIndex(marker);
+  assert.equal(client.events.slice(0, at).some(pred), false);
 }
 
 describe('live updates (SSE)', () => {
@@ -174,9 +180,14 @@ describe('live updates (SSE)', () => {
     assert.equal(c.actor, 'doctor');
     await adminStream.next(appointmentEvent('cancelled', id));
 
-    // nobody hears about appointments that are not theirs
-    await never(otherDoctorStream, (e) => e.event === 'appointment');
-    await never(strangerStream, (e) => e.event === 'appointment');
+    // nobody hears about appointments that are not theirs: a later booking of their own marks the point
+    // by which they would have heard
+    const mark = await book(a.app, stranger.token, otherDoctor.id, futureSlot(1, 3));
+    assert.equal(mark.statusCode, 201, mark.body);
+    const marker = appointmentEvent('booked', json(mark).appointment._id as string);
+    const anyAppointment = (e: SseEvent) => e.event === 'appointment';
+    await noneBefore(otherDoctorStream, marker, anyAppointment);
+    await noneBefore(strangerStream, marker, anyAppointment);
   }
 
   it(`a logout${crossInstance ? ' on the other instance' : ''} ends the open stream with event: end`, async () => {
@@ -191,10 +202,11 @@ describe('live updates (SSE)', () => {
     const end = await s.next((e) => e.event === 'end', 30_000);
     assert.equal(JSON.parse(end.data).reason, 'Session ended, please login again');
     await s.ended;
-    // someone else's stream goes on
-    assert.equal(keeps.events.some((e) => e.event === 'end'), false);
-    const stillOpen = await Promise.race([keeps.ended.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), 1500))]);
-    assert.equal(stillOpen, true);
+    // someone else's stream goes on: it still delivers their own next booking, and no end came before it
+    const doctor = await createDoctor(a.app);
+    const later = await book(a.app, other.token, doctor.id, futureSlot(2, 3));
+    assert.equal(later.statusCode, 201, later.body);
+    await noneBefore(keeps, appointmentEvent('booked', json(later).appointment._id as string), (e) => e.event === 'end');
   });
 
   it('refuses a stream without a valid token of the right role', async () => {
@@ -221,8 +233,10 @@ describe('live updates (SSE)', () => {
       assert.equal(c.events.some((e) => e.event === 'ready'), false, 'still waiting for the subscription');
       c.close();
       // the server sees the disconnect, then the subscription wait ends
-      for (let i = 0; i < 100 && down.app.ctx.live.size > 0; i++) await new Promise((r) => setTimeout(r, 20));
-      await new Promise((r) => setTimeout(r, 2500));
+      await until(() => down.app.ctx.live.size === 0, 'the server to see the disconnect');
+      await down.app.ctx.live.settled();
+      // what the stream's handler does once its wait is over runs after the wait's own callbacks
+      await new Promise((r) => setImmediate(r));
       assert.equal(down.app.ctx.live.size, 0);
     } finally {
       await down.close();
@@ -240,7 +254,7 @@ describe('live updates (SSE)', () => {
     assert.equal(extra.app.ctx.live.size, 2);
     // a client that disconnects is forgotten
     gone.close();
-    for (let i = 0; i < 100 && extra.app.ctx.live.size > 1; i++) await new Promise((r) => setTimeout(r, 20));
+    await until(() => extra.app.ctx.live.size <= 1, 'the closed stream to be dropped');
     assert.equal(extra.app.ctx.live.size, 1);
     await extra.close();
     assert.equal(extra.app.ctx.live.size, 0);
