@@ -15,6 +15,7 @@ import { isMailAddress, type NotificationSink } from './sink.js';
 import { appointmentReminders } from './tables.js';
 import { renderAppointmentEmail } from './templates.js';
 import type { Warn } from '../../lib/logger.js';
+import { yieldToRequests } from '../../lib/yield.js';
 
 /**
  * "in 24 hours", "in 3 hours", "in 1 hour", "in 50 minutes", "in 2 days": a span of minutes in words,
@@ -107,6 +108,7 @@ export class ReminderScheduler {
     for (const cand of candidates) {
       const offset = dueOffset(cand.startsAt, now, offsets);
       if (offset === undefined) continue;
+      await yieldToRequests();
       let done = false;
       try {
         done = await this.remind(cand, offset, now);

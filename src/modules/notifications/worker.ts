@@ -6,6 +6,7 @@ import type { ServiceLog } from '../../lib/logger.js';
 import type { Mailer } from './mailer.js';
 import type { OutboxRepo } from './outbox.js';
 import type { OutboxRow } from './tables.js';
+import { yieldToRequests } from '../../lib/yield.js';
 
 export interface WorkerOptions {
   batchSize?: number;
@@ -99,6 +100,7 @@ export class DeliveryWorker {
       const batch = await this.outbox.claim(this.clock.now(), leaseMs, this.opts.batchSize ?? 20);
       if (batch.length === 0) return result;
       for (const msg of batch) {
+        await yieldToRequests();
         // The batch's lease started at the claim; slow sends before this one may have used it up
         // and another worker may have taken the message over. Renew it (only if still ours) so this
         // send has a full lease, and leave the message alone when it is no longer ours.
