@@ -47,30 +47,47 @@ type CounterRedis = RedisClient & {
   prescriptoHitBy(key: string, windowMs: number, n: number): Promise<[number, number]>;
 };
 
-/** In-process windows, bounded: the oldest keys are dropped first (forgetting only forgives). */
+/**
+ * In-process windows per key, bounded: the oldest keys are dropped first (forgetting only
+ * forgives). `open` makes a window ending at `resetAt`: a count for HitCounter, the local and
+ * shared counts for SharedIpWindows.
+ */
+class Windows<W extends { resetAt: number }> {
+  readonly byKey = new Map<string, W>();
+  constructor(
+    private readonly open: (resetAt: number) => W,
+    private readonly max = 50_000,
+  ) {}
+
+  /** The window of `key` running at `now`, a new one (and `key` the newest) when its last one ended. */
+  current(key: string, windowMs: number, now: number): W {
+    let w = this.byKey.get(key);
+    if (!w || w.resetAt <= now) {
+      w = this.open(now + windowMs);
+      this.byKey.delete(key);
+      this.byKey.set(key, w);
+      while (this.byKey.size > this.max) this.byKey.delete(this.byKey.keys().next().value as string);
+    }
+    return w;
+  }
+}
+
 class LocalWindows {
-  private readonly windows = new Map<string, { count: number; resetAt: number }>();
-  constructor(private readonly max = 50_000) {}
+  private readonly windows = new Windows((resetAt) => ({ count: 0, resetAt }));
 
   hit(key: string, windowMs: number, now: number): Hits {
-    let w = this.windows.get(key);
-    if (!w || w.resetAt <= now) {
-      w = { count: 0, resetAt: now + windowMs };
-      this.windows.delete(key);
-      this.windows.set(key, w);
-      while (this.windows.size > this.max) this.windows.delete(this.windows.keys().next().value as string);
-    }
+    const w = this.windows.current(key, windowMs, now);
     w.count++;
     return { current: w.count, ttlMs: w.resetAt - now };
   }
 
   giveBack(key: string): void {
-    const w = this.windows.get(key);
-    if (w && --w.count <= 0) this.windows.delete(key);
+    const w = this.windows.byKey.get(key);
+    if (w && --w.count <= 0) this.windows.byKey.delete(key);
   }
 
   reset(key: string): void {
-    this.windows.delete(key);
+    this.windows.byKey.delete(key);
   }
 }
 
@@ -162,7 +179,7 @@ export interface IpWindow {
  * windows go on counting here (never switched off), as the other limits do.
  */
 export class SharedIpWindows {
-  private readonly windows = new Map<string, IpWindow>();
+  private readonly windows: Windows<IpWindow>;
   private timer?: NodeJS.Timeout;
   private syncing = false;
 
@@ -170,6 +187,7 @@ export class SharedIpWindows {
     private readonly counter: HitCounter,
     private readonly opts: { name: string; windowMs: number; shared: boolean; syncMs?: number; now?: () => number; maxKeys?: number },
   ) {
+    this.windows = new Windows((resetAt) => ({ resetAt, local: 0, sent: 0, others: 0 }), opts.maxKeys);
     if (opts.shared) {
       this.timer = setInterval(() => void this.sync(), opts.syncMs ?? 100);
       this.timer.unref();
@@ -178,15 +196,7 @@ export class SharedIpWindows {
 
   /** Counts a hit of `ip`; answers the hits seen in its window so far (this one included). */
   hit(ip: string): IpWindow {
-    const now = this.now();
-    let w = this.windows.get(ip);
-    if (!w || w.resetAt <= now) {
-      if (w) this.windows.delete(ip);
-      w = { resetAt: now + this.opts.windowMs, local: 0, sent: 0, others: 0 };
-      this.windows.set(ip, w);
-      // bounded: the oldest addresses are forgotten first (forgetting only forgives)
-      if (this.windows.size > (this.opts.maxKeys ?? 50_000)) this.windows.delete(this.windows.keys().next().value as string);
-    }
+    const w = this.windows.current(ip, this.opts.windowMs, this.now());
     w.local++;
     return w;
   }
@@ -206,7 +216,7 @@ export class SharedIpWindows {
     if (this.syncing || !this.opts.shared) return;
     this.syncing = true;
     try {
-      const due = [...this.windows].filter(([, w]) => w.local > w.sent);
+      const due = [...this.windows.byKey].filter(([, w]) => w.local > w.sent);
       await Promise.all(due.map(async ([ip, w]) => {
         const n = w.local - w.sent;
         const shared = await this.counter.hitBy(`${this.opts.name}:${ip}`, n, this.opts.windowMs);

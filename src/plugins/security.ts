@@ -184,6 +184,9 @@ export async function registerSecurity(app: FastifyInstance, ctx: AppContext): P
   });
 }
 
+/** Security headers and rate limits as the app's root plugin: registered before any route. */
+export const securityPlugin = fp(async (app) => registerSecurity(app, app.ctx), { name: 'prescripto-security' });
+
 /**
  * Errors the router raises before any hook or handler runs (a malformed URL, a path parameter
  * longer than maxParamLength): Fastify would answer them in its own format, echoing the URL.
@@ -191,9 +194,6 @@ export async function registerSecurity(app: FastifyInstance, ctx: AppContext): P
  * with the request id and security headers the skipped hooks would have added, and with the same
  * status as every other refusal (200 under LEGACY_CLIENTS / LEGACY_ERROR_STATUS=200).
  */
-/** Security headers and rate limits as the app's root plugin: registered before any route. */
-export const securityPlugin = fp(async (app) => registerSecurity(app, app.ctx), { name: 'prescripto-security' });
-
 export function frameworkErrorsFor(legacyStatus?: number) {
   return (error: { code?: string; statusCode?: number }, request: FastifyRequest, reply: FastifyReply): void => {
     const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';

@@ -39,7 +39,7 @@ export function createAppointments({ db, repo, patients, doctors, rules, events,
   const appointmentQueries = new AppointmentQueries(repo, views, patients, doctors, rules, clock, config);
   const appointmentLifecycle = new AppointmentLifecycle(db, repo, appointmentQueries, views, appointmentEvents, rules, clock, config);
   const appointments = new AppointmentService(
-    repo, appointmentQueries, new ScheduleLock(db, repo, rules, config), views, appointmentEvents, new Parties(patients, doctors, config), patients, doctors, rules, clock, config,
+    repo, appointmentQueries, new ScheduleLock(db, repo, rules, config), views, appointmentEvents, new Parties(patients, doctors, config), patients, doctors, rules, clock,
   );
   return { appointments, appointmentQueries, appointmentLifecycle };
 }

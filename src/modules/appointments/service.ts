@@ -2,7 +2,6 @@
 // resolves the requested time the same way (slot.ts), checks the booking rules (rules.ts), then
 // writes under the schedule lock (locked.ts), where the exclusion constraint on
 // `appointments.blocks` makes double booking impossible.
-import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import type { AppointmentRow, DoctorRow, GroupSessionRow } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
@@ -11,7 +10,7 @@ import type { DomainEvent } from '../../lib/events.js';
 import { newId } from '../../lib/ids.js';
 import { toMajor } from '../../lib/money.js';
 import { formatSlotTime } from '../../lib/time.js';
-import type { DoctorService, SlotsBooked } from '../doctors/service.js';
+import type { DoctorService } from '../doctors/service.js';
 import type { PatientService } from '../patients/service.js';
 import type { AppointmentEvents } from './events.js';
 import { assertLive, LIVE } from './lifecycle.js';
@@ -47,7 +46,6 @@ export class AppointmentService {
     private readonly doctors: DoctorService,
     private readonly rules: BookingRules,
     private readonly clock: Clock,
-    private readonly config: Config,
   ) {}
 
   /**
@@ -245,11 +243,6 @@ export class AppointmentService {
       if (err instanceof AppError) return { status: err.statusCode, message: err.message };
       throw err;
     }
-  }
-
-  /** The doctor list's booked slots (AppointmentQueries.slotsBooked), for the wiring above. */
-  private slotsBooked(ids?: string[]): Promise<Map<string, SlotsBooked>> {
-    return this.queries.slotsBooked(ids);
   }
 }
 
