@@ -306,6 +306,14 @@ if (!interrupted && nodeFlags.length === 0) {
   writeFileSync(TIMES, `${JSON.stringify(next, null, 1)}\n`);
 }
 
+// A failure's details sit in its file's report, far up a long log: repeated here, at the end, where a
+// CI excerpt (the log's tail) shows them.
+for (const r of failed) {
+  const at = r.text.indexOf('failing tests:');
+  const details = (at >= 0 ? r.text.slice(at) : r.text).split('\n').slice(0, 80).join('\n');
+  console.log(`\n✖ ${r.file}: ${details.replace(/\s*$/, '')}`);
+}
+
 console.log('\nslowest files:');
 for (const r of [...results].sort((a, b) => b.ms - a.ms).slice(0, 8)) {
   console.log(`  ${secs(r.ms).padStart(8)}${r.cpu === undefined ? '' : `  ${r.cpu.toFixed(1).padStart(6)} s CPU`}  ${r.file}`);

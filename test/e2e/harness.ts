@@ -40,11 +40,18 @@ export async function launchBrowser(): Promise<Browser> {
 }
 
 /**
+ * How long a page may take to show what a step waits for. Generous: a CI machine running three test
+ * files on two cores answers several times slower than a quiet one, and a wait that runs out there
+ * fails a journey that works. A wait that succeeds returns as soon as the page is ready.
+ */
+export const WAIT_MS = 60_000;
+
+/**
  * Waits until the locator matches exactly `expected` elements. A count read once right after a
  * click or a keystroke races the page's re-render (the filtered list arrives a moment later), so
  * every count assertion polls, and fails with the last count seen.
  */
-export async function expectCount(locator: Locator, expected: number, message?: string, timeoutMs = 10_000): Promise<void> {
+export async function expectCount(locator: Locator, expected: number, message?: string, timeoutMs = WAIT_MS): Promise<void> {
   const end = Date.now() + timeoutMs;
   let seen = await locator.count();
   while (seen !== expected && Date.now() < end) {
@@ -155,6 +162,8 @@ export class E2E {
       const session = this.stub.payStripeSession(id);
       return route.fulfill({ status: 302, headers: { location: String(session.success_url).replace('{CHECKOUT_SESSION_ID}', id) } });
     });
+    context.setDefaultTimeout(WAIT_MS);
+    context.setDefaultNavigationTimeout(WAIT_MS);
     const page = await context.newPage();
     page.on('console', (msg) => {
       if (/Content Security Policy|Refused to/i.test(msg.text())) this.problems.push(`CSP: ${msg.text()}`);
@@ -190,7 +199,7 @@ export class E2E {
   }
 
   /** Waits for `text` on the page; on timeout the error shows what the page said instead. */
-  async see(page: Page, text: string | RegExp, timeout = 30_000): Promise<void> {
+  async see(page: Page, text: string | RegExp, timeout = WAIT_MS): Promise<void> {
     try {
       await page.getByText(text).first().waitFor({ timeout });
     } catch (err) {
