@@ -162,7 +162,7 @@ export function createContext(config: Config, database: Database, clock: Clock, 
     config, database, clock, tokens, revocations, warn: warnTo(log),
     sendMail: (msg) => notify.service.enqueueEmail(undefined, msg),
   });
-  const welcome = new WelcomeMailer(db, notify.service, config, async (doctorId, ttlMinutes) => (await security.passwordResets.issue('doctor', doctorId, { ttlMinutes })).url);
+  const welcome = new WelcomeMailer(notify.repo, notify.service, config, async (doctorId, ttlMinutes) => (await security.passwordResets.issue('doctor', doctorId, { ttlMinutes })).url);
   events.onPublish((event) => welcome.onPublish(event));
   const audit = new AuditService(new AuditRepo(db), warnTo(log));
   const outgoingWebhooks = createOutgoingWebhooks(config, db, clock, events, {

@@ -2,24 +2,18 @@
 // (events.onRecord): emails with an iCalendar invitation to patient and doctor, an email to the
 // admin when a refund is due, and in-app notifications. Rolled back with the change, so nothing is
 // sent for a change that did not happen, and nothing committed goes unannounced.
-import { eq, sql } from 'drizzle-orm';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
-import { appointments, doctors, patients, type AppointmentRow } from '../../db/schema.js';
+import type { AppointmentRow } from '../../db/schema.js';
 import type { DomainEvent } from '../../lib/events.js';
 import { toMajor } from '../../lib/money.js';
+import type { AppointmentForNotice } from '../appointments/read-model.js';
+import { videoLinkOf, videoOpensAt } from '../appointments/video.js';
 import { invitation, type IcsEvent } from './ical.js';
 import type { OutgoingEmail } from './outbox.js';
+import type { NotificationRepo } from './repo.js';
 import { isMailAddress, type InAppNotice, type NotificationSink } from './sink.js';
-import { appointmentIcs } from './tables.js';
-import { videoLinkOf, videoOpensAt } from '../appointments/video.js';
 import { formatWhen, renderAppointmentEmail, type Vars } from './templates.js';
-
-export interface AppointmentContext {
-  row: AppointmentRow;
-  patient: { id: string; name: string; email: string };
-  doctor: { id: string; name: string; email: string; speciality: string; timeZone: string; address: { line1: string; line2: string } };
-}
 
 type Audience = 'patient' | 'doctor' | 'admin';
 
@@ -35,21 +29,6 @@ const PLAN: Record<string, { audiences: Audience[]; ics: 'REQUEST' | 'CANCEL' | 
 
 const ACTOR_WORDS: Record<string, string> = { patient: 'the patient', doctor: 'the doctor', admin: 'the clinic', system: 'the system' };
 
-export async function loadAppointmentContext(db: Db, appointmentId: string): Promise<AppointmentContext | undefined> {
-  const [r] = await db
-    .select({
-      row: appointments,
-      patient: { id: patients.id, name: patients.name, email: patients.email },
-      doctor: { id: doctors.id, name: doctors.name, email: doctors.email, speciality: doctors.speciality, timeZone: doctors.timeZone, address: doctors.address },
-    })
-    .from(appointments)
-    .innerJoin(patients, eq(patients.id, appointments.patientId))
-    .innerJoin(doctors, eq(doctors.id, appointments.doctorId))
-    .where(eq(appointments.id, appointmentId))
-    .limit(1);
-  return r;
-}
-
 /**
  * A video appointment's meeting link for its patient and doctor (emails and invitations go to them
  * only); undefined for in-person and cancelled appointments (the database drops a cancelled one's room).
@@ -58,7 +37,7 @@ export function meetingLink(row: AppointmentRow, config: Config): string | undef
   return row.mode === 'video' && row.videoRoom ? videoLinkOf(row.videoRoom, config.video) : undefined;
 }
 
-export function appointmentVars(c: AppointmentContext, config: Config, recipientName: string): Vars {
+export function appointmentVars(c: AppointmentForNotice, config: Config, recipientName: string): Vars {
   const { row, doctor } = c;
   const address = [doctor.address.line1, doctor.address.line2].filter((s) => s && s.trim()).join(', ');
   const videoLink = meetingLink(row, config);
@@ -85,7 +64,7 @@ export function appointmentVars(c: AppointmentContext, config: Config, recipient
 }
 
 /** The calendar event of an appointment; the UID is stable for its whole life. */
-export function icsEventOf(c: AppointmentContext, sequence: number, stamp: Date, mailDomain: string, config: Config): IcsEvent {
+export function icsEventOf(c: AppointmentForNotice, sequence: number, stamp: Date, mailDomain: string, config: Config): IcsEvent {
   const { row, doctor, patient } = c;
   const videoLink = meetingLink(row, config);
   const location = videoLink ?? [doctor.address.line1, doctor.address.line2].filter((s) => s && s.trim()).join(', ');
@@ -105,18 +84,9 @@ export function icsEventOf(c: AppointmentContext, sequence: number, stamp: Date,
   };
 }
 
-/** Next SEQUENCE of the appointment's invitation: 0 for the first one, then +1 for every update. */
-async function nextSequence(tx: Db, appointmentId: string): Promise<number> {
-  const [r] = await tx
-    .insert(appointmentIcs)
-    .values({ appointmentId, sequence: 0 })
-    .onConflictDoUpdate({ target: appointmentIcs.appointmentId, set: { sequence: sql`${appointmentIcs.sequence} + 1` } })
-    .returning({ sequence: appointmentIcs.sequence });
-  return r.sequence;
-}
-
 export class AppointmentNotifier {
   constructor(
+    private readonly repo: NotificationRepo,
     private readonly notifications: NotificationSink,
     private readonly config: Config,
     private readonly mailDomain: string,
@@ -126,9 +96,9 @@ export class AppointmentNotifier {
     if (event.kind !== 'appointment') return;
     const plan = PLAN[event.type];
     if (!plan) return;
-    const c = await loadAppointmentContext(tx, event.appointmentId);
+    const c = await this.repo.appointmentForNotice(tx, event.appointmentId);
     if (!c) return;
-    const ics = plan.ics ? invitation(plan.ics, icsEventOf(c, await nextSequence(tx, c.row.id), event.at, this.mailDomain, this.config)) : undefined;
+    const ics = plan.ics ? invitation(plan.ics, icsEventOf(c, await this.repo.nextIcsSequence(tx, c.row.id), event.at, this.mailDomain, this.config)) : undefined;
     // Collected, then written with one statement per table: these run inside the booking (or
     // cancel, …) transaction, where every round trip holds that transaction open.
     const emails: OutgoingEmail[] = [];

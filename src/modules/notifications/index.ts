@@ -12,6 +12,7 @@ import { AppointmentNotifier } from './appointment-notifier.js';
 import { LiveHub } from './live.js';
 import { createSmtpMailer } from './mailer.js';
 import { OutboxRepo } from './outbox.js';
+import { NotificationRepo } from './repo.js';
 import { NotificationService } from './service.js';
 import { DeliveryWorker, type PushChannel, type RelevanceCheck } from './worker.js';
 import type { PushTargets } from './service.js';
@@ -20,6 +21,8 @@ export interface NotificationsModule {
   service: NotificationService;
   live: LiveHub;
   outbox: OutboxRepo;
+  /** SQL on the module's other tables; the welcome mailer, built later, reads through it too */
+  repo: NotificationRepo;
 }
 
 /** The domain of MAIL_FROM, used for Message-IDs and calendar UIDs. */
@@ -40,14 +43,15 @@ export function createNotifications(
   const domain = mailDomain(config.mailFrom);
   // leases on the database's clock, shared by every instance; a test's injected clock drives them instead
   const outbox = new OutboxRepo(db, domain, clock === systemClock ? undefined : clock);
-  const service = new NotificationService(db, outbox, clock, config, domain, log, pushTargets);
+  const repo = new NotificationRepo(db);
+  const service = new NotificationService(repo, outbox, clock, config, domain, log, pushTargets);
 
-  const notifier = new AppointmentNotifier(service, config, domain);
+  const notifier = new AppointmentNotifier(repo, service, config, domain);
   events.onRecord((tx, event) => notifier.onRecord(tx, event));
 
   const live = new LiveHub(config, redis, log.warn);
   events.onPublish((event) => live.onEvent(event));
-  return { service, live, outbox };
+  return { service, live, outbox, repo };
 }
 
 /**

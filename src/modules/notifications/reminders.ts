@@ -6,13 +6,10 @@
 // new start time and so gets its own reminders. With PAYMENT_REQUIRED an unpaid booking past its
 // payment window is not live either (its slot is released). The email names its appointment and start
 // time, so the worker drops it if that stops holding before it goes out (a retry after a cancellation).
-import { and, eq, gt, inArray, lte, not, sql, type SQL } from 'drizzle-orm';
 import type { Config } from '../../config.js';
-import type { Db } from '../../db/client.js';
-import { appointments } from '../../db/schema.js';
-import { appointmentVars, loadAppointmentContext } from './appointment-notifier.js';
+import { appointmentVars } from './appointment-notifier.js';
+import type { NotificationRepo } from './repo.js';
 import { isMailAddress, type NotificationSink } from './sink.js';
-import { appointmentReminders } from './tables.js';
 import { renderAppointmentEmail } from './templates.js';
 import type { Warn } from '../../lib/logger.js';
 import { yieldToRequests } from '../../lib/yield.js';
@@ -51,29 +48,23 @@ export function dueOffset(startsAt: Date, now: Date, offsetsDesc: number[]): num
 
 export class ReminderScheduler {
   constructor(
-    private readonly db: Db,
+    private readonly repo: NotificationRepo,
     private readonly notifications: NotificationSink,
     private readonly config: Config,
     private readonly warn: Warn = () => undefined,
   ) {}
 
-  /** Appointments that still take place: pending or confirmed, and not an unpaid booking past its payment window. */
-  private live(now: Date): SQL {
-    const status = inArray(appointments.status, ['pending', 'confirmed']);
-    if (!this.config.paymentRequired) return status;
-    const cutoff = new Date(now.getTime() - this.config.paymentWindowMinutes * 60_000);
-    const expired = and(eq(appointments.status, 'pending'), eq(appointments.paid, false), lte(appointments.createdAt, cutoff));
-    return and(status, not(expired!))!;
+  /**
+   * With PAYMENT_REQUIRED, unpaid bookings created at or before this instant are past their payment
+   * window and no longer live; undefined without it.
+   */
+  private expiredCutoff(now: Date): Date | undefined {
+    return this.config.paymentRequired ? new Date(now.getTime() - this.config.paymentWindowMinutes * 60_000) : undefined;
   }
 
   /** Whether a reminder for (appointment, start time) may still go out at `now`. */
-  async stillLive(appointmentId: string, startsAt: Date, now: Date): Promise<boolean> {
-    const [row] = await this.db
-      .select({ id: appointments.id })
-      .from(appointments)
-      .where(and(eq(appointments.id, appointmentId), eq(appointments.startsAt, startsAt), gt(appointments.startsAt, now), this.live(now)))
-      .limit(1);
-    return !!row;
+  stillLive(appointmentId: string, startsAt: Date, now: Date): Promise<boolean> {
+    return this.repo.isLiveAt(appointmentId, startsAt, now, this.expiredCutoff(now));
   }
 
   /**
@@ -84,26 +75,9 @@ export class ReminderScheduler {
   async runOnce(now: Date): Promise<number> {
     const offsets = this.config.notifications.reminderMinutes;
     if (offsets.length === 0) return 0;
-    const horizon = new Date(now.getTime() + Math.max(...offsets) * 60_000);
-    const nowTs = sql`${now.toISOString()}::timestamptz`;
-    // the lead time due now for each row (the smallest that has come); the offsets are validated integers
-    const list = sql.raw(`ARRAY[${offsets.map((n) => Math.trunc(n)).join(',')}]::int[]`);
-    const dueNow = sql`(SELECT min(o) FROM unnest(${list}) AS o WHERE ${appointments.startsAt} <= ${nowTs} + make_interval(mins => o))`;
     // only appointments whose due reminder (or a nearer one) was not enqueued yet, so a busy day
     // cannot crowd the batch with visits already reminded
-    const candidates = await this.db
-      .select({ id: appointments.id, startsAt: appointments.startsAt })
-      .from(appointments)
-      .where(
-        and(
-          this.live(now),
-          gt(appointments.startsAt, now),
-          lte(appointments.startsAt, horizon),
-          sql`NOT EXISTS (SELECT 1 FROM appointment_reminders r WHERE r.appointment_id = ${appointments.id} AND r.starts_at = ${appointments.startsAt} AND r.offset_minutes <= ${dueNow})`,
-        ),
-      )
-      .orderBy(appointments.startsAt)
-      .limit(500);
+    const candidates = await this.repo.dueForReminder(now, offsets, this.expiredCutoff(now), 500);
     let sent = 0;
     for (const cand of candidates) {
       const offset = dueOffset(cand.startsAt, now, offsets);
@@ -122,21 +96,11 @@ export class ReminderScheduler {
 
   /** Writes one reminder (record, email, in-app notice) in one transaction; false when not due any more. */
   private remind(cand: { id: string; startsAt: Date }, offset: number, now: Date): Promise<boolean> {
-    return this.db.transaction(async (tx) => {
+    return this.repo.transaction(async (tx) => {
       // lock the appointment so a concurrent cancel or move commits before or after us, never between
-      const [live] = await tx
-        .select({ id: appointments.id })
-        .from(appointments)
-        .where(and(eq(appointments.id, cand.id), eq(appointments.startsAt, cand.startsAt), this.live(now)))
-        .for('update');
-      if (!live) return false;
-      const inserted = await tx
-        .insert(appointmentReminders)
-        .values({ appointmentId: cand.id, startsAt: cand.startsAt, offsetMinutes: offset, enqueuedAt: now })
-        .onConflictDoNothing()
-        .returning({ id: appointmentReminders.appointmentId });
-      if (inserted.length === 0) return false;
-      const c = await loadAppointmentContext(tx, cand.id);
+      if (!(await this.repo.lockIfLiveAt(tx, cand.id, cand.startsAt, this.expiredCutoff(now)))) return false;
+      if (!(await this.repo.recordReminder(tx, cand.id, cand.startsAt, offset, now))) return false;
+      const c = await this.repo.appointmentForNotice(tx, cand.id);
       if (!c) return false;
       const mail = renderAppointmentEmail('reminder.patient', { ...appointmentVars(c, this.config, c.patient.name), lead: leadTextUntil(cand.startsAt, now) });
       // an unusable stored address (old imported data) still gets the in-app reminder

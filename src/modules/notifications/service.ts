@@ -13,8 +13,9 @@
 //   enqueueEmails(tx, [...]) and notifyAll(tx, [...]) write several in one statement each.
 //
 // Appointment events, reminders, welcome emails and calendar invitations are produced inside this
-// module (appointment-notifier.ts, reminders.ts, welcome.ts); other modules only call the two above.
-import { and, count, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+// module (appointment-notifier.ts, reminders.ts, welcome.ts, calendar-feed.ts); other modules only
+// call the two above. The module's SQL is in repo.ts and outbox.ts; what it reads of appointments and
+// doctors comes from their read models.
 import type { Db } from '../../db/client.js';
 import type { Clock } from '../../lib/clock.js';
 import { badRequest, notFound } from '../../lib/errors.js';
@@ -23,7 +24,8 @@ import type { Config } from '../../config.js';
 import { CalendarFeedService } from './calendar-feed.js';
 import type { OutboxRepo, OutgoingEmail, OutgoingPush } from './outbox.js';
 import { ReminderScheduler } from './reminders.js';
-import { notifications, type NotificationRow, type OutboxRow, type OutboxStatus, type RecipientRole } from './tables.js';
+import type { NotificationRepo } from './repo.js';
+import type { NotificationRow, OutboxRow, OutboxStatus, RecipientRole } from './tables.js';
 import type { ServiceLog } from '../../lib/logger.js';
 import { isMailAddress, type InAppNotice, type NotificationSink } from './sink.js';
 
@@ -111,7 +113,7 @@ export class NotificationService implements NotificationSink {
    * their push subscriptions (the push module's; absent without VAPID keys).
    */
   constructor(
-    private readonly db: Db,
+    private readonly repo: NotificationRepo,
     private readonly outbox: OutboxRepo,
     private readonly clock: Clock,
     config: Config,
@@ -120,8 +122,8 @@ export class NotificationService implements NotificationSink {
     private readonly pushTargets?: PushTargets,
   ) {
     this.maxAttempts = config.notifications.maxAttempts;
-    this.feeds = new CalendarFeedService(db, clock, config, mailDomain);
-    this.reminders = new ReminderScheduler(db, this, config, log.warn);
+    this.feeds = new CalendarFeedService(repo, clock, config, mailDomain);
+    this.reminders = new ReminderScheduler(repo, this, config, log.warn);
   }
 
   /**
@@ -181,7 +183,8 @@ export class NotificationService implements NotificationSink {
   async notifyAll(tx: Db | undefined, notices: InAppNotice[]): Promise<void> {
     if (notices.length === 0) return;
     const now = this.clock.now();
-    await (tx ?? this.db).insert(notifications).values(
+    await this.repo.insertNotices(
+      tx,
       notices.map((n) => ({
         id: newId(now),
         recipientRole: n.role,
@@ -203,30 +206,17 @@ export class NotificationService implements NotificationSink {
   }
 
   async list(role: RecipientRole, recipientId: string, page: number, limit: number, unreadOnly: boolean) {
-    const mine = and(eq(notifications.recipientRole, role), eq(notifications.recipientId, recipientId));
-    const where = unreadOnly ? and(mine, isNull(notifications.readAt)) : mine;
-    const [rows, [{ total }], [{ unread }]] = await Promise.all([
-      this.db.select().from(notifications).where(where).orderBy(desc(notifications.createdAt), desc(notifications.id)).limit(limit).offset((page - 1) * limit),
-      this.db.select({ total: count() }).from(notifications).where(where),
-      this.db.select({ unread: count() }).from(notifications).where(and(mine, isNull(notifications.readAt))),
-    ]);
-    return { notifications: rows.map(notificationView), page, limit, total: Number(total), unreadCount: Number(unread) };
+    const { rows, total, unread } = await this.repo.listNotices(role, recipientId, unreadOnly, limit, (page - 1) * limit);
+    return { notifications: rows.map(notificationView), page, limit, total, unreadCount: unread };
   }
 
   /** Marks the given notifications (or all when `ids` is undefined) of this recipient read; returns how many changed. */
-  async markRead(role: RecipientRole, recipientId: string, ids: string[] | undefined): Promise<number> {
-    const conds = [eq(notifications.recipientRole, role), eq(notifications.recipientId, recipientId), isNull(notifications.readAt)];
-    if (ids) conds.push(inArray(notifications.id, ids));
-    const rows = await this.db.update(notifications).set({ readAt: this.clock.now() }).where(and(...conds)).returning({ id: notifications.id });
-    return rows.length;
+  markRead(role: RecipientRole, recipientId: string, ids: string[] | undefined): Promise<number> {
+    return this.repo.markRead(role, recipientId, ids, this.clock.now());
   }
 
-  async unreadCount(role: RecipientRole, recipientId: string): Promise<number> {
-    const [{ n }] = await this.db
-      .select({ n: sql<number>`count(*)::int` })
-      .from(notifications)
-      .where(and(eq(notifications.recipientRole, role), eq(notifications.recipientId, recipientId), isNull(notifications.readAt)));
-    return n;
+  unreadCount(role: RecipientRole, recipientId: string): Promise<number> {
+    return this.repo.unreadCount(role, recipientId);
   }
 
   async listOutbox(status: OutboxStatus | undefined, page: number, limit: number) {

@@ -6,14 +6,11 @@
 // in the last 24 hours that have no welcome message yet; the unique key makes both paths safe.
 // The set-password link comes from the security module's password resets, which themselves send
 // through the notifications: so this mailer is built after both and given the issuer then.
-import { and, eq, sql } from 'drizzle-orm';
 import { appBaseUrl, type Config } from '../../config.js';
-import type { Db } from '../../db/client.js';
-import { doctors } from '../../db/schema.js';
 import { notFound } from '../../lib/errors.js';
 import type { DomainEvent } from '../../lib/events.js';
+import { welcomeKey, type NotificationRepo } from './repo.js';
 import type { NotificationSink } from './sink.js';
-import { notificationOutbox } from './tables.js';
 import { renderEmail, type RenderedEmail } from './templates.js';
 
 /** Issues a one-time "set your password" link valid for `ttlMinutes` (the security module's password resets). */
@@ -29,7 +26,7 @@ export function linkLifetime(hours: number): string {
 
 export class WelcomeMailer {
   constructor(
-    private readonly db: Db,
+    private readonly repo: NotificationRepo,
     private readonly notifications: NotificationSink,
     private readonly config: Config,
     private readonly issueLink: SetPasswordLinkIssuer,
@@ -41,12 +38,10 @@ export class WelcomeMailer {
 
   /** Enqueues the welcome email unless it already was; returns whether it enqueued one. */
   async send(doctorId: string): Promise<boolean> {
-    const key = `welcome:${doctorId}`;
-    const [existing] = await this.db.select({ id: notificationOutbox.id }).from(notificationOutbox).where(eq(notificationOutbox.dedupeKey, key)).limit(1);
-    if (existing) return false;
+    if (await this.repo.welcomeQueued(doctorId)) return false;
     const composed = await this.compose(doctorId);
     if (!composed) return false;
-    const id = await this.notifications.enqueueEmail(undefined, { to: composed.to, ...composed.mail, topic: 'doctor.welcome', dedupeKey: key });
+    const id = await this.notifications.enqueueEmail(undefined, { to: composed.to, ...composed.mail, topic: 'doctor.welcome', dedupeKey: welcomeKey(doctorId) });
     return id !== undefined;
   }
 
@@ -62,7 +57,7 @@ export class WelcomeMailer {
   }
 
   private async compose(doctorId: string): Promise<{ to: string; mail: RenderedEmail } | undefined> {
-    const [doc] = await this.db.select({ id: doctors.id, name: doctors.name, email: doctors.email, passwordTemporary: doctors.passwordTemporary }).from(doctors).where(eq(doctors.id, doctorId)).limit(1);
+    const doc = await this.repo.doctorForWelcome(doctorId);
     if (!doc) return undefined;
     const base = appBaseUrl(this.config);
     const hours = this.config.notifications.welcomeLinkTtlHours;
@@ -83,19 +78,9 @@ export class WelcomeMailer {
 
   /** Catches doctors whose welcome email was lost between their creation and the enqueue. */
   async sweep(): Promise<number> {
-    const missing = await this.db
-      .select({ id: doctors.id })
-      .from(doctors)
-      .where(
-        and(
-          // created_at is the database's clock, so the window is measured on it too
-          sql`${doctors.createdAt} >= now() - make_interval(secs => ${SWEEP_WINDOW_MS / 1000})`,
-          sql`NOT EXISTS (SELECT 1 FROM notification_outbox o WHERE o.dedupe_key = 'welcome:' || ${doctors.id})`,
-        ),
-      )
-      .limit(50);
+    const missing = await this.repo.doctorsWithoutWelcome(SWEEP_WINDOW_MS / 1000, 50);
     let n = 0;
-    for (const d of missing) if (await this.send(d.id)) n++;
+    for (const id of missing) if (await this.send(id)) n++;
     return n;
   }
 }
