@@ -406,6 +406,18 @@ async function scenarioScale(): Promise<void> {
       rows.push({ scenario: 'scale', measure: `${name}: p95 at ${sizes[sizes.length - 1].toLocaleString('en')} / p95 at ${sizes[0].toLocaleString('en')}`, ratio, target: '≤ 2×', met: valid && ratio! <= 2, note: valid ? undefined : 'no answers measured on one side' });
     }
   }
+  // The deep-page target: at the largest size, every page within 2× of the same list's first page.
+  const largest = sizes.length - 1;
+  for (const list of ['admin list', 'doctor list']) {
+    const first = p95[`${list}, first page`]?.[largest];
+    for (const deep of [`${list}, middle page`, `${list}, middle page by cursor`]) {
+      const at = p95[deep]?.[largest];
+      if (first === undefined || at === undefined) continue;
+      const valid = first > 0 && at > 0;
+      const ratio = valid ? round2(at / first) : undefined;
+      rows.push({ scenario: 'scale', measure: `${deep} / first page, p95 at ${sizes[largest].toLocaleString('en')}`, ratio, target: '≤ 2×', met: valid && ratio! <= 2, note: valid ? undefined : 'no answers measured on one side' });
+    }
+  }
 }
 
 // ---------------------------------------------------------------- cluster (PostgreSQL only)
