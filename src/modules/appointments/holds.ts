@@ -1,5 +1,5 @@
-// Which bookings no longer hold their time: part of what the appointments module offers others to
-// read (the scheduling engine leaves such holds out of a doctor's busy times).
+// Which bookings no longer hold their time: the repo expires them and leaves them out of the booked
+// slots; the read model leaves them out of the times bookings hold (the schedule's busy times).
 import { and, eq, lte, type SQL } from 'drizzle-orm';
 import { appointments } from '../../db/schema.js';
 

@@ -1,11 +1,12 @@
 // What other modules read of appointments without going through the appointment services: an
 // appointment with its patient and doctor for a notice, whether one is still live for its reminder,
-// the live ones coming up for reminders, and a doctor's upcoming ones for the calendar feed. Reads
-// only; the appointments repo writes the table.
+// the live ones coming up for reminders, a doctor's upcoming ones for the calendar feed, the times
+// bookings hold in doctors' days for the schedule, and a party's appointments for their message
+// counts. Reads only; the appointments repo writes the table.
 //
 // The notice joins the patient's and the doctor's rows rather than asking their modules: it is read
 // inside the booking (cancel, …) transaction, where every round trip holds the transaction open.
-import { and, asc, eq, gt, inArray, lte, not, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, lte, ne, not, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { appointments, doctors, patients, type AppointmentRow } from '../../db/schema.js';
 import { doctorNoticeFields, type DoctorForNotice } from '../doctors/read-model.js';
@@ -91,4 +92,35 @@ export async function doctorUpcoming(db: Db, doctorId: string, now: Date, limit:
     .where(and(eq(appointments.doctorId, doctorId), inArray(appointments.status, ['pending', 'confirmed']), gt(appointments.endsAt, now)))
     .orderBy(asc(appointments.startsAt))
     .limit(limit);
+}
+
+/**
+ * The times the given doctors' bookings hold overlapping [from, to): every appointment not
+ * cancelled, less (with `expiredCutoff`) unpaid ones whose payment window has ended, which no longer
+ * hold their slot. A query, not its rows: scheduling runs it beside its other reads of the doctors'
+ * busy times.
+ */
+export function bookedBlocks(db: Db, doctorIds: string[], from: Date, to: Date, expiredCutoff: Date | undefined) {
+  const conds = [
+    inArray(appointments.doctorId, doctorIds),
+    ne(appointments.status, 'cancelled'),
+    sql`${appointments.blocks} && tstzrange(${from.toISOString()}::timestamptz, ${to.toISOString()}::timestamptz)`,
+  ];
+  if (expiredCutoff) conds.push(not(expiredUnpaid(expiredCutoff)));
+  return db
+    .select({ doctorId: appointments.doctorId, start: sql<unknown>`lower(${appointments.blocks})`, end: sql<unknown>`upper(${appointments.blocks})` })
+    .from(appointments)
+    .where(and(...conds));
+}
+
+/**
+ * The ids of a patient's or a doctor's appointments, any status, as a subquery: the caller joins it
+ * in its own statement (the messages module counts unread messages per appointment of theirs).
+ */
+export function appointmentIdsOf(db: Db, party: 'patient' | 'doctor', id: string) {
+  return db
+    .select({ id: appointments.id })
+    .from(appointments)
+    .where(party === 'patient' ? eq(appointments.patientId, id) : eq(appointments.doctorId, id))
+    .as('party_appointments');
 }

@@ -1,7 +1,7 @@
 // SQL of the messages module.
 import { and, count, desc, eq, gte, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { appointments } from '../../db/schema.js';
+import { appointmentIdsOf } from '../appointments/read-model.js';
 import { appointmentMessages, messageThreadReports, type MessageRow, type Party } from './tables.js';
 
 export interface Cursor {
@@ -62,12 +62,12 @@ export class MessageRepo {
 
   /** Unread messages for `reader` (sent by the other party), per appointment of theirs. */
   async unreadFor(reader: Party, readerId: string): Promise<{ appointmentId: string; unread: number }[]> {
-    const mine = reader === 'patient' ? eq(appointments.patientId, readerId) : eq(appointments.doctorId, readerId);
+    const mine = appointmentIdsOf(this.db, reader, readerId);
     const rows = await this.db
       .select({ appointmentId: appointmentMessages.appointmentId, unread: count() })
       .from(appointmentMessages)
-      .innerJoin(appointments, eq(appointments.id, appointmentMessages.appointmentId))
-      .where(and(mine, ne(appointmentMessages.senderRole, reader), isNull(appointmentMessages.readAt)))
+      .innerJoin(mine, eq(mine.id, appointmentMessages.appointmentId))
+      .where(and(ne(appointmentMessages.senderRole, reader), isNull(appointmentMessages.readAt)))
       .groupBy(appointmentMessages.appointmentId);
     return rows.map((r) => ({ appointmentId: r.appointmentId, unread: Number(r.unread) }));
   }

@@ -1,9 +1,11 @@
-// SQL for working hours, time off, and the intervals live bookings and group sessions hold.
-import { and, asc, eq, gt, inArray, lt, ne, not, sql, type SQL } from 'drizzle-orm';
+// SQL for working hours, time off, and the intervals live bookings and group sessions hold (those
+// two read through the read models of the appointments and group-sessions modules).
+import { and, asc, eq, gt, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { WorkingRange } from '../../config.js';
 import type { Db } from '../../db/client.js';
-import { appointments, doctorHours, doctorTimeOff, groupSessions, scheduleBlocks } from '../../db/schema.js';
-import { expiredUnpaid } from '../appointments/holds.js';
+import { doctorHours, doctorTimeOff, scheduleBlocks } from '../../db/schema.js';
+import { bookedBlocks } from '../appointments/read-model.js';
+import { openSessionBlocks } from '../group-sessions/read-model.js';
 import type { Interval } from './engine.js';
 
 export interface TimeOffRow {
@@ -83,23 +85,11 @@ export class ScheduleRepo {
    * bookings older than the payment window are left out: they no longer hold their slot.
    */
   async busy(doctorId: string, from: Date, to: Date, expiredCutoff?: Date, db: Db = this.db): Promise<Interval[]> {
-    const conds = [
-      eq(appointments.doctorId, doctorId),
-      ne(appointments.status, 'cancelled'),
-      sql`${appointments.blocks} && tstzrange(${from.toISOString()}::timestamptz, ${to.toISOString()}::timestamptz)`,
-    ];
-    if (expiredCutoff) conds.push(not(expiredUnpaid(expiredCutoff)));
     const range = sql`tstzrange(${from.toISOString()}::timestamptz, ${to.toISOString()}::timestamptz)`;
     const [rows, sessions, offers] = await Promise.all([
-      db
-        .select({ start: sql<unknown>`lower(${appointments.blocks})`, end: sql<unknown>`upper(${appointments.blocks})` })
-        .from(appointments)
-        .where(and(...conds)),
+      bookedBlocks(db, [doctorId], from, to, expiredCutoff),
       // open group sessions hold their time too, places booked or not
-      db
-        .select({ start: sql<unknown>`lower(${groupSessions.blocks})`, end: sql<unknown>`upper(${groupSessions.blocks})` })
-        .from(groupSessions)
-        .where(and(eq(groupSessions.doctorId, doctorId), eq(groupSessions.status, 'open'), sql`${groupSessions.blocks} && ${range}`)),
+      openSessionBlocks(db, [doctorId], from, to),
       heldByWaitlist(db, [doctorId], range),
     ]);
     return [...rows, ...sessions, ...offers].map((r) => ({ start: toDate(r.start), end: toDate(r.end) }));
@@ -107,7 +97,7 @@ export class ScheduleRepo {
 
   /**
    * For many doctors at once (the public list under LEGACY_CLIENTS): their weekly hours, time off
-   * overlapping [from, to), and the intervals their live bookings hold there (as `busy`). Three
+   * overlapping [from, to), and the intervals their live bookings hold there (as `busy`). Five
    * queries whatever the number of doctors.
    */
   async scheduleData(doctorIds: string[], from: Date, to: Date, expiredCutoff?: Date): Promise<Map<string, { hours: WorkingRange[]; timeOff: Interval[]; busy: Interval[] }>> {
@@ -115,22 +105,14 @@ export class ScheduleRepo {
     if (!doctorIds.length) return out;
     for (const id of doctorIds) out.set(id, { hours: [], timeOff: [], busy: [] });
     const range = sql`tstzrange(${from.toISOString()}::timestamptz, ${to.toISOString()}::timestamptz)`;
-    const busyConds = [inArray(appointments.doctorId, doctorIds), ne(appointments.status, 'cancelled'), sql`${appointments.blocks} && ${range}`];
-    if (expiredCutoff) busyConds.push(not(expiredUnpaid(expiredCutoff)));
     const [hours, timeOff, busy, sessions, offers] = await Promise.all([
       this.db.select().from(doctorHours).where(inArray(doctorHours.doctorId, doctorIds)),
       this.db
         .select({ doctorId: doctorTimeOff.doctorId, start: doctorTimeOff.startsAt, end: doctorTimeOff.endsAt })
         .from(doctorTimeOff)
         .where(and(inArray(doctorTimeOff.doctorId, doctorIds), gt(doctorTimeOff.endsAt, from), lt(doctorTimeOff.startsAt, to))),
-      this.db
-        .select({ doctorId: appointments.doctorId, start: sql<unknown>`lower(${appointments.blocks})`, end: sql<unknown>`upper(${appointments.blocks})` })
-        .from(appointments)
-        .where(and(...busyConds)),
-      this.db
-        .select({ doctorId: groupSessions.doctorId, start: sql<unknown>`lower(${groupSessions.blocks})`, end: sql<unknown>`upper(${groupSessions.blocks})` })
-        .from(groupSessions)
-        .where(and(inArray(groupSessions.doctorId, doctorIds), eq(groupSessions.status, 'open'), sql`${groupSessions.blocks} && ${range}`)),
+      bookedBlocks(this.db, doctorIds, from, to, expiredCutoff),
+      openSessionBlocks(this.db, doctorIds, from, to),
       heldByWaitlist(this.db, doctorIds, range),
     ]);
     for (const h of hours) out.get(h.doctorId)?.hours.push({ weekday: h.weekday, start: h.startMinute, end: h.endMinute });
