@@ -64,9 +64,9 @@ import multipart from './plugins/external/multipart.js';
 import rateLimit from './plugins/external/rate-limit.js';
 import swagger from './plugins/external/swagger.js';
 import swaggerUi from './plugins/external/swagger-ui.js';
-import { registerErrorHandling, type NotFoundFallback } from './plugins/errors.js';
+import { errorHandling, type NotFoundFallback } from './plugins/errors.js';
 import { webAppPlugin } from './plugins/web.js';
-import { registerSessionCookies } from './modules/auth/cookie.js';
+import { sessionCookies } from './modules/auth/cookie.js';
 import { ajvOptions, schemaController } from './plugins/validation.js';
 import { opsRoutes, requestIdFrom, requestTracking } from './plugins/ops.js';
 import { ReportRepo } from './modules/reports/repo.js';
@@ -228,10 +228,11 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   app.decorate('ctx', ctx);
   if (opts.onRoute) app.addHook('onRoute', opts.onRoute);
   const appFallback: NotFoundFallback = {};
-  registerErrorHandling(app, config, appFallback);
-  // Our root plugins, before any route: rate limits and the audit log attach to routes as they are added
+  // Our root plugins, before any route: the error handler answers for everything after it; rate
+  // limits, the session cookie and the audit log attach to routes as they are added
+  await app.register(errorHandling, { fallback: appFallback });
   await app.register(securityPlugin);
-  registerSessionCookies(app, config.refreshTokenTtlSeconds);
+  await app.register(sessionCookies);
   await app.register(auditHook);
   await app.register(requestTracking);
   if (ctx.reads.enabled) {

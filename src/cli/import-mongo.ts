@@ -9,7 +9,7 @@ import path from 'node:path';
 import { loadConfig } from '../config.js';
 import { openDatabase } from '../db/client.js';
 import { canonicalTimeZone } from '../lib/time.js';
-import { COLLECTIONS, importMongo, type ImportSummary } from '../modules/migration/mongo-import.js';
+import { COLLECTIONS, doctorDefaultsOf, importMongo, type ImportSummary } from '../modules/migration/mongo-import.js';
 import { progressBar } from '../seed/progress.js';
 import { parseFolderCommand } from './args.js';
 import { memoryWatch, type MemoryPeak } from './memory.js';
@@ -44,12 +44,7 @@ try {
     dryRun: flags['dry-run'],
     timeZone,
     currency: config.currency,
-    doctorDefaults: {
-      slotMinutes: config.scheduling.slotMinutes,
-      slotIntervalMinutes: config.scheduling.slotIntervalMinutes,
-      bufferMinutes: config.scheduling.bufferMinutes,
-      workingHours: config.scheduling.workingHours,
-    },
+    doctorDefaults: doctorDefaultsOf(config.scheduling),
     batchSize,
     onReject: (line) => {
       report.write(JSON.stringify(line) + '\n');

@@ -2,7 +2,7 @@
 // exclusion constraint and range types are beyond what drizzle-kit generates); keep both in step.
 import { sql } from 'drizzle-orm';
 import { boolean, check, integer, jsonb, pgTable, smallint, text } from 'drizzle-orm/pg-core';
-import { ts, tstzrange } from './columns.js';
+import { slotPlacement, ts, tstzrange } from './columns.js';
 import type { Address, DocSnapshot, UserSnapshot } from '../lib/schemas.js';
 
 // the jsonb columns' shapes are the API's TypeBox schemas' (lib/schemas.ts): one definition for both
@@ -81,11 +81,7 @@ export const appointments = pgTable('appointments', {
   id: text('id').primaryKey(),
   patientId: text('patient_id').notNull(),
   doctorId: text('doctor_id').notNull(),
-  slotDate: text('slot_date').notNull(),
-  slotTime: text('slot_time').notNull(),
-  startsAt: ts('starts_at').notNull(),
-  endsAt: ts('ends_at').notNull(),
-  blocks: tstzrange('blocks').notNull(),
+  ...slotPlacement(),
   userData: jsonb('user_data').$type<UserSnapshot>().notNull(),
   docData: jsonb('doc_data').$type<DocSnapshot>().notNull(),
   amountMinor: integer('amount_minor').notNull(),
@@ -124,11 +120,7 @@ export const groupSessions = pgTable('group_sessions', {
   id: text('id').primaryKey(),
   doctorId: text('doctor_id').notNull(),
   title: text('title').notNull(),
-  slotDate: text('slot_date').notNull(),
-  slotTime: text('slot_time').notNull(),
-  startsAt: ts('starts_at').notNull(),
-  endsAt: ts('ends_at').notNull(),
-  blocks: tstzrange('blocks').notNull(),
+  ...slotPlacement(),
   capacity: integer('capacity').notNull(),
   /** live places, kept by a trigger */
   booked: integer('booked').notNull().default(0),

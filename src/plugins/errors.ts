@@ -3,6 +3,7 @@
 // hashes, emails), not even in development's `error` detail. Logged errors go through the logger's
 // `err` serializer (lib/logger.ts), which keeps only SQLSTATE, constraint and a safe message.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 import { AppError, sqlState } from '../lib/errors.js';
 import { safeErrorMessage } from '../lib/logger.js';
 import { DATE_FORMAT_MESSAGES } from '../lib/schemas.js';
@@ -151,3 +152,13 @@ export function registerErrorHandling(app: FastifyInstance, config: Config, fall
     return refuse(request, reply, 500, { success: false, message: 'Something went wrong, please try again', ...(dev ? { error: safeErrorMessage(error) } : {}) });
   });
 }
+
+/**
+ * The error and not-found handlers as the app's first root plugin. Not encapsulated (fastify-plugin),
+ * so they are the root's and answer for every route and plugin registered after them. `fallback`:
+ * filled by the web app plugin (plugins/web.ts).
+ */
+export const errorHandling = fp<{ fallback: NotFoundFallback }>(
+  async (app, opts) => registerErrorHandling(app, app.ctx.config, opts.fallback),
+  { name: 'prescripto-errors', decorators: { fastify: ['ctx'] } },
+);

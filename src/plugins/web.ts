@@ -178,4 +178,4 @@ export const webAppPlugin = fp<{ fallback: NotFoundFallback }>(async (app, opts)
   app.get('/', { schema: { tags: ['system'], operationId: 'getStatus', summary: 'Is the API up? (a browser asking for HTML gets the web app)', response: { 200: Message } } }, async (request, reply) =>
     web.available && wantsHtml(request) ? web.sendIndex(reply) : (reply.header('vary', 'Accept'), { success: true, message: 'API Working' }),
   );
-}, { name: 'prescripto-web' });
+}, { name: 'prescripto-web', dependencies: ['prescripto-errors'] });

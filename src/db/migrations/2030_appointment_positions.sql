@@ -47,58 +47,63 @@ CREATE TABLE doctor_position_days (
   PRIMARY KEY (doctor_id, basis, day)
 );
 
--- Each row's two bucket entries (created and starts), signed and split by status.
-CREATE FUNCTION appointment_position_delta(doc text[], st text[], created timestamptz[], starts timestamptz[], sign integer[])
+-- A row's two bucket entries (created and starts), signed and split by status.
+CREATE FUNCTION appointment_position_delta(doc text, st text, created timestamptz, starts timestamptz, sign integer)
 RETURNS TABLE (doctor_id text, basis "char", ts timestamptz, n integer, p integer, c integer, d integer, x integer)
 LANGUAGE sql IMMUTABLE AS $$
-  SELECT r.doc, b.basis, b.ts, r.sign, r.sign * (r.st = 'pending')::int, r.sign * (r.st = 'confirmed')::int,
-    r.sign * (r.st = 'completed')::int, r.sign * (r.st = 'cancelled')::int
-  FROM unnest(doc, st, created, starts, sign) AS r(doc, st, created, starts, sign)
-  CROSS JOIN LATERAL (VALUES ('c'::"char", r.created), ('s'::"char", r.starts)) AS b(basis, ts)
+  SELECT doc, b.basis, b.ts, sign, sign * (st = 'pending')::int, sign * (st = 'confirmed')::int,
+    sign * (st = 'completed')::int, sign * (st = 'cancelled')::int
+  FROM (VALUES ('c'::"char", created), ('s'::"char", starts)) AS b(basis, ts)
+$$;
+
+-- The bucket tables, in the order every writer takes their rows: each one's bucket (a column named
+-- after its width) and its key beside basis and bucket ('shard', 8 shards keyed by doctor, or
+-- 'doctor_id').
+CREATE FUNCTION appointment_position_tables() RETURNS TABLE (target text, unit text, key text)
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT target, unit, key FROM (VALUES
+    (1, 'appointment_position_days', 'day', 'shard'),
+    (2, 'appointment_position_hours', 'hour', 'shard'),
+    (3, 'doctor_position_days', 'day', 'doctor_id')) AS t(ord, target, unit, key)
+  ORDER BY ord
+$$;
+
+-- The statement adding the entries of `source` (a FROM clause whose entries are `e`, from
+-- appointment_position_delta) to one bucket table. Its bucket rows are taken by key, so two commits
+-- never wait on each other crosswise; buckets whose counts do not change (a status change leaves
+-- 'appointments' alone, a reschedule leaves the created buckets) are not written.
+CREATE FUNCTION appointment_position_upsert(target text, unit text, key text, source text) RETURNS text
+LANGUAGE sql STABLE AS $$
+  SELECT format(
+    'INSERT INTO %1$I AS t (%3$I, basis, %2$I, appointments, pending, confirmed, completed, cancelled)
+     SELECT %5$s, e.basis, date_trunc(%2$L, e.ts, ''UTC''), sum(e.n), sum(e.p), sum(e.c), sum(e.d), sum(e.x)
+     FROM %4$s
+     GROUP BY 1, 2, 3
+     HAVING sum(e.n) <> 0 OR sum(e.p) <> 0 OR sum(e.c) <> 0 OR sum(e.d) <> 0 OR sum(e.x) <> 0
+     ORDER BY 1, 2, 3
+     ON CONFLICT (%3$I, basis, %2$I) DO UPDATE SET
+       appointments = t.appointments + EXCLUDED.appointments, pending = t.pending + EXCLUDED.pending,
+       confirmed = t.confirmed + EXCLUDED.confirmed, completed = t.completed + EXCLUDED.completed,
+       cancelled = t.cancelled + EXCLUDED.cancelled',
+    target, unit, key, source, CASE key WHEN 'shard' THEN 'abs(hashtext(e.doctor_id)) % 8' ELSE 'e.doctor_id' END)
 $$;
 
 -- Adds the contribution of rows (sign 1) or takes it away (sign -1), for many rows at once: the
 -- trigger passes one row (or the old and the new version of an updated one), the Mongo import a
--- batch. Every caller takes the bucket rows in the same order (days, hours, doctor days; by key
--- within each), so two commits never wait on each other crosswise. Buckets whose counts do not
--- change (a status change leaves 'appointments' alone, a reschedule leaves the created buckets) are
--- not written.
-CREATE FUNCTION appointment_positions_apply(doc text[], st text[], created timestamptz[], starts timestamptz[], sign integer[]) RETURNS void
-LANGUAGE plpgsql AS $$
+-- batch. It writes the tables in the order of appointment_position_tables(). Its body is the three
+-- upserts written out here, once, rather than run through EXECUTE: it runs in every booking's
+-- commit, and a static statement keeps its plan where EXECUTE would plan it again on each call
+-- (about five times the cost of the trigger).
+DO $gen$
 BEGIN
-  INSERT INTO appointment_position_days AS t (basis, day, shard, appointments, pending, confirmed, completed, cancelled)
-  SELECT basis, date_trunc('day', ts, 'UTC'), abs(hashtext(doctor_id)) % 8, sum(n), sum(p), sum(c), sum(d), sum(x)
-  FROM appointment_position_delta(doc, st, created, starts, sign)
-  GROUP BY 1, 2, 3
-  HAVING sum(n) <> 0 OR sum(p) <> 0 OR sum(c) <> 0 OR sum(d) <> 0 OR sum(x) <> 0
-  ORDER BY 1, 2, 3
-  ON CONFLICT (basis, day, shard) DO UPDATE SET
-    appointments = t.appointments + EXCLUDED.appointments, pending = t.pending + EXCLUDED.pending,
-    confirmed = t.confirmed + EXCLUDED.confirmed, completed = t.completed + EXCLUDED.completed,
-    cancelled = t.cancelled + EXCLUDED.cancelled;
-
-  INSERT INTO appointment_position_hours AS t (basis, hour, shard, appointments, pending, confirmed, completed, cancelled)
-  SELECT basis, date_trunc('hour', ts, 'UTC'), abs(hashtext(doctor_id)) % 8, sum(n), sum(p), sum(c), sum(d), sum(x)
-  FROM appointment_position_delta(doc, st, created, starts, sign)
-  GROUP BY 1, 2, 3
-  HAVING sum(n) <> 0 OR sum(p) <> 0 OR sum(c) <> 0 OR sum(d) <> 0 OR sum(x) <> 0
-  ORDER BY 1, 2, 3
-  ON CONFLICT (basis, hour, shard) DO UPDATE SET
-    appointments = t.appointments + EXCLUDED.appointments, pending = t.pending + EXCLUDED.pending,
-    confirmed = t.confirmed + EXCLUDED.confirmed, completed = t.completed + EXCLUDED.completed,
-    cancelled = t.cancelled + EXCLUDED.cancelled;
-
-  INSERT INTO doctor_position_days AS t (doctor_id, basis, day, appointments, pending, confirmed, completed, cancelled)
-  SELECT doctor_id, basis, date_trunc('day', ts, 'UTC'), sum(n), sum(p), sum(c), sum(d), sum(x)
-  FROM appointment_position_delta(doc, st, created, starts, sign)
-  GROUP BY 1, 2, 3
-  HAVING sum(n) <> 0 OR sum(p) <> 0 OR sum(c) <> 0 OR sum(d) <> 0 OR sum(x) <> 0
-  ORDER BY 1, 2, 3
-  ON CONFLICT (doctor_id, basis, day) DO UPDATE SET
-    appointments = t.appointments + EXCLUDED.appointments, pending = t.pending + EXCLUDED.pending,
-    confirmed = t.confirmed + EXCLUDED.confirmed, completed = t.completed + EXCLUDED.completed,
-    cancelled = t.cancelled + EXCLUDED.cancelled;
-END $$;
+  EXECUTE format(
+    'CREATE FUNCTION appointment_positions_apply(doc text[], st text[], created timestamptz[], starts timestamptz[], sign integer[]) RETURNS void
+     LANGUAGE plpgsql AS $body$ BEGIN %s END $body$',
+    (SELECT string_agg(appointment_position_upsert(target, unit, key,
+        'unnest($1, $2, $3, $4, $5) AS r(doc, st, created, starts, sign) CROSS JOIN LATERAL appointment_position_delta(r.doc, r.st, r.created, r.starts, r.sign) AS e') || ';',
+      E'\n' ORDER BY ord)
+     FROM appointment_position_tables() WITH ORDINALITY AS t(target, unit, key, ord)));
+END $gen$;
 
 CREATE FUNCTION appointments_position() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -123,26 +128,14 @@ FOR EACH ROW EXECUTE FUNCTION appointments_position();
 
 CREATE FUNCTION rebuild_appointment_positions() RETURNS void
 LANGUAGE plpgsql AS $$
+DECLARE
+  b record;
 BEGIN
-  DELETE FROM appointment_position_days;
-  DELETE FROM appointment_position_hours;
-  DELETE FROM doctor_position_days;
-  CREATE TEMP TABLE appointment_position_rows ON COMMIT DROP AS
-  SELECT doctor_id, b.basis, b.ts, status FROM appointments
-  CROSS JOIN LATERAL (VALUES ('c'::"char", created_at), ('s'::"char", starts_at)) AS b(basis, ts);
-  INSERT INTO appointment_position_days
-  SELECT basis, date_trunc('day', ts, 'UTC'), abs(hashtext(doctor_id)) % 8, count(*), count(*) FILTER (WHERE status = 'pending'),
-    count(*) FILTER (WHERE status = 'confirmed'), count(*) FILTER (WHERE status = 'completed'), count(*) FILTER (WHERE status = 'cancelled')
-  FROM appointment_position_rows GROUP BY 1, 2, 3;
-  INSERT INTO appointment_position_hours
-  SELECT basis, date_trunc('hour', ts, 'UTC'), abs(hashtext(doctor_id)) % 8, count(*), count(*) FILTER (WHERE status = 'pending'),
-    count(*) FILTER (WHERE status = 'confirmed'), count(*) FILTER (WHERE status = 'completed'), count(*) FILTER (WHERE status = 'cancelled')
-  FROM appointment_position_rows GROUP BY 1, 2, 3;
-  INSERT INTO doctor_position_days
-  SELECT doctor_id, basis, date_trunc('day', ts, 'UTC'), count(*), count(*) FILTER (WHERE status = 'pending'),
-    count(*) FILTER (WHERE status = 'confirmed'), count(*) FILTER (WHERE status = 'completed'), count(*) FILTER (WHERE status = 'cancelled')
-  FROM appointment_position_rows GROUP BY 1, 2, 3;
-  DROP TABLE appointment_position_rows;
+  FOR b IN SELECT * FROM appointment_position_tables() LOOP
+    EXECUTE format('DELETE FROM %I', b.target);
+    EXECUTE appointment_position_upsert(b.target, b.unit, b.key,
+      'appointments AS a CROSS JOIN LATERAL appointment_position_delta(a.doctor_id, a.status, a.created_at, a.starts_at, 1) AS e');
+  END LOOP;
 END $$;
 
 -- Bulk loaders that turn the per-row triggers off call rebuild_summaries() once at the end: it now

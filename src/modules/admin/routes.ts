@@ -3,10 +3,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { aliasDoc, errors, Message, parseAddress } from '../../lib/schemas.js';
 import { openSession } from '../auth/login.js';
-import { DoctorProfile } from '../doctors/schemas.js';
+import { AddDoctorBody, DoctorProfile } from '../doctors/schemas.js';
 import { collectMultipart } from '../media/multipart.js';
 import { TokenResponse } from '../patients/schemas.js';
-import { AddDoctorBody, AdminLoginBody, DocIdBody } from './schemas.js';
+import { AdminLoginBody, DocIdBody } from './schemas.js';
 
 const tags = ['admin'];
 const security = [{ bearer: [] }];

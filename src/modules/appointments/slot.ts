@@ -1,27 +1,18 @@
 // A requested date and time as the doctor's instants: the one slot resolution of booking, preview
 // and reschedule. No booking rule is checked here (rules.ts does that).
-import type { ConsultationMode, DoctorRow } from '../../db/schema.js';
+import type { DoctorRow } from '../../db/schema.js';
 import { badRequest } from '../../lib/errors.js';
 import { DATE_FORMAT_MESSAGES, SLOT_DATE } from '../../lib/schemas.js';
 import { formatSlotTime, parseSlotDate, parseSlotTime, zonedInstant } from '../../lib/time.js';
+import type { BookRequest } from './schemas.js';
 
-export interface RequestedTime {
-  slotDate: string;
-  slotTime: string;
-}
+/** A booking request as validated (the route's body). */
+export type BookInput = BookRequest;
 
-export interface BookInput extends RequestedTime {
-  docId: string;
-  /** default in person, as every booking was before video consultations */
-  mode?: ConsultationMode;
-}
+export type RequestedTime = Pick<BookInput, 'slotDate' | 'slotTime'>;
 
-/** Several times with one doctor (a recurring series). */
-export interface ManyInput {
-  docId: string;
-  mode?: ConsultationMode;
-  slots: RequestedTime[];
-}
+/** Several times with one doctor (a recurring series): built by the series module, no route takes it. */
+export type ManyInput = Pick<BookInput, 'docId' | 'mode'> & { slots: RequestedTime[] };
 
 /** Whether one requested time can be booked now, and why not. */
 export interface SlotAvailability {

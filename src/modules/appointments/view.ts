@@ -1,44 +1,17 @@
 // The API shape of an appointment, shared by the booking, lifecycle and query classes.
 import type { Config } from '../../config.js';
-import type { Actor, AppointmentRow, AppointmentStatus, ConsultationMode, DocSnapshot, UserSnapshot } from '../../db/schema.js';
+import type { AppointmentRow, ConsultationMode } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
 import { toMajor } from '../../lib/money.js';
 import { legacyDateKey } from '../../lib/time.js';
+import type { AppointmentAnswer } from './schemas.js';
 import { videoFields, type Audience } from './video.js';
 
-export interface AppointmentView {
-  _id: string;
-  userId: string;
-  docId: string;
-  slotDate: string;
-  slotTime: string;
-  startsAt: string;
-  endsAt: string;
-  userData: UserSnapshot;
-  docData: DocSnapshot;
-  amount: number;
-  currency: string;
-  date: number;
-  status: AppointmentStatus;
-  cancelled: boolean;
-  payment: boolean;
-  isCompleted: boolean;
-  cancelledBy: Actor | null;
-  cancelReason: string | null;
-  cancelledAt: string | null;
-  refundAmount: number | null;
-  refundStatus: string | null;
-  paymentGateway: string | null;
-  paidAt: string | null;
-  completedAt: string | null;
-  mode: ConsultationMode;
-  videoLink: string | null;
-  videoOpensAt: string | null;
-  /** the group session this is a place in; null for a single appointment */
-  groupSessionId: string | null;
-  /** the recurring series this is an occurrence of; null for a single appointment */
-  seriesId: string | null;
-}
+/**
+ * An appointment as answered (the route schema's type). The objects built here carry the stored
+ * `docData` whole, the doctor's email included: the answer's serializer leaves it out.
+ */
+export type AppointmentView = AppointmentAnswer;
 
 function appointmentView(r: AppointmentRow, video: { mode: ConsultationMode; videoLink: string | null; videoOpensAt: string | null }): AppointmentView {
   return {

@@ -10,6 +10,7 @@
 // Cross-site requests cannot use it: SameSite=Strict keeps the cookie off them, and the custom header
 // forces a CORS preflight that FRONTEND_URL decides.
 import type { FastifyInstance, FastifyReply, FastifyRequest, onSendHookHandler, preValidationHookHandler, RouteOptions } from 'fastify';
+import fp from 'fastify-plugin';
 import { unauthorized } from '../../lib/errors.js';
 import { addRouteOnSend } from '../../plugins/security.js';
 
@@ -91,3 +92,12 @@ export function registerSessionCookies(app: FastifyInstance, refreshTtlSeconds: 
     addRouteOnSend(route, toCookie(prefix, m[2]));
   });
 }
+
+/**
+ * The session cookie as a root plugin, before any route (it attaches to the auth routes as they are
+ * added). After the security plugin: each route's rate-limit onSend hook runs before the cookie's.
+ */
+export const sessionCookies = fp(async (app) => registerSessionCookies(app, app.ctx.config.refreshTokenTtlSeconds), {
+  name: 'prescripto-session-cookies',
+  dependencies: ['prescripto-security'],
+});

@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { OtpField } from '../auth/schemas.js';
-import { AddressInput, ConsultationModes, DocSnapshotOut, Email, FeesInput, Password } from '../../lib/schemas.js';
+import { AddressInput, ConsultationModes, DocSnapshotOut, Email, FeesInput, NewPassword, Password } from '../../lib/schemas.js';
 import { TokenResponse } from '../patients/schemas.js';
 
 /** The login answer, plus `mustChangePassword` while the admin's temporary password is in use. */
@@ -43,6 +43,23 @@ export const DoctorProfile = Type.Object({
   slotIntervalMinutes: Type.Integer(),
 });
 export type DoctorProfile = Static<typeof DoctorProfile>;
+
+/** add-doctor form fields (multipart; the picture comes in file field `image`). */
+export const AddDoctorBody = Type.Object(
+  {
+    name: Type.String({ maxLength: 100 }),
+    email: Email,
+    password: Type.Optional(NewPassword),
+    speciality: Type.String({ maxLength: 100 }),
+    degree: Type.String({ maxLength: 100 }),
+    experience: Type.String({ maxLength: 50 }),
+    about: Type.String({ maxLength: 5000 }),
+    fees: Type.Number({ minimum: 0 }),
+    address: AddressInput,
+  },
+  // a missing field answers 400 "Missing Details", the spec's wording (plugins/errors.ts)
+  { additionalProperties: false },
+);
 
 export const DoctorUpdateBody = Type.Object(
   {

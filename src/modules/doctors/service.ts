@@ -1,5 +1,6 @@
 // Doctors: onboarding (called by admin), login, profile changes, availability, and the public and
 // profile views that DoctorDirectory (directory.ts) fills with booked times and ratings.
+import type { Static } from 'typebox';
 import type { Config } from '../../config.js';
 import type { Address, ConsultationMode, DoctorRow } from '../../db/schema.js';
 import { badRequest, conflict, notFound, sqlState, PG_UNIQUE_VIOLATION } from '../../lib/errors.js';
@@ -13,7 +14,7 @@ import { checkCredentials, hashPassword, isStrongPassword } from '../auth/passwo
 import { randomSecret } from '../auth/secrets.js';
 import type { MediaService, Upload } from '../media/service.js';
 import type { DoctorPatch, DoctorRepo, NewDoctor } from './repo.js';
-import type { DoctorProfile, PublicDoctor } from './schemas.js';
+import type { AddDoctorBody, DoctorProfile, PublicDoctor } from './schemas.js';
 
 export type { DoctorProfile, PublicDoctor } from './schemas.js';
 
@@ -38,21 +39,13 @@ export function consultationModes(row: Pick<DoctorRow, 'offersInPerson' | 'offer
   return modes;
 }
 
-export interface NewDoctorInput {
-  name?: string;
-  email?: string;
-  /** optional: without it the doctor sets their own through the welcome email's link */
-  password?: string;
-  /** whether a given password must be changed at first login (default true: the admin chose it) */
-  passwordTemporary?: boolean;
-  speciality?: string;
-  degree?: string;
-  experience?: string;
-  about?: string;
-  fees?: number;
-  address?: Address;
-  image?: Upload;
-}
+/**
+ * The add-doctor form as validated, with its address parsed (the form sends text or an object), the
+ * picture, and whether a given password must be changed at first login (default true: the admin
+ * chose it; the demo seed's are not). `password` is optional: without it the doctor sets their own
+ * through the welcome email's link.
+ */
+export type NewDoctorInput = Omit<Static<typeof AddDoctorBody>, 'address'> & { address?: Address; image?: Upload; passwordTemporary?: boolean };
 
 export interface DoctorProfileUpdate {
   fees?: number;

@@ -2,6 +2,7 @@
 // the doctor cancels the whole session. The database keeps the rules that races could break: a
 // session never overlaps the doctor's single appointments or other sessions (schedule_blocks'
 // exclusion constraint), and never takes more places than its capacity (migration 1701).
+import type { Static } from 'typebox';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import type { GroupSessionRow } from '../../db/schema.js';
@@ -20,37 +21,14 @@ import type { AppointmentView } from '../appointments/view.js';
 import type { BookingRules } from '../appointments/rules.js';
 import type { DoctorService } from '../doctors/service.js';
 import type { GroupSessionRepo } from './repo.js';
+import type { GroupSession, OpenSessionBody } from './schemas.js';
 
 export const MAX_CAPACITY = 50;
 const MAX_FEES = 10_000_000;
 const DAY = 24 * 3600_000;
 
-export interface OpenSessionInput {
-  title: string;
-  slotDate: string;
-  slotTime: string;
-  durationMinutes: number;
-  capacity: number;
-  fee: number;
-}
-
-export interface GroupSessionView {
-  _id: string;
-  docId: string;
-  title: string;
-  slotDate: string;
-  slotTime: string;
-  startsAt: string;
-  endsAt: string;
-  capacity: number;
-  booked: number;
-  placesLeft: number;
-  fee: number;
-  currency: string;
-  status: 'open' | 'cancelled';
-  cancelReason: string | null;
-  cancelledAt: string | null;
-}
+export type OpenSessionInput = Static<typeof OpenSessionBody>;
+export type GroupSessionView = Static<typeof GroupSession>;
 
 export const sessionView = (s: GroupSessionRow): GroupSessionView => ({
   _id: s.id,

@@ -5,9 +5,8 @@ import { errors, Message } from '../../lib/schemas.js';
 import { authId } from '../auth/guards.js';
 import { collectImages } from '../media/multipart.js';
 import {
-  AdminCounts, AdminCountsQuery, AdminThread, AppointmentParams, MessagePage, MessagePageQuery, ReadAnswer, ReportBody, SendBody, SentAnswer, UnreadAnswer,
+  AdminCounts, AdminCountsQuery, AdminThread, AppointmentParams, MAX_IMAGES, MessagePage, MessagePageQuery, ReadAnswer, ReportBody, SendBody, SentAnswer, UnreadAnswer,
 } from './schemas.js';
-import { MAX_IMAGES } from './service.js';
 import type { Party } from './tables.js';
 
 const tags = ['messages'];

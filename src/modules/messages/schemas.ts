@@ -1,6 +1,9 @@
 import { Type } from 'typebox';
 import { IdString } from '../../lib/schemas.js';
-import { MAX_IMAGES, MAX_PAGE, MAX_TEXT } from './service.js';
+
+export const MAX_TEXT = 2000;
+export const MAX_IMAGES = 3;
+export const MAX_PAGE = 100;
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 

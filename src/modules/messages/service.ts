@@ -7,6 +7,7 @@
 // it by then (the outbox row survives restarts); a Web Push to the recipient's devices at once (who
 // wrote, about which visit, never the text). The admin sees counts only, and the bodies of a
 // thread one of its parties reported.
+import type { Static } from 'typebox';
 import type { Config } from '../../config.js';
 import type { AppointmentRow, DoctorRow, PatientRow } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
@@ -19,30 +20,17 @@ import type { MediaService, Upload } from '../media/service.js';
 import { noticeUrl, type NotificationService, type OutgoingEmail, type PushNotice } from '../notifications/service.js';
 import type { PatientService } from '../patients/service.js';
 import type { Cursor, MessageRepo } from './repo.js';
+import { MAX_IMAGES, MAX_TEXT, type MessageOut, type ThreadOut } from './schemas.js';
 import type { MessageRow, Party } from './tables.js';
 
-export const MAX_TEXT = 2000;
-export const MAX_IMAGES = 3;
-export const MAX_PAGE = 100;
 export const EMAIL_TOPIC = 'message.unread';
 const DAY_MS = 86_400_000;
 
-export interface MessageView {
-  _id: string;
-  appointmentId: string;
-  from: Party;
-  text: string;
-  images: string[];
-  createdAt: string;
-  /** when the recipient read it (read receipt); null while unread */
-  readAt: string | null;
-}
+/** `readAt`: when the recipient read it (read receipt); null while unread. */
+export type MessageView = Static<typeof MessageOut>;
 
-export interface ThreadInfo {
-  /** messages can be sent until then; null when the thread never opened (cancelled before the visit) */
-  openUntil: string | null;
-  open: boolean;
-}
+/** `openUntil`: messages can be sent until then; null when the thread never opened (cancelled before the visit). */
+export type ThreadInfo = Static<typeof ThreadOut>;
 
 export const encodeCursor = (m: MessageRow): string => `${m.createdAt.getTime()}_${m.id}`;
 function decodeCursor(s: string | undefined): Cursor | undefined {

@@ -7,6 +7,7 @@
 // around the same transaction, read best in one file.
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import type { SchedulingDefaults } from '../../config.js';
 import type { Database } from '../../db/client.js';
 import { driverErrorOf, PG_PATIENT_DELETED } from '../../lib/errors.js';
 import { fileSize, readDocuments, type RawDocument } from './documents.js';
@@ -60,6 +61,12 @@ export interface ImportOptions {
   batchSize?: number;
   onReject?: (line: ReportLine) => void;
   onProgress?: (collection: Collection, bytesRead: number, bytesTotal: number) => void;
+}
+
+/** The platform's slot settings and weekly hours (config.scheduling): what doctors the import creates start with. */
+export function doctorDefaultsOf(scheduling: SchedulingDefaults): ImportOptions['doctorDefaults'] {
+  const { slotMinutes, slotIntervalMinutes, bufferMinutes, workingHours } = scheduling;
+  return { slotMinutes, slotIntervalMinutes, bufferMinutes, workingHours };
 }
 
 export interface CollectionSummary {

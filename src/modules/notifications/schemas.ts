@@ -15,7 +15,7 @@ export const MarkReadBody = Type.Object(
   { additionalProperties: false },
 );
 
-const NotificationOut = Type.Object({
+export const NotificationOut = Type.Object({
   _id: Type.String(),
   type: Type.String(),
   title: Type.String(),
@@ -59,7 +59,7 @@ export const OutboxQuery = Type.Object(
   { additionalProperties: false },
 );
 
-const OutboxOut = Type.Object({
+export const OutboxOut = Type.Object({
   _id: Type.String(),
   to: Type.String(),
   subject: Type.String(),

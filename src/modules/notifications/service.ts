@@ -16,6 +16,7 @@
 // module (appointment-notifier.ts, reminders.ts, welcome.ts, calendar-feed.ts); other modules only
 // call the two above. The module's SQL is in repo.ts and outbox.ts; what it reads of appointments and
 // doctors comes from their read models.
+import type { Static } from 'typebox';
 import type { Db } from '../../db/client.js';
 import type { Clock } from '../../lib/clock.js';
 import { badRequest, notFound } from '../../lib/errors.js';
@@ -25,6 +26,7 @@ import { CalendarFeedService } from './calendar-feed.js';
 import type { OutboxRepo, OutgoingEmail, OutgoingPush } from './outbox.js';
 import { ReminderScheduler } from './reminders.js';
 import type { NotificationRepo } from './repo.js';
+import type { NotificationOut, OutboxOut } from './schemas.js';
 import type { NotificationRow, OutboxRow, OutboxStatus, RecipientRole } from './tables.js';
 import type { ServiceLog } from '../../lib/logger.js';
 import { isMailAddress, type InAppNotice, type NotificationSink } from './sink.js';
@@ -52,29 +54,8 @@ export type PushTargets = (tx: Db | undefined, owners: { role: 'patient' | 'doct
 export const noticeUrl = (role: 'patient' | 'doctor'): string => (role === 'patient' ? '/appointments' : '/doctor/appointments');
 export { isMailAddress };
 
-export interface NotificationView {
-  _id: string;
-  type: string;
-  title: string;
-  body: string;
-  appointmentId: string | null;
-  read: boolean;
-  createdAt: string;
-}
-
-export interface OutboxView {
-  _id: string;
-  to: string;
-  subject: string;
-  topic: string;
-  status: OutboxStatus;
-  attempts: number;
-  maxAttempts: number;
-  nextAttemptAt: string;
-  lastError: string | null;
-  createdAt: string;
-  sentAt: string | null;
-}
+export type NotificationView = Static<typeof NotificationOut>;
+export type OutboxView = Static<typeof OutboxOut>;
 
 export const notificationView = (r: NotificationRow): NotificationView => ({
   _id: r.id,

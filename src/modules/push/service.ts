@@ -6,6 +6,7 @@
 // 404 or 410 means the browser dropped the subscription: the row is deleted and the push dropped.
 // The payload is the notice's title and body and a page of the web app, encrypted for the browser
 // (RFC 8291, aes128gcm) and signed with the server's VAPID key (RFC 8292).
+import type { Static } from 'typebox';
 import webpush from 'web-push';
 import type { PushSettings } from '../../config.js';
 import type { Clock } from '../../lib/clock.js';
@@ -17,6 +18,7 @@ import type { PushOutcome } from '../notifications/worker.js';
 import { resolveSafely, UnsafeAddressError } from '../webhooks/address-check.js';
 import type { WebhookSender } from '../webhooks/sender.js';
 import type { PushRepo } from './repo.js';
+import type { SubscriptionBody, SubscriptionView as SubscriptionViewOut } from './schemas.js';
 import type { PushOwner, PushSubscriptionRow } from './tables.js';
 
 /** Devices one account may register; a browser re-subscribing reuses its row. */
@@ -24,17 +26,9 @@ export const MAX_DEVICES = 20;
 /** How long a push service keeps an undelivered push for an offline device. */
 const TTL_SECONDS = 24 * 3600;
 
-export interface SubscriptionInput {
-  endpoint: string;
-  keys: { p256dh: string; auth: string };
-}
-
-export interface SubscriptionView {
-  _id: string;
-  endpoint: string;
-  createdAt: string;
-  updatedAt: string;
-}
+/** A subscription as the browser's PushSubscription.toJSON() gives it (`expirationTime` is not used). */
+export type SubscriptionInput = Static<typeof SubscriptionBody>;
+export type SubscriptionView = Static<typeof SubscriptionViewOut>;
 
 export const subscriptionView = (r: PushSubscriptionRow): SubscriptionView => ({
   _id: r.id,

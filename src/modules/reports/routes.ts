@@ -8,7 +8,7 @@ import { errors, IdString } from '../../lib/schemas.js';
 import { authId } from '../auth/guards.js';
 import { csvLines } from './csv.js';
 import { RangeQuery, ReportResponse, RevenueQuery } from './schemas.js';
-import { columnsOf, type RangeInput, type Report, type ReportService, type RevenueGroup } from './service.js';
+import { columnsOf, type RangeInput, type Report, type ReportService } from './service.js';
 
 const tags = ['reports'];
 const security = [{ bearer: [] }];
@@ -44,7 +44,7 @@ function adminReports(reports: ReportService): FastifyPluginAsyncTypebox {
     }
     app.get('/revenue', {
       schema: { tags, operationId: 'reportRevenue', summary: 'Money received (paid minus processed refunds) by period, doctor or speciality', security, querystring: RevenueQuery, produces, response },
-    }, async (request, reply) => send(reply, await reports.revenue(request.query, request.query.groupBy as RevenueGroup | undefined), request.query.format));
+    }, async (request, reply) => send(reply, await reports.revenue(request.query, request.query.groupBy), request.query.format));
   };
 }
 

@@ -1,6 +1,7 @@
 // Admin analytics and doctor reports. Each report is a list of flat rows plus the columns that
 // describe them, so one definition serves JSON and CSV alike. Ranges are local calendar days in the
 // requested time zone; money leaves in major units.
+import type { Static } from 'typebox';
 import type { Config } from '../../config.js';
 import type { Clock } from '../../lib/clock.js';
 import { badRequest, notFound } from '../../lib/errors.js';
@@ -9,13 +10,10 @@ import { CALENDAR_DATE, DATE_FORMAT_MESSAGES } from '../../lib/schemas.js';
 import { addDays, isValidTimeZone, parseCalendarDate, wallClock } from '../../lib/time.js';
 import type { Column } from './csv.js';
 import type { Interval, Range, ReportRepo } from './repo.js';
+import type { RangeQuery } from './schemas.js';
 
-export interface RangeInput {
-  from?: string;
-  to?: string;
-  tz?: string;
-  interval?: string;
-}
+/** A report's range as its query gives it (`format` is the route's concern). */
+export type RangeInput = Omit<Static<typeof RangeQuery>, 'format'>;
 
 export type Cell = string | number | boolean | null;
 export type ReportRow = Record<string, Cell>;
@@ -57,7 +55,7 @@ export class ReportService {
     if (parseCalendarDate(to) === null) throw badRequest(`to ${DATE_FORMAT_MESSAGES[CALENDAR_DATE]}`);
     if (from > to) throw badRequest('from must not be after to');
     if (dayNumber(to) - dayNumber(from) + 1 > MAX_RANGE_DAYS) throw badRequest(`A report covers at most ${MAX_RANGE_DAYS} days`);
-    const interval = (input.interval ?? 'day') as Interval;
+    const interval: Interval = input.interval ?? 'day';
     return { from, to, tz, interval };
   }
 

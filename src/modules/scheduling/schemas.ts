@@ -54,27 +54,28 @@ export const TimeOffBody = Type.Object(
   { additionalProperties: false },
 );
 
-const TimeOffOut = Type.Object({ id: Type.String(), startsAt: Type.String(), endsAt: Type.String(), reason: Type.Union([Type.String(), Type.Null()]) });
+export const TimeOffOut = Type.Object({ id: Type.String(), startsAt: Type.String(), endsAt: Type.String(), reason: Type.Union([Type.String(), Type.Null()]) });
 
-export const ScheduleOut = Type.Object({
-  success: Type.Boolean(),
-  schedule: Type.Object({
-    docId: Type.String(),
-    timeZone: Type.String(),
-    slotMinutes: Type.Integer(),
-    slotIntervalMinutes: Type.Integer(),
-    bufferMinutes: Type.Integer(),
-    available: Type.Boolean(),
-    consultationModes: ConsultationModes('consultation modes offered'),
-    workingHours: Type.Array(Type.Object({ weekday: Type.Integer(), start: Type.String(), end: Type.String() })),
-    timeOff: Type.Array(TimeOffOut),
-  }),
+export const Schedule = Type.Object({
+  docId: Type.String(),
+  timeZone: Type.String(),
+  slotMinutes: Type.Integer(),
+  slotIntervalMinutes: Type.Integer(),
+  bufferMinutes: Type.Integer(),
+  available: Type.Boolean(),
+  consultationModes: ConsultationModes('consultation modes offered'),
+  workingHours: Type.Array(Type.Object({ weekday: Type.Integer(), start: Type.String(), end: Type.String() })),
+  timeOff: Type.Array(TimeOffOut),
 });
+
+export const ScheduleOut = Type.Object({ success: Type.Boolean(), schedule: Schedule });
 
 export const TimeOffCreated = Type.Object({ success: Type.Boolean(), message: Type.String(), timeOff: TimeOffOut });
 
+export const FreeSlot = Type.Object({ slotDate: Type.String(), slotTime: Type.String(), startsAt: Type.String(), endsAt: Type.String() });
+
 export const SlotsOut = Type.Object({
   success: Type.Boolean(),
-  slots: Type.Array(Type.Object({ slotDate: Type.String(), slotTime: Type.String(), startsAt: Type.String(), endsAt: Type.String() })),
+  slots: Type.Array(FreeSlot),
   groupSessions: Type.Array(GroupSession, { description: 'open group sessions of the doctor not started yet (in the range when `from`/`to` are given): a kind of free time of its own, booked by place (POST /api/user/group-sessions/{id}/book)' }),
 });

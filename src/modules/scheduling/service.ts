@@ -2,9 +2,10 @@
 // sweep. Doctors manage their own schedule, the admin anyone's: the routes pass the doctor id.
 // Over 300 lines because hours, settings and time off share one validation of a doctor's week and
 // one invalidation of the slots it yields; split, each part would repeat both.
+import type { Static } from 'typebox';
 import type { Config, WorkingRange } from '../../config.js';
 import type { Db } from '../../db/client.js';
-import type { AppointmentRow, ConsultationMode } from '../../db/schema.js';
+import type { AppointmentRow } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
 import { badRequest, conflict, notFound, PG_EXCLUSION_VIOLATION, sqlState } from '../../lib/errors.js';
 import type { DomainEvent, DomainEvents } from '../../lib/events.js';
@@ -15,61 +16,18 @@ import { daysBetween, formatClock, freeSlots, parseClock } from './engine.js';
 import { LEGACY_GRID_DAYS, mergeSlotsBooked, refusedGridTimes } from './legacy-grid.js';
 import type { ScheduleRepo, TimeOffRow } from './repo.js';
 import { scheduleOf, type SchedulingRules } from './rules.js';
+import type { FreeSlot, Schedule, SettingsBody, TimeOffBody, TimeOffOut, WorkingRangeIn } from './schemas.js';
 
 const DAY = 24 * 3600_000;
 
-export interface HoursInput {
-  weekday: number;
-  /** `HH:MM`, 24 h */
-  start: string;
-  /** `HH:MM`, 24 h; `24:00` is midnight at the end of the day */
-  end: string;
-}
-
-export interface SettingsInput {
-  slotMinutes?: number;
-  slotIntervalMinutes?: number;
-  bufferMinutes?: number;
-  timeZone?: string;
-  /** in_person, video or both (at least one) */
-  consultationModes?: ConsultationMode[];
-}
-
+/** A working range as validated: `HH:MM`, 24 h; an `end` of `24:00` is midnight at the end of the day. */
+export type HoursInput = Static<typeof WorkingRangeIn>;
+export type SettingsInput = Static<typeof SettingsBody>;
 /** One of: a whole local `date`; local dates `fromDate`..`toDate` (inclusive); or instants `startsAt`..`endsAt`. */
-export interface TimeOffInput {
-  date?: string;
-  fromDate?: string;
-  toDate?: string;
-  startsAt?: string;
-  endsAt?: string;
-  reason?: string;
-}
-
-export interface TimeOffView {
-  id: string;
-  startsAt: string;
-  endsAt: string;
-  reason: string | null;
-}
-
-export interface ScheduleView {
-  docId: string;
-  timeZone: string;
-  slotMinutes: number;
-  slotIntervalMinutes: number;
-  bufferMinutes: number;
-  available: boolean;
-  consultationModes: ConsultationMode[];
-  workingHours: HoursInput[];
-  timeOff: TimeOffView[];
-}
-
-export interface SlotView {
-  slotDate: string;
-  slotTime: string;
-  startsAt: string;
-  endsAt: string;
-}
+export type TimeOffInput = Static<typeof TimeOffBody>;
+export type TimeOffView = Static<typeof TimeOffOut>;
+export type ScheduleView = Static<typeof Schedule>;
+export type SlotView = Static<typeof FreeSlot>;
 
 const timeOffView = (t: TimeOffRow): TimeOffView => ({ id: t.id, startsAt: t.startsAt.toISOString(), endsAt: t.endsAt.toISOString(), reason: t.reason });
 

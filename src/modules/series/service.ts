@@ -3,6 +3,7 @@
 // nothing through the appointments module's booking path (one transaction, the doctor's and the
 // patient's locks, the exclusion constraints). Each occurrence is an ordinary appointment carrying
 // `seriesId`: it is paid, cancelled and rescheduled on its own, under the cancellation policy.
+import type { Static } from 'typebox';
 import type { Db } from '../../db/client.js';
 import type { ConsultationMode, SeriesRow } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
@@ -16,6 +17,7 @@ import type { AppointmentService } from '../appointments/service.js';
 import type { SlotAvailability } from '../appointments/slot.js';
 import type { AppointmentView } from '../appointments/view.js';
 import type { SeriesRepo } from './repo.js';
+import type { Series } from './schemas.js';
 
 export type Cadence = 'weekly' | 'biweekly';
 export const CADENCE_DAYS: Record<Cadence, 7 | 14> = { weekly: 7, biweekly: 14 };
@@ -38,20 +40,8 @@ export interface SeriesConfirmation extends SeriesRequest {
 
 export type OccurrencePreview = SlotAvailability & { index: number };
 
-export interface SeriesView {
-  _id: string;
-  docId: string;
-  userId: string;
-  cadence: Cadence;
-  /** occurrences booked with the series */
-  occurrences: number;
-  slotTime: string;
-  mode: ConsultationMode;
-  bookedBy: 'patient' | 'doctor';
-  createdAt: string;
-  /** its appointments, soonest first, whatever their state */
-  appointments: AppointmentView[];
-}
+/** `occurrences`: booked with the series; `appointments`: all of them, soonest first, whatever their state. */
+export type SeriesView = Static<typeof Series>;
 
 type Party = { actor: 'patient'; patientId: string } | { actor: 'doctor'; doctorId: string };
 

@@ -13,6 +13,7 @@
 //
 // Over 300 lines on purpose: the entry and offer states move only here, and reading every transition
 // (join, match, accept, decline, lapse, leave) in one class is how their races are checked.
+import type { Static } from 'typebox';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import type { DoctorRow } from '../../db/schema.js';
@@ -31,7 +32,8 @@ import type { PatientService } from '../patients/service.js';
 import type { SchedulingService, SlotView } from '../scheduling/service.js';
 import { daysBetween } from '../scheduling/engine.js';
 import type { DayCount, WaitlistRepo } from './repo.js';
-import type { EntryRow, EntryStatus, OfferRow, OfferStatus, PartOfDay } from './tables.js';
+import type { JoinBody, WaitlistEntry, WaitlistOffer } from './schemas.js';
+import type { EntryRow, OfferRow, PartOfDay } from './tables.js';
 
 export const MAX_WINDOW_DAYS = 14;
 /** SQLSTATE of the trigger refusing an offer to an entry that is not waiting (migration 1710) */
@@ -40,39 +42,14 @@ const DAY = 24 * 3600_000;
 /** Local start minutes of each part of the day: morning before noon, afternoon to 17:00, evening after. */
 const PARTS: Record<PartOfDay, [number, number]> = { any: [0, 24 * 60], morning: [0, 12 * 60], afternoon: [12 * 60, 17 * 60], evening: [17 * 60, 24 * 60] };
 
-export interface JoinInput {
-  docId: string;
-  fromDate: string;
-  /** default: fromDate (one day) */
-  toDate?: string;
-  partOfDay?: PartOfDay;
-}
-
-export interface OfferView {
-  _id: string;
-  slotDate: string;
-  slotTime: string;
-  startsAt: string;
-  endsAt: string;
-  status: OfferStatus;
-  expiresAt: string;
-  appointmentId: string | null;
-}
-
-export interface EntryView {
-  _id: string;
-  docId: string;
-  doctorName: string;
-  fromDate: string;
-  toDate: string;
-  partOfDay: PartOfDay;
-  /** `waiting` with an open offer is shown with `offer`; a waiting entry whose window passed is `ended` */
-  status: EntryStatus;
-  joinedAt: string;
-  appointmentId: string | null;
-  /** the open offer, or the last one made (declined, lapsed, accepted), or null */
-  offer: OfferView | null;
-}
+/** `toDate` defaults to `fromDate` (one day). */
+export type JoinInput = Static<typeof JoinBody>;
+export type OfferView = Static<typeof WaitlistOffer>;
+/**
+ * `waiting` with an open offer is shown with `offer`; a waiting entry whose window passed is `ended`;
+ * `offer` is the open offer, or the last one made (declined, lapsed, accepted), or null.
+ */
+export type EntryView = Static<typeof WaitlistEntry>;
 
 export const offerView = (o: OfferRow): OfferView => ({
   _id: o.id,

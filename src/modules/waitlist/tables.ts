@@ -1,7 +1,7 @@
 // Drizzle definitions of the waitlist tables (DDL: db/migrations/1710_waitlist.sql). Only the
 // waitlist module queries them.
 import { bigserial, date, pgTable, text } from 'drizzle-orm/pg-core';
-import { ts, tstzrange } from '../../db/columns.js';
+import { slotPlacement, ts } from '../../db/columns.js';
 
 export type PartOfDay = 'any' | 'morning' | 'afternoon' | 'evening';
 export type EntryStatus = 'waiting' | 'booked' | 'left' | 'ended';
@@ -25,11 +25,7 @@ export const waitlistOffers = pgTable('waitlist_offers', {
   entryId: text('entry_id').notNull(),
   patientId: text('patient_id').notNull(),
   doctorId: text('doctor_id').notNull(),
-  slotDate: text('slot_date').notNull(),
-  slotTime: text('slot_time').notNull(),
-  startsAt: ts('starts_at').notNull(),
-  endsAt: ts('ends_at').notNull(),
-  blocks: tstzrange('blocks').notNull(),
+  ...slotPlacement(),
   status: text('status').$type<OfferStatus>().notNull(),
   expiresAt: ts('expires_at').notNull(),
   createdAt: ts('created_at').notNull(),

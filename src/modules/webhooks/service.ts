@@ -4,6 +4,7 @@
 // The notification worker's pass delivers due messages (runOnce is one of the worker's jobs): each
 // attempt is logged, failures are retried with growing delays, and an endpoint failing for WEBHOOK_DISABLE_HOURS
 // (three days) is disabled and the admin told by email. Payloads carry ids and states only.
+import type { Static } from 'typebox';
 import type { Db } from '../../db/client.js';
 import type { Clock } from '../../lib/clock.js';
 import { badRequest, notFound } from '../../lib/errors.js';
@@ -14,6 +15,7 @@ import type { OutgoingEmail } from '../notifications/outbox.js';
 import { resolveSafely, UnsafeAddressError } from './address-check.js';
 import type { WebhookConfig } from '../../config.js';
 import type { EndpointPatch, WebhookRepo } from './repo.js';
+import type { CreateEndpointBody } from './schemas.js';
 import type { WebhookSender } from './sender.js';
 import { newWebhookSecret, signedHeaders } from './sign.js';
 import type { WebhookEndpointRow, WebhookEventType, WebhookMessageRow, WebhookAttemptRow } from './tables.js';
@@ -23,11 +25,7 @@ export type WebhookSettings = WebhookConfig;
 
 export type EnqueueEmail = (tx: Db | undefined, msg: OutgoingEmail) => Promise<unknown>;
 
-export interface EndpointInput {
-  url: string;
-  events: WebhookEventType[];
-  description?: string;
-}
+export type EndpointInput = Static<typeof CreateEndpointBody>;
 
 export interface PassResult {
   delivered: number;

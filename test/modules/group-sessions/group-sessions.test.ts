@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../../../src/lib/clock.js';
+import type { GroupSessionView } from '../../../src/modules/group-sessions/service.js';
 import { adminToken, bearer, createDoctor, get, json, makeTestApp, post, registerPatient, type TestApp } from '../../helpers/app.js';
 
 const NOW = '2030-01-07T04:30:00Z'; // Monday 10:00 IST
@@ -12,19 +13,6 @@ const DAY = '2030-01-08';
 
 type Doctor = Awaited<ReturnType<typeof createDoctor>>;
 type Patient = Awaited<ReturnType<typeof registerPatient>>;
-interface Session {
-  _id: string;
-  title: string;
-  slotDate: string;
-  slotTime: string;
-  startsAt: string;
-  endsAt: string;
-  capacity: number;
-  booked: number;
-  placesLeft: number;
-  fee: number;
-  status: string;
-}
 
 describe('group sessions', () => {
   let t: TestApp;
@@ -34,13 +22,13 @@ describe('group sessions', () => {
 
   const open = (d: Doctor, body: Record<string, unknown>) =>
     post(t.app, '/api/doctor/group-sessions', { title: 'Vaccination hour', slotDate: DAY, slotTime: '02:00 PM', durationMinutes: 60, capacity: 50, fee: 300, ...body }, bearer(d.token));
-  const openOk = async (d: Doctor, body: Record<string, unknown>): Promise<Session> => {
+  const openOk = async (d: Doctor, body: Record<string, unknown>): Promise<GroupSessionView> => {
     const res = await open(d, body);
     assert.equal(res.statusCode, 201, res.body);
-    return json(res).session as Session;
+    return json(res).session as GroupSessionView;
   };
   const bookPlace = (p: Patient, id: string) => post(t.app, `/api/user/group-sessions/${id}/book`, undefined, bearer(p.token));
-  const free = async (d: Doctor, date = DAY) => json(await get(t.app, `/api/doctor/${d.id}/slots?from=${date}&to=${date}`)) as { slots: { slotTime: string }[]; groupSessions: Session[] };
+  const free = async (d: Doctor, date = DAY) => json(await get(t.app, `/api/doctor/${d.id}/slots?from=${date}&to=${date}`)) as { slots: { slotTime: string }[]; groupSessions: GroupSessionView[] };
   const booked = async (id: string) => (await t.testDb.database.query<{ booked: number }>('SELECT booked FROM group_sessions WHERE id = $1', [id]))[0].booked;
   const livePlaces = async (id: string) =>
     (await t.testDb.database.query<{ n: number }>("SELECT count(*)::int AS n FROM appointments WHERE group_session_id = $1 AND status <> 'cancelled'", [id]))[0].n;
@@ -54,7 +42,7 @@ describe('group sessions', () => {
   after(async () => t.close());
 
   describe('opening a session', () => {
-    let session: Session;
+    let session: GroupSessionView;
 
     it('a doctor opens a session; it is listed with the free times as its own kind, and its time leaves the single slots', async () => {
       const before = (await free(doctor)).slots.map((s) => s.slotTime);
@@ -71,7 +59,7 @@ describe('group sessions', () => {
       // 14:00–15:00 plus the 15-minute buffer: 13:30 (its buffer reaches 14:15), 14:00, 14:30 go; 15:30 stays
       for (const gone of ['01:30 PM', '02:00 PM', '02:30 PM', '03:00 PM']) assert.equal(times.includes(gone), false, gone);
       assert.ok(times.includes('03:30 PM') && times.includes('01:00 PM'));
-      const mine = json(await get(t.app, '/api/doctor/group-sessions', bearer(doctor.token))).sessions as Session[];
+      const mine = json(await get(t.app, '/api/doctor/group-sessions', bearer(doctor.token))).sessions as GroupSessionView[];
       assert.deepEqual(mine.map((s) => s._id), [session._id]);
       assert.deepEqual(json(await get(t.app, '/api/doctor/group-sessions', bearer(otherDoctor.token))).sessions, []);
     });

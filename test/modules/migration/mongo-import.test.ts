@@ -12,7 +12,7 @@ import { EJSON } from 'bson';
 import type { Config } from '../../../src/config.js';
 import type { Database } from '../../../src/db/client.js';
 import { exportMongo } from '../../../src/modules/migration/mongo-export.js';
-import { importMongo, type ImportOptions, type ImportSummary, type ReportLine } from '../../../src/modules/migration/mongo-import.js';
+import { doctorDefaultsOf, importMongo, type ImportOptions, type ImportSummary, type ReportLine } from '../../../src/modules/migration/mongo-import.js';
 import { bearer, book, createDoctor, futureSlot, get, json, makeTestApp, post, registerPatient, type TestApp } from '../../helpers/app.js';
 
 const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'prescripto-export');
@@ -26,12 +26,7 @@ export function importOptions(config: Config, folder: string, extra: Partial<Imp
     dryRun: false,
     timeZone: config.timezone,
     currency: config.currency,
-    doctorDefaults: {
-      slotMinutes: config.scheduling.slotMinutes,
-      slotIntervalMinutes: config.scheduling.slotIntervalMinutes,
-      bufferMinutes: config.scheduling.bufferMinutes,
-      workingHours: config.scheduling.workingHours,
-    },
+    doctorDefaults: doctorDefaultsOf(config.scheduling),
     ...extra,
   };
 }
