@@ -2,6 +2,7 @@
 // instances sharing one database never confirm or refund twice.
 import { and, desc, eq, inArray, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import { refundOwed } from '../appointments/read-model.js';
 import type { RefundState } from './gateway.js';
 import { paymentEvents, paymentOrders, paymentRefunds, type Gateway, type PaymentOrderRow, type PaymentOrderStatus, type RefundJobRow } from './tables.js';
 
@@ -88,15 +89,17 @@ export class PaymentRepo {
   /**
    * Queues the refund a cancellation owes, inside the cancellation's own transaction (`tx`), so
    * the refund is committed together with the cancel or not at all. Reads the row the cancel just
-   * wrote: paid, refund due, and the gateway payment to refund.
+   * wrote through the appointments read model (paid, refund due, the gateway payment to refund), in
+   * the same statement as the insert.
    */
   async queueRefund(tx: Db, appointmentId: string, now: Date): Promise<void> {
+    const owed = refundOwed(tx, appointmentId);
     await tx.execute(sql`
       INSERT INTO payment_refunds (id, appointment_id, kind, gateway, payment_id, amount_minor, currency, status, next_attempt_at)
-      SELECT id || ':' || payment_id, id, 'cancellation', payment_gateway, payment_id, refund_minor, currency, 'queued', ${now.toISOString()}::timestamptz
-        FROM appointments
-       WHERE id = ${appointmentId} AND paid AND refund_status = 'pending' AND refund_minor > 0
-         AND payment_gateway IN ('razorpay', 'stripe') AND payment_id IS NOT NULL
+      SELECT ${owed.id} || ':' || ${owed.paymentId}, ${owed.id}, 'cancellation', ${owed.paymentGateway}, ${owed.paymentId}, ${owed.refundMinor},
+             ${owed.currency}, 'queued', ${now.toISOString()}::timestamptz
+        FROM ${owed}
+       WHERE ${owed.paymentGateway} IN ('razorpay', 'stripe')
       ON CONFLICT (id) DO NOTHING`);
   }
 
