@@ -15,7 +15,7 @@ import type { PatientService } from '../patients/service.js';
 import type { AppointmentEvents } from './events.js';
 import { assertLive, LIVE } from './lifecycle.js';
 import type { ScheduleLock } from './locked.js';
-import type { BookingParties, Parties } from './parties.js';
+import { namedDoctor, type BookingParties, type Parties } from './parties.js';
 import { rescheduleRefusal } from './policy.js';
 import type { AppointmentQueries } from './queries.js';
 import type { AppointmentRepo } from './repo.js';
@@ -157,7 +157,7 @@ export class AppointmentService {
         },
         tx,
       );
-      await this.events.record(tx, created, 'booked', 'patient');
+      await this.events.record(tx, created, 'booked', 'patient', { patient: { id: patient.id, name: patient.name, email: patient.email }, doctor: namedDoctor(doctor) });
       return created;
     });
     await this.events.publish(row, 'booked', 'patient');
@@ -223,7 +223,7 @@ export class AppointmentService {
       const created: AppointmentRow[] = [];
       for (const slot of slots) {
         const row = await this.repo.insert(this.parties.row(p, slot, now, seriesId), tx);
-        await this.events.record(tx, row, 'booked', actor);
+        await this.events.record(tx, row, 'booked', actor, this.parties.named(p));
         created.push(row);
       }
       await hooks.inTransaction?.(tx, created.map((r) => this.views.stored(r, now)));
