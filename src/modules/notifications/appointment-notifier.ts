@@ -126,10 +126,10 @@ export class AppointmentNotifier {
     if (event.kind !== 'appointment') return;
     const plan = PLAN[event.type];
     if (!plan) return;
-    const c = await loadAppointmentContext(tx, event.appointmentId);
+    const c = event.facts ?? (await loadAppointmentContext(tx, event.appointmentId));
     if (!c) return;
     const ics = plan.ics ? invitation(plan.ics, icsEventOf(c, await nextSequence(tx, c.row.id), event.at, this.mailDomain, this.config)) : undefined;
-    // Collected, then written with one statement per table: these run inside the booking (or
+    // Collected, then written with one statement for both kinds: these run inside the booking (or
     // cancel, …) transaction, where every round trip holds that transaction open.
     const emails: OutgoingEmail[] = [];
     const notices: InAppNotice[] = [];
@@ -161,8 +161,7 @@ export class AppointmentNotifier {
         appointmentId: c.row.id,
       });
     }
-    await this.notifications.enqueueEmails(tx, emails);
-    await this.notifications.notifyAll(tx, notices);
+    await this.notifications.enqueueWithNotices(tx, emails, notices);
   }
 }
 
