@@ -160,26 +160,41 @@ class TransactionSafePool extends pg.Pool {
   connect(callback?: PoolCallback): Promise<pg.PoolClient> | void {
     if (callback) return super.connect(callback); // pool.query's own checkout releases on error already
     return guarded(undefined, undefined, () => super.connect()).then((client) => {
-      const query = client.query;
-      let first = true;
-      client.query = ((...args: unknown[]) => {
-        const result = guarded(args[0], client, () => (query as (...a: unknown[]) => unknown).apply(client, args));
-        if (!first) return result;
-        first = false; // only the first statement can be the BEGIN Drizzle sends outside its try
-        if (isBegin(args[0]) && result instanceof Promise) {
-          result.catch((err: Error) => {
-            try {
-              client.release(err);
-            } catch {
-              /* already released */
-            }
-          });
-        }
-        return result;
-      }) as typeof client.query;
+      guardQueries(client);
+      awaitingFirst.add(client);
       return client;
     });
   }
+}
+
+/** Clients checked out for a transaction whose first statement (Drizzle's BEGIN) is still to come. */
+const awaitingFirst = new WeakSet<pg.PoolClient>();
+const guardedClients = new WeakSet<pg.PoolClient>();
+
+/**
+ * Wraps a pooled client's `query` once for its whole life: the pool lends the same client out again
+ * and again, and a wrapper added per checkout would nest one more layer each time (every statement
+ * walking all of them, until the stack overflows).
+ */
+function guardQueries(client: pg.PoolClient): void {
+  if (guardedClients.has(client)) return;
+  guardedClients.add(client);
+  const query = client.query;
+  client.query = ((...args: unknown[]) => {
+    const result = guarded(args[0], client, () => (query as (...a: unknown[]) => unknown).apply(client, args));
+    if (!awaitingFirst.delete(client)) return result;
+    // only the first statement of a checkout can be the BEGIN Drizzle sends outside its try
+    if (isBegin(args[0]) && result instanceof Promise) {
+      result.catch((err: Error) => {
+        try {
+          client.release(err);
+        } catch {
+          /* already released */
+        }
+      });
+    }
+    return result;
+  }) as typeof client.query;
 }
 
 function openServer(url: string, poolSize = 10, queryTimeoutMs?: number): Database {
@@ -211,6 +226,7 @@ function openServer(url: string, poolSize = 10, queryTimeoutMs?: number): Databa
   // whose BEGIN arrived late. A connection released in that state is closed instead (end() marks it
   // ending, so the pool drops it rather than lending it out again).
   pool.on('release', (_err, client) => {
+    awaitingFirst.delete(client);
     if (hasQueryInFlight(client)) void client.end().catch(() => undefined);
   });
   const db = drizzlePg(pool, { schema }) as unknown as Db;

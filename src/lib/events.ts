@@ -2,7 +2,7 @@
 // listener (the notification outbox) commits or rolls back with it; `publish` runs after commit
 // for effects that must only see committed data (cache invalidation, live streams).
 import type { Db } from '../db/client.js';
-import type { AppointmentStatus, Actor } from '../db/schema.js';
+import type { Address, AppointmentRow, AppointmentStatus, Actor } from '../db/schema.js';
 
 export type AppointmentEventType = 'booked' | 'confirmed' | 'rescheduled' | 'cancelled' | 'completed' | 'expired';
 
@@ -16,6 +16,12 @@ export type DomainEvent =
       status: AppointmentStatus;
       actor: Actor;
       at: Date;
+      /**
+       * The appointment as the change wrote it and its parties as the change read them, when the
+       * change holds them (a booking): listeners inside the transaction use them instead of reading
+       * them back. Recorded events only; published events carry the ids alone.
+       */
+      facts?: AppointmentFacts;
     }
   | { kind: 'doctor'; type: 'created' | 'updated'; doctorId: string; at: Date }
   | { kind: 'patient'; type: 'created' | 'updated'; patientId: string; at: Date }
@@ -31,6 +37,13 @@ export type DomainEvent =
   | { kind: 'message'; type: 'sent' | 'read'; appointmentId: string; doctorId: string; patientId: string; actor: 'patient' | 'doctor'; at: Date }
   /** a waitlist offer was made, accepted, declined, lapsed or withdrawn (its patient leaving the waitlist) */
   | { kind: 'waitlist'; type: WaitlistEventType; entryId: string; offerId: string; doctorId: string; patientId: string; at: Date };
+
+/** An appointment as written in the change's transaction, with what its notices name of patient and doctor. */
+export interface AppointmentFacts {
+  row: AppointmentRow;
+  patient: { id: string; name: string; email: string };
+  doctor: { id: string; name: string; email: string; speciality: string; timeZone: string; address: Address };
+}
 
 export type WaitlistEventType = 'offered' | 'accepted' | 'declined' | 'lapsed' | 'withdrawn';
 

@@ -3,7 +3,7 @@
 import type { Db } from '../../db/client.js';
 import type { Actor, AppointmentRow } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
-import type { AppointmentEventType, DomainEvent, DomainEvents } from '../../lib/events.js';
+import type { AppointmentEventType, AppointmentFacts, DomainEvent, DomainEvents } from '../../lib/events.js';
 
 export class AppointmentEvents {
   constructor(
@@ -24,8 +24,9 @@ export class AppointmentEvents {
     };
   }
 
-  record(tx: Db, row: AppointmentRow, type: AppointmentEventType, actor: Actor): Promise<void> {
-    return this.events.record(tx, this.of(row, type, actor));
+  /** `parties`: the patient and doctor the change already read, handed to the listeners with the row (AppointmentFacts). */
+  record(tx: Db, row: AppointmentRow, type: AppointmentEventType, actor: Actor, parties?: Omit<AppointmentFacts, 'row'>): Promise<void> {
+    return this.events.record(tx, { ...this.of(row, type, actor), ...(parties ? { facts: { row, ...parties } } : {}) });
   }
 
   publish(row: AppointmentRow, type: AppointmentEventType, actor: Actor): Promise<void> {

@@ -3,6 +3,7 @@
 import type { Config } from '../../config.js';
 import type { ConsultationMode, DocSnapshot, DoctorRow, UserSnapshot } from '../../db/schema.js';
 import { conflict, notFound } from '../../lib/errors.js';
+import type { AppointmentFacts } from '../../lib/events.js';
 import { newId } from '../../lib/ids.js';
 import { consultationModes, type DoctorService } from '../doctors/service.js';
 import type { PatientService } from '../patients/service.js';
@@ -47,6 +48,11 @@ export class Parties {
     };
   }
 
+  /** The patient and the doctor as a booking's event hands them to the listeners (AppointmentFacts). */
+  named(p: BookingParties): Omit<AppointmentFacts, 'row'> {
+    return { patient: { id: p.patientId, name: p.userData.name, email: p.userData.email }, doctor: namedDoctor(p.doctor) };
+  }
+
   /** A new pending, unpaid appointment of `slot` between the parties. */
   row(p: BookingParties, slot: ResolvedSlot, now: Date, seriesId?: string): NewAppointment {
     return {
@@ -66,4 +72,9 @@ export class Parties {
       createdAt: now,
     };
   }
+}
+
+/** A doctor as an appointment's notices name them. */
+export function namedDoctor(d: DoctorRow): AppointmentFacts['doctor'] {
+  return { id: d.id, name: d.name, email: d.email, speciality: d.speciality, timeZone: d.timeZone, address: d.address };
 }

@@ -99,6 +99,17 @@ export class AppointmentRepo {
     );
   }
 
+  /**
+   * lockBooking and insert in one statement, for a booking of one slot with nothing to do between
+   * its locks and its row: function lock_booking_at (migration 2040) takes the locks and counts the
+   * caps as lock_booking does while PostgreSQL computes the row's values, and answers its
+   * created_at (`caps.now`). Same refusals as lockBooking, then as insert.
+   */
+  async insertLocked(row: NewAppointment, caps: BookingCaps, db: Db): Promise<AppointmentRow> {
+    const createdAt = sql`lock_booking_at(${row.doctorId}, ${row.patientId}, ${caps.now.toISOString()}::timestamptz, ${caps.expiredCutoff?.toISOString() ?? null}::timestamptz, ${caps.perDoctor}::int, ${caps.overall}::int)`;
+    return (await db.insert(appointments).values({ ...row, createdAt }).returning())[0];
+  }
+
   /** Whether the patient has ever had an appointment (in any state) with the doctor. */
   async hasBookedWith(patientId: string, doctorId: string, db: Db = this.db): Promise<boolean> {
     const rows = await db.select({ id: appointments.id }).from(appointments)

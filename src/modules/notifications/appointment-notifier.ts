@@ -96,10 +96,10 @@ export class AppointmentNotifier {
     if (event.kind !== 'appointment') return;
     const plan = PLAN[event.type];
     if (!plan) return;
-    const c = await this.repo.appointmentForNotice(tx, event.appointmentId);
+    const c = event.facts ?? (await this.repo.appointmentForNotice(tx, event.appointmentId));
     if (!c) return;
     const ics = plan.ics ? invitation(plan.ics, icsEventOf(c, await this.repo.nextIcsSequence(tx, c.row.id), event.at, this.mailDomain, this.config)) : undefined;
-    // Collected, then written with one statement per table: these run inside the booking (or
+    // Collected, then written with one statement for both kinds: these run inside the booking (or
     // cancel, …) transaction, where every round trip holds that transaction open.
     const emails: OutgoingEmail[] = [];
     const notices: InAppNotice[] = [];
@@ -131,8 +131,7 @@ export class AppointmentNotifier {
         appointmentId: c.row.id,
       });
     }
-    await this.notifications.enqueueEmails(tx, emails);
-    await this.notifications.notifyAll(tx, notices);
+    await this.notifications.enqueueWithNotices(tx, emails, notices);
   }
 }
 

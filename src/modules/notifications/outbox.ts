@@ -8,7 +8,10 @@ import { and, desc, eq, inArray, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
-import { notificationOutbox, type IcsMethod, type OutboxRow, type OutboxStatus } from './tables.js';
+import { notificationOutbox, notifications, type IcsMethod, type OutboxRow, type OutboxStatus } from './tables.js';
+
+/** An in-app notification row as written. */
+export type NewNotification = typeof notifications.$inferInsert;
 
 export interface OutgoingEmail {
   to: string;
@@ -66,7 +69,21 @@ export class OutboxRepo {
    * whose dedupe key was already used.
    */
   async insertMany(tx: Db | undefined, msgs: OutgoingEmail[], maxAttempts: number, now: Date): Promise<{ id: string; to: string; subject: string }[]> {
-    if (msgs.length === 0) return [];
+    return this.insertWithNotices(tx, msgs, [], maxAttempts, now);
+  }
+
+  /**
+   * Emails and in-app notices of one event in one statement (the notices' INSERT rides along as a
+   * data-modifying WITH, which runs whether or not the main statement reads it): inside a booking's
+   * transaction every round trip holds that transaction open. Answers the emails enqueued, as
+   * insertMany.
+   */
+  async insertWithNotices(tx: Db | undefined, msgs: OutgoingEmail[], notices: NewNotification[], maxAttempts: number, now: Date): Promise<{ id: string; to: string; subject: string }[]> {
+    const db = tx ?? this.db;
+    if (msgs.length === 0) {
+      if (notices.length) await db.insert(notifications).values(notices);
+      return [];
+    }
     const rows = msgs.map((msg) => {
       const id = newId(now);
       return {
@@ -90,7 +107,8 @@ export class OutboxRepo {
         appointmentStartsAt: msg.onlyWhileLive?.startsAt ?? null,
       };
     });
-    return (tx ?? this.db)
+    const withNotices = notices.length ? db.with(db.$with('notices').as(db.insert(notifications).values(notices).returning({ id: notifications.id }))) : db;
+    return withNotices
       .insert(notificationOutbox)
       .values(rows)
       .onConflictDoNothing()

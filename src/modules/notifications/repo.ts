@@ -20,7 +20,6 @@ import {
 import { doctorForNotice, doctorForWelcome, doctorsCreatedWithin, type DoctorForNotice, type DoctorForWelcome } from '../doctors/read-model.js';
 import { appointmentIcs, appointmentReminders, doctorCalendarFeeds, notificationOutbox, notifications, type NotificationRow, type RecipientRole } from './tables.js';
 
-export type NewNotification = typeof notifications.$inferInsert;
 
 /** The outbox dedupe key of a doctor's welcome email (the sweep below matches it in SQL too). */
 export const welcomeKey = (doctorId: string): string => `welcome:${doctorId}`;
@@ -33,12 +32,6 @@ export class NotificationRepo {
   }
 
   // ---- in-app notices
-
-  /** Several notices in one statement, in the caller's transaction `tx` when given. */
-  async insertNotices(tx: Db | undefined, rows: NewNotification[]): Promise<void> {
-    if (rows.length === 0) return;
-    await (tx ?? this.db).insert(notifications).values(rows);
-  }
 
   /** One page of a recipient's notices, newest first, with the total matching and their unread count. */
   async listNotices(role: RecipientRole, recipientId: string, unreadOnly: boolean, limit: number, offset: number): Promise<{ rows: NotificationRow[]; total: number; unread: number }> {

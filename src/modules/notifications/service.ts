@@ -10,7 +10,8 @@
 //   ctx.notifications.notify(tx, { role, recipientId, type, title, body, appointmentId? })
 //     Writes an in-app notification (GET /api/{user|doctor}/notifications).
 //
-//   enqueueEmails(tx, [...]) and notifyAll(tx, [...]) write several in one statement each.
+//   enqueueEmails(tx, [...]) and notifyAll(tx, [...]) write several in one statement each;
+//   enqueueWithNotices(tx, emails, notices) both kinds of one event in one statement.
 //
 // Appointment events, reminders, welcome emails and calendar invitations are produced inside this
 // module (appointment-notifier.ts, reminders.ts, welcome.ts, calendar-feed.ts); other modules only
@@ -141,19 +142,8 @@ export class NotificationService implements NotificationSink {
   }
 
   /** Several emails in one statement; the ids of those enqueued (a used dedupe key is skipped). */
-  async enqueueEmails(tx: Db | undefined, msgs: OutgoingEmail[]): Promise<string[]> {
-    for (const msg of msgs) {
-      if (!isMailAddress(msg.to)) throw badRequest(`cannot email "${msg.to}": not an email address`);
-      if (!msg.subject.trim() || !msg.text.trim()) throw badRequest('an email needs a subject and a text part');
-    }
-    const queued = await this.outbox.insertMany(tx, msgs, this.maxAttempts, this.clock.now());
-    // ids only: the address and the subject (which names the doctor and the visit) are personal
-    // data, written only at LOG_LEVEL=debug; bodies (one-time links) never
-    for (const q of queued) {
-      this.log.info(`email ${q.id} queued`);
-      this.log.debug?.(`email ${q.id} queued`, { to: q.to, subject: q.subject });
-    }
-    return queued.map((q) => q.id);
+  enqueueEmails(tx: Db | undefined, msgs: OutgoingEmail[]): Promise<string[]> {
+    return this.enqueueWithNotices(tx, msgs, []);
   }
 
   async notify(tx: Db | undefined, n: InAppNotice): Promise<void> {
@@ -162,21 +152,36 @@ export class NotificationService implements NotificationSink {
 
   /** Several in-app notifications in one statement. */
   async notifyAll(tx: Db | undefined, notices: InAppNotice[]): Promise<void> {
-    if (notices.length === 0) return;
+    await this.enqueueWithNotices(tx, [], notices);
+  }
+
+  /**
+   * The emails and in-app notices of one event, written with one statement (OutboxRepo.insertWithNotices),
+   * then the notices' pushes. Answers the ids of the emails enqueued (a used dedupe key is skipped).
+   */
+  async enqueueWithNotices(tx: Db | undefined, msgs: OutgoingEmail[], notices: InAppNotice[]): Promise<string[]> {
+    for (const msg of msgs) {
+      if (!isMailAddress(msg.to)) throw badRequest(`cannot email "${msg.to}": not an email address`);
+      if (!msg.subject.trim() || !msg.text.trim()) throw badRequest('an email needs a subject and a text part');
+    }
     const now = this.clock.now();
-    await this.repo.insertNotices(
-      tx,
-      notices.map((n) => ({
-        id: newId(now),
-        recipientRole: n.role,
-        recipientId: n.recipientId,
-        type: n.type,
-        title: n.title,
-        body: n.body,
-        appointmentId: n.appointmentId ?? null,
-        createdAt: now,
-      })),
-    );
+    const rows = notices.map((n) => ({
+      id: newId(now),
+      recipientRole: n.role,
+      recipientId: n.recipientId,
+      type: n.type,
+      title: n.title,
+      body: n.body,
+      appointmentId: n.appointmentId ?? null,
+      createdAt: now,
+    }));
+    const queued = await this.outbox.insertWithNotices(tx, msgs, rows, this.maxAttempts, now);
+    // ids only: the address and the subject (which names the doctor and the visit) are personal
+    // data, written only at LOG_LEVEL=debug; bodies (one-time links) never
+    for (const q of queued) {
+      this.log.info(`email ${q.id} queued`);
+      this.log.debug?.(`email ${q.id} queued`, { to: q.to, subject: q.subject });
+    }
     // the same title and body on the recipient's devices: nothing beyond what the notice shows
     const pushes: PushNotice[] = [];
     for (const n of notices) {
@@ -184,6 +189,7 @@ export class NotificationService implements NotificationSink {
       pushes.push({ role: n.role, recipientId: n.recipientId, type: n.type, title: n.title, body: n.body, url: noticeUrl(n.role), onlyWhileLive: n.onlyWhileLive });
     }
     await this.push(tx, pushes);
+    return queued.map((q) => q.id);
   }
 
   async list(role: RecipientRole, recipientId: string, page: number, limit: number, unreadOnly: boolean) {

@@ -21,6 +21,8 @@ export interface NotificationSink {
   enqueueEmails(tx: Db | undefined, msgs: OutgoingEmail[]): Promise<string[]>;
   notify(tx: Db | undefined, n: InAppNotice): Promise<void>;
   notifyAll(tx: Db | undefined, notices: InAppNotice[]): Promise<void>;
+  /** an event's emails and in-app notices in one statement (inside a booking, one round trip instead of two) */
+  enqueueWithNotices(tx: Db | undefined, msgs: OutgoingEmail[], notices: InAppNotice[]): Promise<string[]>;
 }
 
 const EMAIL_RE = /^[^\s@<>,;]+@[^\s@<>,;]+$/;

@@ -18,6 +18,12 @@ export interface TimeOffRow {
 
 const toDate = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)));
 
+/** An instant as ISO 8601 in UTC with milliseconds (what a JavaScript Date parses exactly). */
+const ISO_UTC = 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"';
+
+/** A json column of a raw statement: node-postgres parses it, PGlite may hand the text. */
+const jsonOf = <T>(v: unknown): T => (typeof v === 'string' ? (JSON.parse(v) as T) : (v as T));
+
 /**
  * Times held for a patient by an open waitlist offer (their schedule_blocks rows, kept by the
  * waitlist's trigger, migration 1710): nobody else can book them while the offer is open.
@@ -64,6 +70,27 @@ export class ScheduleRepo {
       .from(doctorTimeOff)
       .where(and(...conds))
       .orderBy(asc(doctorTimeOff.startsAt));
+  }
+
+  /**
+   * A doctor's weekly hours and the time off overlapping [from, to), in one statement: what a
+   * booking checks, read side by side with the doctor and the patient (one round trip, not two).
+   */
+  async facts(doctorId: string, from: Date, to: Date): Promise<{ hours: WorkingRange[]; timeOff: Interval[] }> {
+    const res = await this.db.execute(sql`
+      SELECT
+        (SELECT coalesce(json_agg(json_build_array(h.weekday, h.start_minute, h.end_minute) ORDER BY h.weekday, h.start_minute), '[]')
+           FROM doctor_hours h WHERE h.doctor_id = ${doctorId}) AS hours,
+        (SELECT coalesce(json_agg(json_build_array(to_char(t.starts_at AT TIME ZONE 'UTC', ${ISO_UTC}), to_char(t.ends_at AT TIME ZONE 'UTC', ${ISO_UTC})) ORDER BY t.starts_at), '[]')
+           FROM doctor_time_off t
+          WHERE t.doctor_id = ${doctorId} AND t.ends_at > ${from.toISOString()}::timestamptz AND t.starts_at < ${to.toISOString()}::timestamptz) AS time_off`);
+    const [row] = (res as unknown as { rows: { hours: unknown; time_off: unknown }[] }).rows;
+    const hours = jsonOf<[number, number, number][]>(row.hours);
+    const timeOff = jsonOf<[string, string][]>(row.time_off);
+    return {
+      hours: hours.map(([weekday, start, end]) => ({ weekday, start, end })),
+      timeOff: timeOff.map(([start, end]) => ({ start: new Date(start), end: new Date(end) })),
+    };
   }
 
   async insertTimeOff(row: TimeOffRow): Promise<TimeOffRow> {

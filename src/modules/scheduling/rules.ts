@@ -63,11 +63,7 @@ export class SchedulingRules implements BookingRules {
     // Time off overlapping the slot is what counts; whatever the doctor's zone (UTC-12 to +14), the
     // slot lies within two days before and four after the date's UTC midnight.
     const midnight = Date.parse(`${slotDate}T00:00:00Z`);
-    const [hours, timeOff] = await Promise.all([
-      this.repo.hours(doctorId),
-      this.repo.timeOff(doctorId, new Date(midnight - 2 * DAY), new Date(midnight + 4 * DAY)),
-    ]);
-    return { hours, timeOff: timeOff.map((t) => ({ start: t.startsAt, end: t.endsAt })) };
+    return this.repo.facts(doctorId, new Date(midnight - 2 * DAY), new Date(midnight + 4 * DAY));
   }
 
   busy(doctorId: string, from: Date, to: Date, now: Date, tx?: Db): Promise<{ start: Date; end: Date }[]> {

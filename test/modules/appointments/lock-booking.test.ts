@@ -1,5 +1,6 @@
 // The database function lock_booking (migration 2010): the locks and the booking caps every new
-// booking starts with, called directly here, each refusal and each row that does not count.
+// booking starts with, called directly here, each refusal and each row that does not count; and
+// lock_booking_at (migration 2040), the same inside the appointment's INSERT.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sqlState } from '../../../src/lib/errors.js';
@@ -63,6 +64,35 @@ describe('lock_booking (locks and caps in the database)', () => {
     assert.equal(await call(p, a, 1, 1), null);
     await insert(p, a, 48, { status: 'confirmed', paid: true });
     assert.equal(await call(p, a, 1, 5), 'BK001');
+  });
+
+  it('lock_booking_at: the same refusals, inside the INSERT of the row, whose created_at it answers', async () => {
+    const p = (await registerPatient(t.app)).id;
+    const [a] = doctors;
+    const start = new Date(Date.parse(NOW) + (24 + seq++) * HOUR);
+    const end = new Date(start.getTime() + 30 * 60_000);
+    // as AppointmentRepo.insertLocked writes it: the function is one of the row's values
+    const insertLocked = async (id: string, perDoctor: number) => {
+      try {
+        const [row] = await t.testDb.database.query<{ created_at: Date | string }>(
+          `INSERT INTO appointments (id, patient_id, doctor_id, slot_date, slot_time, starts_at, ends_at, blocks, user_data, doc_data, amount_minor, currency, status, paid, created_at)
+           VALUES ($1, $2, $3, '2030-01-07', '10:00 AM', $4, $5, tstzrange($4, $5), '{}', '{}', 500, 'INR', 'pending', false,
+                   lock_booking_at($3, $2, $6::timestamptz, NULL::timestamptz, $7::int, 100))
+           RETURNING created_at`,
+          [id, p, a, start.toISOString(), end.toISOString(), NOW, perDoctor],
+        );
+        return new Date(row.created_at).toISOString();
+      } catch (err) {
+        return sqlState(err) ?? String(err);
+      }
+    };
+    assert.equal(await insertLocked(`lba${seq}`, 1), new Date(NOW).toISOString(), 'the row is created at p_now');
+    const [{ n }] = await t.testDb.database.query<{ n: number }>('SELECT count(*)::int AS n FROM appointments WHERE patient_id = $1', [p]);
+    assert.equal(n, 1);
+    seq++;
+    assert.equal(await insertLocked(`lbb${seq}`, 1), 'BK001', 'the cap with this doctor refuses the INSERT itself');
+    const [{ m }] = await t.testDb.database.query<{ m: number }>('SELECT count(*)::int AS m FROM appointments WHERE patient_id = $1', [p]);
+    assert.equal(m, 1, 'nothing written');
   });
 
   it('does not count an unpaid hold whose payment window ended (with a cutoff), and counts it without one', async () => {
