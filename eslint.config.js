@@ -8,7 +8,7 @@ import globals from 'globals';
 import reactHooks from 'eslint-plugin-react-hooks';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', 'dist/**', 'web/dist/**', 'test/artifacts/**', 'web/src/api/schema.d.ts', 'data/**'] },
+  { ignores: ['**/node_modules/**', 'dist/**', '.cache/**', 'web/dist/**', 'test/artifacts/**', 'web/src/api/schema.d.ts', 'data/**'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,6 +1,7 @@
-// The real server (`node --import tsx src/server.ts`) as a child process, for shutdown and crash
-// tests: its own database (a PGlite data dir seeded from the migrated template, or a fresh
-// PostgreSQL database), JSON logs captured line by line.
+// The real server as a child process, for shutdown and crash tests: its own database (a PGlite data
+// dir seeded from the migrated template, or a fresh PostgreSQL database), JSON logs captured line by
+// line. Started from the bundle `npm test` builds (TEST_SERVER_ENTRY, scripts/build.mjs, what
+// `npm start` runs), or through tsx from src/server.ts when a file runs outside the runner.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
@@ -66,6 +67,11 @@ export interface ServerProcess {
   waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
 }
 
+/** node's arguments for a server started from `entry`, by default the test run's bundle or the source. */
+function serverArgs(entry = process.env.TEST_SERVER_ENTRY): string[] {
+  return entry ? [entry] : ['--import', 'tsx', 'src/server.ts'];
+}
+
 /** The environment of a child server on `port`: production, JSON logs, a known admin; `env` overrides. */
 function childEnv(port: number, env: Record<string, string>): Record<string, string> {
   return {
@@ -101,7 +107,7 @@ export interface FailedStart {
 export async function runToExit(env: Record<string, string>, opts: { port?: number; timeoutMs?: number } = {}): Promise<FailedStart> {
   const port = opts.port ?? (await freePort());
   const resolved = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replaceAll('{PORT}', String(port))]));
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: path.resolve('.'), env: childEnv(port, resolved), stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, serverArgs(), { cwd: path.resolve('.'), env: childEnv(port, resolved), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   proc.stdout!.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
@@ -112,10 +118,10 @@ export async function runToExit(env: Record<string, string>, opts: { port?: numb
   return { code, signal, stdout, stderr };
 }
 
-/** `entry`: the bundled server (dist/server.mjs from scripts/build.mjs) instead of the TypeScript source. */
+/** `entry`: a bundle of the server (scripts/build.mjs) other than the test run's own. */
 export async function startServer(env: Record<string, string>, opts: { entry?: string } = {}): Promise<ServerProcess> {
   const port = await freePort();
-  const proc = spawn(process.execPath, opts.entry ? [opts.entry] : ['--import', 'tsx', 'src/server.ts'], {
+  const proc = spawn(process.execPath, serverArgs(opts.entry), {
     cwd: path.resolve('.'),
     env: childEnv(port, env),
     stdio: ['ignore', 'pipe', 'pipe'],
