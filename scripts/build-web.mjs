@@ -2,31 +2,21 @@
 // copy beside every script, stylesheet and SVG, which the server sends to clients that accept them
 // (src/plugins/web.ts): the same bytes a compressing proxy would send, without compressing per request.
 // --if-stale: skip the build when web/dist is newer than every source file (the tests use this).
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import zlib from 'node:zlib';
+import { upToDate } from './stale.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const webRoot = path.join(root, 'web');
 const { values } = parseArgs({ options: { outdir: { type: 'string' }, 'if-stale': { type: 'boolean' } } });
 const out = path.resolve(values.outdir ?? path.join(webRoot, 'dist'));
 
-function newest(p) {
-  if (!existsSync(p)) return 0;
-  const st = statSync(p);
-  if (!st.isDirectory()) return st.mtimeMs;
-  return Math.max(0, ...readdirSync(p).map((n) => newest(path.join(p, n))));
-}
-
-if (values['if-stale']) {
-  const sources = Math.max(...['src', 'public', 'index.html', 'vite.config.ts', 'package.json'].map((n) => newest(path.join(webRoot, n))));
-  const built = existsSync(path.join(out, 'index.html')) ? statSync(path.join(out, 'index.html')).mtimeMs : 0;
-  if (built > sources) {
-    console.log(`web app up to date in ${path.relative(root, out)}`);
-    process.exit(0);
-  }
+if (values['if-stale'] && upToDate(path.join(out, 'index.html'), webRoot, ['src', 'public', 'index.html', 'vite.config.ts', 'package.json'])) {
+  console.log(`web app up to date in ${path.relative(root, out)}`);
+  process.exit(0);
 }
 
 const { build } = await import('vite');

@@ -6,29 +6,19 @@
 // (`import.meta.url`), so they are copied beside the bundle.
 // --if-stale: skip the build when the bundle is newer than every file it is made from (`npm test`
 // starts its child servers from a bundle it keeps in .cache/ this way).
-import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
+import { upToDate } from './stale.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // --outdir: the tests build into a temporary folder (default: dist/)
 const { values } = parseArgs({ options: { outdir: { type: 'string' }, 'if-stale': { type: 'boolean' } } });
 const out = path.resolve(values.outdir ?? path.join(root, 'dist'));
 
-function newest(p) {
-  if (!existsSync(p)) return 0;
-  const st = statSync(p);
-  if (!st.isDirectory()) return st.mtimeMs;
-  return Math.max(0, ...readdirSync(p).map((n) => newest(path.join(p, n))));
-}
-
-if (values['if-stale']) {
-  const sources = Math.max(...['src', 'package.json', 'tsconfig.json', 'scripts/build.mjs'].map((n) => newest(path.join(root, n))));
-  const bundle = path.join(out, 'server.mjs');
-  if (existsSync(bundle) && statSync(bundle).mtimeMs > sources) process.exit(0);
-}
+if (values['if-stale'] && upToDate(path.join(out, 'server.mjs'), root, ['src', 'package.json', 'tsconfig.json', 'scripts/build.mjs'])) process.exit(0);
 
 // Built beside the output and moved into place whole: a server started from an earlier bundle
 // (another test run) finds its migrations and templates until the last moment.
