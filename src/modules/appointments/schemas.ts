@@ -120,3 +120,14 @@ export const AppointmentPageOut = Type.Object({
   limit: Type.Optional(Type.Integer()),
   nextCursor: Type.Optional(Type.String({ description: 'pass as `cursor` for the next page; absent on the last page' })),
 });
+
+/** Whether one requested time can be booked now, and why not (the series preview's occurrences). */
+export const slotAvailabilityFields = {
+  slotDate: Type.String({ description: '`YYYY-MM-DD`' }),
+  slotTime: Type.String({ description: '`hh:mm AM`' }),
+  startsAt: Type.String({ description: 'UTC instant' }),
+  free: Type.Boolean({ description: 'can be booked now' }),
+  reason: Type.Union([Type.String(), Type.Null()], { description: 'why not: the booking rule that refuses it, or `This time is already booked`; null when free' }),
+  status: Type.Union([Type.Integer(), Type.Null()], { description: 'the status a booking rule refuses it with; null when free or only taken' }),
+};
+export const SlotAvailabilityOut = Type.Object(slotAvailabilityFields);

@@ -4,7 +4,8 @@ import type { DoctorRow } from '../../db/schema.js';
 import { badRequest } from '../../lib/errors.js';
 import { DATE_FORMAT_MESSAGES, SLOT_DATE } from '../../lib/schemas.js';
 import { formatSlotTime, parseSlotDate, parseSlotTime, zonedInstant } from '../../lib/time.js';
-import type { BookRequest } from './schemas.js';
+import type { Static } from 'typebox';
+import type { BookRequest, SlotAvailabilityOut } from './schemas.js';
 
 /** A booking request as validated (the route's body). */
 export type BookInput = BookRequest;
@@ -14,17 +15,8 @@ export type RequestedTime = Pick<BookInput, 'slotDate' | 'slotTime'>;
 /** Several times with one doctor (a recurring series): built by the series module, no route takes it. */
 export type ManyInput = Pick<BookInput, 'docId' | 'mode'> & { slots: RequestedTime[] };
 
-/** Whether one requested time can be booked now, and why not. */
-export interface SlotAvailability {
-  slotDate: string;
-  slotTime: string;
-  startsAt: string;
-  free: boolean;
-  /** why not: the booking rule that refuses it, or that the time is taken; null when free */
-  reason: string | null;
-  /** the status a booking of this time alone would be refused with (taken: null) */
-  status: number | null;
-}
+/** Whether one requested time can be booked now, and why not (`reason`, and the `status` a booking of it alone would be refused with; taken: null). */
+export type SlotAvailability = Static<typeof SlotAvailabilityOut>;
 
 export const TAKEN = 'This time is already booked';
 

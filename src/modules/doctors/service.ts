@@ -14,7 +14,7 @@ import { checkCredentials, hashPassword, isStrongPassword } from '../auth/passwo
 import { randomSecret } from '../auth/secrets.js';
 import type { MediaService, Upload } from '../media/service.js';
 import type { DoctorPatch, DoctorRepo, NewDoctor } from './repo.js';
-import type { AddDoctorBody, DoctorProfile, PublicDoctor } from './schemas.js';
+import type { AddDoctorBody, DoctorProfile, DoctorUpdateBody, PublicDoctor } from './schemas.js';
 
 export type { DoctorProfile, PublicDoctor } from './schemas.js';
 
@@ -47,13 +47,8 @@ export function consultationModes(row: Pick<DoctorRow, 'offersInPerson' | 'offer
  */
 export type NewDoctorInput = Omit<Static<typeof AddDoctorBody>, 'address'> & { address?: Address; image?: Upload; passwordTemporary?: boolean };
 
-export interface DoctorProfileUpdate {
-  fees?: number;
-  address?: Address;
-  about?: string;
-  available?: boolean;
-  image?: Upload;
-}
+/** The update-profile body as the route hands it over: fees as a number, the address parsed, the picture uploaded. */
+export type DoctorProfileUpdate = Omit<Static<typeof DoctorUpdateBody>, 'fees' | 'address'> & { fees?: number; address?: Address; image?: Upload };
 
 const MAX_FEES = 10_000_000;
 

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { ConsultationMode, IdString, SlotDate } from '../../lib/schemas.js';
-import { Appointment } from '../appointments/schemas.js';
+import { Appointment, slotAvailabilityFields } from '../appointments/schemas.js';
 
 const seriesFields = {
   slotDate: SlotDate('date of the first occurrence, in the doctor’s zone: `YYYY-MM-DD` or legacy `d_m_yyyy`'),
@@ -9,6 +9,8 @@ const seriesFields = {
   count: Type.Integer({ minimum: 2, maximum: 12, description: 'occurrences in the series, 2 to 12' }),
   mode: Type.Optional(ConsultationMode('`in_person` (default) or `video`, as for a single booking')),
 };
+/** A series as asked for: its first date and time, the cadence and how many occurrences. */
+export const SeriesRequestFields = Type.Object(seriesFields);
 const slotDates = Type.Array(SlotDate('a date of the series'), {
   minItems: 2, maxItems: 12, description: 'the occurrences to book (dates from the preview), at least 2: all of them are booked or none',
 });
@@ -38,12 +40,7 @@ export const CancelRestBody = Type.Object(
 
 export const Occurrence = Type.Object({
   index: Type.Integer({ description: '0 for the first occurrence' }),
-  slotDate: Type.String({ description: '`YYYY-MM-DD`' }),
-  slotTime: Type.String({ description: '`hh:mm AM`' }),
-  startsAt: Type.String({ description: 'UTC instant' }),
-  free: Type.Boolean({ description: 'can be booked now' }),
-  reason: Type.Union([Type.String(), Type.Null()], { description: 'why not: the booking rule that refuses it, or `This time is already booked`; null when free' }),
-  status: Type.Union([Type.Integer(), Type.Null()], { description: 'the status a booking rule refuses it with; null when free or only taken' }),
+  ...slotAvailabilityFields,
 });
 
 export const PreviewOut = Type.Object({

@@ -5,7 +5,7 @@
 // `seriesId`: it is paid, cancelled and rescheduled on its own, under the cancellation policy.
 import type { Static } from 'typebox';
 import type { Db } from '../../db/client.js';
-import type { ConsultationMode, SeriesRow } from '../../db/schema.js';
+import type { SeriesRow } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
 import { AppError, badRequest, conflict, notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
@@ -17,7 +17,7 @@ import type { AppointmentService } from '../appointments/service.js';
 import type { SlotAvailability } from '../appointments/slot.js';
 import type { AppointmentView } from '../appointments/view.js';
 import type { SeriesRepo } from './repo.js';
-import type { Series } from './schemas.js';
+import type { Series, SeriesRequestFields } from './schemas.js';
 
 export type Cadence = 'weekly' | 'biweekly';
 export const CADENCE_DAYS: Record<Cadence, 7 | 14> = { weekly: 7, biweekly: 14 };
@@ -25,13 +25,7 @@ export const MIN_OCCURRENCES = 2;
 export const MAX_OCCURRENCES = 12;
 
 /** A series as asked for: its first date and time, the cadence and how many occurrences. */
-export interface SeriesRequest {
-  slotDate: string;
-  slotTime: string;
-  cadence: Cadence;
-  count: number;
-  mode?: ConsultationMode;
-}
+export type SeriesRequest = Static<typeof SeriesRequestFields>;
 
 export interface SeriesConfirmation extends SeriesRequest {
   /** the occurrences to book (dates of the series); at least 2 */
