@@ -21,6 +21,9 @@
 //   * Not covered: a writer that cannot reach Redis while the readers can. Its change is committed
 //     and acknowledged (failing it would report a stored change as failed); the readers then see it
 //     when their entry expires (maxAgeMs, at most a minute).
+//
+// Over 300 lines: the guarantee above rests on the heartbeat, the subscription's epochs, the shared
+// GETs and the build sharing together, kept in one file so they are read against it.
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
