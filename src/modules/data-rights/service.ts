@@ -1,4 +1,4 @@
-// Patients' data rights (issue 19): a patient (or the admin on the patient's request) downloads all
+// Patients’ data rights: a patient (or the admin on the patient's request) downloads all
 // the data held about them, or deletes the account. Deletion erases the personal data and keeps the
 // appointment and payment records, tied by ids only, for the accounts the law requires.
 import { badRequest, conflict, notFound } from '../../lib/errors.js';
