@@ -12,17 +12,18 @@
 import { and, asc, eq, gt, gte, inArray, lt, lte, ne, not, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { appointments, type AppointmentRow } from '../../db/schema.js';
-import { doctorNoticeJoin, type DoctorForNotice } from '../doctors/read-model.js';
+import type { AppointmentFacts } from '../../lib/events.js';
+import { doctorNoticeJoin } from '../doctors/read-model.js';
 import { patientContacts, type PatientForNotice } from '../patients/read-model.js';
 import { expiredUnpaid } from './holds.js';
 
 export type { PatientForNotice };
 
-export interface AppointmentForNotice {
-  row: AppointmentRow;
-  patient: PatientForNotice;
-  doctor: DoctorForNotice;
-}
+/**
+ * An appointment with its parties for a notice: the shape a booking's event already carries
+ * (`DomainEvent.facts`), so the notifier takes either, and the columns selected below must fit it.
+ */
+export type AppointmentForNotice = AppointmentFacts;
 
 /**
  * Appointments that still take place: pending or confirmed, and not an unpaid booking created at or
