@@ -6,16 +6,11 @@ import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../../src/lib/clock.js';
 import { bearer, get, json, makeTestApp, post, registerPatient, type TestApp } from '../helpers/app.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { until } from '../helpers/wait.js';
 
 /** Waits (bounded) until the app's Redis connection is in the wanted state. */
-async function redisState(t: TestApp, ready: boolean): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if ((t.app.ctx.redis?.status === 'ready') === ready) return;
-    await sleep(50);
-  }
-  throw new Error(`Redis never became ${ready ? 'ready' : 'unavailable'}`);
+function redisState(t: TestApp, ready: boolean): Promise<void> {
+  return until(() => (t.app.ctx.redis?.status === 'ready') === ready, `Redis to become ${ready ? 'ready' : 'unavailable'}`, 10_000, 50);
 }
 
 function proxiedRedisUrl(proxy: TcpProxy): string {
@@ -128,11 +123,6 @@ describe('Redis cut off with rate limits on', { skip: process.env.REDIS_URL ? fa
     const before = await from('10.1.2.1', '/api/doctor/list');
     assert.equal(before.statusCode, 200);
     // the global limit adds each instance's hits to the shared count every 100 ms
-    let keys: string[] = [];
-    for (let i = 0; i < 100 && keys.length === 0; i++) {
-      keys = await t.app.ctx.redis!.keys(`${t.config.redisPrefix}ratelimit:global:10.1.2.1`);
-      if (keys.length === 0) await new Promise((r) => setTimeout(r, 50));
-    }
-    assert.equal(keys.length, 1, 'counting in Redis again');
+    await until(async () => (await t.app.ctx.redis!.exists(`${t.config.redisPrefix}ratelimit:global:10.1.2.1`)) === 1, 'counting in Redis again', 5_000, 50);
   });
 });
