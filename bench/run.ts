@@ -13,7 +13,7 @@ import { formatSlotTime } from '../src/lib/time.js';
 import { seededDoctorAvailable } from '../src/seed/bulk.js';
 import { prepare, TIME_ZONE, type DataSet } from './lib/data.js';
 import { hostileImages } from './lib/images.js';
-import { buildServer, load, rssSampler, runJson, startBaseline, startServer, type RunningServer } from './lib/procs.js';
+import { buildServer, load, cpuMs, rssSampler, runJson, startBaseline, startServer, type RunningServer } from './lib/procs.js';
 import type { LoadOptions } from './load.js';
 import type { LoadResult } from './lib/stats.js';
 
@@ -313,9 +313,11 @@ async function scenarioBook(): Promise<void> {
       headers: { authorization: `Bearer ${tokens[i % tokens.length]}` },
       body: JSON.stringify({ docId: data.doctorId(s.doctor), slotDate: s.slotDate, slotTime: formatSlotTime(s.minutes) }),
     }));
+    const cpuBefore = cpuMs(server.pid);
     const { result: api, peakRssMb } = await measured(server, () =>
       load({ url: server.url, method: 'POST', path: '/api/user/book-appointment', variants, connections: CONNECTIONS, durationS: DURATION }, tmp),
     );
+    const cpuPerBooking = (cpuMs(server.pid) - cpuBefore) / Math.max(1, api.requests);
     let baseline: LoadResult | undefined;
     if (data.url) {
       const slots = freeSlots(doctors / 2, doctors).map((s, i) => ({ doctorId: data.doctorId(s.doctor), patientId: data.patientId(i % patients), slotDate: s.slotDate, minutes: s.minutes }));
@@ -331,7 +333,7 @@ async function scenarioBook(): Promise<void> {
       target: baseline ? '≥ 0.5×' : 'as is',
       met: ratio === undefined ? undefined : ratio >= 0.5 && api.errors === 0,
       peakRssMb,
-      note: api.errors ? `${api.errors} refused: ${JSON.stringify(api.statusCodes)}` : undefined,
+      note: `server CPU ${cpuPerBooking.toFixed(2)} ms per booking${api.errors ? `; ${api.errors} refused: ${JSON.stringify(api.statusCodes)}` : ''}`,
     });
   } finally {
     await server.stop();

@@ -145,7 +145,7 @@ export function createContext(config: Config, database: Database, clock: Clock, 
   const schedulingRules = new SchedulingRules(scheduleRepo, config, events, (tx, cutoff, now, scope) => appointmentRepo.expireHolds(tx, cutoff, now, scope));
   const rules: BookingRules = schedulingRules;
   const scheduling = new SchedulingService(db, scheduleRepo, schedulingRules, doctors, events, clock, config);
-  events.onRecord((tx, event) => scheduling.onRecord(tx, event));
+  events.onRecord((tx, event) => scheduling.onRecord(tx, event), (event) => scheduling.writesOf(event));
   const { appointments, appointmentQueries, appointmentLifecycle } = createAppointments({ db, repo: appointmentRepo, patients, doctors, rules, events, clock, config });
   const groupSessions = new GroupSessionService(db, new GroupSessionRepo(db), doctors, appointments, appointmentQueries, appointmentLifecycle, rules, events, clock, config);
   const series = new SeriesService(new SeriesRepo(db), appointments, appointmentQueries, appointmentLifecycle, clock);

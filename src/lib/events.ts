@@ -1,6 +1,9 @@
 // Domain events in two phases. `record` runs inside the transaction that made the change, so a
 // listener (the notification outbox) commits or rolls back with it; `publish` runs after commit
-// for effects that must only see committed data (cache invalidation, live streams).
+// for effects that must only see committed data (cache invalidation, live streams). A listener may
+// also say what it would write as SQL that needs no answer (`writesOf`): a change with nothing to
+// read back then sends those writes inside its own statement, one round trip for the whole change.
+import type { SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import type { Address, AppointmentRow, AppointmentStatus, Actor } from '../db/schema.js';
 
@@ -48,14 +51,31 @@ export interface AppointmentFacts {
 export type WaitlistEventType = 'offered' | 'accepted' | 'declined' | 'lapsed' | 'withdrawn';
 
 export type TxListener = (tx: Db, event: DomainEvent) => Promise<void>;
+
+/**
+ * What a listener writes for an event, as statements whose answers it does not need (INSERT,
+ * UPDATE or DELETE without RETURNING), to run as data-modifying WITH clauses of the change's own
+ * statement. `written` runs once that statement has committed (the listener's log lines).
+ */
+export interface RecordedWrites {
+  statements: SQL[];
+  written?: () => void;
+}
+
+/** No writes: the listener does nothing for this event. */
+export const NO_WRITES: RecordedWrites = { statements: [] };
+
+/** A listener's writes for an event; null when this event needs the transaction (it reads, or uses an answer). */
+export type WritesListener = (event: DomainEvent) => RecordedWrites | null;
 export type CommitListener = (event: DomainEvent) => void | Promise<void>;
 
 export class DomainEvents {
-  private readonly txListeners: TxListener[] = [];
+  private readonly txListeners: { inTx: TxListener; writes?: WritesListener }[] = [];
   private readonly commitListeners: CommitListener[] = [];
 
-  onRecord(listener: TxListener): void {
-    this.txListeners.push(listener);
+  /** `writes`: the same listener's work as writes needing no answer, where it can say so (see writesOf). */
+  onRecord(listener: TxListener, writes?: WritesListener): void {
+    this.txListeners.push({ inTx: listener, writes });
   }
 
   onPublish(listener: CommitListener): void {
@@ -63,7 +83,23 @@ export class DomainEvents {
   }
 
   async record(tx: Db, event: DomainEvent): Promise<void> {
-    for (const l of this.txListeners) await l(tx, event);
+    for (const l of this.txListeners) await l.inTx(tx, event);
+  }
+
+  /**
+   * Every listener's writes for `event`, for a change that sends them in its own statement instead
+   * of calling `record`; null when a listener has no such form or needs the transaction for it.
+   */
+  writesOf(event: DomainEvent): RecordedWrites | null {
+    const statements: SQL[] = [];
+    const written: (() => void)[] = [];
+    for (const l of this.txListeners) {
+      const w = l.writes?.(event);
+      if (!w) return null;
+      statements.push(...w.statements);
+      if (w.written) written.push(w.written);
+    }
+    return { statements, written: () => written.forEach((f) => f()) };
   }
 
   /** After commit: listeners' failures are contained so an acknowledged change is never reported as failed. */

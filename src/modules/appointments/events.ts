@@ -3,7 +3,7 @@
 import type { Db } from '../../db/client.js';
 import type { Actor, AppointmentRow } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
-import type { AppointmentEventType, AppointmentFacts, DomainEvent, DomainEvents } from '../../lib/events.js';
+import type { AppointmentEventType, AppointmentFacts, DomainEvent, DomainEvents, RecordedWrites } from '../../lib/events.js';
 
 export class AppointmentEvents {
   constructor(
@@ -11,7 +11,7 @@ export class AppointmentEvents {
     private readonly clock: Clock,
   ) {}
 
-  of(row: AppointmentRow, type: AppointmentEventType, actor: Actor): DomainEvent {
+  of(row: AppointmentRow, type: AppointmentEventType, actor: Actor): Extract<DomainEvent, { kind: 'appointment' }> {
     return {
       kind: 'appointment',
       type,
@@ -27,6 +27,11 @@ export class AppointmentEvents {
   /** `parties`: the patient and doctor the change already read, handed to the listeners with the row (AppointmentFacts). */
   record(tx: Db, row: AppointmentRow, type: AppointmentEventType, actor: Actor, parties?: Omit<AppointmentFacts, 'row'>): Promise<void> {
     return this.events.record(tx, { ...this.of(row, type, actor), ...(parties ? { facts: { row, ...parties } } : {}) });
+  }
+
+  /** The listeners' writes for this event as `record` would make them (DomainEvents.writesOf), or null. */
+  writesOf(row: AppointmentRow, type: AppointmentEventType, actor: Actor, parties: Omit<AppointmentFacts, 'row'>): RecordedWrites | null {
+    return this.events.writesOf({ ...this.of(row, type, actor), facts: { row, ...parties } });
   }
 
   publish(row: AppointmentRow, type: AppointmentEventType, actor: Actor): Promise<void> {

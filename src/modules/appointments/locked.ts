@@ -5,6 +5,7 @@
 // double booking impossible; this turns its refusal into a 409.
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
+import type { RecordedWrites } from '../../lib/events.js';
 import { AppError, conflict, notFound, PG_EXCLUSION_VIOLATION, PG_PATIENT_DELETED, sqlState } from '../../lib/errors.js';
 import type { AppointmentRow } from '../../db/schema.js';
 import { BOOKING_CAP, BOOKING_CAP_WITH_DOCTOR, type AppointmentRepo, type NewAppointment } from './repo.js';
@@ -49,6 +50,17 @@ export class ScheduleLock {
    */
   async insert<T>(scope: LockScope & { booking: { patientId: string; now: Date } }, row: NewAppointment, then: (tx: Db, created: AppointmentRow) => Promise<T>): Promise<T> {
     return this.answering(scope, () => this.db.transaction(async (tx) => then(tx, await this.repo.insertLocked(row, this.caps(scope.booking.now), tx))));
+  }
+
+  /**
+   * `insert` with the listeners' writes (DomainEvents.writesOf) in the row's own statement
+   * (AppointmentRepo.insertLockedWith): no transaction to open or commit, one round trip in all.
+   * `writes.written` runs once it committed.
+   */
+  async insertWith(scope: LockScope & { booking: { patientId: string; now: Date } }, row: NewAppointment, writes: RecordedWrites): Promise<AppointmentRow> {
+    const created = await this.answering(scope, () => this.repo.insertLockedWith(row, this.caps(scope.booking.now), writes.statements));
+    writes.written?.();
+    return created;
   }
 
   /** Runs `transaction` again when it was a deadlock victim, and turns the database's refusals into answers. */

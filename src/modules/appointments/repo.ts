@@ -110,6 +110,20 @@ export class AppointmentRepo {
     return (await db.insert(appointments).values({ ...row, createdAt }).returning())[0];
   }
 
+  /**
+   * insertLocked with other writes in the same statement, as data-modifying WITH clauses: one round
+   * trip and no BEGIN or COMMIT for a booking whose listeners need no answer (DomainEvents.writesOf).
+   * The statement is its own transaction: every write commits with the row or none does, and the
+   * database's refusals (the slot taken, a cap, a deleted account) are those of insertLocked.
+   * PostgreSQL runs the appointment's INSERT first (the main statement) and the others to the end
+   * after it; their foreign keys to the new row are checked at the end of the statement.
+   */
+  async insertLockedWith(row: NewAppointment, caps: BookingCaps, writes: SQL[]): Promise<AppointmentRow> {
+    const createdAt = sql`lock_booking_at(${row.doctorId}, ${row.patientId}, ${caps.now.toISOString()}::timestamptz, ${caps.expiredCutoff?.toISOString() ?? null}::timestamptz, ${caps.perDoctor}::int, ${caps.overall}::int)`;
+    const ctes = writes.map((w, i) => this.db.$with(`write_${i}`, {}).as(w));
+    return (await this.db.with(...ctes).insert(appointments).values({ ...row, createdAt }).returning())[0];
+  }
+
   /** Whether the patient has ever had an appointment (in any state) with the doctor. */
   async hasBookedWith(patientId: string, doctorId: string, db: Db = this.db): Promise<boolean> {
     const rows = await db.select({ id: appointments.id }).from(appointments)
@@ -272,4 +286,32 @@ export class AppointmentRepo {
       .where(and(...conds))
       .returning();
   }
+}
+
+/**
+ * The row `insert` writes for `row`, as its RETURNING answers it but for what the database computes
+ * (the stored form of `blocks`, `updated_at`): what a booking's listeners describe in the booking's
+ * own statement, before the row exists (insertLockedWith).
+ */
+export function asWritten(row: NewAppointment & { createdAt: Date }): AppointmentRow {
+  return {
+    ...row,
+    paidAt: row.paidAt ?? null,
+    paymentGateway: row.paymentGateway ?? null,
+    paymentRef: row.paymentRef ?? null,
+    paymentId: row.paymentId ?? null,
+    cancelledBy: row.cancelledBy ?? null,
+    cancelReason: row.cancelReason ?? null,
+    cancelledAt: row.cancelledAt ?? null,
+    cancelledById: row.cancelledById ?? null,
+    refundMinor: row.refundMinor ?? null,
+    refundStatus: row.refundStatus ?? null,
+    refundRef: row.refundRef ?? null,
+    completedAt: row.completedAt ?? null,
+    mode: row.mode ?? 'in_person',
+    videoRoom: row.videoRoom ?? null,
+    groupSessionId: row.groupSessionId ?? null,
+    seriesId: row.seriesId ?? null,
+    updatedAt: row.updatedAt ?? row.createdAt,
+  };
 }

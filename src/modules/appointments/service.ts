@@ -18,7 +18,7 @@ import type { ScheduleLock } from './locked.js';
 import { namedDoctor, type BookingParties, type Parties } from './parties.js';
 import { rescheduleRefusal } from './policy.js';
 import type { AppointmentQueries } from './queries.js';
-import type { AppointmentRepo } from './repo.js';
+import { asWritten, type AppointmentRepo } from './repo.js';
 import type { BookingRules } from './rules.js';
 import { parseRequested, slotColumns, slotOf, TAKEN, type BookInput, type ManyInput, type RequestedTime, type ResolvedSlot, type SlotAvailability } from './slot.js';
 import type { AppointmentView, AppointmentViews } from './view.js';
@@ -227,8 +227,13 @@ export class AppointmentService {
       return created;
     };
     let released: DomainEvent[] = [];
-    const rows = slots.length === 1 && !hooks.prepare && !this.rules.expiredCutoff(now)
-      ? await this.lock.insert(scope, this.parties.row(p, slots[0], now, seriesId), async (tx, row) => finished(tx, [await recorded(tx, row)]))
+    const single = slots.length === 1 && !hooks.prepare && !this.rules.expiredCutoff(now) ? this.parties.row(p, slots[0], now, seriesId) : undefined;
+    // one statement when no listener needs an answer and no caller writes in the transaction
+    const writes = single && !hooks.inTransaction ? this.events.writesOf(asWritten({ ...single, createdAt: now }), 'booked', actor, this.parties.named(p)) : null;
+    const rows = single && writes
+      ? [await this.lock.insertWith(scope, single, writes)]
+      : single
+      ? await this.lock.insert(scope, single, async (tx, row) => finished(tx, [await recorded(tx, row)]))
       : await this.lock.run(scope, async (tx) => {
         released = [];
         for (const slot of slots) released.push(...(await this.rules.releaseExpired(tx, p.doctor.id, slot.startsAt, slot.holdUntil, now)));

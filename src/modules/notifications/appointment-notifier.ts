@@ -5,7 +5,7 @@
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import type { AppointmentRow } from '../../db/schema.js';
-import type { DomainEvent } from '../../lib/events.js';
+import { NO_WRITES, type DomainEvent, type RecordedWrites } from '../../lib/events.js';
 import { toMajor } from '../../lib/money.js';
 import type { AppointmentForNotice } from '../appointments/read-model.js';
 import { videoLinkOf, videoOpensAt } from '../appointments/video.js';
@@ -98,7 +98,31 @@ export class AppointmentNotifier {
     if (!plan) return;
     const c = event.facts ?? (await this.repo.appointmentForNotice(tx, event.appointmentId));
     if (!c) return;
-    const ics = plan.ics ? invitation(plan.ics, icsEventOf(c, await this.repo.nextIcsSequence(tx, c.row.id), event.at, this.mailDomain, this.config)) : undefined;
+    const sequence = plan.ics ? await this.repo.nextIcsSequence(tx, c.row.id) : 0;
+    const { emails, notices } = this.compose(event, plan, c, sequence);
+    await this.notifications.enqueueWithNotices(tx, emails, notices);
+  }
+
+  /**
+   * onRecord as writes needing no answer (DomainEvents.writesOf), for a booking that hands its
+   * parties along: a new appointment's invitation is its first (SEQUENCE 0). Other changes of an
+   * invitation need the stored sequence, and an event without its facts needs a read: null.
+   */
+  writesOf(event: DomainEvent): RecordedWrites | null {
+    if (event.kind !== 'appointment') return NO_WRITES;
+    const plan = PLAN[event.type];
+    if (!plan) return NO_WRITES;
+    const c = event.facts;
+    if (!c || (plan.ics && event.type !== 'booked')) return null;
+    const { emails, notices } = this.compose(event, plan, c, 0);
+    const queued = this.notifications.writesWithNotices(emails, notices);
+    if (!queued || !plan.ics) return queued;
+    return { statements: [this.repo.firstIcsSequenceStatement(c.row.id), ...queued.statements], written: queued.written };
+  }
+
+  /** The event's emails (with the invitation at `sequence`) and in-app notices. */
+  private compose(event: Extract<DomainEvent, { kind: 'appointment' }>, plan: (typeof PLAN)[string], c: AppointmentForNotice, sequence: number) {
+    const ics = plan.ics ? invitation(plan.ics, icsEventOf(c, sequence, event.at, this.mailDomain, this.config)) : undefined;
     // Collected, then written with one statement for both kinds: these run inside the booking (or
     // cancel, …) transaction, where every round trip holds that transaction open.
     const emails: OutgoingEmail[] = [];
@@ -131,7 +155,7 @@ export class AppointmentNotifier {
         appointmentId: c.row.id,
       });
     }
-    await this.notifications.enqueueWithNotices(tx, emails, notices);
+    return { emails, notices };
   }
 }
 

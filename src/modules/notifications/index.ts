@@ -47,7 +47,7 @@ export function createNotifications(
   const service = new NotificationService(repo, outbox, clock, config, domain, log, pushTargets);
 
   const notifier = new AppointmentNotifier(repo, service, config, domain);
-  events.onRecord((tx, event) => notifier.onRecord(tx, event));
+  events.onRecord((tx, event) => notifier.onRecord(tx, event), (event) => notifier.writesOf(event));
 
   const live = new LiveHub(config, redis, log.warn);
   events.onPublish((event) => live.onEvent(event));

@@ -84,7 +84,50 @@ export class OutboxRepo {
       if (notices.length) await db.insert(notifications).values(notices);
       return [];
     }
-    const rows = msgs.map((msg) => {
+    const rows = this.emailRows(msgs, maxAttempts, now);
+    const withNotices = notices.length ? db.with(db.$with('notices').as(db.insert(notifications).values(notices).returning({ id: notifications.id }))) : db;
+    return withNotices
+      .insert(notificationOutbox)
+      .values(rows)
+      .onConflictDoNothing()
+      .returning({ id: notificationOutbox.id, to: notificationOutbox.recipient, subject: notificationOutbox.subject });
+  }
+
+  /**
+   * insertWithNotices as statements needing no answer, for a change that sends them inside its own
+   * statement; `emails` are the messages as written (their ids are made here).
+   */
+  withNoticesStatements(msgs: OutgoingEmail[], notices: NewNotification[], maxAttempts: number, now: Date): { statements: SQL[]; emails: { id: string; to: string; subject: string }[] } {
+    const rows = this.emailRows(msgs, maxAttempts, now);
+    const statements: SQL[] = [];
+    if (notices.length) statements.push(this.db.insert(notifications).values(notices).getSQL());
+    if (rows.length) statements.push(this.db.insert(notificationOutbox).values(rows).onConflictDoNothing().getSQL());
+    return { statements, emails: rows.map((r) => ({ id: r.id, to: r.recipient, subject: r.subject })) };
+  }
+
+  /**
+   * One push per device of each notice's recipient, `devices` being the subscriptions as
+   * (owner_role, owner_id, id): insertPushes for a change's own statement, where the devices are
+   * joined rather than read first. Ids are ObjectId-shaped as newId's: the second, then random.
+   */
+  pushesStatement(pushes: { role: string; recipientId: string; title: string; body: string; url: string; type: string; dedupeKey?: string; onlyWhileLive?: { appointmentId: string; startsAt: Date } }[], devices: SQL, maxAttempts: number, now: Date): SQL {
+    const list = JSON.stringify(pushes.map((p) => ({
+      role: p.role, recipient: p.recipientId, title: p.title, body: p.body, link: p.url, topic: `push.${p.type}`,
+      dedupe: p.dedupeKey ?? null, appointment: p.onlyWhileLive?.appointmentId ?? null, starts: p.onlyWhileLive?.startsAt.toISOString() ?? null,
+    })));
+    const at = sql`${now.toISOString()}::timestamptz`;
+    return sql`
+      INSERT INTO notification_outbox (id, channel, recipient, subject, text_body, link, topic, dedupe_key, status, attempts, max_attempts, next_attempt_at, message_id, created_at, appointment_id, appointment_starts_at)
+      SELECT p.id, 'push', p.device, p.title, p.body, p.link, p.topic, p.dedupe, 'pending', 0, ${maxAttempts}, ${at}, '<' || p.id || '@' || ${this.mailDomain} || '>', ${at}, p.appointment, p.starts
+        FROM (SELECT lpad(to_hex(floor(extract(epoch FROM ${at}))::bigint), 8, '0') || left(replace(gen_random_uuid()::text, '-', ''), 16) AS id,
+                     d.id AS device, n.title, n.body, n.link, n.topic, n.dedupe || ':' || d.id AS dedupe, n.appointment, n.starts
+                FROM jsonb_to_recordset(${list}::jsonb) AS n(role text, recipient text, title text, body text, link text, topic text, dedupe text, appointment text, starts timestamptz)
+                JOIN ${devices} AS d ON d.owner_role = n.role AND d.owner_id = n.recipient) AS p
+      ON CONFLICT DO NOTHING`;
+  }
+
+  private emailRows(msgs: OutgoingEmail[], maxAttempts: number, now: Date) {
+    return msgs.map((msg) => {
       const id = newId(now);
       return {
         id,
@@ -107,12 +150,6 @@ export class OutboxRepo {
         appointmentStartsAt: msg.onlyWhileLive?.startsAt ?? null,
       };
     });
-    const withNotices = notices.length ? db.with(db.$with('notices').as(db.insert(notifications).values(notices).returning({ id: notifications.id }))) : db;
-    return withNotices
-      .insert(notificationOutbox)
-      .values(rows)
-      .onConflictDoNothing()
-      .returning({ id: notificationOutbox.id, to: notificationOutbox.recipient, subject: notificationOutbox.subject });
   }
 
   /** Inserts pending pushes in one statement (same outbox, channel `push`); returns their ids. */

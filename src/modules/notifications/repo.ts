@@ -5,7 +5,7 @@
 // and this repo adds its own condition and the limit in the same statement: one round trip, and the
 // limit counts only the rows still to do, so a busy day cannot fill it with rows already done.
 // The outbox's delivery lifecycle has its own repo (outbox.ts).
-import { and, count, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import type { AppointmentRow } from '../../db/schema.js';
 import {
@@ -76,6 +76,11 @@ export class NotificationRepo {
       .onConflictDoUpdate({ target: appointmentIcs.appointmentId, set: { sequence: sql`${appointmentIcs.sequence} + 1` } })
       .returning({ sequence: appointmentIcs.sequence });
     return r.sequence;
+  }
+
+  /** nextIcsSequence for an appointment that has had no invitation (a new one): its SEQUENCE is 0. */
+  firstIcsSequenceStatement(appointmentId: string): SQL {
+    return this.db.insert(appointmentIcs).values({ appointmentId, sequence: 0 }).getSQL();
   }
 
   /** The last invitation SEQUENCE of each of these appointments that had one. */

@@ -17,14 +17,16 @@
 // module (appointment-notifier.ts, reminders.ts, welcome.ts, calendar-feed.ts); other modules only
 // call the two above. The module's SQL is in repo.ts and outbox.ts; what it reads of appointments and
 // doctors comes from their read models.
+import type { SQL } from 'drizzle-orm';
 import type { Static } from 'typebox';
 import type { Db } from '../../db/client.js';
 import type { Clock } from '../../lib/clock.js';
+import type { RecordedWrites } from '../../lib/events.js';
 import { badRequest, notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import type { Config } from '../../config.js';
 import { CalendarFeedService } from './calendar-feed.js';
-import type { OutboxRepo, OutgoingEmail, OutgoingPush } from './outbox.js';
+import type { NewNotification, OutboxRepo, OutgoingEmail, OutgoingPush } from './outbox.js';
 import { ReminderScheduler } from './reminders.js';
 import type { NotificationRepo } from './repo.js';
 import type { NotificationOut, OutboxOut } from './schemas.js';
@@ -48,8 +50,13 @@ export interface PushNotice {
   onlyWhileLive?: { appointmentId: string; startsAt: Date };
 }
 
-/** The push subscriptions of these accounts, read in the caller's transaction (modules/push provides it). */
-export type PushTargets = (tx: Db | undefined, owners: { role: 'patient' | 'doctor'; id: string }[]) => Promise<{ role: 'patient' | 'doctor'; ownerId: string; subscriptionId: string }[]>;
+/** The push subscriptions of accounts (modules/push provides them). */
+export interface PushTargets {
+  /** those of these accounts, read in the caller's transaction */
+  of(tx: Db | undefined, owners: { role: 'patient' | 'doctor'; id: string }[]): Promise<{ role: 'patient' | 'doctor'; ownerId: string; subscriptionId: string }[]>;
+  /** all of them as a subquery of (owner_role, owner_id, id), to join inside one statement */
+  devices(): SQL;
+}
 
 /** The page of the web app an in-app notice's push opens. */
 export const noticeUrl = (role: 'patient' | 'doctor'): string => (role === 'patient' ? '/appointments' : '/doctor/appointments');
@@ -115,7 +122,7 @@ export class NotificationService implements NotificationSink {
   async push(tx: Db | undefined, notices: PushNotice[]): Promise<number> {
     if (!this.pushTargets || notices.length === 0) return 0;
     const owners = [...new Map(notices.map((n) => [`${n.role}:${n.recipientId}`, { role: n.role, id: n.recipientId }])).values()];
-    const targets = await this.pushTargets(tx, owners);
+    const targets = await this.pushTargets.of(tx, owners);
     const pushes: OutgoingPush[] = [];
     for (const n of notices) {
       for (const t of targets) {
@@ -160,36 +167,34 @@ export class NotificationService implements NotificationSink {
    * then the notices' pushes. Answers the ids of the emails enqueued (a used dedupe key is skipped).
    */
   async enqueueWithNotices(tx: Db | undefined, msgs: OutgoingEmail[], notices: InAppNotice[]): Promise<string[]> {
-    for (const msg of msgs) {
-      if (!isMailAddress(msg.to)) throw badRequest(`cannot email "${msg.to}": not an email address`);
-      if (!msg.subject.trim() || !msg.text.trim()) throw badRequest('an email needs a subject and a text part');
-    }
+    checkEmails(msgs);
     const now = this.clock.now();
-    const rows = notices.map((n) => ({
-      id: newId(now),
-      recipientRole: n.role,
-      recipientId: n.recipientId,
-      type: n.type,
-      title: n.title,
-      body: n.body,
-      appointmentId: n.appointmentId ?? null,
-      createdAt: now,
-    }));
-    const queued = await this.outbox.insertWithNotices(tx, msgs, rows, this.maxAttempts, now);
-    // ids only: the address and the subject (which names the doctor and the visit) are personal
-    // data, written only at LOG_LEVEL=debug; bodies (one-time links) never
-    for (const q of queued) {
-      this.log.info(`email ${q.id} queued`);
-      this.log.debug?.(`email ${q.id} queued`, { to: q.to, subject: q.subject });
-    }
-    // the same title and body on the recipient's devices: nothing beyond what the notice shows
-    const pushes: PushNotice[] = [];
-    for (const n of notices) {
-      if (n.role === 'admin') continue;
-      pushes.push({ role: n.role, recipientId: n.recipientId, type: n.type, title: n.title, body: n.body, url: noticeUrl(n.role), onlyWhileLive: n.onlyWhileLive });
-    }
-    await this.push(tx, pushes);
+    const queued = await this.outbox.insertWithNotices(tx, msgs, noticeRows(notices, now), this.maxAttempts, now);
+    for (const q of queued) this.logQueued(q);
+    await this.push(tx, pushesOf(notices));
     return queued.map((q) => q.id);
+  }
+
+  /**
+   * enqueueWithNotices as writes needing no answer, for a change that sends them in its own
+   * statement: the emails (none with a dedupe key: each is written), the notices and, with push on,
+   * one push per device of each recipient, joined in SQL. Logged once that statement committed.
+   */
+  writesWithNotices(msgs: OutgoingEmail[], notices: InAppNotice[]): RecordedWrites | null {
+    if (msgs.some((m) => m.dedupeKey)) return null; // which were written is an answer
+    checkEmails(msgs);
+    const now = this.clock.now();
+    const { statements, emails } = this.outbox.withNoticesStatements(msgs, noticeRows(notices, now), this.maxAttempts, now);
+    const pushes = pushesOf(notices);
+    if (this.pushTargets && pushes.length) statements.push(this.outbox.pushesStatement(pushes, this.pushTargets.devices(), this.maxAttempts, now));
+    return { statements, written: () => emails.forEach((q) => this.logQueued(q)) };
+  }
+
+  // ids only: the address and the subject (which names the doctor and the visit) are personal
+  // data, written only at LOG_LEVEL=debug; bodies (one-time links) never
+  private logQueued(q: { id: string; to: string; subject: string }): void {
+    this.log.info(`email ${q.id} queued`);
+    this.log.debug?.(`email ${q.id} queued`, { to: q.to, subject: q.subject });
   }
 
   async list(role: RecipientRole, recipientId: string, page: number, limit: number, unreadOnly: boolean) {
@@ -217,4 +222,34 @@ export class NotificationService implements NotificationSink {
     if (!(await this.outbox.find(id))) throw notFound('Message not found');
     throw badRequest('Only failed or logged messages can be retried');
   }
+}
+
+function checkEmails(msgs: OutgoingEmail[]): void {
+  for (const msg of msgs) {
+    if (!isMailAddress(msg.to)) throw badRequest(`cannot email "${msg.to}": not an email address`);
+    if (!msg.subject.trim() || !msg.text.trim()) throw badRequest('an email needs a subject and a text part');
+  }
+}
+
+function noticeRows(notices: InAppNotice[], now: Date): NewNotification[] {
+  return notices.map((n) => ({
+    id: newId(now),
+    recipientRole: n.role,
+    recipientId: n.recipientId,
+    type: n.type,
+    title: n.title,
+    body: n.body,
+    appointmentId: n.appointmentId ?? null,
+    createdAt: now,
+  }));
+}
+
+/** The same title and body on the recipients' devices: nothing beyond what the notice shows. */
+function pushesOf(notices: InAppNotice[]): PushNotice[] {
+  const pushes: PushNotice[] = [];
+  for (const n of notices) {
+    if (n.role === 'admin') continue;
+    pushes.push({ role: n.role, recipientId: n.recipientId, type: n.type, title: n.title, body: n.body, url: noticeUrl(n.role), onlyWhileLive: n.onlyWhileLive });
+  }
+  return pushes;
 }

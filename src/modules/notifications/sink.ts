@@ -2,6 +2,7 @@
 // NotificationService: queueing emails and in-app notices. A type of its own, so that the service,
 // which builds those producers, and the producers do not import each other.
 import type { Db } from '../../db/client.js';
+import type { RecordedWrites } from '../../lib/events.js';
 import type { OutgoingEmail } from './outbox.js';
 import type { RecipientRole } from './tables.js';
 
@@ -23,6 +24,8 @@ export interface NotificationSink {
   notifyAll(tx: Db | undefined, notices: InAppNotice[]): Promise<void>;
   /** an event's emails and in-app notices in one statement (inside a booking, one round trip instead of two) */
   enqueueWithNotices(tx: Db | undefined, msgs: OutgoingEmail[], notices: InAppNotice[]): Promise<string[]>;
+  /** the same as writes needing no answer, for a change's own statement; null when it needs one */
+  writesWithNotices(msgs: OutgoingEmail[], notices: InAppNotice[]): RecordedWrites | null;
 }
 
 const EMAIL_RE = /^[^\s@<>,;]+@[^\s@<>,;]+$/;

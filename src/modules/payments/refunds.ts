@@ -4,7 +4,7 @@
 // by this instance's timer or any other's; refusals are recorded as `failed`.
 import type { Db } from '../../db/client.js';
 import type { Clock } from '../../lib/clock.js';
-import type { DomainEvent, DomainEvents } from '../../lib/events.js';
+import { NO_WRITES, type DomainEvent, type DomainEvents } from '../../lib/events.js';
 import type { AppointmentLifecycle } from '../appointments/lifecycle.js';
 import { GatewayError, type IssuedRefund, type RefundState } from './gateway.js';
 import type { PaymentRepo } from './repo.js';
@@ -47,9 +47,12 @@ export class RefundProcessor {
   /** Queues refunds inside cancellations' transactions and starts them right after commit. */
   subscribe(events: DomainEvents): void {
     this.events = events;
-    events.onRecord(async (tx: Db, e) => {
-      if (isCancellation(e)) await this.repo.queueRefund(tx, e.appointmentId, this.clock.now());
-    });
+    events.onRecord(
+      async (tx: Db, e) => {
+        if (isCancellation(e)) await this.repo.queueRefund(tx, e.appointmentId, this.clock.now());
+      },
+      (e) => (isCancellation(e) ? null : NO_WRITES),
+    );
     events.onPublish((e) => {
       const appointmentId = queuedRefund(e);
       if (appointmentId) this.kick(appointmentId);

@@ -1,5 +1,5 @@
 // SQL of the push module.
-import { and, eq, inArray, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { pushSubscriptions, type PushOwner, type PushSubscriptionRow } from './tables.js';
 
@@ -73,6 +73,12 @@ export class PushRepo {
       .from(t)
       .where(or(...conds))
       .orderBy(t.id);
+  }
+
+  /** Every subscription as (owner_role, owner_id, id), a subquery to join (none when push is off). */
+  devices(enabled: boolean): SQL {
+    const t = pushSubscriptions;
+    return sql`(${this.db.select({ owner_role: t.ownerRole, owner_id: t.ownerId, id: t.id }).from(t).where(enabled ? undefined : sql`false`)})`;
   }
 
   async countOwned(ownerRole: PushOwner, ownerId: string): Promise<number> {

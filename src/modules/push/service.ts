@@ -13,6 +13,7 @@ import type { Clock } from '../../lib/clock.js';
 import { badRequest, conflict, notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import type { ServiceLog } from '../../lib/logger.js';
+import type { PushTargets } from '../notifications/service.js';
 import type { OutboxRow } from '../notifications/tables.js';
 import type { PushOutcome } from '../notifications/worker.js';
 import { resolveSafely, UnsafeAddressError } from '../webhooks/address-check.js';
@@ -104,7 +105,10 @@ export class PushService {
   }
 
   /** The subscriptions of these accounts (NotificationService fans notices out with it). */
-  targets: PushRepo['ofOwners'] = (tx, owners) => (this.enabled ? this.repo.ofOwners(tx, owners) : Promise.resolve([]));
+  targets: PushTargets = {
+    of: (tx, owners) => (this.enabled ? this.repo.ofOwners(tx, owners) : Promise.resolve([])),
+    devices: () => this.repo.devices(this.enabled),
+  };
 
   /** Sends one `push` outbox row (the outbox worker's push channel). */
   async deliver(msg: OutboxRow): Promise<PushOutcome> {

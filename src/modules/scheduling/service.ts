@@ -8,7 +8,7 @@ import type { Db } from '../../db/client.js';
 import type { AppointmentRow } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
 import { badRequest, conflict, notFound, PG_EXCLUSION_VIOLATION, sqlState } from '../../lib/errors.js';
-import type { DomainEvent, DomainEvents } from '../../lib/events.js';
+import { NO_WRITES, type DomainEvent, type DomainEvents, type RecordedWrites } from '../../lib/events.js';
 import { newId } from '../../lib/ids.js';
 import { addDays, canonicalTimeZone, MAX_YEAR, MIN_YEAR, parseInstant, parseSlotDate, wallClock, zonedInstant } from '../../lib/time.js';
 import { consultationModes, type DoctorPatch, type DoctorService, type SlotsBookedSource } from '../doctors/service.js';
@@ -230,7 +230,12 @@ export class SchedulingService {
 
   /** events.onRecord listener: a new doctor gets the default week (WORKING_HOURS) in the transaction that adds them. */
   async onRecord(tx: Db, event: DomainEvent): Promise<void> {
-    if (event.kind === 'doctor' && event.type === 'created') await this.repo.addHours(tx, event.doctorId, this.config.scheduling.workingHours);
+    if (isNewDoctor(event)) await this.repo.addHours(tx, event.doctorId, this.config.scheduling.workingHours);
+  }
+
+  /** onRecord as writes (DomainEvents.writesOf): nothing but for a new doctor, which takes the transaction. */
+  writesOf(event: DomainEvent): RecordedWrites | null {
+    return isNewDoctor(event) ? null : NO_WRITES;
   }
 
   /** Cancels every unpaid booking whose payment window ended (PAYMENT_REQUIRED only). */
@@ -265,4 +270,8 @@ function startOfLocalDay(date: string, tz: string): Date {
     if (at) return at;
   }
   throw badRequest(`${date} has no start of day in ${tz}`);
+}
+
+function isNewDoctor(event: DomainEvent): event is Extract<DomainEvent, { kind: 'doctor' }> {
+  return event.kind === 'doctor' && event.type === 'created';
 }

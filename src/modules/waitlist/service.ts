@@ -19,7 +19,7 @@ import type { Db } from '../../db/client.js';
 import type { DoctorRow } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
 import { AppError, badRequest, conflict, notFound, PG_EXCLUSION_VIOLATION, PG_UNIQUE_VIOLATION, sqlState } from '../../lib/errors.js';
-import type { DomainEvent, DomainEvents, WaitlistEventType } from '../../lib/events.js';
+import { NO_WRITES, type DomainEvent, type DomainEvents, type WaitlistEventType } from '../../lib/events.js';
 import { newId } from '../../lib/ids.js';
 import { addDays, MAX_YEAR, MIN_YEAR, parseCalendarDate, wallClock } from '../../lib/time.js';
 import type { AppointmentService } from '../appointments/service.js';
@@ -89,10 +89,13 @@ export class WaitlistService {
 
   /** Subscribes to the events that free a doctor's time. */
   listen(onError: (err: unknown) => void): void {
-    this.events.onRecord(async (tx, event) => {
-      const doctorId = freedDoctor(event);
-      if (doctorId) await this.repo.addFreed(doctorId, tx);
-    });
+    this.events.onRecord(
+      async (tx, event) => {
+        const doctorId = freedDoctor(event);
+        if (doctorId) await this.repo.addFreed(doctorId, tx);
+      },
+      (event) => (freedDoctor(event) ? null : NO_WRITES),
+    );
     this.events.onPublish(async (event) => {
       const doctorId = freedDoctor(event);
       if (!doctorId) return;

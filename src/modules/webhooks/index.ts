@@ -20,6 +20,6 @@ export function createOutgoingWebhooks(
   const s = config.webhooks;
   const sender = deps.sender ?? createSender({ allowPrivate: s.allowPrivate, timeoutMs: s.timeoutMs });
   const service = new OutgoingWebhooks(new WebhookRepo(db), clock, s, sender, deps.sendEmail, config.adminEmail, deps.log);
-  events.onRecord((tx, event) => service.onRecord(tx, event));
+  events.onRecord((tx, event) => service.onRecord(tx, event), (event) => service.writesOf(event));
   return service;
 }

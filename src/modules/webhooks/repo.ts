@@ -1,7 +1,7 @@
 // SQL of the outgoing webhooks. Messages are claimed one at a time with `FOR UPDATE SKIP LOCKED`
 // and a lease, so several instances never send the same message at once and a worker that dies
 // mid-send leaves the message to be taken over when its lease runs out.
-import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { newId } from '../../lib/ids.js';
 import {
@@ -48,13 +48,17 @@ export class WebhookRepo {
    * statement: a booking with no endpoints pays one cheap query). Returns how many were queued.
    */
   async enqueue(tx: Db | undefined, type: WebhookEventType, body: string, maxAttempts: number, now: Date): Promise<number> {
-    const rows = await (tx ?? this.db).execute(sql`
+    const rows = await (tx ?? this.db).execute(sql`${this.enqueueStatement(type, body, maxAttempts, now)} RETURNING id`);
+    return rowsOf(rows).length;
+  }
+
+  /** enqueue's INSERT, for a change that sends it inside its own statement. */
+  enqueueStatement(type: WebhookEventType, body: string, maxAttempts: number, now: Date): SQL {
+    return sql`
       INSERT INTO webhook_messages (id, endpoint_id, event_type, body, status, attempts, max_attempts, next_attempt_at, created_at)
       SELECT 'msg_' || replace(gen_random_uuid()::text, '-', ''), e.id, ${type}, ${body}, 'pending', 0, ${maxAttempts}, ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz
         FROM webhook_endpoints e
-       WHERE e.enabled AND ${type} = ANY (e.events)
-      RETURNING id`);
-    return rowsOf(rows).length;
+       WHERE e.enabled AND ${type} = ANY (e.events)`;
   }
 
   /**

@@ -8,7 +8,7 @@ import type { Static } from 'typebox';
 import type { Db } from '../../db/client.js';
 import type { Clock } from '../../lib/clock.js';
 import { badRequest, notFound } from '../../lib/errors.js';
-import type { DomainEvent } from '../../lib/events.js';
+import { NO_WRITES, type DomainEvent, type RecordedWrites } from '../../lib/events.js';
 import { newId } from '../../lib/ids.js';
 import type { ServiceLog } from '../../lib/logger.js';
 import type { OutgoingEmail } from '../notifications/outbox.js';
@@ -59,6 +59,11 @@ export function payloadOf(event: DomainEvent): { type: WebhookEventType; data: R
     default:
       return undefined;
   }
+}
+
+/** A message's body: the event's type, time and ids, the same bytes on every attempt. */
+function bodyOf(event: DomainEvent, p: NonNullable<ReturnType<typeof payloadOf>>): string {
+  return JSON.stringify({ type: p.type, timestamp: event.at.toISOString(), data: p.data });
 }
 
 const LEASE_MARGIN_MS = 30_000;
@@ -138,9 +143,14 @@ export class OutgoingWebhooks {
   async onRecord(tx: Db | undefined, event: DomainEvent): Promise<void> {
     const p = payloadOf(event);
     if (!p) return;
-    const now = this.clock.now();
-    const body = JSON.stringify({ type: p.type, timestamp: event.at.toISOString(), data: p.data });
-    await this.repo.enqueue(tx, p.type, body, this.settings.maxAttempts, now);
+    await this.repo.enqueue(tx, p.type, bodyOf(event, p), this.settings.maxAttempts, this.clock.now());
+  }
+
+  /** onRecord as a write needing no answer (DomainEvents.writesOf). */
+  writesOf(event: DomainEvent): RecordedWrites {
+    const p = payloadOf(event);
+    if (!p) return NO_WRITES;
+    return { statements: [this.repo.enqueueStatement(p.type, bodyOf(event, p), this.settings.maxAttempts, this.clock.now())] };
   }
 
   /** Delivers every due message once (the notification worker's job; tests call it through the worker). */

@@ -1,10 +1,11 @@
 // The database function lock_booking (migration 2010): the locks and the booking caps every new
 // booking starts with, called directly here, each refusal and each row that does not count; and
-// lock_booking_at (migration 2040), the same inside the appointment's INSERT.
+// lock_booking_at (migration 2040), the same inside the appointment's INSERT; and a booking's one
+// statement (the row with its listeners' writes), which commits all of them or none.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sqlState } from '../../../src/lib/errors.js';
-import { createDoctor, makeTestApp, registerPatient, type TestApp } from '../../helpers/app.js';
+import { book, createDoctor, futureSlot, makeTestApp, registerPatient, type TestApp } from '../../helpers/app.js';
 
 const NOW = '2030-01-07T04:30:00Z';
 const HOUR = 3600_000;
@@ -102,5 +103,33 @@ describe('lock_booking (locks and caps in the database)', () => {
     assert.equal(await call(p, a, 1, 5, '2030-01-07T04:00:00Z'), null, 'created before the cutoff: expired');
     assert.equal(await call(p, a, 1, 5, '2030-01-07T02:00:00Z'), 'BK001', 'created after the cutoff: still held');
     assert.equal(await call(p, a, 1, 5), 'BK001', 'no payment window: never expires');
+  });
+
+  it('a booking and its notices, invitation and webhook messages commit together: one write failing writes none of them', async () => {
+    const db = t.testDb.database;
+    const patient = await registerPatient(t.app);
+    const doctor = doctors[1];
+    const written = async () => {
+      const [r] = await db.query<{ a: number; n: number; o: number; i: number; w: number }>(
+        `SELECT (SELECT count(*)::int FROM appointments WHERE patient_id = $1) AS a,
+                (SELECT count(*)::int FROM notifications WHERE appointment_id IN (SELECT id FROM appointments WHERE patient_id = $1)) AS n,
+                (SELECT count(*)::int FROM notification_outbox WHERE recipient = $2) AS o,
+                (SELECT count(*)::int FROM appointment_ics WHERE appointment_id IN (SELECT id FROM appointments WHERE patient_id = $1)) AS i,
+                (SELECT count(*)::int FROM webhook_messages) AS w`, [patient.id, patient.email]);
+      return r;
+    };
+    await db.query(`INSERT INTO webhook_endpoints (id, url, events, secret) VALUES ('wh_lock', 'https://hooks.example.com/in', ARRAY['appointment.booked'], 'whsec_x')`);
+    // the last of the booking's writes, the webhook message, is refused by the database
+    await db.query(`CREATE FUNCTION refuse_webhook_message() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$`);
+    await db.query('CREATE TRIGGER refuse_webhook_message BEFORE INSERT ON webhook_messages FOR EACH ROW EXECUTE FUNCTION refuse_webhook_message()');
+    const slot = futureSlot(3);
+    const refused = await book(t.app, patient.token, doctor, slot);
+    assert.equal(refused.statusCode, 500, refused.body);
+    assert.deepEqual(await written(), { a: 0, n: 0, o: 0, i: 0, w: 0 }, 'nothing of the booking was written');
+
+    await db.query('DROP TRIGGER refuse_webhook_message ON webhook_messages');
+    const booked = await book(t.app, patient.token, doctor, slot);
+    assert.equal(booked.statusCode, 201, booked.body);
+    assert.deepEqual(await written(), { a: 1, n: 2, o: 1, i: 1, w: 1 }, 'the slot was still free; every write went with the row');
   });
 });
