@@ -13,7 +13,7 @@ import { formatSlotTime } from '../src/lib/time.js';
 import { seededDoctorAvailable } from '../src/seed/bulk.js';
 import { prepare, TIME_ZONE, type DataSet } from './lib/data.js';
 import { hostileImages } from './lib/images.js';
-import { buildServer, load, cpuMs, rssSampler, runJson, startBaseline, startServer, type RunningServer } from './lib/procs.js';
+import { buildServer, load, cpuMs, postgresCpuMs, rssSampler, runJson, startBaseline, startServer, type RunningServer } from './lib/procs.js';
 import type { LoadOptions } from './load.js';
 import type { LoadResult } from './lib/stats.js';
 
@@ -314,14 +314,20 @@ async function scenarioBook(): Promise<void> {
       body: JSON.stringify({ docId: data.doctorId(s.doctor), slotDate: s.slotDate, slotTime: formatSlotTime(s.minutes) }),
     }));
     const cpuBefore = cpuMs(server.pid);
+    const pgBefore = postgresCpuMs();
     const { result: api, peakRssMb } = await measured(server, () =>
       load({ url: server.url, method: 'POST', path: '/api/user/book-appointment', variants, connections: CONNECTIONS, durationS: DURATION }, tmp),
     );
     const cpuPerBooking = (cpuMs(server.pid) - cpuBefore) / Math.max(1, api.requests);
+    const pgPerBooking = (postgresCpuMs() - pgBefore) / Math.max(1, api.requests);
     let baseline: LoadResult | undefined;
+    let pgPerInsert = 0;
     if (data.url) {
       const slots = freeSlots(doctors / 2, doctors).map((s, i) => ({ doctorId: data.doctorId(s.doctor), patientId: data.patientId(i % patients), slotDate: s.slotDate, minutes: s.minutes }));
+      // the server's notification worker is still sending the bookings' emails: its statements count here too
+      const pgBaseBefore = postgresCpuMs();
       baseline = await runJson('baselines/pg-insert.ts', { databaseUrl: data.url, poolSize: POOL_SIZE, connections: CONNECTIONS, durationS: DURATION, timeZone: TIME_ZONE, slots }, tmp);
+      pgPerInsert = (postgresCpuMs() - pgBaseBefore) / Math.max(1, baseline.requests);
     }
     const ratio = baseline ? round2(api.rps / baseline.rps) : undefined;
     rows.push({
@@ -333,7 +339,7 @@ async function scenarioBook(): Promise<void> {
       target: baseline ? '≥ 0.5×' : 'as is',
       met: ratio === undefined ? undefined : ratio >= 0.5 && api.errors === 0,
       peakRssMb,
-      note: `server CPU ${cpuPerBooking.toFixed(2)} ms per booking${api.errors ? `; ${api.errors} refused: ${JSON.stringify(api.statusCodes)}` : ''}`,
+      note: `server CPU ${cpuPerBooking.toFixed(2)} ms per booking${data.url ? `; PostgreSQL CPU ${pgPerBooking.toFixed(2)} ms per booking, ${pgPerInsert.toFixed(2)} ms per baseline transaction` : ''}${api.errors ? `; ${api.errors} refused: ${JSON.stringify(api.statusCodes)}` : ''}`,
     });
   } finally {
     await server.stop();

@@ -2,7 +2,7 @@
 // `node dist/server.mjs` built by scripts/build.mjs, with environment variables), the baselines, and the
 // load driver.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -47,10 +47,31 @@ export function rssMb(pid: number): number {
  * a load it gives the server's CPU per request, a figure other work on the machine moves far less
  * than throughput.
  */
-export function cpuMs(pid: number): number {
-  // fields after the command name (which may hold spaces): state is the 1st, utime the 12th, stime the 13th
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').pop()!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+export function cpuMs(pid: number, opts: { reapedChildren?: boolean } = {}): number {
+  // fields after the command name (which may hold spaces): state is the 1st, utime the 12th, stime
+  // the 13th, then the CPU of children it has waited for (cutime, cstime)
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').pop()!.split(' ').map(Number);
+  return (f[11] + f[12] + (opts.reapedChildren ? f[13] + f[14] : 0)) * 10;
+}
+
+/**
+ * CPU time (ms) of every PostgreSQL server process on this machine (`postgres` in /proc), with that
+ * of the backends that have exited (the postmaster's reaped children), 0 where there is none: around
+ * a load, the database's share of a request (other databases' work counts too, so only on a quiet
+ * machine).
+ */
+export function postgresCpuMs(): number {
+  let ms = 0;
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      if (stat.includes('(postgres)')) ms += cpuMs(Number(name), { reapedChildren: true });
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return ms;
 }
 
 /** Samples RSS every 100 ms until stopped; returns the peak seen. */
