@@ -4,9 +4,10 @@
 // file after another, so node, tsx and the app's modules load once per worker rather than once per
 // file; a few files that must not share a process get one of their own (OWN_PROCESS below). Server
 // and browser files (test/e2e) share the pool: each file has its own database, app, ports and
-// browser, so they are independent. The slowest files start first (durations of earlier runs, kept
-// in .cache/test-times.json), so the run does not end waiting on one long file started last. A
-// file's report (spec reporter) is printed when it finishes, in one piece, with what its tests
+// browser contexts (the files of a worker share its Chromium, test/e2e/harness.ts), so they are
+// independent. The slowest files start first (durations of earlier runs, kept in
+// .cache/test-times.json), so the run does not end waiting on one long file started last. A file's
+// report (spec reporter) is printed when it finishes, in one piece, with what its tests
 // printed themselves. Fails on any failure, on a worker that crashes (naming its file) and when no
 // test ran; prints the slowest files and the total wall time. A whole run (no filter) also lints and
 // typechecks the tree beside the tests, and fails on a lint warning or a type error.
@@ -73,8 +74,10 @@ if (files.some(isE2e)) {
 
 // The files that start the real server as a child process (test/helpers/server-process.ts) start it
 // from the esbuild bundle, as `npm start` does, rather than through tsx, which transpiles every
-// source file at each start (about 1.7 s of CPU a start, some forty starts a run). Rebuilt when src/
-// changed; a file run outside this runner starts src/server.ts through tsx.
+// source file at each start (about 1.7 s of CPU a start, some forty starts a run). The MongoDB
+// import and export commands the migration tests run are bundled beside it and started from there
+// (test/modules/migration/cli.ts). Rebuilt when src/ changed; a file run outside this runner starts
+// src/server.ts and the commands through tsx.
 const SERVER_BUNDLE = path.resolve('.cache/server-bundle');
 {
   const server = spawnSync(process.execPath, ['scripts/build.mjs', '--outdir', SERVER_BUNDLE, '--if-stale'], { stdio: 'inherit', env });
@@ -135,7 +138,9 @@ const queue = [...files].sort((a, b) => expected(b) - expected(a) || a.localeCom
  * CPU seconds used by this runner's finished child processes and everything they waited for
  * (servers, browsers): Linux's cutime + cstime in /proc/self/stat, at 100 ticks a second; a figure a
  * busy machine does not inflate the way it inflates wall time. Each file's own CPU time is measured
- * by its worker the same way. Undefined elsewhere.
+ * by its worker the same way, plus the processes still running at the file's end (the shared
+ * browser). What a closing browser leaves for init to reap is added from the workers' count
+ * (`unreapedCpu`). Undefined elsewhere.
  */
 function childCpuSeconds() {
   try {
@@ -162,6 +167,8 @@ const ownProcess = (f) => OWN_PROCESS.has(f.split(path.sep).join('/'));
 const WORKER_RSS_LIMIT = 1.5 * 1024 ** 3;
 
 const running = new Set();
+/** CPU seconds of processes the workers started that init reaped (what a browser leaves when it closes). */
+let unreapedCpu = 0;
 const killAll = (signal) => {
   for (const pid of running) {
     try {
@@ -242,6 +249,9 @@ function startWorker() {
     async retire() {
       if (child.exitCode !== null || child.signalCode !== null) return undefined;
       onExit = () => {};
+      onMessage = (msg) => {
+        if (msg?.type === 'unreaped') unreapedCpu += msg.cpu;
+      };
       child.send({ type: 'exit' });
       const timer = setTimeout(() => {
         try {
@@ -332,7 +342,8 @@ for (const r of [...results].sort((a, b) => b.ms - a.ms).slice(0, 8)) {
 console.log(`\n${results.length} test files on ${db}, ${Math.min(concurrency, files.length)} at a time: ${tests} tests, ${sum('pass')} passed, ${sum('fail')} failed, ${sum('skipped')} skipped`);
 for (const r of failed) console.log(`✖ ${r.file}${r.timedOut ? ' (timed out)' : r.crashed ? ` (its worker exited ${r.signal ?? r.code})` : r.fail ? ` (${r.fail} failed)` : ' (a hook failed)'}`);
 for (const w of workerFailures) console.log(`✖ a worker did not end cleanly after ${w.files.join(', ')}`);
-const cpuTotal = childCpuSeconds();
+const reapedCpu = childCpuSeconds();
+const cpuTotal = reapedCpu === undefined ? undefined : reapedCpu + unreapedCpu;
 if (cpuTotal !== undefined) console.log(`CPU time of the run ${cpuTotal.toFixed(0)} s (${(cpuTotal / cores).toFixed(0)} s spread over ${cores} cores: the least wall time this machine could take)`);
 const load = os.loadavg().map((n) => n.toFixed(2)).join(' ');
 console.log(`total wall time ${secs(wall)} (${Math.floor(wall / 60000)} min ${Math.round((wall % 60000) / 1000)} s; load average ${load} on ${cores} cores)`);

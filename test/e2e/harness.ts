@@ -39,6 +39,31 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
+/** What an `npm test` worker process (scripts/test-worker.mjs) offers the files it runs; absent outside it. */
+interface TestWorker {
+  /** awaited in turn before the worker exits */
+  atExit: (() => Promise<void>)[];
+}
+const testWorker = (globalThis as { [key: symbol]: { atExit?: TestWorker['atExit'] } | undefined })[Symbol.for('prescripto.test-worker')];
+let workerBrowser: Promise<Browser> | undefined;
+
+/**
+ * The browser of a test file. In a worker of `npm test`, which runs several files one after another,
+ * the files share one Chromium (a launch costs about half a second of CPU), closed when the worker
+ * exits; a file's pages live in contexts of its own (cookies, storage, permissions, service
+ * workers), all closed at its end, so nothing passes from one file to the next. A file run on its
+ * own launches a browser of its own.
+ */
+async function browserForFile(): Promise<{ browser: Browser; owned: boolean }> {
+  const atExit = testWorker?.atExit;
+  if (!atExit) return { browser: await launchBrowser(), owned: true };
+  const current = await workerBrowser?.catch(() => undefined);
+  if (current?.isConnected()) return { browser: current, owned: false };
+  if (!workerBrowser) atExit.push(async () => (await workerBrowser?.catch(() => undefined))?.close());
+  workerBrowser = launchBrowser();
+  return { browser: await workerBrowser, owned: false };
+}
+
 /**
  * How long a page may take to show what a step waits for. Generous: a CI machine running three test
  * files on two cores answers several times slower than a quiet one, and a wait that runs out there
@@ -69,12 +94,16 @@ export interface E2EOptions {
 
 export class E2E {
   readonly problems: string[] = [];
+  /** the contexts of this file's people, closed at its end */
+  private readonly contexts = new Set<BrowserContext>();
   private constructor(
     readonly server: ServerProcess,
     readonly db: ServerDatabase,
     readonly stub: GatewayStub,
     readonly smtp: TestSmtp,
     readonly browser: Browser,
+    /** launched for this file alone (closed at its end), not the worker's shared one */
+    private readonly ownsBrowser: boolean,
     readonly name: string,
   ) {}
 
@@ -82,9 +111,9 @@ export class E2E {
     return this.server.base;
   }
 
-  /** One server process (fresh database, stand-ins) and one browser for a test file. */
+  /** One server process (fresh database, stand-ins) and a browser for a test file. */
   static async start(name: string, opts: E2EOptions = {}): Promise<E2E> {
-    const browser = await launchBrowser();
+    const { browser, owned } = await browserForFile();
     const stub = new GatewayStub();
     const smtp = await startSmtp();
     const db = await serverDatabase();
@@ -112,9 +141,9 @@ export class E2E {
         ...opts.env,
       });
       mkdirSync(path.join(ARTIFACTS, name), { recursive: true });
-      return new E2E(server, db, stub, smtp, browser, name);
+      return new E2E(server, db, stub, smtp, browser, owned, name);
     } catch (err) {
-      await browser.close();
+      if (owned) await browser.close();
       await stub.stop();
       await smtp.close();
       await db.cleanup();
@@ -123,7 +152,9 @@ export class E2E {
   }
 
   async stop(): Promise<void> {
-    await this.browser?.close();
+    await Promise.all([...this.contexts].map((context) => context.close()));
+    this.contexts.clear();
+    if (this.ownsBrowser) await this.browser.close();
     this.server?.proc.kill('SIGTERM');
     await this.server?.exited;
     await this.stub.stop();
@@ -140,6 +171,8 @@ export class E2E {
       timezoneId: opts.timezoneId ?? 'Asia/Kolkata',
       acceptDownloads: true,
     });
+    this.contexts.add(context);
+    context.once('close', () => this.contexts.delete(context));
     // Razorpay's checkout.js, as the stand-in: pays the order at the gateway stub and hands back the
     // signed payment the way the real widget's handler receives it.
     await context.exposeFunction('__razorpayStandIn', (orderId: string) => {

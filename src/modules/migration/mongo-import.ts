@@ -28,6 +28,7 @@ import {
   applyAppointmentSummaries,
   doctorSettings,
   emailOwner,
+  existingAppointments,
   existingPatients,
   openSession,
   overlappingAppointment,
@@ -314,9 +315,11 @@ class Importer {
       rows.push(placed.row);
     }
     // The rows' old versions leave the summaries and whatever stands after the write comes back in
-    // (a row refused keeps its old version: out and in again, no change).
+    // (a row refused keeps its old version: out and in again, no change). Only ids already in the
+    // table have an old version: a first import's batch (all new) skips the four statements that
+    // take them away, for one lookup (a re-import pays that lookup on top of them).
     const ids = rows.map((r) => r.id);
-    if (this.keepsSummaries) await applyAppointmentSummaries(this.s, ids, -1);
+    if (this.keepsSummaries) await applyAppointmentSummaries(this.s, await existingAppointments(this.s, ids), -1);
     const written = await this.write('appointments', rows, records, (r) => upsertAppointments(this.s, r, this.opts.currency), async (row, err) => {
       if (driverErrorOf(err)?.code === '23P01') {
         const other = await overlappingAppointment(this.s, row);

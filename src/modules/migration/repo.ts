@@ -198,6 +198,12 @@ export async function existingPatients(s: Session, ids: string[]): Promise<Set<s
   return new Set(rows.map((r) => r.id));
 }
 
+/** Which of these appointment ids are in the table already. */
+export async function existingAppointments(s: Session, ids: string[]): Promise<string[]> {
+  const rows = await s.query<{ id: string }>('SELECT id FROM appointments WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb))', [idsParam(ids)]);
+  return rows.map((r) => r.id);
+}
+
 /** The live booking of another appointment that holds part of this interval, for the report. */
 export async function overlappingAppointment(s: Session, row: AppointmentImport): Promise<string | undefined> {
   const [hit] = await s.query<{ id: string }>(

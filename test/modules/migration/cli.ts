@@ -1,6 +1,9 @@
 // Running `npm run import:mongo` / `export:mongo` as child processes on the configured database
 // of a test: a fresh PostgreSQL test database when the suite runs on a server (DATABASE_URL), else a
-// DATA_DIR holding a migrated embedded database.
+// DATA_DIR holding a migrated embedded database. Under `npm test` the commands start from the bundle
+// the runner builds for its child servers (TEST_SERVER_ENTRY; scripts/build.mjs puts the commands
+// beside the server), which saves tsx transpiling every source file at each start; a file run
+// outside the runner starts them through tsx from src/cli/.
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
@@ -53,7 +56,9 @@ export interface Ran {
 
 export function command(script: 'import-mongo' | 'export-mongo', args: string[], env: Record<string, string | undefined>): Promise<Ran> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, `src/cli/${script}.ts`), ...args], {
+    const bundle = process.env.TEST_SERVER_ENTRY;
+    const entry = bundle ? [path.join(path.dirname(bundle), `${script}.mjs`)] : ['--import', 'tsx', path.join(ROOT, `src/cli/${script}.ts`)];
+    const child = spawn(process.execPath, [...entry, ...args], {
       cwd: ROOT,
       // only what the test sets (an undefined value would reach the child as the text "undefined")
       env: Object.fromEntries(Object.entries({ PATH: process.env.PATH, HOME: process.env.HOME, ...env }).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv,
