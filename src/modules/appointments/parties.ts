@@ -1,7 +1,7 @@
 // Who books with whom, in which mode, and the appointment row that booking writes: the checks
 // every booking of a doctor makes before any time is looked at, and the snapshots kept with it.
 import type { Config } from '../../config.js';
-import type { ConsultationMode, DocSnapshot, DoctorRow, UserSnapshot } from '../../db/schema.js';
+import type { AppointmentRow, ConsultationMode, DocSnapshot, DoctorRow, UserSnapshot } from '../../db/schema.js';
 import { conflict, notFound } from '../../lib/errors.js';
 import type { AppointmentFacts } from '../../lib/events.js';
 import { newId } from '../../lib/ids.js';
@@ -77,4 +77,32 @@ export class Parties {
 /** A doctor as an appointment's notices name them. */
 export function namedDoctor(d: DoctorRow): AppointmentFacts['doctor'] {
   return { id: d.id, name: d.name, email: d.email, speciality: d.speciality, timeZone: d.timeZone, address: d.address };
+}
+
+/**
+ * The row AppointmentRepo.insert writes for `row`, as its RETURNING answers it but for what the database computes
+ * (the stored form of `blocks`, `updated_at`): what a booking's listeners describe in the booking's
+ * own statement, before the row exists (insertLockedWith).
+ */
+export function asWritten(row: NewAppointment & { createdAt: Date }): AppointmentRow {
+  return {
+    ...row,
+    paidAt: row.paidAt ?? null,
+    paymentGateway: row.paymentGateway ?? null,
+    paymentRef: row.paymentRef ?? null,
+    paymentId: row.paymentId ?? null,
+    cancelledBy: row.cancelledBy ?? null,
+    cancelReason: row.cancelReason ?? null,
+    cancelledAt: row.cancelledAt ?? null,
+    cancelledById: row.cancelledById ?? null,
+    refundMinor: row.refundMinor ?? null,
+    refundStatus: row.refundStatus ?? null,
+    refundRef: row.refundRef ?? null,
+    completedAt: row.completedAt ?? null,
+    mode: row.mode ?? 'in_person',
+    videoRoom: row.videoRoom ?? null,
+    groupSessionId: row.groupSessionId ?? null,
+    seriesId: row.seriesId ?? null,
+    updatedAt: row.updatedAt ?? row.createdAt,
+  };
 }

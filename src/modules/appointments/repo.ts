@@ -106,8 +106,7 @@ export class AppointmentRepo {
    * created_at (`caps.now`). Same refusals as lockBooking, then as insert.
    */
   async insertLocked(row: NewAppointment, caps: BookingCaps, db: Db): Promise<AppointmentRow> {
-    const createdAt = sql`lock_booking_at(${row.doctorId}, ${row.patientId}, ${caps.now.toISOString()}::timestamptz, ${caps.expiredCutoff?.toISOString() ?? null}::timestamptz, ${caps.perDoctor}::int, ${caps.overall}::int)`;
-    return (await db.insert(appointments).values({ ...row, createdAt }).returning())[0];
+    return (await db.insert(appointments).values({ ...row, createdAt: lockedCreatedAt(row, caps) }).returning())[0];
   }
 
   /**
@@ -119,9 +118,8 @@ export class AppointmentRepo {
    * after it; their foreign keys to the new row are checked at the end of the statement.
    */
   async insertLockedWith(row: NewAppointment, caps: BookingCaps, writes: SQL[]): Promise<AppointmentRow> {
-    const createdAt = sql`lock_booking_at(${row.doctorId}, ${row.patientId}, ${caps.now.toISOString()}::timestamptz, ${caps.expiredCutoff?.toISOString() ?? null}::timestamptz, ${caps.perDoctor}::int, ${caps.overall}::int)`;
     const ctes = writes.map((w, i) => this.db.$with(`write_${i}`, {}).as(w));
-    return (await this.db.with(...ctes).insert(appointments).values({ ...row, createdAt }).returning())[0];
+    return (await this.db.with(...ctes).insert(appointments).values({ ...row, createdAt: lockedCreatedAt(row, caps) }).returning())[0];
   }
 
   /** Whether the patient has ever had an appointment (in any state) with the doctor. */
@@ -288,30 +286,7 @@ export class AppointmentRepo {
   }
 }
 
-/**
- * The row `insert` writes for `row`, as its RETURNING answers it but for what the database computes
- * (the stored form of `blocks`, `updated_at`): what a booking's listeners describe in the booking's
- * own statement, before the row exists (insertLockedWith).
- */
-export function asWritten(row: NewAppointment & { createdAt: Date }): AppointmentRow {
-  return {
-    ...row,
-    paidAt: row.paidAt ?? null,
-    paymentGateway: row.paymentGateway ?? null,
-    paymentRef: row.paymentRef ?? null,
-    paymentId: row.paymentId ?? null,
-    cancelledBy: row.cancelledBy ?? null,
-    cancelReason: row.cancelReason ?? null,
-    cancelledAt: row.cancelledAt ?? null,
-    cancelledById: row.cancelledById ?? null,
-    refundMinor: row.refundMinor ?? null,
-    refundStatus: row.refundStatus ?? null,
-    refundRef: row.refundRef ?? null,
-    completedAt: row.completedAt ?? null,
-    mode: row.mode ?? 'in_person',
-    videoRoom: row.videoRoom ?? null,
-    groupSessionId: row.groupSessionId ?? null,
-    seriesId: row.seriesId ?? null,
-    updatedAt: row.updatedAt ?? row.createdAt,
-  };
+/** The new row's created_at as lock_booking_at (migration 2040) answers it: the locks and caps come with the value. */
+function lockedCreatedAt(row: NewAppointment, caps: BookingCaps): SQL {
+  return sql`lock_booking_at(${row.doctorId}, ${row.patientId}, ${caps.now.toISOString()}::timestamptz, ${caps.expiredCutoff?.toISOString() ?? null}::timestamptz, ${caps.perDoctor}::int, ${caps.overall}::int)`;
 }
