@@ -218,8 +218,9 @@ export class AppointmentService {
    */
   private async bookSlots(p: BookingParties, slots: ResolvedSlot[], actor: 'patient' | 'doctor', now: Date, overlap: string, hooks: BookingHooks, seriesId?: string): Promise<AppointmentRow[]> {
     const scope = { doctorId: p.doctor.id, booking: { patientId: p.patientId, now }, overlap };
+    const named = this.parties.named(p);
     const recorded = async (tx: Db, row: AppointmentRow) => {
-      await this.events.record(tx, row, 'booked', actor, this.parties.named(p));
+      await this.events.record(tx, row, 'booked', actor, named);
       return row;
     };
     const finished = async (tx: Db, created: AppointmentRow[]) => {
@@ -227,14 +228,16 @@ export class AppointmentService {
       return created;
     };
     let released: DomainEvent[] = [];
+    let rows: AppointmentRow[];
     const single = slots.length === 1 && !hooks.prepare && !this.rules.expiredCutoff(now) ? this.parties.row(p, slots[0], now, seriesId) : undefined;
     // one statement when no listener needs an answer and no caller writes in the transaction
-    const writes = single && !hooks.inTransaction ? this.events.writesOf(asWritten({ ...single, createdAt: now }), 'booked', actor, this.parties.named(p)) : null;
-    const rows = single && writes
-      ? [await this.lock.insertWith(scope, single, writes)]
-      : single
-      ? await this.lock.insert(scope, single, async (tx, row) => finished(tx, [await recorded(tx, row)]))
-      : await this.lock.run(scope, async (tx) => {
+    const writes = single && !hooks.inTransaction ? this.events.writesOf(asWritten({ ...single, createdAt: now }), 'booked', actor, named) : null;
+    if (single && writes) {
+      rows = [await this.lock.insertWith(scope, single, writes)];
+    } else if (single) {
+      rows = await this.lock.insert(scope, single, async (tx, row) => finished(tx, [await recorded(tx, row)]));
+    } else {
+      rows = await this.lock.run(scope, async (tx) => {
         released = [];
         for (const slot of slots) released.push(...(await this.rules.releaseExpired(tx, p.doctor.id, slot.startsAt, slot.holdUntil, now)));
         await hooks.prepare?.(tx);
@@ -242,6 +245,7 @@ export class AppointmentService {
         for (const slot of slots) created.push(await recorded(tx, await this.repo.insert(this.parties.row(p, slot, now, seriesId), tx)));
         return finished(tx, created);
       });
+    }
     await this.events.publishAll(released);
     for (const row of rows) await this.events.publish(row, 'booked', actor);
     return rows;

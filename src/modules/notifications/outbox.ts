@@ -43,6 +43,18 @@ export interface OutgoingPush {
   onlyWhileLive?: { appointmentId: string; startsAt: Date };
 }
 
+/** A Web Push to every device of one patient or doctor. `url` is a path of the web app. */
+export interface PushNotice {
+  role: 'patient' | 'doctor';
+  recipientId: string;
+  type: string;
+  title: string;
+  body: string;
+  url: string;
+  dedupeKey?: string;
+  onlyWhileLive?: { appointmentId: string; startsAt: Date };
+}
+
 export class OutboxRepo {
   constructor(
     private readonly db: Db,
@@ -110,7 +122,7 @@ export class OutboxRepo {
    * (owner_role, owner_id, id): insertPushes for a change's own statement, where the devices are
    * joined rather than read first. Ids are ObjectId-shaped as newId's: the second, then random.
    */
-  pushesStatement(pushes: { role: string; recipientId: string; title: string; body: string; url: string; type: string; dedupeKey?: string; onlyWhileLive?: { appointmentId: string; startsAt: Date } }[], devices: SQL, maxAttempts: number, now: Date): SQL {
+  pushesStatement(pushes: PushNotice[], devices: SQL, maxAttempts: number, now: Date): SQL {
     const list = JSON.stringify(pushes.map((p) => ({
       role: p.role, recipient: p.recipientId, title: p.title, body: p.body, link: p.url, topic: `push.${p.type}`,
       dedupe: p.dedupeKey ?? null, appointment: p.onlyWhileLive?.appointmentId ?? null, starts: p.onlyWhileLive?.startsAt.toISOString() ?? null,

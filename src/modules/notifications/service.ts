@@ -26,7 +26,7 @@ import { badRequest, notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import type { Config } from '../../config.js';
 import { CalendarFeedService } from './calendar-feed.js';
-import type { NewNotification, OutboxRepo, OutgoingEmail, OutgoingPush } from './outbox.js';
+import type { NewNotification, OutboxRepo, OutgoingEmail, OutgoingPush, PushNotice } from './outbox.js';
 import { ReminderScheduler } from './reminders.js';
 import type { NotificationRepo } from './repo.js';
 import type { NotificationOut, OutboxOut } from './schemas.js';
@@ -34,21 +34,9 @@ import type { NotificationRow, OutboxRow, OutboxStatus, RecipientRole } from './
 import type { ServiceLog } from '../../lib/logger.js';
 import { isMailAddress, type InAppNotice, type NotificationSink } from './sink.js';
 
-export type { OutgoingEmail } from './outbox.js';
+export type { OutgoingEmail, PushNotice } from './outbox.js';
 
 export type { InAppNotice };
-
-/** A Web Push to every device of one patient or doctor. `url` is a path of the web app. */
-export interface PushNotice {
-  role: 'patient' | 'doctor';
-  recipientId: string;
-  type: string;
-  title: string;
-  body: string;
-  url: string;
-  dedupeKey?: string;
-  onlyWhileLive?: { appointmentId: string; startsAt: Date };
-}
 
 /** The push subscriptions of accounts (modules/push provides them). */
 export interface PushTargets {
