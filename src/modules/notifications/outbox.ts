@@ -1,8 +1,8 @@
 // The email outbox: rows written in the caller's transaction, claimed by workers with
 // `FOR UPDATE SKIP LOCKED` (several instances never take the same row) and a lease (a worker that
-// dies mid-delivery releases its rows when the lease runs out). A worker renews a message's lease
-// right before sending it and skips the message when the lease was lost, so a slow SMTP server
-// cannot make two instances send it. Lease times come from the database's clock, the one clock all
+// dies mid-delivery releases its rows when the lease runs out). Before sending a message a worker
+// renews its lease once half of it has gone, and skips the message when the lease was lost, so a
+// slow SMTP server cannot make two instances send it. Lease times come from the database's clock, the one clock all
 // instances share; an injected clock (tests) drives them instead when given.
 import { and, desc, eq, inArray, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
@@ -195,29 +195,29 @@ export class OutboxRepo {
   /**
    * Takes up to `limit` due messages (pending and due at `now`, or sending with an expired lease),
    * counts the attempt and leases them for `leaseMs`; each row's `lockedUntil` is this worker's
-   * lease. Rows locked by another worker are skipped, not waited for.
+   * lease. Rows locked by another worker are skipped, not waited for. One statement: the rows are
+   * chosen and locked by the subquery and leased by the UPDATE around it, in its own transaction.
    */
   async claim(now: Date, leaseMs: number, limit: number): Promise<OutboxRow[]> {
-    return this.db.transaction(async (tx) => {
-      const due = await tx
-        .select({ id: notificationOutbox.id })
-        .from(notificationOutbox)
-        .where(
-          or(
-            and(eq(notificationOutbox.status, 'pending'), lte(notificationOutbox.nextAttemptAt, now)),
-            and(eq(notificationOutbox.status, 'sending'), sql`${notificationOutbox.lockedUntil} <= ${this.leaseNow()}`),
-          ),
-        )
-        .orderBy(notificationOutbox.nextAttemptAt, notificationOutbox.id)
-        .limit(limit)
-        .for('update', { skipLocked: true });
-      if (due.length === 0) return [];
-      return tx
-        .update(notificationOutbox)
-        .set({ status: 'sending', lockedUntil: this.leaseEnd(leaseMs), attempts: sql`${notificationOutbox.attempts} + 1` })
-        .where(inArray(notificationOutbox.id, due.map((r) => r.id)))
-        .returning();
-    });
+    const due = this.db
+      .select({ id: notificationOutbox.id })
+      .from(notificationOutbox)
+      .where(
+        or(
+          and(eq(notificationOutbox.status, 'pending'), lte(notificationOutbox.nextAttemptAt, now)),
+          and(eq(notificationOutbox.status, 'sending'), sql`${notificationOutbox.lockedUntil} <= ${this.leaseNow()}`),
+        ),
+      )
+      .orderBy(notificationOutbox.nextAttemptAt, notificationOutbox.id)
+      .limit(limit)
+      .for('update', { skipLocked: true });
+    const rows = await this.db
+      .update(notificationOutbox)
+      .set({ status: 'sending', lockedUntil: this.leaseEnd(leaseMs), attempts: sql`${notificationOutbox.attempts} + 1` })
+      .where(inArray(notificationOutbox.id, due))
+      .returning();
+    // RETURNING keeps no order: deliver oldest first, as chosen
+    return rows.sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   /**
@@ -243,11 +243,22 @@ export class OutboxRepo {
     return rows.length > 0;
   }
 
-  async markLogged(id: string, leaseUntil: Date): Promise<void> {
+  /**
+   * Marks messages kept in the outbox (no transport) in one statement, each only while this worker
+   * still holds the lease it was given for it.
+   */
+  async markLogged(held: ReadonlyArray<{ id: string; leaseUntil: Date }>): Promise<void> {
+    if (held.length === 0) return;
+    const list = JSON.stringify(held.map((h) => ({ id: h.id, lease: h.leaseUntil.toISOString() })));
     await this.db
       .update(notificationOutbox)
       .set({ status: 'logged', lockedUntil: null })
-      .where(and(eq(notificationOutbox.id, id), eq(notificationOutbox.status, 'sending'), eq(notificationOutbox.lockedUntil, leaseUntil)));
+      .where(
+        and(
+          eq(notificationOutbox.status, 'sending'),
+          sql`(${notificationOutbox.id}, ${notificationOutbox.lockedUntil}) IN (SELECT id, lease FROM jsonb_to_recordset(${list}::jsonb) AS h(id text, lease timestamptz))`,
+        ),
+      );
   }
 
   /** Drops a message unsent: what it announced no longer holds. */

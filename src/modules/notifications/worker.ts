@@ -97,14 +97,18 @@ export class DeliveryWorker {
     const result: TickResult = { sent: 0, logged: 0, retrying: 0, failed: 0, lost: 0, skipped: 0 };
     const leaseMs = this.opts.leaseMs ?? 120_000;
     for (;;) {
-      const batch = await this.outbox.claim(this.clock.now(), leaseMs, this.opts.batchSize ?? 20);
+      const claimedAt = this.clock.now().getTime();
+      const batch = await this.outbox.claim(new Date(claimedAt), leaseMs, this.opts.batchSize ?? 20);
       if (batch.length === 0) return result;
+      // messages kept in the outbox (no SMTP_URL) have nothing to lose: marked together after the batch
+      const logged: Array<{ id: string; leaseUntil: Date }> = [];
       for (const msg of batch) {
         await yieldToRequests();
         // The batch's lease started at the claim; slow sends before this one may have used it up
-        // and another worker may have taken the message over. Renew it (only if still ours) so this
-        // send has a full lease, and leave the message alone when it is no longer ours.
-        const leaseUntil = msg.lockedUntil ? await this.outbox.renew(msg.id, msg.lockedUntil, leaseMs) : undefined;
+        // and another worker may have taken the message over. Once half of it has gone (on this
+        // worker's clock, so clock skew does not matter), renew it (only if still ours) so this
+        // send starts with at least half a lease, and leave the message alone when it is no longer ours.
+        const leaseUntil = await this.heldLease(msg, this.clock.now().getTime() - claimedAt, leaseMs);
         if (!leaseUntil) {
           result.lost++;
           continue;
@@ -122,7 +126,7 @@ export class DeliveryWorker {
         if (!this.mailer) {
           this.log.info(`email ${msg.id} kept in the outbox (no SMTP_URL)`);
           this.log.debug?.(`email ${msg.id} kept in the outbox (no SMTP_URL)`, { to: msg.recipient, subject: msg.subject });
-          await this.outbox.markLogged(msg.id, leaseUntil);
+          logged.push({ id: msg.id, leaseUntil });
           result.logged++;
           continue;
         }
@@ -139,7 +143,14 @@ export class DeliveryWorker {
           }
         }
       }
+      await this.outbox.markLogged(logged);
     }
+  }
+
+  /** The lease this worker holds on a claimed message, renewed when `elapsedMs` since the claim is half of it or more; undefined once lost. */
+  private async heldLease(msg: OutboxRow, elapsedMs: number, leaseMs: number): Promise<Date | undefined> {
+    if (!msg.lockedUntil) return undefined;
+    return elapsedMs < leaseMs / 2 ? msg.lockedUntil : this.outbox.renew(msg.id, msg.lockedUntil, leaseMs);
   }
 
   /** Retries with backoff, or gives up after the last attempt; true when it gave up. */

@@ -9,6 +9,7 @@ import { book, createDoctor, futureSlot, makeTestApp, registerPatient, type Test
 
 /** What each statement is, by its text. */
 const KINDS: [string, RegExp][] = [
+  ['session check', /^select "id" from "auth_sessions"/],
   ['schedule facts', /FROM doctor_hours h /],
   ['doctor', /^select .* from "doctors"/],
   ['patient', /^select .* from "patients"/],
@@ -53,9 +54,12 @@ describe('round trips of one booking', { skip: process.env.DATABASE_URL ? false 
     const statements = seen.map(kindOf);
     seen = undefined;
     assert.equal(res.statusCode, 201, res.body);
+    // without Redis every instance asks the database whether the token's session was revoked
+    const checks = process.env.REDIS_URL ? [] : ['session check'];
+    assert.deepEqual(statements.slice(0, checks.length), checks);
     // the three reads run side by side: their order is the order their answers were asked for
-    assert.deepEqual([...statements.slice(0, 3)].sort(), ['doctor', 'patient', 'schedule facts']);
-    assert.deepEqual(statements.slice(3), ['booking with its notices, pushes and webhooks']);
+    assert.deepEqual([...statements.slice(checks.length, checks.length + 3)].sort(), ['doctor', 'patient', 'schedule facts']);
+    assert.deepEqual(statements.slice(checks.length + 3), ['booking with its notices, pushes and webhooks']);
 
     const id = (JSON.parse(res.body) as { appointment: { _id: string } }).appointment._id;
     const count = async (q: string) => Number((await db.query<{ n: string }>(q, [id]))[0].n);
@@ -69,5 +73,25 @@ describe('round trips of one booking', { skip: process.env.DATABASE_URL ? false 
       assert.equal(r.message_id.startsWith(`<${r.id}@`), true);
     }
     assert.equal(await count(`SELECT count(*) AS n FROM webhook_messages WHERE endpoint_id = 'wh_1' AND body::jsonb->'data'->>'appointmentId' = $1`), 1);
+  });
+
+  it('delivers a batch of emails without SMTP in two statements on the outbox: the claim, then one mark for the batch', async () => {
+    const doctor = await createDoctor(t.app);
+    const patient = await registerPatient(t.app);
+    await t.app.ctx.notificationWorker.runOnce();
+    for (let k = 2; k < 5; k++) await book(t.app, patient.token, doctor.id, futureSlot(k)); // two emails each
+    seen = [];
+    const r = await t.app.ctx.notificationWorker.runOnce();
+    const OUTBOX: [string, RegExp][] = [
+      ['claim', /^update "notification_outbox" set .* where "notification_outbox"\."id" in \(select .* for update skip locked\) returning /],
+      ['mark logged', /^update "notification_outbox" set "status" = \$1, "locked_until" = \$2 where .*jsonb_to_recordset/],
+    ];
+    const onOutbox = seen.filter((q) => /"notification_outbox"/.test(q)).map((q) => OUTBOX.find(([, re]) => re.test(q))?.[0] ?? q.slice(0, 120));
+    seen = undefined;
+    assert.equal(r.logged, 6);
+    // the claim chooses and leases in one UPDATE; the last claim finds nothing; no lease is renewed one by one
+    assert.deepEqual(onOutbox, ['claim', 'mark logged', 'claim']);
+    const kept = await t.testDb.database.query<{ n: string }>("SELECT count(*) AS n FROM notification_outbox WHERE status = 'sending'");
+    assert.equal(Number(kept[0].n), 0);
   });
 });

@@ -621,6 +621,35 @@ describe('notifications: email, in-app, reminders, calendar', () => {
       assert.ok(rows.every((x) => x.status === 'sent'));
     });
 
+    it('renews a lease only once half of it has gone, so every send starts with at least half a lease', async () => {
+      await deliver();
+      fresh();
+      const ids: string[] = [];
+      for (let i = 0; i < 4; i++) ids.push((await t.app.ctx.notifications.enqueueEmail(undefined, { to: `half${i}@example.com`, subject: `Half ${i}`, text: 'x' }))!);
+      const repo = new OutboxRepo(t.app.ctx.db, mailDomain(t.config.mailFrom), clock);
+      const renewedAt: number[] = [];
+      const renew = repo.renew.bind(repo);
+      const claimedAt = clock.now().getTime();
+      repo.renew = (id, lease, leaseMs) => {
+        renewedAt.push(clock.now().getTime() - claimedAt);
+        return renew(id, lease, leaseMs);
+      };
+      const real = createSmtpMailer(smtp.url, t.config.mailFrom);
+      // each send takes 40 s of the 120 s lease (on the test clock)
+      const slow: Mailer = {
+        async send(msg) {
+          await real.send(msg);
+          clock.advance(40_000);
+        },
+        close: () => undefined,
+      };
+      const r = await new DeliveryWorker(repo, slow, clock, { backoffMs: 60_000, intervalMs: 1000, leaseMs: 120_000 }, { info: () => undefined, warn: () => undefined }).runOnce();
+      real.close();
+      assert.equal(r.sent, 4);
+      assert.deepEqual(renewedAt, [80_000, 120_000], 'the sends at 0 s and 40 s kept the claim\'s lease; those at 80 s and 120 s renewed it');
+      assert.deepEqual(fresh().map((m) => m.rcpt[0]).filter((a) => a.startsWith('half')).sort(), ids.map((_, i) => `half${i}@example.com`));
+    });
+
     it('two workers running at once never send the same message twice', async () => {
       for (let i = 0; i < 12; i++) await t.app.ctx.notifications.enqueueEmail(undefined, { to: `race${i}@example.com`, subject: `Race ${i}`, text: 'x' });
       const second = await makeTestApp({ SMTP_URL: smtp.url }, { clock, testDb: t.testDb });
@@ -751,6 +780,30 @@ describe('notifications without SMTP_URL', () => {
     assert.ok(r.logged >= 1);
     const list = json(await get(t.app, '/api/admin/notifications/outbox?status=logged', bearer(await adminToken(t.app))));
     assert.ok(list.messages.some((m: { _id: string; subject: string }) => m._id === id && m.subject === 'Dev'));
+  });
+
+  it('marks a whole batch logged in one statement, and leaves alone a message whose lease another worker took', async () => {
+    await t.app.ctx.notificationWorker.runOnce();
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) ids.push((await t.app.ctx.notifications.enqueueEmail(undefined, { to: `batch${i}@example.com`, subject: `Batch ${i}`, text: 'x' }))!);
+    const repo = new OutboxRepo(t.app.ctx.db, 'example.com');
+    const marks: number[] = [];
+    const markLogged = repo.markLogged.bind(repo);
+    repo.markLogged = async (held) => {
+      marks.push(held.length);
+      // meanwhile another worker took the last message over (its lease had run out): it is not ours to mark
+      await t.testDb.database.query("UPDATE notification_outbox SET locked_until = locked_until + interval '1 hour' WHERE id = $1", [ids[3]]);
+      return markLogged(held);
+    };
+    const worker = new DeliveryWorker(repo, undefined, new ManualClock(Date.now()), { backoffMs: 60_000, intervalMs: 1000 }, { info: () => undefined, warn: () => undefined });
+    const r = await worker.runOnce();
+    assert.equal(r.logged, 4);
+    assert.deepEqual(marks, [4], 'one statement for the batch');
+    const rows = await t.testDb.database.query<{ id: string; status: string }>('SELECT id, status FROM notification_outbox WHERE id = ANY($1) ORDER BY id', [ids]);
+    assert.deepEqual(
+      rows.map((x) => [x.id, x.status]),
+      ids.map((id, i) => [id, i === 3 ? 'sending' : 'logged']).sort(([a], [b]) => (a < b ? -1 : 1)),
+    );
   });
 
   it('a dedupe key enqueues once', async () => {
