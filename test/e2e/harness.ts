@@ -222,7 +222,6 @@ export class E2E {
     });
     const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
     assert.deepEqual(bad, [], `axe: serious/critical violations on ${name} (${page.url()})`);
-    if (process.env.TEST_SCREENSHOTS === '0') return;
     const size = page.viewportSize() ?? DESKTOP;
     const dir = path.join(ARTIFACTS, this.name);
     await page.setViewportSize(PHONE);
