@@ -232,7 +232,7 @@ async function main(): Promise<number> {
   const web = [
     apiProcess('web-1', await freePort(), { ...common, DATABASE_URL: primaryUrl, PROCESS_ROLE: 'web', DATA_DIR: path.join(dir, 'web-1') }),
     apiProcess('web-2', await freePort(), { ...common, DATABASE_URL: primaryUrl, PROCESS_ROLE: 'web', DATA_DIR: path.join(dir, 'web-2') }),
-    apiProcess('web-3 (PgBouncer)', await freePort(), { ...common, DATABASE_URL: bouncer.url, PROCESS_ROLE: 'web', DATA_DIR: path.join(dir, 'web-3') }),
+    apiProcess('web-3 (PgBouncer)', await freePort(), { ...common, DATABASE_URL: bouncer.url, DB_PREPARED_STATEMENTS: 'false', PROCESS_ROLE: 'web', DATA_DIR: path.join(dir, 'web-3') }),
   ];
   const worker = apiProcess('worker', await freePort(), {
     ...common, DATABASE_URL: primaryUrl, PROCESS_ROLE: 'worker', NOTIFY_WORKER: 'true', NOTIFY_INTERVAL_SECONDS: '1', NOTIFY_LEASE_SECONDS: '10', DATA_DIR: path.join(dir, 'worker'),

@@ -118,7 +118,8 @@ export function createContext(config: Config, database: Database, clock: Clock, 
   // `reads.db`: replicas when DATABASE_READ_URLS is set, else the primary's own handle.
   const reads = new ReadRouter(database, {
     urls: config.databaseReadUrls, maxLagMs: config.replicaMaxLagMs, checkMs: config.replicaCheckMs,
-    queryTimeoutMs: config.dbQueryTimeoutMs || undefined, redis, redisPrefix: config.redisPrefix,
+    queryTimeoutMs: config.dbQueryTimeoutMs || undefined, preparedStatements: config.dbPreparedStatements, onWarning: (message) => log.warn(message),
+    redis, redisPrefix: config.redisPrefix,
     countRead: (target) => metrics.dbRead(target),
   });
   const revocations = createRevocations({ config, database, clock, redis, warn: warnTo(log) });
@@ -192,18 +193,19 @@ export function createContext(config: Config, database: Database, clock: Clock, 
 }
 
 export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<App> {
-  const database =
-    opts.database ?? (await openDatabase({
-      databaseUrl: config.databaseUrl, dataDir: config.dataDir, queryTimeoutMs: config.dbQueryTimeoutMs,
-      embedded: { sharedBuffersMb: config.embeddedSharedBuffersMb, workMemKb: config.embeddedWorkMemKb },
-    }));
-  const ownsDatabase = opts.ownsDatabase ?? !opts.database;
   // One pino logger for Fastify and every service (lib/logger.ts: redaction, safe error serializer).
   const log = createLogger(config, {
     stream: opts.logStream,
     // SSE clients may carry their token as ?token= (EventSource cannot set headers): mask it
     serializers: { req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redactUrlToken(req.url), remoteAddress: req.ip }) },
   });
+  const database =
+    opts.database ?? (await openDatabase({
+      databaseUrl: config.databaseUrl, dataDir: config.dataDir, queryTimeoutMs: config.dbQueryTimeoutMs,
+      preparedStatements: config.dbPreparedStatements, onWarning: (message) => log.warn(message),
+      embedded: { sharedBuffersMb: config.embeddedSharedBuffersMb, workMemKb: config.embeddedWorkMemKb },
+    }));
+  const ownsDatabase = opts.ownsDatabase ?? !opts.database;
   const { ctx, localStore } = createContext(config, database, opts.clock ?? systemClock, log);
 
   const app = Fastify({

@@ -26,7 +26,7 @@ export function wantsCluster(config: Config): boolean {
 export const isClusterWorker = (): boolean => cluster.isWorker;
 
 async function prepareOnce(config: Config, log: AppLogger): Promise<void> {
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, preparedStatements: config.dbPreparedStatements });
   try {
     const { ctx } = createContext(config, database, systemClock, log);
     ctx.redis?.disconnect();

@@ -84,6 +84,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** DB_QUERY_TIMEOUT_MS: longest statement on a PostgreSQL server before a 503 (0: no limit) */
   dbQueryTimeoutMs: number;
+  /** DB_PREPARED_STATEMENTS: repeated statements as named prepared statements on a PostgreSQL server (false behind PgBouncer before 1.21) */
+  dbPreparedStatements: boolean;
   bodyLimit: number;
   uploadMaxBytes: number;
   images: ImageSettings;
@@ -606,6 +608,7 @@ export function loadConfig(env: Env = process.env): Config {
     opsPort,
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
     dbQueryTimeoutMs: int(env, 'DB_QUERY_TIMEOUT_MS', 5_000, 0, 600_000),
+    dbPreparedStatements: bool(env, 'DB_PREPARED_STATEMENTS', true),
     embeddedSharedBuffersMb: int(env, 'EMBEDDED_SHARED_BUFFERS_MB', 32, 1, 1024),
     embeddedWorkMemKb: int(env, 'EMBEDDED_WORK_MEM_KB', 4096, 64, 1024 * 1024),
     bodyLimit: int(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1024),

@@ -23,7 +23,7 @@ const bulk = flags.doctors !== undefined || flags.patients !== undefined || flag
 const size = (v: string | undefined) => (v === undefined ? 0 : Number(v.replace(/[_,]/g, '')));
 
 const config = loadConfig();
-const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, preparedStatements: config.dbPreparedStatements });
 try {
   const { ctx } = createContext(config, database, systemClock);
   await ctx.admin.bootstrap();

@@ -17,7 +17,7 @@ const { folder, flags } = parseFolderCommand('export:mongo', USAGE, {
 
 const config = loadConfig();
 const memory = memoryWatch();
-const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, preparedStatements: config.dbPreparedStatements });
 let summary: ExportSummary | undefined;
 const reported = new Map<string, number>();
 try {

@@ -35,7 +35,7 @@ if (!timeZone) fail(`unknown time zone: ${flags.timezone}`);
 
 const memory = memoryWatch();
 const report = createWriteStream(flags.report);
-const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, preparedStatements: config.dbPreparedStatements });
 const bar = progressBar();
 let summary: ImportSummary;
 try {

@@ -13,6 +13,7 @@ import { currentRequest } from '../lib/request-scope.js';
 import { isDatabaseDown } from '../plugins/errors.js';
 import * as schema from './schema.js';
 import { runMigrations } from './migrate.js';
+import { namingPoolOption } from './prepared.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -45,6 +46,10 @@ export interface OpenOptions {
    * Unset: no limit (migrations, seeding and bulk loads open their databases without one).
    */
   queryTimeoutMs?: number;
+  /** PostgreSQL server only: send repeated statements as named prepared statements (src/db/prepared.ts); default true */
+  preparedStatements?: boolean;
+  /** told what the database layer turned off by itself (named statements a pooler does not keep) */
+  onWarning?: (message: string) => void;
   migrate?: boolean;
   /** embedded database only: its page cache and per-sort memory (PGlite's defaults when unset) */
   embedded?: EmbeddedSettings;
@@ -74,15 +79,15 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   if (opts.databaseUrl && opts.queryTimeoutMs && opts.migrate !== false) {
     // Migrations wait on an advisory lock while another instance migrates and may build indexes for
     // minutes: they run on a connection of their own, without the serving pool's timeouts.
-    const migrator = openServer(opts.databaseUrl, 1);
+    const migrator = openServer(opts.databaseUrl, { poolSize: 1, preparedStatements: opts.preparedStatements, onWarning: opts.onWarning });
     try {
       await runMigrations(migrator);
     } finally {
       await migrator.close();
     }
-    return openServer(opts.databaseUrl, opts.poolSize, opts.queryTimeoutMs);
+    return openServer(opts.databaseUrl, opts);
   }
-  const database = opts.databaseUrl ? openServer(opts.databaseUrl, opts.poolSize, opts.queryTimeoutMs) : await openEmbedded(opts);
+  const database = opts.databaseUrl ? openServer(opts.databaseUrl, opts) : await openEmbedded(opts);
   if (opts.migrate === false) return database;
   const applied = await runMigrations(database);
   if (database.kind === 'pglite' && opts.dataDir && applied.length > 0) {
@@ -197,21 +202,22 @@ function guardQueries(client: pg.PoolClient): void {
   }) as typeof client.query;
 }
 
-function openServer(url: string, poolSize = 10, queryTimeoutMs?: number): Database {
+function openServer(url: string, { poolSize = 10, queryTimeoutMs, preparedStatements = true, onWarning }: Pick<OpenOptions, 'poolSize' | 'queryTimeoutMs' | 'preparedStatements' | 'onWarning'>): Database {
   // A small pool: PostgreSQL does best with few busy connections; 10 per process keeps N workers
   // well under max_connections (100) while letting bookings wait on row locks in parallel.
   // connectionTimeoutMillis: a server that accepts TCP but never answers (network cut, proxy) must
   // turn into a 503 within seconds, not a request hanging forever on pool.connect().
-  // No named prepared statements: node-postgres needs a name per statement text and Drizzle's text
-  // varies with filters; the hot statements are short index lookups whose planning costs far less
-  // than their round trip (measured by `npm run bench`, README "Performance").
+  // Repeated statements go out as named prepared statements unless turned off (src/db/prepared.ts).
   // statement_timeout / query_timeout: a server that accepts the connection but stops answering
   // (a frozen network, a stuck lock) must also give a 503 within seconds (see OpenOptions).
   const timeouts = queryTimeoutMs ? { statement_timeout: queryTimeoutMs, query_timeout: queryTimeoutMs + 1000 } : {};
   // Waiting for a connection (a new one's handshake, or a free one) counts against the same bound
   // as a statement: no longer than DB_QUERY_TIMEOUT_MS.
   const connectionTimeoutMillis = queryTimeoutMs ? Math.min(5_000, queryTimeoutMs) : 5_000;
-  const pool = new TransactionSafePool({ connectionString: url, max: poolSize, idleTimeoutMillis: 30_000, connectionTimeoutMillis, keepAlive: true, ...timeouts });
+  const pool = new TransactionSafePool({
+    connectionString: url, max: poolSize, idleTimeoutMillis: 30_000, connectionTimeoutMillis, keepAlive: true, ...timeouts,
+    ...namingPoolOption(preparedStatements, onWarning),
+  });
   pool.on('error', () => {
     /* idle client errors (server restart) are surfaced on the next query instead */
   });

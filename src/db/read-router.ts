@@ -19,6 +19,7 @@ import type { Database, Db } from './client.js';
 import { isPlainRead } from './client.js';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import * as schema from './schema.js';
+import { namingPoolOption } from './prepared.js';
 
 /** `16/B374D848` → a number that orders like the WAL (PostgreSQL's pg_lsn). */
 export function parseLsn(text: string): bigint {
@@ -80,6 +81,9 @@ export interface ReadRouterOptions {
   checkMs: number;
   poolSize?: number;
   queryTimeoutMs?: number;
+  /** named prepared statements on the replicas too (src/db/prepared.ts) */
+  preparedStatements?: boolean;
+  onWarning?: (message: string) => void;
   redis?: Redis;
   redisPrefix: string;
   /** counts each routed read by where it went (db_reads_total) */
@@ -92,9 +96,13 @@ class Replica implements ReplicaView {
   lagMs?: number;
   readonly pool: pg.Pool;
 
-  constructor(readonly name: string, url: string, poolSize: number, queryTimeoutMs?: number) {
+  constructor(readonly name: string, url: string, opts: Pick<ReadRouterOptions, 'poolSize' | 'queryTimeoutMs' | 'preparedStatements' | 'onWarning'>) {
+    const { poolSize = 10, queryTimeoutMs } = opts;
     const timeouts = queryTimeoutMs ? { statement_timeout: queryTimeoutMs, query_timeout: queryTimeoutMs + 1000 } : {};
-    this.pool = new pg.Pool({ connectionString: url, max: poolSize, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 2_000, keepAlive: true, ...timeouts });
+    this.pool = new pg.Pool({
+      connectionString: url, max: poolSize, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 2_000, keepAlive: true, ...timeouts,
+      ...namingPoolOption(opts.preparedStatements ?? true, opts.onWarning),
+    });
     // a replica going away must not crash the process: its reads fall back to the primary
     this.pool.on('error', () => undefined);
     this.pool.on('connect', (client) => client.on('error', () => undefined));
@@ -122,7 +130,7 @@ export class ReadRouter {
   private readonly ttlMs: number;
 
   constructor(private readonly primary: Database, private readonly opts: ReadRouterOptions) {
-    this.replicas = primary.pool ? opts.urls.map((u) => new Replica(replicaName(u), u, opts.poolSize ?? 10, opts.queryTimeoutMs)) : [];
+    this.replicas = primary.pool ? opts.urls.map((u) => new Replica(replicaName(u), u, opts)) : [];
     // Past this age a write is older than any lag a used replica may have.
     this.ttlMs = Math.max(60_000, opts.maxLagMs * 10);
     if (!this.replicas.length || !primary.pool) {

@@ -1,8 +1,10 @@
 // Behind PgBouncer in transaction mode a connection is lent per transaction, so nothing may rely on
 // session state: the migrations' lock is transaction-level, the booking locks are
-// pg_advisory_xact_lock, no session SET, no named prepared statement. Two real servers start
-// together on an empty database through a PgBouncer whose pool is smaller than theirs (connections
-// really are shared between transactions), migrate it once, and keep one winner per slot.
+// pg_advisory_xact_lock, no session SET, and named prepared statements off (DB_PREPARED_STATEMENTS=false,
+// as docs/operations.md says for PgBouncer before 1.21). Two real servers start together on an empty
+// database through a PgBouncer whose pool is smaller than theirs (connections really are shared
+// between transactions), migrate it once, and keep one winner per slot. A third server left with
+// named statements on turns them off by itself after the first one that fails, and says so once.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -39,7 +41,7 @@ describe('through PgBouncer in transaction mode', { skip: databaseUrlFromEnv() ?
     // both start together on the empty database: one migrates, the other waits for it
     // one deployment: with REDIS_URL both share its key prefix (revocations reach each other at once)
     const shared: Record<string, string> = redisUrlFromEnv() ? { REDIS_PREFIX: `pgb${process.pid}:` } : {};
-    servers = await Promise.all([0, 1].map(() => startServer({ DATABASE_URL: url, DATA_DIR: mkdtempSync(path.join(dir, 'data-')), NOTIFY_WORKER: 'false', ...shared })));
+    servers = await Promise.all([0, 1].map(() => startServer({ DATABASE_URL: url, DATA_DIR: mkdtempSync(path.join(dir, 'data-')), NOTIFY_WORKER: 'false', DB_PREPARED_STATEMENTS: 'false', ...shared })));
   });
 
   after(async () => {
@@ -98,5 +100,29 @@ describe('through PgBouncer in transaction mode', { skip: databaseUrlFromEnv() ?
     assert.equal((await call(a, 'POST', '/api/user/logout', {}, tokens[0])).status, 200);
     assert.equal((await call(b, 'GET', '/api/user/appointments', undefined, tokens[0])).status, 401);
     assert.equal((await call(b, 'GET', '/api/user/appointments', undefined, tokens[1])).status, 200);
+  });
+
+  it('a server left with named prepared statements on turns them off after the first that fails, says so once, and serves on', async () => {
+    const shared: Record<string, string> = redisUrlFromEnv() ? { REDIS_PREFIX: `pgb${process.pid}:` } : {};
+    const c = await startServer({ DATABASE_URL: bouncer!.url, DATA_DIR: mkdtempSync(path.join(dir, 'data-')), NOTIFY_WORKER: 'false', ...shared });
+    servers.push(c);
+    const r = await call(c, 'POST', '/api/user/register', { name: 'Named statements', email: `named.${Date.now()}@example.com`, password: 'a-long-password-1' });
+    assert.equal(r.status, 201);
+    const token = r.body.token as string;
+    const warned = () => c.lines.filter((l) => l.includes('named prepared statements turned off')).length;
+    // bursts of reads on several of the server's connections, which PgBouncer lends different
+    // backends: a statement named on one is soon missing (or already there) on another
+    const statuses: number[] = [];
+    for (let burst = 0; burst < 20 && warned() === 0; burst++) {
+      statuses.push(...(await Promise.all(Array.from({ length: 8 }, () => call(c, 'GET', '/api/user/appointments', undefined, token)))).map((x) => x.status));
+    }
+    assert.equal(warned(), 1, `no warning after ${statuses.length} requests: ${JSON.stringify(statuses)}`);
+    const line = JSON.parse(c.lines.find((l) => l.includes('named prepared statements turned off'))!) as { level: number; msg: string };
+    assert.equal(line.level, 40);
+    assert.match(line.msg, /SQLSTATE (26000|42P05).*DB_PREPARED_STATEMENTS=false/);
+    // from now on every statement runs unnamed
+    const later = await Promise.all(Array.from({ length: 24 }, () => call(c, 'GET', '/api/user/appointments', undefined, token)));
+    assert.deepEqual(later.map((x) => x.status), later.map(() => 200));
+    assert.equal(warned(), 1, 'said once');
   });
 });
