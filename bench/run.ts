@@ -60,6 +60,8 @@ function serverEnv(data: DataSet, extra: Record<string, string> = {}): Record<st
     RATE_LIMIT_MAX: BENCH_BUDGET,
     TIMEZONE: TIME_ZONE,
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL, REDIS_PREFIX: `bench${Date.now().toString(36)}:` } : {}),
+    // an A/B of named prepared statements (on by default) is run by setting it for the bench
+    ...(process.env.DB_PREPARED_STATEMENTS ? { DB_PREPARED_STATEMENTS: process.env.DB_PREPARED_STATEMENTS } : {}),
     ...data.env,
     ...extra,
   };
@@ -487,7 +489,7 @@ function printTable(): void {
 async function main(): Promise<void> {
   const started = new Date();
   console.log(`bench on ${machine().database}${process.env.REDIS_URL ? ' + Redis' : ''}${quick ? ' (--quick: small data, short runs; targets shown, never asserted)' : ''}`);
-  console.log(`server as deployed: NODE_ENV=production, default LOG_LEVEL (info: request logs on) to a file, rate limits on (per-IP budget RATE_LIMIT_MAX=${BENCH_BUDGET} for the bench's one address)`);
+  console.log(`server as deployed: NODE_ENV=production, default LOG_LEVEL (info: request logs on) to a file, rate limits on (per-IP budget RATE_LIMIT_MAX=${BENCH_BUDGET} for the bench's one address)${process.env.DB_PREPARED_STATEMENTS ? `, DB_PREPARED_STATEMENTS=${process.env.DB_PREPARED_STATEMENTS} (default true)` : ''}`);
   buildServer();
   if (only.has('list')) await scenarioList();
   if (only.has('login')) await scenarioLogin();
