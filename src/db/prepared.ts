@@ -1,7 +1,7 @@
 // Named prepared statements on a PostgreSQL server (DB_PREPARED_STATEMENTS, on by default). A
 // statement text the process sends again and again is given a name, so each connection parses and
 // plans it once and then only binds and executes it: `npm run bench -- --only book` measured
-// PostgreSQL's CPU per booking falling by about 30 % (docs/performance.md, "Booking").
+// PostgreSQL's CPU per booking falling by about a quarter (docs/performance.md, "Named prepared statements").
 //
 // What stays bounded: only texts seen twice get a name, at most MAX_NAMED of them per process (the
 // statements of the hot paths are met first and most often; texts that vary, such as an IN list of
