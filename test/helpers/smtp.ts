@@ -14,6 +14,8 @@ export interface ReceivedMail {
 export interface TestSmtp {
   url: string;
   received: ReceivedMail[];
+  /** SMTP connections opened to it so far */
+  connections: number;
   /** recipients the server refuses with a 550 while this returns true */
   reject: (address: string) => boolean;
   /** resolves once `n` messages arrived in total */
@@ -26,6 +28,7 @@ export async function startSmtp(): Promise<TestSmtp> {
   const waiters: Array<{ n: number; resolve: () => void }> = [];
   const state: TestSmtp = {
     url: '',
+    connections: 0,
     received,
     reject: () => false,
     waitFor: (n) =>
@@ -36,6 +39,10 @@ export async function startSmtp(): Promise<TestSmtp> {
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
+    onConnect(_session, cb) {
+      state.connections++;
+      cb();
+    },
     onRcptTo(address, _session, cb) {
       if (state.reject(address.address)) {
         const err = new Error('mailbox unavailable') as Error & { responseCode: number };
