@@ -12,7 +12,9 @@
 // process, stops the replica for 10 seconds, and SIGKILLs and restarts the worker, while a prober
 // books on one process and reads the patient's appointments on another. Then it asserts:
 //   - every booking answered 2xx is in the database exactly once, and no two live bookings overlap;
-//   - every email of the outbox reached the SMTP server exactly once;
+//   - every email of the outbox reached the SMTP server, and at most once more than once: the one
+//     the killed worker may have had accepted and not yet marked sent (delivery is at-least-once;
+//     the copy carries the same Message-ID);
 //   - the replica answered reads (db_reads_total{target="replica"} summed over the API processes);
 //   - no read missed its reader's own booking (read-your-writes across processes and the replica);
 //   - no 5xx outside the killed process (its count is printed).
@@ -38,6 +40,8 @@ const PATIENTS = 120;
 const PASSWORD = 'multi-node-password-1';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const TIME_ZONE = 'Asia/Kolkata';
+/** The worker is SIGKILLed once mid-run: at most one email it had sent may arrive twice (delivery is at-least-once). */
+const WORKER_KILLS = 1;
 
 const log = (...a: unknown[]) => console.log(`[multi-node ${new Date().toISOString().slice(11, 19)}]`, ...a);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -412,7 +416,8 @@ async function main(): Promise<number> {
     ).rows[0].n;
     check(overlaps === 0, `no two live bookings of a doctor overlap (${overlaps} pairs)`);
 
-    // every email of the outbox delivered exactly once: wait for the worker to drain it, for as
+    // every email of the outbox delivered, a second copy only for the one the SIGKILLed worker may
+    // have had accepted by the SMTP server and not yet marked sent: wait for the worker to drain it, for as
     // long as it makes progress (a loaded machine sends slowly; a stuck outbox stops moving)
     log('waiting for the worker to drain the outbox');
     let pending = Number.POSITIVE_INFINITY;
@@ -433,10 +438,11 @@ async function main(): Promise<number> {
       delivered.set(key, (delivered.get(key) ?? 0) + 1);
     }
     const duplicates = [...delivered.values()].filter((n) => n > 1).length;
+    const extraCopies = smtp.received.length - delivered.size;
     const missing = sent.filter((r) => !delivered.has(`${r.message_id}|${r.recipient}`)).length;
     check(
-      pending === 0 && duplicates === 0 && missing === 0 && smtp.received.length === sent.length,
-      `every email delivered exactly once (${outbox.length} in the outbox, ${sent.length} sent, ${smtp.received.length} received, ${duplicates} duplicated, ${missing} missing, ${pending} still pending)`,
+      pending === 0 && missing === 0 && delivered.size === sent.length && extraCopies <= WORKER_KILLS,
+      `every email delivered, a second copy at most for each worker killed mid-delivery (${outbox.length} in the outbox, ${sent.length} sent, ${smtp.received.length} received, ${duplicates} duplicated with the same Message-ID, ${missing} missing, ${pending} still pending; ${WORKER_KILLS} worker SIGKILL)`,
     );
   } finally {
     await db.end();
