@@ -193,15 +193,19 @@ export function doctorSettings(s: Session, ids: string[]): Promise<DoctorSlotSet
   );
 }
 
+/** Which of these ids are in `table` already (a fixed table name, never input). */
+async function existingIds(s: Session, table: 'patients' | 'appointments', ids: string[]): Promise<string[]> {
+  const rows = await s.query<{ id: string }>(`SELECT id FROM ${table} WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb))`, [idsParam(ids)]);
+  return rows.map((r) => r.id);
+}
+
 export async function existingPatients(s: Session, ids: string[]): Promise<Set<string>> {
-  const rows = await s.query<{ id: string }>('SELECT id FROM patients WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb))', [idsParam(ids)]);
-  return new Set(rows.map((r) => r.id));
+  return new Set(await existingIds(s, 'patients', ids));
 }
 
 /** Which of these appointment ids are in the table already. */
-export async function existingAppointments(s: Session, ids: string[]): Promise<string[]> {
-  const rows = await s.query<{ id: string }>('SELECT id FROM appointments WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb))', [idsParam(ids)]);
-  return rows.map((r) => r.id);
+export function existingAppointments(s: Session, ids: string[]): Promise<string[]> {
+  return existingIds(s, 'appointments', ids);
 }
 
 /** The live booking of another appointment that holds part of this interval, for the report. */
